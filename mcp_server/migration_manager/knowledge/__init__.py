@@ -1,0 +1,1 @@
+"""Facts about what DDL does to a live database, per dialect and version."""

@@ -1,0 +1,383 @@
+"""The typed vocabulary shared by every part of the engine.
+
+Operations are what a developer asks for (JSON in, or parsed from DDL). A Plan is what the
+planner answers: ordered migrations of steps, each step carrying its SQL and the facts about
+what it does to a live database. Names of tables, columns and the like are taken literally
+(no case folding): ``"Orders"`` means the table whose name is ``Orders``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Strict(BaseModel):
+    """A model that refuses unknown fields, so a typo is an error and not a silent default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _non_empty(value: str) -> str:
+    if not value or not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+# --------------------------------------------------------------------------- operations
+
+
+class Column(Strict):
+    name: str
+    type: str = Field(description="SQL type as the dialect spells it, e.g. 'text', 'varchar(80)', 'bigint'")
+    nullable: bool = True
+    default: str | None = Field(None, description="SQL expression, e.g. \"'new'\", 'now()', 'gen_random_uuid()'")
+    primary_key: bool = False
+    identity: Literal["always", "by default"] | None = None
+    generated: str | None = Field(None, description="expression of GENERATED ALWAYS AS (...)")
+    generated_stored: bool = Field(True, description="STORED (the only kind before 18); false = VIRTUAL (18+)")
+
+    _name = field_validator("name", "type")(_non_empty)
+
+
+class TableOp(Strict):
+    table: str
+    schema_name: str | None = Field(None, description="schema of the table; the search_path decides when absent")
+
+    _table = field_validator("table")(_non_empty)
+
+
+class CreateTable(TableOp):
+    op: Literal["create_table"] = "create_table"
+    columns: list[Column] = Field(min_length=1)
+    primary_key: list[str] = Field(default_factory=list, description="table-level primary key columns")
+    constraints: list[str] = Field(
+        default_factory=list, description="further table constraints as SQL, e.g. 'UNIQUE (email)'"
+    )
+
+
+class DropTable(TableOp):
+    op: Literal["drop_table"] = "drop_table"
+    columns: list[Column] = Field(
+        default_factory=list, description="the table's columns, so the down migration can recreate it"
+    )
+
+
+class RenameTable(TableOp):
+    op: Literal["rename_table"] = "rename_table"
+    new_name: str
+
+
+class AddColumn(TableOp):
+    op: Literal["add_column"] = "add_column"
+    column: Column
+    backfill: str | None = Field(
+        None,
+        description="SQL expression for the value of existing rows when it differs from the default "
+        "(may read other columns, e.g. 'lower(email)')",
+    )
+    default_volatile: bool | None = Field(
+        None, description="override the built-in judgement of whether the default is volatile"
+    )
+
+
+class DropColumn(TableOp):
+    op: Literal["drop_column"] = "drop_column"
+    column: str
+    type: str | None = Field(None, description="the column's type, so the down migration can re-add it")
+    not_null: bool = Field(False, description="the column is NOT NULL today (relaxed before the app stops writing)")
+
+
+class RenameColumn(TableOp):
+    op: Literal["rename_column"] = "rename_column"
+    column: str
+    new_name: str
+    type: str | None = Field(None, description="the column's type; read from the catalog at run time when absent")
+    strategy: Literal["trigger", "dual_write"] = Field(
+        "trigger",
+        description="trigger: the database keeps both columns in sync; "
+        "dual_write: the application writes both during the transition",
+    )
+
+
+class ChangeColumnType(TableOp):
+    op: Literal["change_column_type"] = "change_column_type"
+    column: str
+    new_type: str
+    old_type: str | None = Field(None, description="current type; needed to recognise the in-place safe cases")
+    using: str | None = Field(None, description="conversion expression; the old column is written as the column name")
+    not_null: bool = Field(False, description="the column is NOT NULL and must stay so")
+    default: str | None = Field(None, description="default the new column must keep")
+
+
+class SetNotNull(TableOp):
+    op: Literal["set_not_null"] = "set_not_null"
+    column: str
+
+
+class DropNotNull(TableOp):
+    op: Literal["drop_not_null"] = "drop_not_null"
+    column: str
+
+
+class SetDefault(TableOp):
+    op: Literal["set_default"] = "set_default"
+    column: str
+    default: str
+    previous_default: str | None = None
+
+
+class DropDefault(TableOp):
+    op: Literal["drop_default"] = "drop_default"
+    column: str
+    previous_default: str | None = None
+
+
+class AddIndex(TableOp):
+    op: Literal["add_index"] = "add_index"
+    columns: list[str] = Field(min_length=1, description="column names, or SQL expressions in parentheses")
+    name: str | None = None
+    unique: bool = False
+    method: str | None = Field(None, description="btree (default), gin, gist, brin, hash ...")
+    where: str | None = Field(None, description="predicate of a partial index")
+
+
+class DropIndex(Strict):
+    op: Literal["drop_index"] = "drop_index"
+    name: str
+    schema_name: str | None = None
+    table: str | None = Field(None, description="with columns: lets the down migration rebuild the index")
+    columns: list[str] = Field(default_factory=list)
+    unique: bool = False
+    method: str | None = None
+    where: str | None = None
+
+
+class AddForeignKey(TableOp):
+    op: Literal["add_foreign_key"] = "add_foreign_key"
+    columns: list[str] = Field(min_length=1)
+    ref_table: str
+    ref_schema: str | None = None
+    ref_columns: list[str] = Field(min_length=1)
+    name: str | None = None
+    on_delete: Literal["no action", "restrict", "cascade", "set null", "set default"] | None = None
+    on_update: Literal["no action", "restrict", "cascade", "set null", "set default"] | None = None
+
+
+class AddCheck(TableOp):
+    op: Literal["add_check"] = "add_check"
+    expression: str
+    name: str | None = None
+
+
+class AddUnique(TableOp):
+    op: Literal["add_unique"] = "add_unique"
+    columns: list[str] = Field(min_length=1)
+    name: str | None = None
+
+
+class AddPrimaryKey(TableOp):
+    op: Literal["add_primary_key"] = "add_primary_key"
+    columns: list[str] = Field(min_length=1)
+    name: str | None = None
+    columns_not_null: bool = Field(False, description="every key column is already NOT NULL")
+
+
+class DropConstraint(TableOp):
+    op: Literal["drop_constraint"] = "drop_constraint"
+    name: str
+    definition: str | None = Field(None, description="its definition, so the down migration can re-add it")
+
+
+class ValidateConstraint(TableOp):
+    op: Literal["validate_constraint"] = "validate_constraint"
+    name: str
+
+
+class AddEnumValue(Strict):
+    op: Literal["add_enum_value"] = "add_enum_value"
+    enum: str
+    schema_name: str | None = None
+    value: str
+    before: str | None = None
+    after: str | None = None
+
+
+class Backfill(TableOp):
+    op: Literal["backfill"] = "backfill"
+    column: str
+    value: str = Field(description="SQL expression for the new value")
+    where: str | None = Field(None, description="which rows still need it (default: the column IS NULL)")
+    key: str = Field("id", description="single-column key to walk in order (the primary key)")
+    batch_size: int = Field(1000, ge=1, le=1_000_000)
+    pause_ms: int = Field(50, ge=0, le=60_000)
+
+
+Operation = Annotated[
+    CreateTable
+    | DropTable
+    | RenameTable
+    | AddColumn
+    | DropColumn
+    | RenameColumn
+    | ChangeColumnType
+    | SetNotNull
+    | DropNotNull
+    | SetDefault
+    | DropDefault
+    | AddIndex
+    | DropIndex
+    | AddForeignKey
+    | AddCheck
+    | AddUnique
+    | AddPrimaryKey
+    | DropConstraint
+    | ValidateConstraint
+    | AddEnumValue
+    | Backfill,
+    Field(discriminator="op"),
+]
+
+
+class ChangeRequest(Strict):
+    """What the JSON input of `plan` holds: the operations and, optionally, the target and stats."""
+
+    operations: list[Operation] = Field(min_length=1)
+    target: Target | None = None
+    stats: dict[str, TableStats] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- target and stats
+
+
+class Dialect(StrEnum):
+    POSTGRESQL = "postgresql"
+
+
+class Target(Strict):
+    dialect: Dialect = Dialect.POSTGRESQL
+    version: int = Field(16, description="major version of the server the plan is for")
+
+    @field_validator("version")
+    @classmethod
+    def _supported(cls, version: int) -> int:
+        if not 10 <= version <= 18:
+            raise ValueError(f"PostgreSQL {version} is not supported: give a major version from 10 to 18")
+        return version
+
+
+class TableStats(Strict):
+    rows: int = Field(ge=0)
+    bytes: int | None = Field(None, ge=0, description="heap size; estimated from rows when absent")
+
+
+# --------------------------------------------------------------------------- plan
+
+
+class LockMode(StrEnum):
+    """PostgreSQL's table lock modes, named as pg_locks.mode names them, weakest first."""
+
+    ACCESS_SHARE = "AccessShareLock"
+    ROW_SHARE = "RowShareLock"
+    ROW_EXCLUSIVE = "RowExclusiveLock"
+    SHARE_UPDATE_EXCLUSIVE = "ShareUpdateExclusiveLock"
+    SHARE = "ShareLock"
+    SHARE_ROW_EXCLUSIVE = "ShareRowExclusiveLock"
+    EXCLUSIVE = "ExclusiveLock"
+    ACCESS_EXCLUSIVE = "AccessExclusiveLock"
+
+    @property
+    def sql_name(self) -> str:
+        """The name LOCK TABLE and the documentation use: ACCESS EXCLUSIVE, SHARE UPDATE EXCLUSIVE..."""
+        words: list[str] = []
+        for part in self.value.removesuffix("Lock").replace("Exclusive", " Exclusive").split():
+            words.extend(p for p in part.replace("Share", " Share").split() if p)
+        return " ".join(w.upper() for w in words)
+
+    @property
+    def strength(self) -> int:
+        return list(LockMode).index(self)
+
+
+class Risk(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class LockClaim(Strict):
+    relation: str = Field(description="table the lock is on, as written in the operation")
+    schema_name: str | None = None
+    mode: LockMode
+    blocks_reads: bool
+    blocks_writes: bool
+
+
+class Estimate(Strict):
+    seconds: float | None = Field(description="expected duration; None when no stats were given")
+    basis: str = Field(description="how the figure was reached")
+
+
+class Step(Strict):
+    description: str
+    up: list[str] = Field(description="SQL statements, in order")
+    down: list[str] = Field(description="SQL statements that undo this step, in order")
+    transactional: bool = True
+    locks: list[LockClaim] = Field(default_factory=list)
+    rewrites: bool = Field(False, description="the table is rewritten (new relfilenode) under the lock")
+    scans: bool = Field(False, description="the whole table is read while the lock is held")
+    breaks_running_code: bool = False
+    lossy_down: bool = False
+    down_note: str | None = None
+    estimate: Estimate
+    risk: Risk
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def blocks_writes(self) -> bool:
+        return any(lock.blocks_writes for lock in self.locks)
+
+    @property
+    def blocks_reads(self) -> bool:
+        return any(lock.blocks_reads for lock in self.locks)
+
+
+class Check(Strict):
+    """A query to run before a migration, with the answer that means "go"."""
+
+    description: str
+    sql: str
+    expect: Literal["no rows", "zero"] = Field(description="no rows returned, or a single count of 0")
+
+
+class Migration(Strict):
+    name: str = Field(description="snake_case name used in file names")
+    title: str
+    transactional: bool
+    gate_before: str | None = Field(None, description="what the application must have done before this runs")
+    steps: list[Step]
+    checks: list[Check] = Field(default_factory=list, description="pre-flight checks for this migration")
+
+    @property
+    def risk(self) -> Risk:
+        order = list(Risk)
+        return max((s.risk for s in self.steps), key=order.index, default=Risk.LOW)
+
+    @property
+    def estimated_seconds(self) -> float | None:
+        values = [s.estimate.seconds for s in self.steps]
+        return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+
+class Plan(Strict):
+    target: Target
+    operations: list[Operation]
+    migrations: list[Migration]
+    warnings: list[str] = Field(default_factory=list)
+    lock_timeout: str
+    statement_timeout: str
+
+
+ChangeRequest.model_rebuild()

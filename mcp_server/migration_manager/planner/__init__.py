@@ -1,0 +1,185 @@
+"""Operation -> Plan. One module per family of operations; this one orders and groups their output.
+
+Each family returns drafts (migrations in the making). Adjacent drafts are merged into one
+migration when that is safe: the same transaction mode, no application gate between them,
+neither one a scan or backfill that must run (and finish) on its own, and, for transactional
+ones, locks on one table only, so that a single transaction never waits for a second table's
+lock while holding the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..ident import quote_ident, quote_literal
+from ..knowledge.postgres import Action
+from ..model import (
+    AddCheck,
+    AddColumn,
+    AddEnumValue,
+    AddForeignKey,
+    AddIndex,
+    AddPrimaryKey,
+    AddUnique,
+    Backfill,
+    ChangeColumnType,
+    CreateTable,
+    DropColumn,
+    DropConstraint,
+    DropDefault,
+    DropIndex,
+    DropNotNull,
+    DropTable,
+    Migration,
+    Operation,
+    Plan,
+    RenameColumn,
+    RenameTable,
+    SetDefault,
+    SetNotNull,
+    TableStats,
+    Target,
+    ValidateConstraint,
+)
+from .backfill import plan_backfill
+from .base import Context, Draft, slug
+from .columns import (
+    plan_add_column,
+    plan_drop_column,
+    plan_drop_default,
+    plan_drop_not_null,
+    plan_set_default,
+)
+from .constraints import (
+    plan_add_check,
+    plan_add_foreign_key,
+    plan_add_primary_key,
+    plan_add_unique,
+    plan_drop_constraint,
+    plan_set_not_null,
+    plan_validate_constraint,
+)
+from .indexes import plan_add_index, plan_drop_index
+from .renames import plan_rename_column
+from .retype import plan_change_column_type
+from .tables import plan_create_table, plan_drop_table, plan_rename_table
+
+DEFAULT_LOCK_TIMEOUT = "3s"
+DEFAULT_STATEMENT_TIMEOUT = "60s"
+
+
+def plan_add_enum_value(ctx: Context, op: AddEnumValue) -> list[Draft]:
+    enum = f"{quote_ident(op.schema_name)}.{quote_ident(op.enum)}" if op.schema_name else quote_ident(op.enum)
+    position = ""
+    if op.before:
+        position = f" BEFORE {quote_literal(op.before)}"
+    elif op.after:
+        position = f" AFTER {quote_literal(op.after)}"
+    step = ctx.step(
+        Action.ADD_ENUM_VALUE,
+        None,
+        f"Add value {op.value!r} to enum {op.enum}",
+        [f"ALTER TYPE {enum} ADD VALUE IF NOT EXISTS {quote_literal(op.value)}{position}"],
+        [],
+        lossy_down=True,
+        down_note="PostgreSQL cannot remove an enum value; the down leaves it in place (harmless if unused)",
+        notes=["the new value cannot be used in the transaction that adds it: this migration runs on its own"],
+    ).model_copy(update={"transactional": False})
+    return [
+        Draft(
+            name=slug(f"add {op.value} to {op.enum}"),
+            title=f"add enum value {op.value}",
+            transactional=False,
+            steps=[step],
+            solo=True,
+        )
+    ]
+
+
+_FAMILIES: dict[type[Any], Callable[[Context, Any], list[Draft]]] = {
+    CreateTable: plan_create_table,
+    DropTable: plan_drop_table,
+    RenameTable: plan_rename_table,
+    AddColumn: plan_add_column,
+    DropColumn: plan_drop_column,
+    RenameColumn: plan_rename_column,
+    ChangeColumnType: plan_change_column_type,
+    SetNotNull: plan_set_not_null,
+    DropNotNull: plan_drop_not_null,
+    SetDefault: plan_set_default,
+    DropDefault: plan_drop_default,
+    AddIndex: plan_add_index,
+    DropIndex: plan_drop_index,
+    AddForeignKey: plan_add_foreign_key,
+    AddCheck: plan_add_check,
+    AddUnique: plan_add_unique,
+    AddPrimaryKey: plan_add_primary_key,
+    DropConstraint: plan_drop_constraint,
+    ValidateConstraint: plan_validate_constraint,
+    AddEnumValue: plan_add_enum_value,
+    Backfill: plan_backfill,
+}
+
+
+def _tables(draft: Draft) -> set[str]:
+    return {f"{lock.schema_name}.{lock.relation}" for step in draft.steps for lock in step.locks}
+
+
+def _can_merge(a: Draft, b: Draft) -> bool:
+    if a.solo or b.solo or b.gate_before or a.transactional != b.transactional:
+        return False
+    return not a.transactional or len(_tables(a) | _tables(b)) <= 1
+
+
+def _merge(drafts: Sequence[Draft]) -> list[Draft]:
+    merged: list[Draft] = []
+    for draft in drafts:
+        if merged and _can_merge(merged[-1], draft):
+            last = merged[-1]
+            merged[-1] = Draft(
+                name=slug(f"{last.name} {draft.name}") if len(last.name) < 40 else last.name,
+                title=f"{last.title}; {draft.title}",
+                transactional=last.transactional,
+                steps=[*last.steps, *draft.steps],
+                gate_before=last.gate_before,
+                checks=[*last.checks, *draft.checks],
+            )
+        else:
+            merged.append(draft)
+    return merged
+
+
+def plan(
+    operations: Sequence[Operation],
+    target: Target | None = None,
+    stats: dict[str, TableStats] | None = None,
+    *,
+    lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT,
+) -> Plan:
+    """Plan `operations` for `target`: ordered migrations whose every step is safe on a live table."""
+    target = target or Target()
+    ctx = Context(target=target, stats=dict(stats or {}))
+    drafts: list[Draft] = []
+    for op in operations:
+        drafts.extend(_FAMILIES[type(op)](ctx, op))
+    migrations = [
+        Migration(
+            name=d.name,
+            title=d.title,
+            transactional=d.transactional,
+            gate_before=d.gate_before,
+            steps=d.steps,
+            checks=d.checks,
+        )
+        for d in _merge(drafts)
+    ]
+    return Plan(
+        target=target,
+        operations=list(operations),
+        migrations=migrations,
+        warnings=ctx.warnings,
+        lock_timeout=lock_timeout,
+        statement_timeout=statement_timeout,
+    )

@@ -1,0 +1,106 @@
+"""Batched, resumable backfills: keyset batches over the key, one transaction per batch.
+
+The SQL is a DO block that commits after every batch (PostgreSQL 11+ allows COMMIT in a DO
+block run outside a transaction block). Each batch finds its upper key with an index range
+scan from where the last batch stopped (never `IN (SELECT ... LIMIT n)` over the pending
+rows, which rescans finished rows every time), updates only rows still pending, commits,
+and sleeps. A run stopped halfway is resumed by running the file again: finished rows no
+longer match the pending predicate, so nothing is redone or skipped.
+"""
+
+from __future__ import annotations
+
+from ..ident import quote_ident, quote_literal
+from ..knowledge.postgres import Action
+from ..model import Backfill, Step
+from . import estimate
+from .base import Context, Draft, TableRef, slug
+
+
+def backfill_sql(
+    table: TableRef, column: str, value: str, pending: str, key: str, batch_size: int, pause_ms: int
+) -> str:
+    t, k, c = table.sql, quote_ident(key), quote_ident(column)
+    label = quote_literal(f"backfill {table.key}.{column}")
+    return f"""DO $mm$
+DECLARE
+    batch_start {table.column_type_of(key)};
+    batch_end {table.column_type_of(key)};
+    batches bigint := 0;
+    updated bigint := 0;
+    n bigint;
+BEGIN
+    SELECT min({k}) INTO batch_start FROM {t};
+    WHILE batch_start IS NOT NULL LOOP
+        SELECT max(b.k) INTO batch_end
+          FROM (SELECT {k} AS k FROM {t} WHERE {k} >= batch_start ORDER BY {k} LIMIT {batch_size}) AS b;
+        UPDATE {t} SET {c} = {value}
+         WHERE {k} >= batch_start AND {k} <= batch_end AND ({pending});
+        GET DIAGNOSTICS n = ROW_COUNT;
+        updated := updated + n;
+        batches := batches + 1;
+        COMMIT;
+        IF batches % 100 = 0 THEN
+            RAISE NOTICE '%: % batches, % rows updated, up to key %', {label}, batches, updated, batch_end;
+        END IF;
+        PERFORM pg_sleep({pause_ms / 1000});
+        SELECT min({k}) INTO batch_start FROM {t} WHERE {k} > batch_end;
+    END LOOP;
+    RAISE NOTICE '%: done, % rows updated in % batches', {label}, updated, batches;
+END
+$mm$"""
+
+
+def backfill_step(
+    ctx: Context,
+    table: TableRef,
+    column: str,
+    value: str,
+    pending: str,
+    *,
+    key: str = "id",
+    batch_size: int = 1000,
+    pause_ms: int = 50,
+    down: list[str] | None = None,
+    description: str | None = None,
+) -> Step:
+    return ctx.step(
+        Action.UPDATE_BATCH,
+        table,
+        description or f"Backfill {table.key}.{column} in batches of {batch_size} (resumable)",
+        [backfill_sql(table, column, value, pending, key, batch_size, pause_ms)],
+        down or [],
+        estimate_=estimate.backfill(ctx.stats_for(table), batch_size, pause_ms),
+        scans=True,
+        notes=[
+            f"walks {key} in order, {batch_size} rows per transaction, {pause_ms} ms pause between batches",
+            "stopped halfway? run it again: rows already done no longer match and are not touched",
+            "large backfills leave dead rows: let autovacuum catch up (or VACUUM the table) afterwards",
+        ],
+    ).model_copy(update={"transactional": False})
+
+
+def backfill_draft(ctx: Context, step: Step, title: str) -> Draft:
+    return Draft(name=slug(title), title=title, transactional=False, steps=[step], solo=True)
+
+
+def plan_backfill(ctx: Context, op: Backfill) -> list[Draft]:
+    table = TableRef(op.table, op.schema_name)
+    pending = op.where or f"{quote_ident(op.column)} IS NULL"
+    step = backfill_step(
+        ctx,
+        table,
+        op.column,
+        op.value,
+        pending,
+        key=op.key,
+        batch_size=op.batch_size,
+        pause_ms=op.pause_ms,
+        description=f"Set {table.key}.{op.column} = {op.value} where {pending}, in batches of {op.batch_size}",
+    ).model_copy(
+        update={
+            "lossy_down": True,
+            "down_note": "the values the backfill replaced are not kept; restore them from a backup if needed",
+        }
+    )
+    return [backfill_draft(ctx, step, f"backfill {op.table} {op.column}")]
