@@ -8,6 +8,7 @@ what it does to a live database. Names of tables, columns and the like are taken
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -291,10 +292,7 @@ class LockMode(StrEnum):
     @property
     def sql_name(self) -> str:
         """The name LOCK TABLE and the documentation use: ACCESS EXCLUSIVE, SHARE UPDATE EXCLUSIVE..."""
-        words: list[str] = []
-        for part in self.value.removesuffix("Lock").replace("Exclusive", " Exclusive").split():
-            words.extend(p for p in part.replace("Share", " Share").split() if p)
-        return " ".join(w.upper() for w in words)
+        return re.sub(r"(?<!^)(?=[A-Z])", " ", self.value.removesuffix("Lock")).upper()
 
     @property
     def strength(self) -> int:

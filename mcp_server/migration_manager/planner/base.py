@@ -104,7 +104,7 @@ class Context:
         write_blocking = any(lock.blocks_writes for lock in locks)
         if (does_rewrite or does_scan) and write_blocking and not (table is not None and self.is_new(table)):
             risk = Risk.HIGH
-        elif breaks_running_code or lossy_down or does_scan or does_rewrite:
+        elif breaks_running_code or does_scan or does_rewrite:
             risk = Risk.MEDIUM
         else:
             risk = Risk.LOW

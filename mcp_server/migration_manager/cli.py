@@ -1,0 +1,181 @@
+"""migration-manager command line: a thin shell over the engine.
+
+Exit codes: 0 done; 1 unexpected failure; 2 bad input (fix the request); 3 the change cannot be
+planned safely as asked (the message says what to add).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError, MigrationManagerError, PlanningError
+from .model import ChangeRequest, Plan
+from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
+from .render import render_sql, write_files
+from .request import request_from_json, request_from_sql, stats_from_data, target_from
+
+EXIT_OK, EXIT_FAILURE, EXIT_INPUT, EXIT_UNSAFE = 0, 1, 2, 3
+
+
+def _read(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"{source}: no such file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+def _request(args: argparse.Namespace) -> ChangeRequest:
+    if args.sql is not None:
+        request = request_from_sql(args.sql)
+    elif args.sql_file is not None:
+        request = request_from_sql(_read(args.sql_file))
+    else:
+        request = request_from_json(_read(args.ops))
+    if args.pg_version is not None or request.target is None:
+        request.target = target_from(args.pg_version)
+    if args.stats:
+        try:
+            request.stats = stats_from_data(json.loads(_read(args.stats)))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{args.stats}: invalid JSON ({exc.msg} at line {exc.lineno})") from exc
+    return request
+
+
+def _plan(args: argparse.Namespace) -> Plan:
+    request = _request(args)
+    return plan(
+        request.operations,
+        request.target,
+        request.stats,
+        lock_timeout=args.lock_timeout,
+        statement_timeout=args.statement_timeout,
+    )
+
+
+def _seconds(value: float | None) -> str:
+    return "unknown (no stats)" if value is None else ("< 1 s" if value < 1 else f"~{value:,.0f} s")
+
+
+def format_plan(p: Plan) -> str:
+    out = [f"Plan for PostgreSQL {p.target.version}: {len(p.migrations)} migration(s)"]
+    for i, m in enumerate(p.migrations, 1):
+        out.append("")
+        if m.gate_before:
+            out.append(f"   GATE: {m.gate_before}")
+        mode = "one transaction" if m.transactional else "outside a transaction"
+        out.append(f"{i}. {m.title}  [{mode}; risk {m.risk.value}; {_seconds(m.estimated_seconds)}]")
+        for s in m.steps:
+            locks = ", ".join(f"{lk.mode.sql_name} on {lk.relation}" for lk in s.locks) or "no table lock"
+            work = "REWRITE" if s.rewrites else "scan" if s.scans else "catalog only"
+            out.append(f"   - {s.description}")
+            out.append(f"     {locks}; {work}; risk {s.risk.value}")
+    if p.warnings:
+        out.append("")
+        out.append("Warnings:")
+        out.extend(f"  ! {w}" for w in p.warnings)
+    return "\n".join(out)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    p = _plan(args)
+    print(p.model_dump_json(indent=2) if args.json else format_plan(p))
+    return EXIT_OK
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%Y%m%d%H%M%S")
+    except ValueError as exc:
+        raise InputError(f"--timestamp must be YYYYMMDDHHMMSS, e.g. 20261124093000 (got {text!r})") from exc
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    now = _timestamp(args.timestamp)
+    p = _plan(args)
+    files = render_sql(p, now)
+    if args.out is None:
+        if args.json:
+            print(json.dumps([f.model_dump() for f in files], indent=2))
+        else:
+            for f in files:
+                print(f"==> {f.path} <==\n{f.content}")
+        return EXIT_OK
+    written = write_files(files, Path(args.out), overwrite=args.overwrite)
+    if args.json:
+        print(json.dumps({"written": [str(w) for w in written]}, indent=2))
+    else:
+        for w in written:
+            print(w)
+    return EXIT_OK
+
+
+def _add_input(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument(
+        "--ops", metavar="FILE", help="operations JSON (a list, or {operations, target, stats}); - = stdin"
+    )
+    src.add_argument("--sql", metavar="TEXT", help="PostgreSQL DDL to plan, given inline")
+    src.add_argument("--sql-file", metavar="FILE", help="PostgreSQL DDL to plan, from a file; - = stdin")
+    p.add_argument("--pg-version", type=int, metavar="N", help="PostgreSQL major version the plan is for (10-18)")
+    p.add_argument("--stats", metavar="FILE", help='table stats JSON: {"orders": {"rows": 5000000, "bytes": 1e9}}')
+    p.add_argument("--lock-timeout", default=DEFAULT_LOCK_TIMEOUT, help="lock_timeout set before DDL (default 3s)")
+    p.add_argument(
+        "--statement-timeout",
+        default=DEFAULT_STATEMENT_TIMEOUT,
+        help="statement_timeout for catalog-only migrations (default 60s)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="migration-manager",
+        description="Plan zero-downtime schema changes and write them as migration files.",
+        epilog="Exit codes: 0 ok, 2 bad input, 3 cannot be done safely as asked, 1 unexpected error.",
+    )
+    root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = root.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("plan", help="plan a change and print it", description="Plan a change and print it.")
+    _add_input(p)
+    p.set_defaults(func=cmd_plan)
+    r = sub.add_parser(
+        "render",
+        help="write the plan as migration files",
+        description="Render the plan as files: YYYYMMDDHHMMSS_name.sql, _down.sql, _README.md.",
+    )
+    _add_input(r)
+    r.add_argument("--format", choices=["sql"], default="sql", help="output format (default sql)")
+    r.add_argument("--out", metavar="DIR", help="folder to write into; without it the files are printed")
+    r.add_argument("--timestamp", metavar="YYYYMMDDHHMMSS", help="timestamp of the first file (default: now, UTC)")
+    r.add_argument("--overwrite", action="store_true", help="replace files that already exist")
+    r.set_defaults(func=cmd_render)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except PlanningError as exc:
+        print(f"migration-manager: cannot plan this safely: {exc}", file=sys.stderr)
+        return EXIT_UNSAFE
+    except MigrationManagerError as exc:
+        print(f"migration-manager: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

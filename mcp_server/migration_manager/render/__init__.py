@@ -1,0 +1,6 @@
+"""Plan -> files, one module per framework, templates in templates/<framework>/."""
+
+from .files import RenderedFile, write_files
+from .sql import render_sql
+
+__all__ = ["RenderedFile", "render_sql", "write_files"]

@@ -1,0 +1,46 @@
+"""Plain SQL output: YYYYMMDDHHMMSS_name.sql, ..._down.sql and ..._README.md per migration.
+
+Each file runs as written with `psql -v ON_ERROR_STOP=1 -f FILE`. Transactional migrations are
+wrapped in BEGIN/COMMIT with SET LOCAL timeouts (nothing leaks into a reused connection);
+non-transactional ones set the timeouts for the session and RESET them at the end.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ..model import Migration, Plan
+from .files import RenderedFile
+from .templating import environment
+
+
+def stamps(plan: Plan, now: datetime | None) -> list[str]:
+    """One timestamp per migration, a second apart, so the files sort in plan order."""
+    start = (now or datetime.now(UTC)).replace(microsecond=0)
+    return [(start + timedelta(seconds=i)).strftime("%Y%m%d%H%M%S") for i in range(len(plan.migrations))]
+
+
+def statement_timeout(plan: Plan, migration: Migration) -> str:
+    """No limit where a step legitimately runs long (scans, backfills, index builds), else the plan's."""
+    long_running = any(s.scans or s.rewrites or not s.transactional for s in migration.steps)
+    return "0" if long_running else plan.statement_timeout
+
+
+def render_sql(plan: Plan, now: datetime | None = None) -> list[RenderedFile]:
+    env = environment("sql")
+    files: list[RenderedFile] = []
+    names = [f"{stamp}_{m.name}" for stamp, m in zip(stamps(plan, now), plan.migrations, strict=True)]
+    for index, (base, migration) in enumerate(zip(names, plan.migrations, strict=True)):
+        context = {
+            "plan": plan,
+            "migration": migration,
+            "index": index + 1,
+            "count": len(plan.migrations),
+            "base": base,
+            "names": names,
+            "statement_timeout": statement_timeout(plan, migration),
+        }
+        files.append(RenderedFile(path=f"{base}.sql", content=env.get_template("up.sql.j2").render(context)))
+        files.append(RenderedFile(path=f"{base}_down.sql", content=env.get_template("down.sql.j2").render(context)))
+        files.append(RenderedFile(path=f"{base}_README.md", content=env.get_template("README.md.j2").render(context)))
+    return files
