@@ -96,6 +96,7 @@ class RenameColumn(TableOp):
     column: str
     new_name: str
     type: str | None = Field(None, description="the column's type; read from the catalog at run time when absent")
+    not_null: bool = Field(False, description="the column is NOT NULL: the new one becomes NOT NULL too")
     strategy: Literal["trigger", "dual_write"] = Field(
         "trigger",
         description="trigger: the database keeps both columns in sync; "

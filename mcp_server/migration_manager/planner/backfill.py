@@ -23,30 +23,31 @@ def backfill_sql(
     t, k, c = table.sql, quote_ident(key), quote_ident(column)
     label = quote_literal(f"backfill {table.key}.{column}")
     return f"""DO $mm$
+#variable_conflict use_column
 DECLARE
-    batch_start {table.column_type_of(key)};
-    batch_end {table.column_type_of(key)};
-    batches bigint := 0;
-    updated bigint := 0;
-    n bigint;
+    mm_batch_start {table.column_type_of(key)};
+    mm_batch_end {table.column_type_of(key)};
+    mm_batches bigint := 0;
+    mm_updated bigint := 0;
+    mm_n bigint;
 BEGIN
-    SELECT min({k}) INTO batch_start FROM {t};
-    WHILE batch_start IS NOT NULL LOOP
-        SELECT max(b.k) INTO batch_end
-          FROM (SELECT {k} AS k FROM {t} WHERE {k} >= batch_start ORDER BY {k} LIMIT {batch_size}) AS b;
+    SELECT min({k}) INTO mm_batch_start FROM {t};
+    WHILE mm_batch_start IS NOT NULL LOOP
+        SELECT max(b.k) INTO mm_batch_end
+          FROM (SELECT {k} AS k FROM {t} WHERE {k} >= mm_batch_start ORDER BY {k} LIMIT {batch_size}) AS b;
         UPDATE {t} SET {c} = {value}
-         WHERE {k} >= batch_start AND {k} <= batch_end AND ({pending});
-        GET DIAGNOSTICS n = ROW_COUNT;
-        updated := updated + n;
-        batches := batches + 1;
+         WHERE {k} >= mm_batch_start AND {k} <= mm_batch_end AND ({pending});
+        GET DIAGNOSTICS mm_n = ROW_COUNT;
+        mm_updated := mm_updated + mm_n;
+        mm_batches := mm_batches + 1;
         COMMIT;
-        IF batches % 100 = 0 THEN
-            RAISE NOTICE '%: % batches, % rows updated, up to key %', {label}, batches, updated, batch_end;
+        IF mm_batches % 100 = 0 THEN
+            RAISE NOTICE '%: % batches, % rows updated, up to key %', {label}, mm_batches, mm_updated, mm_batch_end;
         END IF;
         PERFORM pg_sleep({pause_ms / 1000});
-        SELECT min({k}) INTO batch_start FROM {t} WHERE {k} > batch_end;
+        SELECT min({k}) INTO mm_batch_start FROM {t} WHERE {k} > mm_batch_end;
     END LOOP;
-    RAISE NOTICE '%: done, % rows updated in % batches', {label}, updated, batches;
+    RAISE NOTICE '%: done, % rows updated in % batches', {label}, mm_updated, mm_batches;
 END
 $mm$"""
 

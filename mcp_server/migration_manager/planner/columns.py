@@ -245,6 +245,8 @@ def _add_sequence_backed(ctx: Context, table: TableRef, col: Column, serial: str
         ident = f"GENERATED {col.identity.upper()} AS IDENTITY"
         up = [
             f"ALTER TABLE {table.sql} ALTER COLUMN {c} DROP DEFAULT",
+            # detached first, or pg_get_serial_sequence would still name the helper
+            f"ALTER SEQUENCE {seq} OWNED BY NONE",
             f"ALTER TABLE {table.sql} ALTER COLUMN {c} ADD {ident}",
             f"SELECT setval(pg_get_serial_sequence({table.regclass_literal()}, {quote_literal(col.name)}), "
             f"nextval({seq_lit}), false)",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ..ident import derived_name, quote_ident
+from ..ident import derived_name, quote_ident, quote_literal
 from ..knowledge.postgres import Action
 from ..model import (
     AddCheck,
@@ -47,13 +47,27 @@ def validate_draft(
         table,
         f"Validate {name} on {table.key}: checks existing rows while reads and writes go on",
         [f"ALTER TABLE {table.sql} VALIDATE CONSTRAINT {quote_ident(name)}"],
-        [],
+        [unvalidate_sql(table, name)],
         also_locks=also,
-        down_note="validation changes no data; nothing to undo",
+        down_note="the down re-creates the constraint NOT VALID (catalog only), as it was before",
     )
     return Draft(
         name=slug(title), title=title, transactional=True, steps=[step], solo=True, checks=[check] if check else []
     )
+
+
+def unvalidate_sql(table: TableRef, name: str) -> str:
+    """Return a validated CHECK / FOREIGN KEY to NOT VALID: drop and re-add it from its own definition."""
+    return f"""DO $mm$
+DECLARE
+    definition text;
+BEGIN
+    SELECT pg_get_constraintdef(oid) INTO definition FROM pg_constraint
+     WHERE conrelid = {table.regclass_literal()}::regclass AND conname = {quote_literal(name)};
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I, ADD CONSTRAINT %I %s NOT VALID',
+                   {quote_literal(table.sql)}, {quote_literal(name)}, {quote_literal(name)}, definition);
+END
+$mm$"""
 
 
 def not_null_drafts(ctx: Context, table: TableRef, column: str) -> list[Draft]:
@@ -291,8 +305,11 @@ def plan_drop_constraint(ctx: Context, op: DropConstraint) -> list[Draft]:
         down: list[str] = []
         note = "the constraint's definition was not given: the down cannot re-add it"
     elif kind in {"CHECK", "FOREIGN KEY"}:
-        down = [f"ALTER TABLE {table.sql} ADD CONSTRAINT {q} {definition} NOT VALID"]
-        note = "re-added NOT VALID (no scan): run VALIDATE CONSTRAINT again afterwards"
+        down = [
+            f"ALTER TABLE {table.sql} ADD CONSTRAINT {q} {definition} NOT VALID",
+            f"ALTER TABLE {table.sql} VALIDATE CONSTRAINT {q}",
+        ]
+        note = "re-added NOT VALID, then validated: the ACCESS EXCLUSIVE lock of the re-add is held during the scan"
     else:
         down = [f"ALTER TABLE {table.sql} ADD CONSTRAINT {q} {definition}"]
         note = "re-adding a UNIQUE or PRIMARY KEY constraint builds its index under a write lock"

@@ -15,6 +15,7 @@ from ..sql.types import check_type
 from . import sync
 from .backfill import backfill_draft, backfill_step
 from .base import Context, Draft, TableRef, slug
+from .constraints import not_null_drafts
 
 
 def plan_rename_column(ctx: Context, op: RenameColumn) -> list[Draft]:
@@ -66,6 +67,8 @@ def plan_rename_column(ctx: Context, op: RenameColumn) -> list[Draft]:
             "(still reading the old one)."
         )
     drafts.append(fill)
+    if op.not_null:
+        drafts.extend(not_null_drafts(ctx, table, new))
     contract_up = ([*sync.drop_sql(table, trigger)] if op.strategy == "trigger" else []) + [
         f"ALTER TABLE {table.sql} DROP COLUMN IF EXISTS {o}"
     ]
@@ -73,6 +76,7 @@ def plan_rename_column(ctx: Context, op: RenameColumn) -> list[Draft]:
         sync.add_column_like_sql(table, old, new),
         *(sync.two_way_sql(table, trigger, old, new) if op.strategy == "trigger" else []),
         f"UPDATE {table.sql} SET {o} = {n}",
+        *([f"ALTER TABLE {table.sql} ALTER COLUMN {o} SET NOT NULL"] if op.not_null else []),
     ]
     contract = ctx.step(
         Action.DROP_COLUMN,
@@ -84,8 +88,8 @@ def plan_rename_column(ctx: Context, op: RenameColumn) -> list[Draft]:
         lossy_down=True,
         down_note="the down re-adds the old column and refills it from the new one with one UPDATE of every row",
         notes=[
-            f"NOT NULL, defaults, indexes and constraints of {old} are not copied to {new}: add them with their "
-            "own operations before this migration"
+            f"defaults, indexes and constraints of {old} are not copied to {new}: add them with their own operations "
+            "before this migration" + ("" if op.not_null else f"; if {old} is NOT NULL, plan with not_null=true")
         ],
     )
     gate = (

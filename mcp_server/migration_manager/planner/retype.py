@@ -127,6 +127,7 @@ def _expand_contract(ctx: Context, op: ChangeColumnType, table: TableRef, title:
         f"ALTER TABLE {table.sql} RENAME COLUMN {c} TO {s}",
         f"ALTER TABLE {table.sql} RENAME COLUMN {r} TO {c}",
         *sync.one_way_sql(table, forward, shadow, convert_row),
+        *([f"ALTER TABLE {table.sql} ALTER COLUMN {c} SET DEFAULT {op.default}"] if op.default else []),
         *swap_down,
     ]
     swap = ctx.step(
@@ -153,6 +154,7 @@ def _expand_contract(ctx: Context, op: ChangeColumnType, table: TableRef, title:
                 f"ALTER TABLE {table.sql} ADD COLUMN {r} {op.old_type}",
                 *sync.one_way_sql(table, backward, retired, f"NEW.{c}"),
                 f"UPDATE {table.sql} SET {r} = {c}",
+                *([f"ALTER TABLE {table.sql} ALTER COLUMN {r} SET NOT NULL"] if op.not_null else []),
             ]
             if op.old_type
             else []
