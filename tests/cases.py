@@ -382,6 +382,7 @@ CASES = [
         [Backfill(table="orders", column="code", value="'filled-' || id", batch_size=700)],
         _check_backfill,
         setup="UPDATE orders SET code = NULL WHERE id % 2 = 0",
+        changes_schema=False,
     ),
     Case(
         "drop_constraint",
