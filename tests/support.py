@@ -54,6 +54,11 @@ _MY_LOCKS = """SELECT relation, mode FROM pg_locks
                       (SELECT oid FROM pg_database WHERE datname = current_database())"""
 
 
+_HELD_OR_WANTED = """SELECT relation, mode FROM pg_locks
+                      WHERE pid = %s AND locktype = 'relation' AND database =
+                            (SELECT oid FROM pg_database WHERE datname = current_database())"""
+
+
 def _group(rows: list[tuple[Any, ...]]) -> dict[int, LockMode]:
     by_rel: dict[int, list[str]] = {}
     for rel, m in rows:
@@ -64,15 +69,15 @@ def _group(rows: list[tuple[Any, ...]]) -> dict[int, LockMode]:
 def measure_in_transaction(conn: psycopg.Connection[Any], step: Step) -> Measured:
     """Run a transactional step in its own transaction and read what it did before COMMIT."""
     conn.execute("BEGIN")
-    files_before = dict(conn.execute(_TABLES).fetchall())
-    reads_before = dict(conn.execute(_READS).fetchall())
+    files_before: dict[int, int] = dict(conn.execute(_TABLES).fetchall())
+    reads_before: dict[int, int] = dict(conn.execute(_READS).fetchall())
     started = time.perf_counter()
     for sql in step.up:
         conn.execute(sql)
     seconds = time.perf_counter() - started
     locks = _group(conn.execute(_MY_LOCKS, (conn.info.backend_pid,)).fetchall())
-    files_after = dict(conn.execute(_TABLES).fetchall())
-    reads_after = dict(conn.execute(_READS).fetchall())
+    files_after: dict[int, int] = dict(conn.execute(_TABLES).fetchall())
+    reads_after: dict[int, int] = dict(conn.execute(_READS).fetchall())
     conn.execute("COMMIT")
     return Measured(
         locks=locks,
@@ -83,20 +88,15 @@ def measure_in_transaction(conn: psycopg.Connection[Any], step: Step) -> Measure
 
 
 def measure_concurrent(uri: str, step: Step, table: TableRef) -> Measured:
-    """Run a non-transactional step while another session writes one row of `table`, so the step
-    has to wait with its locks held; read those locks from a third session, then let it finish."""
+    """Run a step that cannot run in a transaction block while another session holds SHARE on
+    `table` (which conflicts with every lock that lets a write or an index build through), so
+    the step has to stop and wait; read its locks, held and requested, from a third session at
+    that moment, then release the blocker and let the step finish."""
     blocker = psycopg.connect(uri)
     observer = psycopg.connect(uri, autocommit=True)
     runner = psycopg.connect(uri, autocommit=True)
-    files_before = dict(observer.execute(_TABLES).fetchall())
-    first = blocker.execute(
-        "SELECT quote_ident(attname) FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
-        "AND NOT attisdropped ORDER BY attnum LIMIT 1",
-        (table.sql,),
-    ).fetchone()
-    assert first is not None
-    col = first[0]
-    blocker.execute(f"UPDATE {table.sql} SET {col} = {col} WHERE {col} = (SELECT min({col}) FROM {table.sql})")
+    files_before: dict[int, int] = dict(observer.execute(_TABLES).fetchall())
+    blocker.execute(f"LOCK TABLE {table.sql} IN SHARE MODE")
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -115,13 +115,13 @@ def measure_concurrent(uri: str, step: Step, table: TableRef) -> Measured:
     while thread.is_alive() and time.monotonic() < deadline:
         waiting = observer.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
         if waiting and waiting[0] == "Lock":
-            locks = _group(observer.execute(_MY_LOCKS, (pid,)).fetchall())
+            locks = _group(observer.execute(_HELD_OR_WANTED, (pid,)).fetchall())
             break
         time.sleep(0.01)
     blocker.commit()
     thread.join(60)
     seconds = time.perf_counter() - started
-    files_after = dict(observer.execute(_TABLES).fetchall())
+    files_after: dict[int, int] = dict(observer.execute(_TABLES).fetchall())
     for c in (blocker, observer, runner):
         c.close()
     if errors:

@@ -91,6 +91,8 @@ class Context:
         locks.extend(_claim(t, mode) for t, mode in also_locks)
         does_rewrite = f.rewrites if rewrites is None else rewrites
         does_scan = f.scans if scans is None else scans
+        if scans is None and table is not None and self.is_new(table):
+            does_scan = False  # a table created in this plan is empty: there is nothing to read
         stats = self.stats_for(table) if table is not None else None
         if estimate_ is None:
             if does_rewrite:
