@@ -161,6 +161,11 @@ def plan(
     """Plan `operations` for `target`: ordered migrations whose every step is safe on a live table."""
     target = target or Target()
     ctx = Context(target=target, stats=dict(stats or {}))
+    if target.version < 12:
+        ctx.warnings.append(
+            f"PostgreSQL {target.version} is past end of life; its lock and rewrite facts here come from the "
+            "documentation and were not measured by this tool's tests (run on PostgreSQL 15 and 18)"
+        )
     drafts: list[Draft] = []
     for op in operations:
         drafts.extend(_FAMILIES[type(op)](ctx, op))

@@ -1,0 +1,131 @@
+"""Bad input gets a clear message and an exit code CI can act on, and nothing is written.
+
+Exit codes: 2 = fix the request, 3 = cannot be done safely as asked. These run the installed
+console script, as a user or a CI job would.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = shutil.which("migration-manager", path=str(Path(sys.executable).parent))
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    assert SCRIPT, "the migration-manager console script is not installed next to this Python (run ./scripts/setup)"
+    return subprocess.run([SCRIPT, *args], input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def ops_file(tmp_path: Path, data: object) -> str:
+    path = tmp_path / "ops.json"
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ([{"op": "add_colum", "table": "t"}], ["unknown operation 'add_colum'", "known: create_table"]),
+        ([{"op": "add_column", "table": "t"}], ["0.add_column.column: required field missing"]),
+        ([{"op": "add_index", "table": "t", "columns": []}], ["columns"]),
+        ([{"op": "add_column", "table": "t", "column": {"name": "a", "type": "int"}, "colour": 1}], ["colour"]),
+        ('[{"op":\n', ["invalid JSON at line 2"]),
+        ({"operations": "nope"}, ["operations"]),
+    ],
+    ids=["unknown_op", "missing_field", "empty_list", "extra_field", "broken_json", "wrong_shape"],
+)
+def test_malformed_operations_exit_2(tmp_path: Path, data: object, expected: list[str]) -> None:
+    done = run("plan", "--ops", ops_file(tmp_path, data))
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    for text in expected:
+        assert text in done.stderr
+
+
+def test_invalid_sql_names_the_position() -> None:
+    done = run("plan", "--sql", "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE t ADDD COLUMN b int;")
+    assert done.returncode == 2
+    assert 'syntax error at or near "ADDD" at line 2, column 15' in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT 1", "not schema changes this tool plans"),
+        ("GRANT SELECT ON t TO someone", "not schema changes this tool plans"),
+        ("ALTER TABLE t ADD COLUMN a tinyint", "no type 'tinyint'; use smallint"),
+        ("ALTER TABLE t ADD COLUMN a int UNSIGNED", "invalid SQL"),
+        ("   ", "holds no statement"),
+    ],
+)
+def test_sql_that_is_not_a_plannable_change_exit_2(sql: str, expected: str) -> None:
+    done = run("plan", "--sql", sql)
+    assert done.returncode == 2, done.stderr
+    assert expected in done.stderr
+
+
+def test_not_null_without_a_value_exit_3() -> None:
+    done = run("plan", "--sql", "ALTER TABLE t ADD COLUMN a int NOT NULL")
+    assert done.returncode == 3
+    assert "NOT NULL without a default" in done.stderr and "Give a default" in done.stderr
+
+
+@pytest.mark.parametrize("version", ["9", "19"])
+def test_unsupported_version_exit_2(version: str) -> None:
+    done = run("plan", "--sql", "ALTER TABLE t ADD COLUMN a int", "--pg-version", version)
+    assert done.returncode == 2
+    assert f"PostgreSQL {version} is not supported" in done.stderr
+
+
+def test_bad_side_inputs_exit_2(tmp_path: Path) -> None:
+    sql = ("--sql", "ALTER TABLE t ADD COLUMN a int")
+    assert "no such file" in run("plan", "--ops", str(tmp_path / "absent.json")).stderr
+    (tmp_path / "stats.json").write_text("{")
+    done = run("plan", *sql, "--stats", str(tmp_path / "stats.json"))
+    assert done.returncode == 2 and "invalid JSON" in done.stderr
+    (tmp_path / "stats.json").write_text('{"orders": {"rows": -1}}')
+    done = run("plan", *sql, "--stats", str(tmp_path / "stats.json"))
+    assert done.returncode == 2 and "rows" in done.stderr
+    done = run("render", *sql, "--timestamp", "yesterday", "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "YYYYMMDDHHMMSS" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_render_never_overwrites_and_writes_nothing_on_conflict(tmp_path: Path) -> None:
+    out = tmp_path / "migrations"
+    sql = "ALTER TABLE orders ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid()"
+    first = run("render", "--sql", sql, "--timestamp", "20261124090000", "--out", str(out), "--json")
+    assert first.returncode == 0, first.stderr
+    written = sorted(p.name for p in out.iterdir())
+    assert len(written) >= 6
+    assert sorted(Path(w).name for w in json.loads(first.stdout)["written"]) == written
+    # Make one file of the would-be output differ, then render again: the run must refuse
+    # before writing anything, and leave every existing file as it was.
+    victim = out / written[-1]
+    victim.write_text("hand edited")
+    contents = {p.name: p.read_bytes() for p in out.iterdir()}
+    again = run("render", "--sql", sql, "--timestamp", "20261124090000", "--out", str(out))
+    assert again.returncode == 2
+    assert "already exists" in again.stderr and "overwrite" in again.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == contents
+
+
+def test_render_refuses_a_file_as_output_folder(tmp_path: Path) -> None:
+    target = tmp_path / "a_file"
+    target.write_text("keep me")
+    done = run("render", "--sql", "ALTER TABLE t ADD COLUMN a int", "--out", str(target))
+    assert done.returncode == 2
+    assert target.read_text() == "keep me"
+
+
+def test_help_lists_exit_codes_and_commands() -> None:
+    done = run("--help")
+    assert done.returncode == 0
+    assert "plan" in done.stdout and "render" in done.stdout and "Exit codes" in done.stdout
+    assert run("frobnicate").returncode == 2
