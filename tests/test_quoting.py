@@ -12,7 +12,7 @@ from migration_manager.ident import MAX_IDENTIFIER_BYTES, derived_name, quote_id
 
 KEYWORDS = sorted(RESERVED_KEYWORDS | COL_NAME_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | UNRESERVED_KEYWORDS)
 # Any character PostgreSQL accepts in a UTF-8 identifier: everything but NUL and surrogates.
-CHARS = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+CHARS = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 NAMES = st.one_of(
     st.sampled_from(KEYWORDS),
     st.from_regex(r"[a-z_][a-z0-9_$]{0,20}", fullmatch=True),
