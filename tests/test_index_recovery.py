@@ -3,6 +3,8 @@ must drop that leftover and build a valid index, and the drop takes the lock the
 
 from __future__ import annotations
 
+import subprocess
+import time
 from pathlib import Path
 
 import psycopg
@@ -57,3 +59,28 @@ def test_leftover_drop_takes_the_claimed_lock(server: Server, db: str) -> None:
     (claim,) = recover.locks
     assert claim.relation == "events" and claim.mode is LockMode.ACCESS_EXCLUSIVE
     assert measured.locks[events[0]] is claim.mode
+
+
+def test_concurrent_build_outwaits_a_long_transaction(server: Server, db: str, tmp_path: Path) -> None:
+    """CREATE INDEX CONCURRENTLY waits for transactions already writing the table; that wait holds
+    up nobody, so the file must not let lock_timeout (here 1s) cut it short."""
+    p = plan([AddIndex(table="orders", columns=["user_id"])], Target(version=server.version), lock_timeout="1s")
+    write_files(render_sql(p), tmp_path)
+    (up,) = sorted(f for f in tmp_path.glob("*.sql") if not f.name.endswith("_down.sql"))
+    assert server.bin_dir is not None
+    with psycopg.connect(db) as writer:
+        writer.execute("UPDATE orders SET code = code WHERE id = 1")  # stays open: a running writer
+        build = subprocess.Popen(
+            [str(server.bin_dir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-f", str(up)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(2.5)
+        assert build.poll() is None, f"the build gave up while a writer was open: {build.communicate()[1]}"
+        writer.commit()
+    _, err = build.communicate(timeout=60)
+    assert build.returncode == 0, err
+    with psycopg.connect(db) as conn:
+        row = conn.execute(VALID.replace("events_kind_key", "orders_user_id_idx")).fetchone()
+    assert row == (1,)

@@ -342,6 +342,13 @@ class Step(Strict):
     def blocks_reads(self) -> bool:
         return any(lock.blocks_reads for lock in self.locks)
 
+    @property
+    def waits_harmlessly(self) -> bool:
+        """Runs outside a transaction and takes only locks that let reads and writes through, so
+        waiting (CONCURRENTLY waits for every transaction already running) holds up no query:
+        such a step should not be cut short by lock_timeout."""
+        return not self.transactional and bool(self.locks) and not self.blocks_reads and not self.blocks_writes
+
 
 class Check(Strict):
     """A query to run before a migration, with the answer that means "go"."""
