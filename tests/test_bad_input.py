@@ -76,6 +76,14 @@ def test_not_null_without_a_value_exit_3() -> None:
     assert "NOT NULL without a default" in done.stderr and "Give a default" in done.stderr
 
 
+def test_virtual_generated_column_before_18_exit_3() -> None:
+    sql = "ALTER TABLE t ADD COLUMN d int GENERATED ALWAYS AS (a * 2) VIRTUAL"
+    done = run("plan", "--sql", sql, "--pg-version", "15")
+    assert done.returncode == 3
+    assert "need PostgreSQL 18" in done.stderr and "STORED" in done.stderr
+    assert run("plan", "--sql", sql, "--pg-version", "18").returncode == 0
+
+
 @pytest.mark.parametrize("version", ["9", "19"])
 def test_unsupported_version_exit_2(version: str) -> None:
     done = run("plan", "--sql", "ALTER TABLE t ADD COLUMN a int", "--pg-version", version)

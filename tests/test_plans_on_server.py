@@ -14,6 +14,7 @@ import pytest
 from cases import CASES, Case
 from conftest import Server
 from migration_manager.catalog import differences, snapshot
+from migration_manager.errors import PlanningError
 from migration_manager.model import Target
 from migration_manager.planner import plan
 from migration_manager.render import render_sql, write_files
@@ -28,8 +29,10 @@ def _files(out: Path) -> tuple[list[Path], list[Path]]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_up_down_up(case: Case, server: Server, db: str, tmp_path: Path) -> None:
-    if server.version < case.min_version:
-        pytest.skip(f"{case.id} needs PostgreSQL {case.min_version}+")
+    if server.version < case.min_version:  # the planner must refuse, saying which version it needs
+        with pytest.raises(PlanningError, match=f"PostgreSQL {case.min_version}"):
+            plan(case.ops, Target(version=server.version))
+        return
     if case.setup:
         with psycopg.connect(db, autocommit=True) as conn:
             conn.execute(case.setup)

@@ -30,7 +30,7 @@ def _server_quote(conn: psycopg.Connection[tuple[object, ...]], name: str) -> st
 
 def _agrees(server_quoted: str, ours: str, name: str) -> None:
     """Equal to the server's quote_ident, except that we also quote words that are keywords in a
-    newer PostgreSQL than this server (pglast ships the 17 grammar): quoting more is harmless,
+    newer PostgreSQL than this server (pglast 8 ships the 18 grammar): quoting more is harmless,
     quoting less would break."""
     if ours != server_quoted:
         assert server_quoted == name and name in KEYWORDS, (name, ours, server_quoted)

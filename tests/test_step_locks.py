@@ -21,6 +21,7 @@ import pytest
 
 from cases import CASES, Case
 from conftest import Server
+from migration_manager.errors import PlanningError
 from migration_manager.model import LockMode, Step, Target
 from migration_manager.planner import plan
 from migration_manager.planner.base import TableRef
@@ -97,8 +98,10 @@ def _check_step(db: str, step: Step, where: str) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_claims_match_the_server(case: Case, server: Server, db: str) -> None:
-    if server.version < case.min_version:
-        pytest.skip(f"{case.id} needs PostgreSQL {case.min_version}+")
+    if server.version < case.min_version:  # the planner must refuse, saying which version it needs
+        with pytest.raises(PlanningError, match=f"PostgreSQL {case.min_version}"):
+            plan(case.ops, Target(version=server.version))
+        return
     if case.setup:
         with psycopg.connect(db, autocommit=True) as conn:
             conn.execute(case.setup)

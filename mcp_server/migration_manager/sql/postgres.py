@@ -125,6 +125,7 @@ class _Reader:
         nullable, default, pk = True, None, False
         identity: str | None = None
         generated: str | None = None
+        stored = True
         for con in col.constraints or ():
             kind = con.contype
             if kind == ConstrType.CONSTR_NOTNULL:
@@ -139,6 +140,7 @@ class _Reader:
                 identity = "always" if con.generated_when == "a" else "by default"
             elif kind == ConstrType.CONSTR_GENERATED:
                 generated = _deparse(con.raw_expr)
+                stored = con.generated_kind == "s"  # PostgreSQL 18: VIRTUAL unless STORED is written
             else:
                 raise self.fail(
                     f"column constraint {kind.name.removeprefix('CONSTR_')} on {col.colname!r} inside the column "
@@ -152,6 +154,7 @@ class _Reader:
             primary_key=pk,
             identity=identity,
             generated=generated,
+            generated_stored=stored,
         )
 
     def _AlterTableStmt(self, stmt: Any) -> None:
