@@ -140,6 +140,12 @@ def db(server: Server) -> Iterator[str]:
     yield from _fresh(server, f"mm_tpl_{os.getpid()}")
 
 
+@pytest.fixture
+def twin_db(server: Server) -> Iterator[str]:
+    """A second fresh database on the same server, for comparing two ways to the same end."""
+    yield from _fresh(server, f"mm_tpl_{os.getpid()}")
+
+
 @pytest.fixture(scope="session")
 def big_template(pg18: Server) -> str:
     name = f"mm_big_{os.getpid()}"

@@ -97,6 +97,7 @@ class RenameColumn(TableOp):
     new_name: str
     type: str | None = Field(None, description="the column's type; read from the catalog at run time when absent")
     not_null: bool = Field(False, description="the column is NOT NULL: the new one becomes NOT NULL too")
+    default: str | None = Field(None, description="the column's default, which the new column keeps")
     strategy: Literal["trigger", "dual_write"] = Field(
         "trigger",
         description="trigger: the database keeps both columns in sync; "
@@ -344,10 +345,15 @@ class Step(Strict):
 
     @property
     def waits_harmlessly(self) -> bool:
-        """Runs outside a transaction and takes only locks that let reads and writes through, so
-        waiting (CONCURRENTLY waits for every transaction already running) holds up no query:
-        such a step should not be cut short by lock_timeout."""
-        return not self.transactional and bool(self.locks) and not self.blocks_reads and not self.blocks_writes
+        """Runs outside a transaction and takes only SHARE UPDATE EXCLUSIVE (CONCURRENTLY): it waits
+        for every transaction already running on the table, and that wait holds up no query, so
+        lock_timeout should not cut it short. (A backfill batch waiting on a row lock holds its own
+        rows meanwhile: it keeps the timeout.)"""
+        return (
+            not self.transactional
+            and bool(self.locks)
+            and all(lock.mode is LockMode.SHARE_UPDATE_EXCLUSIVE for lock in self.locks)
+        )
 
 
 class Check(Strict):

@@ -61,6 +61,7 @@ class Action(StrEnum):
     CREATE_VIEW = "create view"
     UPDATE_BATCH = "update one batch of rows"
     ADD_ENUM_VALUE = "add enum value"
+    READ_CATALOG = "read the catalog (a plan's assumption checked)"
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ _FACTS: dict[Action, Fact] = {
     Action.CREATE_VIEW: Fact(LockMode.ACCESS_SHARE, False, False),
     Action.UPDATE_BATCH: Fact(LockMode.ROW_EXCLUSIVE, False, False, note="row locks on the batch only"),
     Action.ADD_ENUM_VALUE: Fact(None, False, False, note="no table lock"),
+    Action.READ_CATALOG: Fact(None, False, False, note="reads pg_attribute only"),
 }
 
 

@@ -9,11 +9,12 @@ rows, backfill existing rows in batches, then NOT NULL through a validated CHECK
 from __future__ import annotations
 
 from ..errors import PlanningError
-from ..ident import derived_name, quote_ident, quote_literal
+from ..ident import derived_name, qualified, quote_ident, quote_literal
 from ..knowledge.postgres import Action, default_is_volatile
 from ..model import AddColumn, Column, DropColumn, DropDefault, DropNotNull, SetDefault, Step
 from ..sql.expressions import check_expression, function_names
 from ..sql.types import check_type
+from .assumptions import column_guard
 from .backfill import backfill_draft, backfill_step
 from .base import Context, Draft, TableRef, slug
 from .constraints import not_null_drafts
@@ -163,7 +164,8 @@ def _add_generated(ctx: Context, table: TableRef, col: Column, title: str, drop:
         if ctx.version < 18:
             raise PlanningError(
                 f"add_column {table.key}.{col.name}: virtual generated columns need PostgreSQL 18 "
-                f"(target is {ctx.version}); use generated_stored=true, which rewrites the table."
+                f"(target is {ctx.version}). Write STORED (generated_stored=true), which rewrites the table, or add a "
+                "plain column kept by a trigger and backfilled."
             )
         step = ctx.step(
             Action.ADD_COLUMN_GENERATED_VIRTUAL,
@@ -242,21 +244,25 @@ def _add_sequence_backed(ctx: Context, table: TableRef, col: Column, serial: str
     )
     drafts.extend(not_null_drafts(ctx, table, col.name))
     if col.identity and ctx.version >= 12:
-        ident = f"GENERATED {col.identity.upper()} AS IDENTITY"
+        # The identity sequence takes the helper's name (PostgreSQL's own choice for it), so the
+        # helper steps aside first; its position carries over to the identity sequence.
+        ident = f"GENERATED {col.identity.upper()} AS IDENTITY (SEQUENCE NAME {seq})"
+        helper_name = derived_name(table.name, col.name, suffix="seq_fill")
+        helper = qualified(helper_name, table.schema)
+        helper_lit = quote_literal(helper)
         up = [
             f"ALTER TABLE {table.sql} ALTER COLUMN {c} DROP DEFAULT",
-            # detached first, or pg_get_serial_sequence would still name the helper
             f"ALTER SEQUENCE {seq} OWNED BY NONE",
+            f"ALTER SEQUENCE {seq} RENAME TO {quote_ident(helper_name)}",
             f"ALTER TABLE {table.sql} ALTER COLUMN {c} ADD {ident}",
-            f"SELECT setval(pg_get_serial_sequence({table.regclass_literal()}, {quote_literal(col.name)}), "
-            f"nextval({seq_lit}), false)",
-            f"DROP SEQUENCE {seq}",
+            f"SELECT setval({seq_lit}, nextval({helper_lit}), false)",
+            f"DROP SEQUENCE {helper}",
         ]
         down = [
-            f"CREATE SEQUENCE {seq} AS {base_type}",
-            f"SELECT setval({seq_lit}, nextval(pg_get_serial_sequence({table.regclass_literal()}, "
-            f"{quote_literal(col.name)})), false)",
+            f"CREATE SEQUENCE {helper} AS {base_type}",
+            f"SELECT setval({helper_lit}, nextval({seq_lit}), false)",
             f"ALTER TABLE {table.sql} ALTER COLUMN {c} DROP IDENTITY",
+            f"ALTER SEQUENCE {helper} RENAME TO {quote_ident(seq_name)}",
             f"ALTER TABLE {table.sql} ALTER COLUMN {c} SET DEFAULT nextval({seq_lit})",
             f"ALTER SEQUENCE {seq} OWNED BY {table.sql}.{c}",
         ]
@@ -303,6 +309,17 @@ def plan_drop_column(ctx: Context, op: DropColumn) -> list[Draft]:
                 title=f"relax {table.key}.{op.column}",
                 transactional=True,
                 steps=[relax],
+            )
+        )
+    elif not ctx.is_new(table):
+        # Checked before the deploy: code that stops writing a NOT NULL column breaks every INSERT.
+        guard = column_guard(ctx, table, op.column, not_null=False, check_default=False, op="drop_column")
+        drafts.append(
+            Draft(
+                name=slug(f"check {table.name} {op.column} nullable"),
+                title=f"check {table.key}.{op.column} is nullable before code stops writing it",
+                transactional=True,
+                steps=[guard],
             )
         )
     down = [f"ALTER TABLE {table.sql} ADD COLUMN IF NOT EXISTS {c} {op.type}"] if op.type else []

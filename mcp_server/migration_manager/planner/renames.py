@@ -11,8 +11,10 @@ from __future__ import annotations
 from ..ident import quote_ident
 from ..knowledge.postgres import Action
 from ..model import RenameColumn
+from ..sql.expressions import check_expression
 from ..sql.types import check_type
 from . import sync
+from .assumptions import column_guard
 from .backfill import backfill_draft, backfill_step
 from .base import Context, Draft, TableRef, slug
 from .constraints import not_null_drafts
@@ -38,14 +40,19 @@ def plan_rename_column(ctx: Context, op: RenameColumn) -> list[Draft]:
     else:
         add_up = sync.add_column_like_sql(table, new, old)
     trigger = sync.function_name(table, f"{old}_{new}")
+    if op.default is not None:
+        check_expression(op.default, f"rename_column {table.key}.{old}: default")
+    set_default = [f"ALTER TABLE {table.sql} ALTER COLUMN {{}} SET DEFAULT {op.default}"] if op.default else []
     expand = [
+        column_guard(ctx, table, old, not_null=op.not_null, default=op.default, op="rename_column"),
         ctx.step(
             Action.ADD_COLUMN,
             table,
-            f"Add column {new} to {table.key} with the type of {old}",
-            [add_up],
+            f"Add column {new} to {table.key} with the type of {old}"
+            + (f" and DEFAULT {op.default}" if op.default else ""),
+            [add_up, *(sql.format(n) for sql in set_default)],
             [f"ALTER TABLE {table.sql} DROP COLUMN IF EXISTS {n}"],
-        )
+        ),
     ]
     if op.strategy == "trigger":
         expand.append(
@@ -75,6 +82,7 @@ def plan_rename_column(ctx: Context, op: RenameColumn) -> list[Draft]:
     contract_down = [
         sync.add_column_like_sql(table, old, new),
         *(sync.two_way_sql(table, trigger, old, new) if op.strategy == "trigger" else []),
+        *(sql.format(o) for sql in set_default),
         f"UPDATE {table.sql} SET {o} = {n}",
         *([f"ALTER TABLE {table.sql} ALTER COLUMN {o} SET NOT NULL"] if op.not_null else []),
     ]
@@ -88,8 +96,8 @@ def plan_rename_column(ctx: Context, op: RenameColumn) -> list[Draft]:
         lossy_down=True,
         down_note="the down re-adds the old column and refills it from the new one with one UPDATE of every row",
         notes=[
-            f"defaults, indexes and constraints of {old} are not copied to {new}: add them with their own operations "
-            "before this migration" + ("" if op.not_null else f"; if {old} is NOT NULL, plan with not_null=true")
+            f"indexes and constraints of {old} (other than NOT NULL and its default) are not copied to {new}: "
+            "add them with their own operations before this migration"
         ],
     )
     gate = (

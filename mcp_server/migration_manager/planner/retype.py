@@ -14,6 +14,7 @@ from ..model import ChangeColumnType
 from ..sql.expressions import check_expression, qualify_columns
 from ..sql.types import check_type
 from . import sync
+from .assumptions import column_guard
 from .backfill import backfill_draft, backfill_step
 from .base import Context, Draft, TableRef, slug
 from .constraints import not_null_check_name, not_null_drafts
@@ -73,14 +74,14 @@ def _expand_contract(ctx: Context, op: ChangeColumnType, table: TableRef, title:
     backward = sync.function_name(table, f"{col}_to_old")
 
     expand = [
+        column_guard(ctx, table, col, not_null=op.not_null, default=op.default, op="change_column_type"),
         ctx.step(
             Action.ADD_COLUMN,
             table,
             f"Add shadow column {shadow} {op.new_type} to {table.key}",
-            [
-                f"ALTER TABLE {table.sql} ADD COLUMN {s} {op.new_type}"
-                + (f" DEFAULT {op.default}" if op.default else "")
-            ],
+            # added without a default (a volatile one would rewrite), the default set after it
+            [f"ALTER TABLE {table.sql} ADD COLUMN {s} {op.new_type}"]
+            + ([f"ALTER TABLE {table.sql} ALTER COLUMN {s} SET DEFAULT {op.default}"] if op.default else []),
             [f"ALTER TABLE {table.sql} DROP COLUMN IF EXISTS {s}"],
         ),
         ctx.step(
@@ -175,5 +176,6 @@ def _expand_contract(ctx: Context, op: ChangeColumnType, table: TableRef, title:
             gate_before=f"Run the application on the new {table.key}.{col} until you no longer need to roll back.",
         )
     )
-    ctx.warnings.append(f"{table.key}.{col}: {reason}; planned as expand/contract with a shadow column.")
+    if op.old_type:  # without it, plan_change_column_type has already said why
+        ctx.warnings.append(f"{table.key}.{col}: {reason}; planned as expand/contract with a shadow column.")
     return drafts
