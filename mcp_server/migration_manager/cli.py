@@ -18,6 +18,7 @@ from .model import ChangeRequest, Plan
 from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
 from .render import render_sql, write_files
 from .request import request_from_json, request_from_sql, stats_from_data, target_from
+from .summary import format_plan
 
 EXIT_OK, EXIT_FAILURE, EXIT_INPUT, EXIT_UNSAFE = 0, 1, 2, 3
 
@@ -62,30 +63,6 @@ def _plan(args: argparse.Namespace) -> Plan:
     )
 
 
-def _seconds(value: float | None) -> str:
-    return "unknown (no stats)" if value is None else ("< 1 s" if value < 1 else f"~{value:,.0f} s")
-
-
-def format_plan(p: Plan) -> str:
-    out = [f"Plan for PostgreSQL {p.target.version}: {len(p.migrations)} migration(s)"]
-    for i, m in enumerate(p.migrations, 1):
-        out.append("")
-        if m.gate_before:
-            out.append(f"   GATE: {m.gate_before}")
-        mode = "one transaction" if m.transactional else "outside a transaction"
-        out.append(f"{i}. {m.title}  [{mode}; risk {m.risk.value}; {_seconds(m.estimated_seconds)}]")
-        for s in m.steps:
-            locks = ", ".join(f"{lk.mode.sql_name} on {lk.relation}" for lk in s.locks) or "no table lock"
-            work = "REWRITE" if s.rewrites else "scan" if s.scans else "catalog only"
-            out.append(f"   - {s.description}")
-            out.append(f"     {locks}; {work}; risk {s.risk.value}")
-    if p.warnings:
-        out.append("")
-        out.append("Warnings:")
-        out.extend(f"  ! {w}" for w in p.warnings)
-    return "\n".join(out)
-
-
 def cmd_plan(args: argparse.Namespace) -> int:
     p = _plan(args)
     print(p.model_dump_json(indent=2) if args.json else format_plan(p))
@@ -118,6 +95,13 @@ def cmd_render(args: argparse.Namespace) -> int:
     else:
         for w in written:
             print(w)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server import serve  # the MCP SDK is imported only when serving
+
+    serve()
     return EXIT_OK
 
 
@@ -161,6 +145,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--timestamp", metavar="YYYYMMDDHHMMSS", help="timestamp of the first file (default: now, UTC)")
     r.add_argument("--overwrite", action="store_true", help="replace files that already exist")
     r.set_defaults(func=cmd_render)
+    s = sub.add_parser(
+        "serve",
+        help="run the MCP server on stdio",
+        description="Run the MCP server (stdio) with the tools plan_change and render_migration. "
+        "Logs go to stderr; stdout carries the protocol.",
+    )
+    s.set_defaults(func=cmd_serve)
     return root
 
 

@@ -20,7 +20,10 @@ def column_guard_sql(table: TableRef, column: str, *, not_null: bool, has_defaul
     where = quote_literal(f"{table.key}.{column}")
     retry = quote_literal(op)
     expect_default = str(has_default).lower()
-    default_check = "" if has_default is None else f"""\
+    default_check = (
+        ""
+        if has_default is None
+        else f"""\
     IF (mm_default IS NOT NULL) IS DISTINCT FROM {expect_default} THEN
         RAISE EXCEPTION '% has %, but this plan assumed %: nothing was changed',
             {where}, coalesce('DEFAULT ' || mm_default, 'no default'),
@@ -29,6 +32,7 @@ def column_guard_sql(table: TableRef, column: str, *, not_null: bool, has_defaul
                          || ' in the ' || {retry} || ' operation';
     END IF;
 """
+    )
     return f"""DO $mm$
 DECLARE
     mm_not_null boolean;

@@ -1,0 +1,245 @@
+"""The MCP server (stdio): the engine's tools for Claude Code and any other MCP client.
+
+Thin on purpose: each tool checks its input, calls the engine, and returns a pydantic model.
+Every failure becomes a ToolError whose text says what was wrong and what to send instead; an
+unexpected one is logged (to stderr: stdout is the protocol) and reported the same way, so the
+server survives any call.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from . import __version__
+from .errors import InputError, MigrationManagerError, PlanningError
+from .model import Operation, Plan, TableStats
+from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
+from .render import render_sql, write_files
+from .request import request_from_sql, target_from
+from .summary import format_plan
+
+log = logging.getLogger("migration_manager.server")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+INSTRUCTIONS = """\
+Zero-downtime schema migrations for PostgreSQL 12-18. plan_change turns a schema change (DDL
+or typed operations) into ordered migrations whose every step says the lock it takes, whether
+it rewrites or scans the table, and the application gates between them. render_migration writes
+those migrations as files (up, down, README) under a repository root. Plan first, show the plan,
+then render."""
+
+
+# --------------------------------------------------------------------------- input and output
+
+Operations = Annotated[
+    list[Operation] | None,
+    Field(description="the change as typed operations; give this or `sql`, not both"),
+]
+Sql = Annotated[
+    str | None,
+    Field(description="the change as PostgreSQL DDL, e.g. 'ALTER TABLE orders ADD COLUMN ...'; or give `operations`"),
+]
+PgVersion = Annotated[int, Field(description="PostgreSQL major version of the production server (12-18)")]
+Stats = Annotated[
+    dict[str, TableStats] | None,
+    Field(description='row counts and sizes per table, for time estimates: {"orders": {"rows": 5000000}}'),
+]
+LockTimeout = Annotated[str, Field(description="lock_timeout set before each lock-taking statement")]
+StatementTimeout = Annotated[str, Field(description="statement_timeout for catalog-only migrations")]
+
+
+class PlanResult(BaseModel):
+    summary: str = Field(description="the plan as text: show this to the user")
+    plan: Plan
+
+
+class FileOut(BaseModel):
+    path: str = Field(description="path relative to the repository root")
+    content: str
+
+
+class RenderResult(BaseModel):
+    summary: str = Field(description="the plan as text")
+    files: list[FileOut] = Field(description="every file of the plan, in the order to apply them")
+    written: list[str] = Field(description="paths written (relative to the root); empty unless write=true")
+    warnings: list[str]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Engine errors become ToolErrors with their message; anything else is logged and reported."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ToolError:
+            raise
+        except PlanningError as exc:
+            raise ToolError(f"cannot plan this safely: {exc}") from exc
+        except MigrationManagerError as exc:
+            raise ToolError(str(exc)) from exc
+        except Exception as exc:  # a bug: keep serving, say what happened
+            log.exception("unexpected error in %s", fn.__name__)
+            raise ToolError(
+                f"internal error in {fn.__name__} ({type(exc).__name__}: {exc}); the input may still be fine: "
+                "please report this with the arguments you sent"
+            ) from exc
+
+    return wrapper
+
+
+def _operations(operations: list[Operation] | None, sql: str | None) -> list[Operation]:
+    if (operations is None) == (sql is None):
+        raise InputError("give exactly one of `operations` (a list of typed operations) or `sql` (DDL text)")
+    if sql is not None:
+        return request_from_sql(sql).operations
+    assert operations is not None
+    if not operations:
+        raise InputError("`operations` is empty: give at least one operation")
+    return operations
+
+
+def _plan(
+    operations: list[Operation] | None,
+    sql: str | None,
+    pg_version: int,
+    stats: dict[str, TableStats] | None,
+    lock_timeout: str,
+    statement_timeout: str,
+) -> Plan:
+    return plan(
+        _operations(operations, sql),
+        target_from(pg_version),
+        stats,
+        lock_timeout=lock_timeout,
+        statement_timeout=statement_timeout,
+    )
+
+
+def confined(root: str, relative: str) -> tuple[Path, Path]:
+    """(root, folder) with the folder inside the root after resolving '..' and symlinks."""
+    base = Path(root)
+    if not base.is_absolute():
+        raise InputError(f"root must be an absolute path to the repository (got {root!r})")
+    if not base.is_dir():
+        raise InputError(f"root {root!r} is not an existing directory")
+    base = base.resolve()
+    rel = Path(relative)
+    if rel.is_absolute():
+        raise InputError(f"out_dir must be relative to root (got the absolute path {relative!r})")
+    folder = (base / rel).resolve()
+    if not folder.is_relative_to(base):
+        raise InputError(f"out_dir {relative!r} leads outside the root {str(base)!r}; give a folder inside it")
+    return base, folder
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%Y%m%d%H%M%S")
+    except ValueError as exc:
+        raise InputError(f"timestamp must be YYYYMMDDHHMMSS, e.g. 20261124093000 (got {text!r})") from exc
+
+
+# --------------------------------------------------------------------------- the tools
+
+
+def plan_change(
+    operations: Operations = None,
+    sql: Sql = None,
+    pg_version: PgVersion = 16,
+    stats: Stats = None,
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
+) -> PlanResult:
+    """Plan a schema change so it never blocks the application for a time that grows with the table.
+
+    Call this first for any change to a production PostgreSQL schema (add/drop/rename column or
+    table, change a type, NOT NULL, defaults, indexes, foreign keys, checks, unique, primary key,
+    enum values, backfills). Pass the change as `sql` (DDL as the user would write it) or as
+    `operations`. DDL cannot say whether an existing column is NOT NULL, its default or its
+    current type: for type changes and renames pass operations with `not_null`, `default` and
+    `old_type` when you know them (read the schema or the models), or the migration stops at run
+    time and says which field to give.
+
+    Returns `summary` (show it to the user) and `plan`: ordered migrations; each has its steps
+    (up/down SQL, the lock and table, rewrites/scans, risk, estimate), `gate_before` (what the
+    application must deploy before it runs) and pre-flight `checks`. Nothing is written.
+    """
+    p = _plan(operations, sql, pg_version, stats, lock_timeout, statement_timeout)
+    return PlanResult(summary=format_plan(p), plan=p)
+
+
+def render_migration(
+    root: Annotated[str, Field(description="absolute path of the repository; every path stays inside it")],
+    operations: Operations = None,
+    sql: Sql = None,
+    pg_version: PgVersion = 16,
+    stats: Stats = None,
+    format: Annotated[Literal["sql"], Field(description="migration format; plain SQL files")] = "sql",
+    out_dir: Annotated[str, Field(description="folder for the files, relative to root, e.g. 'db/migrations'")] = ".",
+    timestamp: Annotated[str | None, Field(description="YYYYMMDDHHMMSS of the first file; default now (UTC)")] = None,
+    write: Annotated[bool, Field(description="write the files; false (default) only returns them")] = False,
+    overwrite: Annotated[bool, Field(description="replace files that already exist (default: refuse)")] = False,
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
+) -> RenderResult:
+    """Render a planned change as migration files: per migration an up file, a down file and a README
+    (purpose, strategy, estimated time, pre-flight checks, execution, verification, rollback, risks).
+
+    Takes the same change as plan_change. Returns every file's path (relative to `root`) and
+    content. With write=true it writes them under root/out_dir: all or nothing, never outside the
+    root, never over an existing file unless overwrite=true. Apply the up files in name order; a
+    migration with a gate must wait until the application has deployed what the gate says.
+    """
+    base, folder = confined(root, out_dir)
+    p = _plan(operations, sql, pg_version, stats, lock_timeout, statement_timeout)
+    rendered = render_sql(p, _timestamp(timestamp))
+    relative = folder.relative_to(base)
+    files = [FileOut(path=str(relative / f.path), content=f.content) for f in rendered]
+    written: list[str] = []
+    if write:
+        paths = write_files(rendered, folder, overwrite=overwrite)
+        written = [str(path.relative_to(base)) for path in paths]
+    return RenderResult(summary=format_plan(p), files=files, written=written, warnings=p.warnings)
+
+
+# --------------------------------------------------------------------------- the server
+
+TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
+    (plan_change, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)),
+    (
+        render_migration,
+        ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False),
+    ),
+]
+
+
+def build_server() -> MCPServer:
+    server = MCPServer("migration-manager", instructions=INSTRUCTIONS, version=__version__)
+    for fn, hints in TOOLS:
+        server.tool(name=fn.__name__, annotations=hints, structured_output=True)(tool_errors(fn))
+    return server
+
+
+def serve() -> None:
+    """Run over stdio. Logs go to stderr: stdout carries the protocol."""
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    build_server().run()
