@@ -9,6 +9,7 @@ server survives any call.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import sys
 from collections.abc import Callable
@@ -235,7 +236,10 @@ TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
 def build_server() -> MCPServer:
     server = MCPServer("migration-manager", instructions=INSTRUCTIONS, version=__version__)
     for fn, hints in TOOLS:
-        server.tool(name=fn.__name__, annotations=hints, structured_output=True)(tool_errors(fn))
+        description = inspect.cleandoc(fn.__doc__ or "")
+        server.tool(name=fn.__name__, description=description, annotations=hints, structured_output=True)(
+            tool_errors(fn)
+        )
     return server
 
 

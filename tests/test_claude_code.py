@@ -1,0 +1,106 @@
+"""End to end with the real Claude Code CLI, in a temporary HOME (it works offline for these).
+
+- install.sh: the server shows as Connected in `claude mcp list`, the agent and the skill are in
+  ~/.claude; --uninstall takes all of it away again.
+- the plugin: `claude plugin validate --strict` passes; after `marketplace add` and `install`,
+  `claude plugin details` lists the agent, the skill and the MCP server, and the server (which
+  builds its own environment on first start) shows as Connected.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import IN_CI
+
+REPO = Path(__file__).resolve().parent.parent
+CLAUDE_BIN = REPO / "node_modules" / ".bin"
+
+
+@pytest.fixture
+def claude_env(tmp_path: Path) -> dict[str, str]:
+    if not (CLAUDE_BIN / "claude").exists():
+        message = f"{CLAUDE_BIN / 'claude'} is missing: run ./scripts/setup (it installs node_modules)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    home = tmp_path / "home"
+    home.mkdir()
+    return {
+        "HOME": str(home),
+        "PATH": f"{CLAUDE_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "MIGRATION_MANAGER_HOME": str(tmp_path / "mm"),
+        "DISABLE_TELEMETRY": "1",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "LANG": "C.UTF-8",
+    }
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+def checkout(tmp_path: Path) -> Path:
+    """The working tree as a user would get it: tracked and new files, nothing ignored (.venv)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    dest = tmp_path / "migration-manager"
+    for name in filter(None, listed.split("\0")):
+        src = REPO / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def test_install_sh_registers_a_connected_server_and_uninstalls(claude_env: dict[str, str], tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    home = Path(claude_env["HOME"])
+    run([str(REPO / "install.sh")], claude_env, work, timeout=600)
+    assert (home / ".claude/agents/migration-manager.md").is_file()
+    assert (home / ".claude/skills/migration-management/SKILL.md").is_file()
+    assert (home / ".claude/skills/migration-management/reference/patterns.md").is_file()
+    listed = run(["claude", "mcp", "list"], claude_env, work, timeout=120).stdout
+    line = next((row for row in listed.splitlines() if row.startswith("migration-manager:")), "")
+    assert "Connected" in line, listed
+
+    again = run([str(REPO / "install.sh")], claude_env, work, timeout=600)  # idempotent
+    assert "Done." in again.stdout
+
+    run([str(REPO / "install.sh"), "--uninstall"], claude_env, work)
+    assert not (home / ".claude/agents/migration-manager.md").exists()
+    assert not (home / ".claude/skills/migration-management").exists()
+    assert not Path(claude_env["MIGRATION_MANAGER_HOME"]).exists()
+    assert "migration-manager" not in run(["claude", "mcp", "list"], claude_env, work, timeout=120).stdout
+
+
+def test_plugin_validates_installs_and_connects(claude_env: dict[str, str], tmp_path: Path) -> None:
+    plugin = checkout(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    validated = run(["claude", "plugin", "validate", str(plugin), "--strict"], claude_env, work)
+    assert "Validation passed" in validated.stdout + validated.stderr
+
+    run(["claude", "plugin", "marketplace", "add", str(plugin)], claude_env, work)
+    run(["claude", "plugin", "install", "migration-manager@migration-manager"], claude_env, work)
+    details = run(["claude", "plugin", "details", "migration-manager"], claude_env, work).stdout
+    inventory = {line.split("(")[0].strip(): line for line in details.splitlines() if "(" in line}
+    assert "migration-manager" in inventory["Agents"], details
+    assert "migration-management" in inventory["Skills"], details
+    assert "migration-manager" in inventory["MCP servers"], details
+
+    listed = run(["claude", "mcp", "list"], claude_env, work, timeout=180).stdout
+    line = next((row for row in listed.splitlines() if row.startswith("plugin:migration-manager:")), "")
+    assert "Connected" in line, listed

@@ -1,0 +1,190 @@
+"""The MCP tools through the official SDK client (in process): good calls, bad calls, paths
+confined to the root, and a fuzz that the server survives whatever arguments it gets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mcp import Client
+from mcp_types import CallToolResult
+
+from migration_manager.server import build_server
+
+SERVER = build_server()
+SQL = "ALTER TABLE orders ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid()"
+
+
+async def _call(name: str, arguments: dict[str, Any]) -> CallToolResult:
+    async with Client(SERVER) as client:
+        return await client.call_tool(name, arguments)
+
+
+def call(name: str, arguments: dict[str, Any]) -> CallToolResult:
+    return asyncio.run(_call(name, arguments))
+
+
+def text(result: CallToolResult) -> str:
+    return "\n".join(getattr(c, "text", "") for c in result.content)
+
+
+def error(name: str, arguments: dict[str, Any]) -> str:
+    result = call(name, arguments)
+    assert result.is_error, f"expected a tool error for {arguments}"
+    return text(result)
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_tools_are_listed_with_schemas_and_hints() -> None:
+    async def listing() -> Any:
+        async with Client(SERVER) as client:
+            return await client.list_tools()
+
+    tools = {t.name: t for t in asyncio.run(listing()).tools}
+    assert set(tools) == {"plan_change", "render_migration"}
+    for tool in tools.values():
+        assert tool.description and len(tool.description) > 200
+        assert not tool.description.startswith(" ") and "\n    " not in tool.description
+        assert tool.output_schema is not None
+        assert "operations" in tool.input_schema["properties"] and "sql" in tool.input_schema["properties"]
+    plan_hints, render_hints = tools["plan_change"].annotations, tools["render_migration"].annotations
+    assert plan_hints is not None and plan_hints.read_only_hint and plan_hints.idempotent_hint
+    assert render_hints is not None and not render_hints.read_only_hint and render_hints.destructive_hint
+
+
+def test_plan_change_from_sql_and_from_operations() -> None:
+    from_sql = call("plan_change", {"sql": SQL, "pg_version": 15})
+    assert not from_sql.is_error, text(from_sql)
+    assert from_sql.structured_content is not None
+    plan = from_sql.structured_content["plan"]
+    assert len(plan["migrations"]) == 5 and plan["target"]["version"] == 15
+    assert "Plan for PostgreSQL 15" in from_sql.structured_content["summary"]
+
+    ops = [{"op": "add_column", "table": "orders", "column": {"name": "token", "type": "uuid", "nullable": False,
+                                                              "default": "gen_random_uuid()"}}]
+    from_ops = call("plan_change", {"operations": ops, "pg_version": 15})
+    assert from_ops.structured_content is not None
+    assert from_ops.structured_content["plan"]["migrations"] == plan["migrations"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ({}, "exactly one of `operations`"),
+        ({"sql": SQL, "operations": []}, "exactly one of `operations`"),
+        ({"operations": []}, "`operations` is empty"),
+        ({"sql": "ALTER TABLE t ADDD COLUMN a int"}, 'syntax error at or near "ADDD" at line 1, column 15'),
+        ({"sql": "SELECT 1"}, "not schema changes this tool plans"),
+        ({"sql": "ALTER TABLE t ADD COLUMN a int NOT NULL"}, "cannot plan this safely"),
+        ({"sql": SQL, "pg_version": 19}, "PostgreSQL 19 is not supported"),
+        ({"operations": [{"op": "add_colum", "table": "t"}]}, "add_colum"),
+        ({"operations": [{"op": "add_column", "table": "t"}]}, "column"),
+        ({"sql": SQL, "stats": {"orders": {"rows": -5}}}, "rows"),
+    ],
+)
+def test_plan_change_errors_say_what_to_send(arguments: dict[str, Any], expected: str) -> None:
+    assert expected in error("plan_change", arguments)
+
+
+def test_render_returns_files_and_writes_only_when_asked(tmp_path: Path) -> None:
+    args = {"root": str(tmp_path), "sql": SQL, "out_dir": "db/migrations", "timestamp": "20261124090000"}
+    shown = call("render_migration", args)
+    assert not shown.is_error, text(shown)
+    assert shown.structured_content is not None
+    files = shown.structured_content["files"]
+    assert len(files) == 15 and all(f["path"].startswith("db/migrations/2026112409") for f in files)
+    assert shown.structured_content["written"] == []
+    assert files_under(tmp_path) == {}
+
+    written = call("render_migration", {**args, "write": True})
+    assert written.structured_content is not None
+    assert written.structured_content["written"] == [f["path"] for f in files]
+    on_disk = files_under(tmp_path)
+    assert on_disk == {f["path"]: f["content"].encode() for f in files}
+
+    (tmp_path / files[0]["path"]).write_text("edited by hand")
+    before = files_under(tmp_path)
+    assert "already exists" in error("render_migration", {**args, "write": True})
+    assert files_under(tmp_path) == before
+    replaced = call("render_migration", {**args, "write": True, "overwrite": True})
+    assert not replaced.is_error
+    assert (tmp_path / files[0]["path"]).read_text() == files[0]["content"]
+
+
+def test_render_never_leaves_the_root(tmp_path: Path) -> None:
+    root, outside = tmp_path / "repo", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "escape").symlink_to(outside)
+    base = {"root": str(root), "sql": SQL, "write": True}
+    assert "outside the root" in error("render_migration", {**base, "out_dir": "../outside"})
+    assert "outside the root" in error("render_migration", {**base, "out_dir": "escape"})
+    assert "outside the root" in error("render_migration", {**base, "out_dir": "db/../../outside"})
+    assert "must be relative" in error("render_migration", {**base, "out_dir": str(outside)})
+    assert "absolute path" in error("render_migration", {**base, "root": "repo"})
+    assert "not an existing directory" in error("render_migration", {**base, "root": str(tmp_path / "nope")})
+    assert "timestamp must be" in error("render_migration", {**base, "timestamp": "soon"})
+    assert files_under(outside) == {} and files_under(root) == {}
+
+
+# ------------------------------------------------------------------------------------- fuzz
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+OPERATION_NAMES = ["add_column", "add_index", "rename_column", "change_column_type", "backfill", "drop_table", "x"]
+OPERATION = st.fixed_dictionaries(
+    {"op": st.sampled_from(OPERATION_NAMES), "table": st.text(max_size=12)},
+    optional={"column": JSON, "columns": JSON, "new_name": JSON, "new_type": JSON, "value": JSON},
+)
+
+
+def _not_a_real_dir(s: str) -> bool:
+    return not os.path.isdir(s)  # never hand the fuzz a real folder to write into
+
+
+ARGUMENTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "operations": st.lists(OPERATION, max_size=3) | JSON,
+        "sql": st.text(max_size=80) | st.sampled_from([SQL, "DROP TABLE x", "ALTER TABLE t RENAME TO u"]),
+        "pg_version": st.integers(-5, 30) | JSON,
+        "stats": JSON,
+        "lock_timeout": JSON,
+        "root": st.text(max_size=20).filter(_not_a_real_dir),
+        "out_dir": st.text(max_size=20),
+        "write": JSON,
+        "timestamp": JSON,
+        "format": JSON,
+    },
+) | st.dictionaries(st.text(max_size=12), JSON, max_size=5)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(["plan_change", "render_migration"]), arguments=ARGUMENTS)
+def test_the_server_survives_any_arguments(name: str, arguments: dict[str, Any]) -> None:
+    async def session() -> tuple[CallToolResult, int]:
+        async with Client(SERVER) as client:
+            result = await client.call_tool(name, arguments)
+            alive = await client.list_tools()  # the same session still answers
+            return result, len(alive.tools)
+
+    result, tools = asyncio.run(session())
+    assert tools == 2
+    if result.is_error:
+        message = text(result)
+        assert message and "internal error" not in message, message
+    else:
+        assert result.structured_content is not None
+        json.dumps(result.structured_content)
