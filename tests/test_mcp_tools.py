@@ -50,12 +50,15 @@ def test_tools_are_listed_with_schemas_and_hints() -> None:
             return await client.list_tools()
 
     tools = {t.name: t for t in asyncio.run(listing()).tools}
-    assert set(tools) == {"plan_change", "render_migration"}
+    assert set(tools) == {"find_migrations", "plan_change", "render_migration"}
     for tool in tools.values():
         assert tool.description and len(tool.description) > 200
         assert not tool.description.startswith(" ") and "\n    " not in tool.description
         assert tool.output_schema is not None
-        assert "operations" in tool.input_schema["properties"] and "sql" in tool.input_schema["properties"]
+    for name in ("plan_change", "render_migration"):
+        assert {"operations", "sql"} <= set(tools[name].input_schema["properties"])
+    find_hints = tools["find_migrations"].annotations
+    assert find_hints is not None and find_hints.read_only_hint
     plan_hints, render_hints = tools["plan_change"].annotations, tools["render_migration"].annotations
     assert plan_hints is not None and plan_hints.read_only_hint and plan_hints.idempotent_hint
     assert render_hints is not None and not render_hints.read_only_hint and render_hints.destructive_hint
@@ -69,8 +72,13 @@ def test_plan_change_from_sql_and_from_operations() -> None:
     assert len(plan["migrations"]) == 5 and plan["target"]["version"] == 15
     assert "Plan for PostgreSQL 15" in from_sql.structured_content["summary"]
 
-    ops = [{"op": "add_column", "table": "orders", "column": {"name": "token", "type": "uuid", "nullable": False,
-                                                              "default": "gen_random_uuid()"}}]
+    ops = [
+        {
+            "op": "add_column",
+            "table": "orders",
+            "column": {"name": "token", "type": "uuid", "nullable": False, "default": "gen_random_uuid()"},
+        }
+    ]
     from_ops = call("plan_change", {"operations": ops, "pg_version": 15})
     assert from_ops.structured_content is not None
     assert from_ops.structured_content["plan"]["migrations"] == plan["migrations"]
@@ -172,7 +180,7 @@ ARGUMENTS = st.fixed_dictionaries(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=st.sampled_from(["plan_change", "render_migration"]), arguments=ARGUMENTS)
+@given(name=st.sampled_from(["find_migrations", "plan_change", "render_migration"]), arguments=ARGUMENTS)
 def test_the_server_survives_any_arguments(name: str, arguments: dict[str, Any]) -> None:
     async def session() -> tuple[CallToolResult, int]:
         async with Client(SERVER) as client:
@@ -181,10 +189,30 @@ def test_the_server_survives_any_arguments(name: str, arguments: dict[str, Any])
             return result, len(alive.tools)
 
     result, tools = asyncio.run(session())
-    assert tools == 2
+    assert tools == 3
     if result.is_error:
         message = text(result)
         assert message and "internal error" not in message, message
     else:
         assert result.structured_content is not None
         json.dumps(result.structured_content)
+
+
+def test_find_migrations_and_render_into_the_repositorys_folder(tmp_path: Path) -> None:
+    import repos
+
+    root = repos.write(tmp_path / "repo", repos.PLAIN_SQL)
+    found = call("find_migrations", {"root": str(root)})
+    assert not found.is_error, text(found)
+    assert found.structured_content is not None
+    (sql,) = found.structured_content["frameworks"]
+    assert sql["framework"] == "sql" and sql["folder"] == "migrations"
+    assert "not an existing directory" in error("find_migrations", {"root": str(root / "nope")})
+    assert "absolute path" in error("find_migrations", {"root": "repo"})
+
+    rendered = call("render_migration", {"root": str(root), "sql": SQL, "write": True})
+    assert rendered.structured_content is not None
+    written = rendered.structured_content["written"]
+    assert written and all(w.startswith("migrations/") for w in written)
+    # numbered after the newest file, even one dated in the future
+    assert min(Path(w).name[:14] for w in written) > "29990101000000"

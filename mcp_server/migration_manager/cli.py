@@ -1,7 +1,7 @@
 """migration-manager command line: a thin shell over the engine.
 
-Exit codes: 0 done; 1 unexpected failure; 2 bad input (fix the request); 3 the change cannot be
-planned safely as asked (the message says what to add).
+Exit codes: 0 done; 1 problems found (find --strict); 2 bad input (fix the request); 3 the change
+cannot be planned safely as asked (the message says what to add); 70 an internal error (a bug).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__
+from .discover import RepoMigrations, find_migrations
 from .errors import InputError, MigrationManagerError, PlanningError
 from .model import ChangeRequest, Plan
 from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
@@ -20,7 +21,7 @@ from .render import render_sql, write_files
 from .request import request_from_json, request_from_sql, stats_from_data, target_from
 from .summary import format_plan
 
-EXIT_OK, EXIT_FAILURE, EXIT_INPUT, EXIT_UNSAFE = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_UNSAFE, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
 
 def _read(source: str) -> str:
@@ -98,6 +99,35 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def format_findings(result: RepoMigrations) -> str:
+    out = [f"{result.root}: {result.files_scanned} files read, {len(result.frameworks)} migration folder(s)"]
+    for f in result.frameworks:
+        out.append("")
+        out.append(
+            f"{f.framework} in {f.folder}"
+            + (f" (from {f.config})" if f.config else "")
+            + (f", database: {f.dialect}" if f.dialect else "")
+        )
+        out.append(f"  {len(f.migrations)} migration(s); head(s): {', '.join(f.heads) or 'none'}")
+        if f.migrations:
+            out.append(f"  latest: {f.migrations[-1].path}")
+        out.append(f"  naming: {f.naming}")
+        out.append(f"  next: {f.next_file}  (id {f.next_id})")
+        out.extend(f"  {p.severity}: {p.code}: {p.message}" + (f" [{p.path}]" if p.path else "") for p in f.problems)
+    if result.problems:
+        out.append("")
+        out.extend(f"{p.severity}: {p.code}: {p.message}" + (f" [{p.path}]" if p.path else "") for p in result.problems)
+    return "\n".join(out)
+
+
+def cmd_find(args: argparse.Namespace) -> int:
+    result = find_migrations(args.root)
+    print(result.model_dump_json(indent=2) if args.json else format_findings(result))
+    errors = [p for f in result.frameworks for p in f.problems if p.severity == "error"]
+    errors += [p for p in result.problems if p.severity == "error"]
+    return EXIT_PROBLEMS if args.strict and errors else EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve  # the MCP SDK is imported only when serving
 
@@ -127,7 +157,8 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="migration-manager",
         description="Plan zero-downtime schema changes and write them as migration files.",
-        epilog="Exit codes: 0 ok, 2 bad input, 3 cannot be done safely as asked, 1 unexpected error.",
+        epilog="Exit codes: 0 ok, 1 problems found (find --strict), 2 bad input, 3 cannot be done safely as asked, "
+        "70 internal error.",
     )
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = root.add_subparsers(dest="command", required=True)
@@ -145,6 +176,17 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--timestamp", metavar="YYYYMMDDHHMMSS", help="timestamp of the first file (default: now, UTC)")
     r.add_argument("--overwrite", action="store_true", help="replace files that already exist")
     r.set_defaults(func=cmd_render)
+    f = sub.add_parser(
+        "find",
+        help="find the repository's migrations (any framework)",
+        description="Read a repository: which migration frameworks it uses, where their files are, in which "
+        "order, the head(s), the next file name, and problems (several heads, duplicate ids, missing downs, "
+        "broken links). Reads only.",
+    )
+    f.add_argument("root", nargs="?", default=".", help="the repository's folder (default: the current one)")
+    f.add_argument("--json", action="store_true", help="machine-readable output")
+    f.add_argument("--strict", action="store_true", help="exit 1 when a problem of severity error is found")
+    f.set_defaults(func=cmd_find)
     s = sub.add_parser(
         "serve",
         help="run the MCP server on stdio",
@@ -166,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
     except MigrationManagerError as exc:
         print(f"migration-manager: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except Exception:  # a bug: say so, with the traceback, and an exit code CI can tell apart
+        import traceback
+
+        traceback.print_exc()
+        print("migration-manager: internal error (a bug): please report it with the command you ran", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

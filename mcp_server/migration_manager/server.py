@@ -23,6 +23,7 @@ from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from . import __version__
+from .discover import RepoMigrations, find_migrations
 from .errors import InputError, MigrationManagerError, PlanningError
 from .model import Operation, Plan, TableStats
 from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
@@ -36,7 +37,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 INSTRUCTIONS = """\
-Zero-downtime schema migrations for PostgreSQL 12-18. plan_change turns a schema change (DDL
+Zero-downtime schema migrations for PostgreSQL 12-18. find_migrations reads a repository's
+migrations (any framework) and says where the next one goes. plan_change turns a schema change (DDL
 or typed operations) into ordered migrations whose every step says the lock it takes, whether
 it rewrites or scans the table, and the application gates between them. render_migration writes
 those migrations as files (up, down, README) under a repository root. Plan first, show the plan,
@@ -60,6 +62,9 @@ Stats = Annotated[
 ]
 LockTimeout = Annotated[str, Field(description="lock_timeout set before each lock-taking statement")]
 StatementTimeout = Annotated[str, Field(description="statement_timeout for catalog-only migrations")]
+
+
+Root = Annotated[str, Field(description="absolute path of the repository; every path stays inside it")]
 
 
 class PlanResult(BaseModel):
@@ -162,6 +167,21 @@ def _timestamp(text: str | None) -> datetime | None:
 # --------------------------------------------------------------------------- the tools
 
 
+def find_migrations_tool(root: Root) -> RepoMigrations:
+    """Read a repository's migrations, whatever framework it uses; call this before planning.
+
+    Finds Alembic, Rails, Flyway, Liquibase, Django, plain SQL, golang-migrate, dbmate, Diesel and
+    Prisma migrations under `root` (ignoring .git, node_modules, virtual environments and build
+    folders; never following a symlink out of the root). For each framework: its folder, the
+    migrations in the order they apply, the head(s), the database named by its configuration,
+    the naming convention, the id and path for the next migration (`next_file`, with NAME for the
+    new migration's name), and problems (several heads, duplicate ids, missing downs, broken
+    links, unreadable files). Reads only.
+    """
+    base, _ = confined(root, ".")
+    return find_migrations(base)
+
+
 def plan_change(
     operations: Operations = None,
     sql: Sql = None,
@@ -189,13 +209,19 @@ def plan_change(
 
 
 def render_migration(
-    root: Annotated[str, Field(description="absolute path of the repository; every path stays inside it")],
+    root: Root,
     operations: Operations = None,
     sql: Sql = None,
     pg_version: PgVersion = 16,
     stats: Stats = None,
     format: Annotated[Literal["sql"], Field(description="migration format; plain SQL files")] = "sql",
-    out_dir: Annotated[str, Field(description="folder for the files, relative to root, e.g. 'db/migrations'")] = ".",
+    out_dir: Annotated[
+        str | None,
+        Field(
+            description="folder for the files, relative to root; default: the folder where the repository "
+            "already keeps SQL migrations (find_migrations), else the root"
+        ),
+    ] = None,
     timestamp: Annotated[str | None, Field(description="YYYYMMDDHHMMSS of the first file; default now (UTC)")] = None,
     write: Annotated[bool, Field(description="write the files; false (default) only returns them")] = False,
     overwrite: Annotated[bool, Field(description="replace files that already exist (default: refuse)")] = False,
@@ -206,13 +232,23 @@ def render_migration(
     (purpose, strategy, estimated time, pre-flight checks, execution, verification, rollback, risks).
 
     Takes the same change as plan_change. Returns every file's path (relative to `root`) and
-    content. With write=true it writes them under root/out_dir: all or nothing, never outside the
-    root, never over an existing file unless overwrite=true. Apply the up files in name order; a
-    migration with a gate must wait until the application has deployed what the gate says.
+    content. Without `out_dir` the files go where the repository already keeps its SQL migrations
+    (as find_migrations reports it), numbered after the newest one. With write=true it writes them:
+    all or nothing, never outside the root, never over an existing file unless overwrite=true.
+    Apply the up files in name order; a migration with a gate must wait until the application has
+    deployed what the gate says.
     """
+    base, _ = confined(root, ".")
+    when = _timestamp(timestamp)
+    sql_folders = [f for f in find_migrations(base).frameworks if f.framework == "sql"]
+    if out_dir is None:
+        out_dir = sql_folders[0].folder if len(sql_folders) == 1 else "."
     base, folder = confined(root, out_dir)
+    existing = next((f for f in sql_folders if f.folder == str(folder.relative_to(base))), None)
+    if when is None and existing is not None:  # after the folder's latest file, even a future-dated one
+        when = datetime.strptime(existing.next_id, "%Y%m%d%H%M%S")
     p = _plan(operations, sql, pg_version, stats, lock_timeout, statement_timeout)
-    rendered = render_sql(p, _timestamp(timestamp))
+    rendered = render_sql(p, when)
     relative = folder.relative_to(base)
     files = [FileOut(path=str(relative / f.path), content=f.content) for f in rendered]
     written: list[str] = []
@@ -225,6 +261,10 @@ def render_migration(
 # --------------------------------------------------------------------------- the server
 
 TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
+    (
+        find_migrations_tool,
+        ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False),
+    ),
     (plan_change, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)),
     (
         render_migration,
@@ -237,9 +277,8 @@ def build_server() -> MCPServer:
     server = MCPServer("migration-manager", instructions=INSTRUCTIONS, version=__version__)
     for fn, hints in TOOLS:
         description = inspect.cleandoc(fn.__doc__ or "")
-        server.tool(name=fn.__name__, description=description, annotations=hints, structured_output=True)(
-            tool_errors(fn)
-        )
+        name = fn.__name__.removesuffix("_tool")
+        server.tool(name=name, description=description, annotations=hints, structured_output=True)(tool_errors(fn))
     return server
 
 

@@ -1,0 +1,209 @@
+"""Alembic: alembic.ini (or [tool.alembic] in pyproject.toml) -> script_location -> versions/."""
+
+from __future__ import annotations
+
+import configparser
+import posixpath
+import re
+import tomllib
+import uuid
+from pathlib import PurePosixPath
+
+from . import pyfiles
+from .graph import analyze
+from .models import FrameworkFindings, MigrationEntry, Problem
+from .naming import NAME, now_utc
+from .walk import Repo, basename, dirname
+
+_DEFAULT_TEMPLATE = "%%(rev)s_%%(slug)s"
+
+
+def _configs(repo: Repo) -> list[tuple[str, str, str | None, str | None]]:
+    """(config path, script folder, file_template, url) for each configuration found."""
+    found = []
+    for ini in (f for f in repo.files if basename(f) == "alembic.ini"):
+        text = repo.text(ini)
+        if text is None:
+            continue
+        parser = configparser.RawConfigParser(strict=False)
+        try:
+            parser.read_string(text)
+        except configparser.Error as exc:
+            repo.problems.append(Problem(severity="error", code="malformed", message=f"alembic.ini: {exc}", path=ini))
+            continue
+        if not parser.has_option("alembic", "script_location"):
+            continue
+        here = dirname(ini)
+        location = parser.get("alembic", "script_location").replace("%(here)s", here).strip()
+        if ":" in location and not location.startswith("/"):  # package:path form
+            package, _, sub = location.partition(":")
+            location = str(PurePosixPath(*package.split("."), sub))
+        elif here not in (".", "") and not location.startswith(here):
+            location = str(PurePosixPath(here, location))
+        location = posixpath.normpath(location)
+        template = parser.get("alembic", "file_template", fallback=None)
+        url = parser.get("alembic", "sqlalchemy.url", fallback=None)
+        found.append((ini, location, template, url))
+    if "pyproject.toml" in repo.files:
+        text = repo.text("pyproject.toml")
+        try:
+            tool = tomllib.loads(text or "").get("tool", {}).get("alembic", {})
+        except tomllib.TOMLDecodeError:
+            tool = {}
+        if isinstance(tool, dict) and isinstance(tool.get("script_location"), str):
+            location = tool["script_location"].replace("%(here)s", ".")
+            found.append(("pyproject.toml", posixpath.normpath(location), tool.get("file_template"), None))
+    return found
+
+
+def _dialect(url: str | None) -> str | None:
+    if not url:
+        return None
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower()
+    return {"postgres": "postgresql"}.get(scheme, scheme) if re.fullmatch(r"[a-z0-9]+", scheme) else None
+
+
+def _next_file(folder: str, template: str | None, rev: str) -> str:
+    t = (template or _DEFAULT_TEMPLATE).replace("%%", "%")
+    n = now_utc()
+    values = {
+        "rev": rev,
+        "slug": NAME,
+        "year": n.year,
+        "month": n.month,
+        "day": n.day,
+        "hour": n.hour,
+        "minute": n.minute,
+        "second": n.second,
+        "epoch": int(n.timestamp()),
+    }
+    try:
+        name = t % values
+    except (KeyError, ValueError, TypeError):
+        name = f"{rev}_{NAME}"
+    return f"{folder}/{name}.py"
+
+
+def find(repo: Repo) -> list[FrameworkFindings]:
+    results = []
+    seen: set[str] = set()
+    configs = _configs(repo)
+    # Without configuration: a versions/ folder beside an env.py, as `alembic init` makes it.
+    for folder in repo.folders_named("versions"):
+        script = dirname(folder)
+        if f"{script}/env.py" in repo.files and all(c[1] != script for c in configs):
+            configs.append(("", script, None, None))
+    for config, script, template, url in configs:
+        folder = f"{script}/versions" if script not in ("", ".") else "versions"
+        if folder in seen:
+            continue
+        seen.add(folder)
+        results.append(_read(repo, folder, config or None, template, _dialect(url)))
+    return results
+
+
+def _read(repo: Repo, folder: str, config: str | None, template: str | None, dialect: str | None) -> FrameworkFindings:
+    problems: list[Problem] = []
+    parents: dict[str, list[str]] = {}
+    entries: dict[str, MigrationEntry] = {}
+    if not repo.under(folder):
+        problems.append(
+            Problem(severity="warning", code="missing_folder", message="no migration files here yet", path=folder)
+        )
+    for path in repo.under(folder):
+        if not path.endswith(".py") or "/" in path[len(folder) + 1 :] or path.endswith("__init__.py"):
+            continue
+        text = repo.text(path)
+        if text is None:
+            continue
+        try:
+            tree = pyfiles.parse_header(text, path)
+        except pyfiles.NotPython as exc:
+            problems.append(Problem(severity="error", code="malformed", message=str(exc), path=path))
+            continue
+        names = pyfiles.assignments(tree.body)
+        rev = pyfiles.literal(names.get("revision"))
+        if not isinstance(rev, str):
+            problems.append(
+                Problem(severity="error", code="malformed", message="no literal `revision = '...'`", path=path)
+            )
+            continue
+        down = pyfiles.as_list(pyfiles.literal(names.get("down_revision")))
+        if down is None:
+            problems.append(
+                Problem(severity="error", code="malformed", message="down_revision is not a literal", path=path)
+            )
+            down = []
+        depends = pyfiles.as_list(pyfiles.literal(names.get("depends_on"))) or []
+        if rev in entries:
+            problems.append(
+                Problem(
+                    severity="error",
+                    code="duplicate_id",
+                    message=f"revision {rev} also in {entries[rev].path}",
+                    path=path,
+                )
+            )
+            continue
+        empty_down = pyfiles.function_body_is_empty(text, "downgrade")
+        stem = basename(path).rsplit(".", 1)[0]
+        name = stem[len(rev) + 1 :] if stem.startswith(rev + "_") else stem
+        entries[rev] = MigrationEntry(
+            id=rev,
+            name=name,
+            path=path,
+            has_down=empty_down is False,
+            depends_on=down + depends,
+            kind="merge" if len(down) > 1 else None,
+        )
+        parents[rev] = down
+        if empty_down is not False:
+            problems.append(
+                Problem(
+                    severity="warning",
+                    code="missing_down",
+                    message="downgrade() is missing or empty: this revision cannot be rolled back",
+                    path=path,
+                )
+            )
+    g = analyze(parents, {r: entries[r].path for r in parents})
+    for rev, gone in g.missing.items():
+        problems.append(
+            Problem(
+                severity="error",
+                code="broken_down_revision",
+                message=f"{rev} comes after {', '.join(gone)}, which no file defines",
+                path=entries[rev].path,
+            )
+        )
+    if g.cycle:
+        problems.append(
+            Problem(severity="error", code="cycle", message=f"revisions form a cycle: {g.cycle}", path=folder)
+        )
+    if len(g.heads) > 1:
+        problems.append(
+            Problem(
+                severity="error",
+                code="multiple_heads",
+                message=f"{len(g.heads)} heads ({', '.join(g.heads)}): `alembic upgrade head` fails; "
+                f"merge them first (alembic merge -m merge {' '.join(g.heads)})",
+                path=folder,
+            )
+        )
+    rev = uuid.uuid4().hex[-12:]
+    return FrameworkFindings(
+        framework="alembic",
+        folder=folder,
+        config=config,
+        migrations=[entries[r] for r in g.order],
+        heads=g.heads,
+        bases=g.bases,
+        branch_points=g.branch_points,
+        merges=g.merges,
+        dialect=dialect,
+        naming=f"file_template {template or _DEFAULT_TEMPLATE}; revision ids are 12 hex digits; "
+        "the new file's down_revision is the head",
+        next_id=rev,
+        next_file=_next_file(folder, template, rev),
+        problems=problems,
+    )

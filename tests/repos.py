@@ -1,0 +1,189 @@
+"""Fixture repositories shaped like real projects, written into a temporary folder by the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+Files = dict[str, str | bytes]
+
+
+def write(root: Path, files: Files) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    return root
+
+
+def alembic_revision(rev: str, down: str | tuple[str, ...] | None, *, downgrade: str = "op.drop_table('t')") -> str:
+    return f'''"""a revision
+
+Revision ID: {rev}
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision: str = {rev!r}
+down_revision = {down!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("t", sa.Column("id", sa.Integer))
+
+
+def downgrade() -> None:
+    {downgrade}
+'''
+
+
+ALEMBIC_TWO_HEADS: Files = {
+    "alembic.ini": "[alembic]\nscript_location = %(here)s/alembic\n"
+    "sqlalchemy.url = postgresql+psycopg://app@db/app\n\n[loggers]\nkeys = root\n",
+    "alembic/env.py": "from alembic import context\n",
+    "alembic/script.py.mako": "${up_revision}\n",
+    "alembic/versions/1a2b3c4d5e6f_create_users.py": alembic_revision("1a2b3c4d5e6f", None),
+    "alembic/versions/2b3c4d5e6f70_add_email.py": alembic_revision("2b3c4d5e6f70", "1a2b3c4d5e6f"),
+    "alembic/versions/3c4d5e6f7081_add_orders.py": alembic_revision("3c4d5e6f7081", "2b3c4d5e6f70"),
+    "alembic/versions/4d5e6f708192_add_index.py": alembic_revision("4d5e6f708192", "2b3c4d5e6f70", downgrade="pass"),
+    "app/models.py": "class User: ...\n",
+}
+
+ALEMBIC_MERGED: Files = {
+    **ALEMBIC_TWO_HEADS,
+    "alembic/versions/5e6f708192a3_merge.py": alembic_revision("5e6f708192a3", ("3c4d5e6f7081", "4d5e6f708192")),
+}
+
+ALEMBIC_BROKEN: Files = {
+    "migrations/env.py": "",
+    "migrations/versions/aaa_first.py": alembic_revision("aaa", None),
+    "migrations/versions/bbb_second.py": alembic_revision("bbb", "zzz"),
+    "migrations/versions/ccc_syntax.py": "revision = 'ccc'\ndown_revision = ('aaa',\n",
+    "migrations/versions/fff_body_error.py": "revision = 'fff'\ndown_revision = 'aaa'\n\n"
+    "def upgrade(:\n    pass\n\ndef downgrade():\n    op.drop_table('x')\n",
+    "migrations/versions/ddd_dup.py": alembic_revision("aaa", None),
+    "migrations/versions/eee_binary.py": b"\x00\x01revision",
+}
+
+RAILS_WITH_LIQUIBASE: Files = {
+    "Gemfile": "source 'https://rubygems.org'\ngem 'rails', '~> 7.1'\n",
+    "config/database.yml": "default: &default\n  adapter: postgresql\n  encoding: unicode\n"
+    "development:\n  <<: *default\n  database: app_dev\n",
+    "db/migrate/20240101120000_create_users.rb": "class CreateUsers < ActiveRecord::Migration[7.1]\n"
+    "  def change\n    create_table :users\n  end\nend\n",
+    "db/migrate/20240202120000_add_email_to_users.rb": "class AddEmailToUsers < ActiveRecord::Migration[7.1]\n"
+    "  def up\n    add_column :users, :email, :string\n  end\nend\n",
+    "db/migrate/20240303120000_add_name_to_users.rb": "class AddFullName < ActiveRecord::Migration[7.1]\n"
+    "  def change\n    add_column :users, :name, :string\n  end\nend\n",
+    "db/schema.rb": "ActiveRecord::Schema[7.1].define(version: 2024_02_02_120000) do\nend\n",
+    "db/analytics_migrate/20240105000000_create_events.rb": "class CreateEvents < ActiveRecord::Migration[7.1]\n"
+    "  def change\n    create_table :events\n  end\nend\n",
+    "db/changelog/db.changelog-master.yaml": """databaseChangeLog:
+  - include:
+      file: changes/001-create-audit.xml
+      relativeToChangelogFile: true
+  - includeAll:
+      path: changes/sql/
+      relativeToChangelogFile: true
+  - include:
+      file: changes/999-missing.xml
+      relativeToChangelogFile: true
+  - changeSet:
+      id: "10"
+      author: ops
+      context: prod
+      changes:
+        - addColumn:
+            tableName: audit
+            columns:
+              - column: {name: note, type: text}
+""",
+    "db/changelog/changes/001-create-audit.xml": """<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">
+  <changeSet id="1" author="alice" labels="audit">
+    <createTable tableName="audit"><column name="id" type="bigint"/></createTable>
+  </changeSet>
+  <changeSet id="2" author="alice">
+    <sql>UPDATE audit SET id = id</sql>
+  </changeSet>
+</databaseChangeLog>
+""",
+    "db/changelog/changes/sql/002-index.sql": """--liquibase formatted sql
+
+--changeset bob:3 runInTransaction:false
+CREATE INDEX CONCURRENTLY audit_id_idx ON audit (id);
+--rollback DROP INDEX CONCURRENTLY audit_id_idx;
+""",
+    "liquibase.properties": "changeLogFile: db/changelog/db.changelog-master.yaml\n"
+    "url: jdbc:postgresql://localhost:5432/app\n",
+}
+
+FLYWAY: Files = {
+    "flyway.conf": "flyway.url=jdbc:postgresql://localhost/app\nflyway.locations=filesystem:db/migration\n",
+    "db/migration/V1__init.sql": "CREATE TABLE a (id int);\n",
+    "db/migration/V1.1__second.sql": "SELECT 1;\n",
+    "db/migration/V1_1__same_version.sql": "SELECT 1;\n",
+    "db/migration/V1.9__nine.sql": "SELECT 1;\n",
+    "db/migration/V1.10__ten.sql": "SELECT 1;\n",
+    "db/migration/V2__users.sql": "CREATE TABLE users (id int);\n",
+    "db/migration/U2__users.sql": "DROP TABLE users;\n",
+    "db/migration/U7__nothing.sql": "SELECT 1;\n",
+    "db/migration/R__views.sql": "CREATE OR REPLACE VIEW v AS SELECT 1;\n",
+}
+
+PLAIN_SQL: Files = {
+    "migrations/20260101000000_create_users.sql": "CREATE TABLE users (id int);\n",
+    "migrations/20260101000000_create_users_down.sql": "DROP TABLE users;\n",
+    "migrations/20260102000000_add_email.sql": "ALTER TABLE users ADD COLUMN email text;\n",
+    "migrations/20260105000000_missing_up_down.sql": "SELECT 1;\n",
+    "migrations/29990101000000_from_the_future.sql": "SELECT 1;\n",
+    "migrations/29990101000000_from_the_future_down.sql": "SELECT 1;\n",
+}
+
+GOLANG_DBMATE_DIESEL_PRISMA: Files = {
+    "go/migrations/000001_init.up.sql": "CREATE TABLE a (id int);",
+    "go/migrations/000001_init.down.sql": "DROP TABLE a;",
+    "go/migrations/000002_add_b.up.sql": "CREATE TABLE b (id int);",
+    "db/migrations/20260101000000_create_things.sql": "-- migrate:up\nCREATE TABLE t (id int);\n\n"
+    "-- migrate:down\nDROP TABLE t;\n",
+    "db/migrations/20260102000000_no_down.sql": "-- migrate:up\nCREATE TABLE u (id int);\n\n-- migrate:down\n",
+    "rust/migrations/00000000000000_diesel_initial_setup/up.sql": "SELECT 1;",
+    "rust/migrations/00000000000000_diesel_initial_setup/down.sql": "SELECT 1;",
+    "rust/migrations/2026-01-01-000000_create_posts/up.sql": "CREATE TABLE posts (id int);",
+    "rust/migrations/2026-01-01-000000_create_posts/down.sql": "DROP TABLE posts;",
+    "web/prisma/migrations/20260101000000_init/migration.sql": "CREATE TABLE p (id int);",
+    "web/prisma/migrations/20260201000000_add_q/migration.sql": "CREATE TABLE q (id int);",
+    "web/prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n',
+}
+
+
+def django_migration(deps: list[tuple[str, str]]) -> str:
+    return (
+        f"from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+        f"    dependencies = {deps!r}\n    operations = []\n"
+    )
+
+
+DJANGO: Files = {
+    "manage.py": "",
+    "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'NAME': 'app'}}\n",
+    "shop/__init__.py": "",
+    "shop/migrations/__init__.py": "",
+    "shop/migrations/0001_initial.py": django_migration([]),
+    "shop/migrations/0002_product_price.py": django_migration([("shop", "0001_initial")]),
+    "shop/migrations/0003_a.py": django_migration([("shop", "0002_product_price")]),
+    "shop/migrations/0003_b.py": django_migration([("shop", "0002_product_price"), ("auth", "0012_x")]),
+    "blog/migrations/__init__.py": "",
+    "blog/migrations/0001_initial.py": django_migration([("shop", "0001_initial")]),
+}
+
+NOISE: Files = {
+    ".git/objects/20260101000000_fake.sql": "SELECT 1;",
+    "node_modules/pkg/migrations/20260101000000_fake.sql": "SELECT 1;",
+    ".venv/lib/alembic/versions/x.py": "revision = 'x'",
+    "build/db/migrate/20240101000000_fake.rb": "class Fake < ActiveRecord::Migration[7.1]; end",
+}

@@ -1,0 +1,186 @@
+"""find_migrations on fixture repositories shaped like real projects, one per framework and mixed."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import repos
+from migration_manager.discover import FrameworkFindings, RepoMigrations, find_migrations
+from migration_manager.errors import InputError
+
+
+def scan(tmp_path: Path, files: repos.Files) -> RepoMigrations:
+    return find_migrations(repos.write(tmp_path, files))
+
+
+def only(result: RepoMigrations, framework: str) -> FrameworkFindings:
+    found = [f for f in result.frameworks if f.framework == framework]
+    assert len(found) == 1, [(f.framework, f.folder) for f in result.frameworks]
+    return found[0]
+
+
+def codes(findings: FrameworkFindings) -> dict[str, list[str | None]]:
+    out: dict[str, list[str | None]] = {}
+    for p in findings.problems:
+        out.setdefault(p.code, []).append(p.path)
+    return out
+
+
+def test_alembic_with_two_heads(tmp_path: Path) -> None:
+    a = only(scan(tmp_path, repos.ALEMBIC_TWO_HEADS), "alembic")
+    assert a.folder == "alembic/versions" and a.config == "alembic.ini" and a.dialect == "postgresql"
+    assert [m.id for m in a.migrations][:2] == ["1a2b3c4d5e6f", "2b3c4d5e6f70"]
+    assert a.heads == ["3c4d5e6f7081", "4d5e6f708192"] and a.bases == ["1a2b3c4d5e6f"]
+    assert a.branch_points == ["2b3c4d5e6f70"] and a.merges == []
+    problems = codes(a)
+    assert "multiple_heads" in problems
+    assert problems["missing_down"] == ["alembic/versions/4d5e6f708192_add_index.py"]
+    assert re.fullmatch(r"[0-9a-f]{12}", a.next_id)
+    assert a.next_file == f"alembic/versions/{a.next_id}_NAME.py"
+
+
+def test_alembic_merge_resolves_the_heads(tmp_path: Path) -> None:
+    a = only(scan(tmp_path, repos.ALEMBIC_MERGED), "alembic")
+    assert a.heads == ["5e6f708192a3"] and a.merges == ["5e6f708192a3"]
+    assert a.migrations[-1].kind == "merge" and a.migrations[-1].depends_on == ["3c4d5e6f7081", "4d5e6f708192"]
+    assert "multiple_heads" not in codes(a)
+
+
+def test_alembic_broken_files_become_problems(tmp_path: Path) -> None:
+    result = scan(tmp_path, repos.ALEMBIC_BROKEN)
+    a = only(result, "alembic")
+    assert a.folder == "migrations/versions" and a.config is None
+    problems = codes(a)
+    assert problems["broken_down_revision"] == ["migrations/versions/bbb_second.py"]
+    assert "migrations/versions/ccc_syntax.py" in problems["malformed"]
+    assert problems["duplicate_id"] == ["migrations/versions/ddd_dup.py"]
+    # only the header is parsed: a syntax error in a function body is Alembic's to report, and
+    # does not hide the revision
+    assert "fff" in [m.id for m in a.migrations]
+    assert [p.path for p in result.problems if p.code == "binary"] == ["migrations/versions/eee_binary.py"]
+
+
+def test_rails_app_with_a_liquibase_folder(tmp_path: Path) -> None:
+    result = scan(tmp_path, repos.RAILS_WITH_LIQUIBASE)
+    rails = [f for f in result.frameworks if f.framework == "rails"]
+    assert [r.folder for r in rails] == ["db/analytics_migrate", "db/migrate"]
+    main = rails[1]
+    assert [m.id for m in main.migrations] == ["20240101120000", "20240202120000", "20240303120000"]
+    assert main.dialect == "postgresql" and main.heads == ["20240303120000"]
+    problems = codes(main)
+    assert problems["class_name"] == ["db/migrate/20240303120000_add_name_to_users.rb"]
+    assert problems["missing_down"] == ["db/migrate/20240202120000_add_email_to_users.rb"]
+    assert problems["schema_behind"] == ["db"]
+    assert re.fullmatch(r"\d{14}", main.next_id) and main.next_id > "20240303120000"
+    assert main.next_file == f"db/migrate/{main.next_id}_NAME.rb"
+
+    lb = only(result, "liquibase")
+    assert lb.config == "db/changelog/db.changelog-master.yaml" and lb.dialect == "postgresql"
+    assert [m.id for m in lb.migrations] == ["1::alice", "2::alice", "3::bob", "10::ops"]
+    assert [m.has_down for m in lb.migrations] == [True, False, True, True]
+    assert lb.migrations[0].kind == "labels=audit" and lb.migrations[3].kind == "context=prod"
+    problems = codes(lb)
+    assert problems["broken_include"] == ["db/changelog/db.changelog-master.yaml"]
+    assert problems["missing_down"] == ["db/changelog/changes/001-create-audit.xml"]
+
+
+def test_flyway_versions_compare_as_numbers(tmp_path: Path) -> None:
+    f = only(scan(tmp_path, repos.FLYWAY), "flyway")
+    assert f.config == "flyway.conf" and f.dialect == "postgresql" and f.folder == "db/migration"
+    versioned = [m.id for m in f.migrations if m.kind == "versioned"]
+    assert versioned == ["1", "1.1", "1.9", "1.10", "2"]
+    assert f.migrations[-1].kind == "repeatable"
+    users = next(m for m in f.migrations if m.id == "2")
+    assert users.has_down and users.down_path == "db/migration/U2__users.sql"
+    problems = codes(f)
+    assert problems["duplicate_id"] == ["db/migration/V1_1__same_version.sql"]
+    assert problems["orphan_undo"] == ["db/migration/U7__nothing.sql"]
+    assert f.next_id == "3" and f.next_file == "db/migration/V3__NAME.sql"
+
+
+def test_plain_sql_pairs_ups_and_downs(tmp_path: Path) -> None:
+    s = only(scan(tmp_path, repos.PLAIN_SQL), "sql")
+    assert [m.id for m in s.migrations] == ["20260101000000", "20260102000000", "29990101000000"]
+    assert s.migrations[0].down_path == "migrations/20260101000000_create_users_down.sql"
+    problems = codes(s)
+    assert problems["missing_down"] == ["migrations/20260102000000_add_email.sql"]
+    assert problems["orphan_down"] == ["migrations/20260105000000_missing_up_down.sql"]
+    assert problems["out_of_order"] == ["migrations/29990101000000_from_the_future.sql"]
+    assert s.next_id > "29990101000000"  # still sorts last
+
+
+def test_golang_migrate_dbmate_diesel_prisma(tmp_path: Path) -> None:
+    result = scan(tmp_path, repos.GOLANG_DBMATE_DIESEL_PRISMA)
+    go = only(result, "golang-migrate")
+    assert [(m.id, m.has_down) for m in go.migrations] == [("000001", True), ("000002", False)]
+    assert go.next_id == "000003" and go.next_file == "go/migrations/000003_NAME.up.sql"
+    dbmate = only(result, "dbmate")
+    assert [(m.name, m.has_down) for m in dbmate.migrations] == [("create_things", True), ("no_down", False)]
+    diesel = only(result, "diesel")
+    assert [m.name for m in diesel.migrations] == ["diesel_initial_setup", "create_posts"]
+    assert re.fullmatch(r"rust/migrations/\d{4}-\d\d-\d\d-\d{6}_NAME/up.sql", diesel.next_file)
+    prisma = only(result, "prisma")
+    assert prisma.dialect == "postgresql" and [m.name for m in prisma.migrations] == ["init", "add_q"]
+    assert not any(f.framework == "sql" for f in result.frameworks)
+
+
+def test_django_apps_and_a_conflict(tmp_path: Path) -> None:
+    result = scan(tmp_path, repos.DJANGO)
+    apps = {f.folder: f for f in result.frameworks if f.framework == "django"}
+    assert set(apps) == {"blog/migrations", "shop/migrations"}
+    shop = apps["shop/migrations"]
+    assert shop.dialect == "postgresql" and shop.heads == ["0003_a", "0003_b"]
+    assert "multiple_heads" in codes(shop) and "duplicate_id" in codes(shop)
+    assert shop.migrations[-1].depends_on == ["0002_product_price", "auth.0012_x"]
+    assert shop.next_file == "shop/migrations/0004_NAME.py"
+    assert apps["blog/migrations"].next_id == "0002"
+
+
+def test_ignored_folders_and_symlinks_out_of_the_root(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    repos.write(outside, {"migrations/20260101000000_secret.sql": "SELECT 1;"})
+    root = repos.write(tmp_path / "repo", {**repos.NOISE, "README.md": "x"})
+    (root / "linked").symlink_to(outside)
+    (root / "db").mkdir()
+    (root / "db" / "20260101000000_link.sql").symlink_to(outside / "migrations/20260101000000_secret.sql")
+    result = find_migrations(root)
+    assert result.frameworks == []
+    assert result.files_scanned == 1  # README.md only
+
+
+def test_not_utf8_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    result = scan(
+        tmp_path,
+        {"db/migrate/20240101000000_latin.rb": b"class Latin < ActiveRecord::Migration; end" + b"\xe9\xff"},
+    )
+    assert [p.code for p in result.problems] == ["not_utf8"]
+    assert only(result, "rails").migrations[0].has_down is None
+
+
+def test_missing_path_and_file_instead_of_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such folder"):
+        find_migrations(tmp_path / "absent")
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(InputError, match="is a file"):
+        find_migrations(tmp_path / "file.txt")
+
+
+def test_cli_find_json_and_exit_codes(tmp_path: Path) -> None:
+    root = repos.write(tmp_path / "repo", repos.ALEMBIC_TWO_HEADS)
+    cli = [sys.executable, "-m", "migration_manager.cli", "find"]
+    done = subprocess.run([*cli, str(root), "--json"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["frameworks"][0]["heads"] == ["3c4d5e6f7081", "4d5e6f708192"]
+    human = subprocess.run([*cli, str(root)], capture_output=True, text=True, timeout=60)
+    assert "alembic" in human.stdout and "multiple_heads" in human.stdout
+    strict = subprocess.run([*cli, str(root), "--strict"], capture_output=True, text=True, timeout=60)
+    assert strict.returncode == 1  # errors found: CI can fail on them
+    missing = subprocess.run([*cli, str(tmp_path / "nope")], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "no such folder" in missing.stderr
