@@ -17,7 +17,8 @@ from .discover import RepoMigrations, find_migrations
 from .errors import InputError, MigrationManagerError, PlanningError
 from .model import ChangeRequest, Plan
 from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
-from .render import render_sql, write_files
+from .render import write_files
+from .render.choose import choose, render
 from .request import request_from_json, request_from_sql, stats_from_data, target_from
 from .summary import format_plan
 
@@ -81,18 +82,30 @@ def _timestamp(text: str | None) -> datetime | None:
 
 def cmd_render(args: argparse.Namespace) -> int:
     now = _timestamp(args.timestamp)
+    root = Path(args.root)
+    destination = choose(find_migrations(root), args.format, args.out)
     p = _plan(args)
-    files = render_sql(p, now)
-    if args.out is None:
+    files = render(p, destination, now)
+    if args.out is None and not args.write:
         if args.json:
-            print(json.dumps([f.model_dump() for f in files], indent=2))
+            print(
+                json.dumps(
+                    {
+                        "format": destination.format,
+                        "folder": destination.folder,
+                        "files": [f.model_dump() for f in files],
+                    },
+                    indent=2,
+                )
+            )
         else:
+            print(f"# {destination.format} files for {root / destination.folder} (not written: pass --write)")
             for f in files:
                 print(f"==> {f.path} <==\n{f.content}")
         return EXIT_OK
-    written = write_files(files, Path(args.out), overwrite=args.overwrite)
+    written = write_files(files, root / destination.folder, overwrite=args.overwrite)
     if args.json:
-        print(json.dumps({"written": [str(w) for w in written]}, indent=2))
+        print(json.dumps({"format": destination.format, "written": [str(w) for w in written]}, indent=2))
     else:
         for w in written:
             print(w)
@@ -171,8 +184,15 @@ def parser() -> argparse.ArgumentParser:
         description="Render the plan as files: YYYYMMDDHHMMSS_name.sql, _down.sql, _README.md.",
     )
     _add_input(r)
-    r.add_argument("--format", choices=["sql"], default="sql", help="output format (default sql)")
-    r.add_argument("--out", metavar="DIR", help="folder to write into; without it the files are printed")
+    r.add_argument(
+        "--format",
+        choices=["auto", "sql", "alembic"],
+        default="auto",
+        help="output format; auto (default): the framework the repository already uses (else sql)",
+    )
+    r.add_argument("--root", metavar="DIR", default=".", help="the repository (default: the current folder)")
+    r.add_argument("--out", metavar="DIR", help="folder to write into, relative to --root")
+    r.add_argument("--write", action="store_true", help="write into the repository's migrations folder")
     r.add_argument("--timestamp", metavar="YYYYMMDDHHMMSS", help="timestamp of the first file (default: now, UTC)")
     r.add_argument("--overwrite", action="store_true", help="replace files that already exist")
     r.set_defaults(func=cmd_render)

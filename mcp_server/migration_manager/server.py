@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -27,7 +27,8 @@ from .discover import RepoMigrations, find_migrations
 from .errors import InputError, MigrationManagerError, PlanningError
 from .model import Operation, Plan, TableStats
 from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
-from .render import render_sql, write_files
+from .render import write_files
+from .render.choose import Format, choose, render
 from .request import request_from_sql, target_from
 from .summary import format_plan
 
@@ -214,12 +215,15 @@ def render_migration(
     sql: Sql = None,
     pg_version: PgVersion = 16,
     stats: Stats = None,
-    format: Annotated[Literal["sql"], Field(description="migration format; plain SQL files")] = "sql",
+    format: Annotated[
+        Format,
+        Field(description="sql or alembic; auto (default): the framework the repository already uses here"),
+    ] = "auto",
     out_dir: Annotated[
         str | None,
         Field(
             description="folder for the files, relative to root; default: the folder where the repository "
-            "already keeps SQL migrations (find_migrations), else the root"
+            "already keeps its migrations (find_migrations), else the root"
         ),
     ] = None,
     timestamp: Annotated[str | None, Field(description="YYYYMMDDHHMMSS of the first file; default now (UTC)")] = None,
@@ -232,23 +236,19 @@ def render_migration(
     (purpose, strategy, estimated time, pre-flight checks, execution, verification, rollback, risks).
 
     Takes the same change as plan_change. Returns every file's path (relative to `root`) and
-    content. Without `out_dir` the files go where the repository already keeps its SQL migrations
-    (as find_migrations reports it), numbered after the newest one. With write=true it writes them:
+    content. By default the files are written in the framework and folder the repository already
+    uses (as find_migrations reports it): SQL files numbered after the newest one, or Alembic
+    revisions chained to the current head (refused while there are several heads). With write=true it writes them:
     all or nothing, never outside the root, never over an existing file unless overwrite=true.
     Apply the up files in name order; a migration with a gate must wait until the application has
     deployed what the gate says.
     """
     base, _ = confined(root, ".")
     when = _timestamp(timestamp)
-    sql_folders = [f for f in find_migrations(base).frameworks if f.framework == "sql"]
-    if out_dir is None:
-        out_dir = sql_folders[0].folder if len(sql_folders) == 1 else "."
-    base, folder = confined(root, out_dir)
-    existing = next((f for f in sql_folders if f.folder == str(folder.relative_to(base))), None)
-    if when is None and existing is not None:  # after the folder's latest file, even a future-dated one
-        when = datetime.strptime(existing.next_id, "%Y%m%d%H%M%S")
+    destination = choose(find_migrations(base), format, out_dir)
+    base, folder = confined(root, destination.folder)
     p = _plan(operations, sql, pg_version, stats, lock_timeout, statement_timeout)
-    rendered = render_sql(p, when)
+    rendered = render(p, destination, when)
     relative = folder.relative_to(base)
     files = [FileOut(path=str(relative / f.path), content=f.content) for f in rendered]
     written: list[str] = []

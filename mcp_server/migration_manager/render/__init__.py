@@ -1,6 +1,7 @@
 """Plan -> files, one module per framework, templates in templates/<framework>/."""
 
+from .alembic import render_alembic
 from .files import RenderedFile, write_files
 from .sql import render_sql
 
-__all__ = ["RenderedFile", "render_sql", "write_files"]
+__all__ = ["RenderedFile", "render_alembic", "render_sql", "write_files"]

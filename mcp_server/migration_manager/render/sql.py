@@ -38,6 +38,9 @@ def render_sql(plan: Plan, now: datetime | None = None) -> list[RenderedFile]:
             "count": len(plan.migrations),
             "base": base,
             "names": names,
+            "files": [f"{n}.sql" for n in names],
+            "run_up": f"psql -v ON_ERROR_STOP=1 -f {base}.sql",
+            "run_down": f"psql -v ON_ERROR_STOP=1 -f {base}_down.sql",
             "statement_timeout": statement_timeout(plan, migration),
         }
         files.append(RenderedFile(path=f"{base}.sql", content=env.get_template("up.sql.j2").render(context)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
 from ..model import Step
 
@@ -57,7 +57,12 @@ def _seconds(value: float | None) -> str:
 @cache
 def environment(framework: str) -> Environment:
     env = Environment(
-        loader=PackageLoader("migration_manager", f"render/templates/{framework}"),
+        loader=ChoiceLoader(
+            [
+                PackageLoader("migration_manager", f"render/templates/{framework}"),
+                PackageLoader("migration_manager", "render/templates/common"),
+            ]
+        ),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

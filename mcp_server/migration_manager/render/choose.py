@@ -1,0 +1,61 @@
+"""Which format and folder a rendering goes to: what the caller asked, else what the repository
+already uses (find_migrations), so new files fit in after the existing ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from ..discover import RepoMigrations
+from ..errors import InputError
+from ..model import Plan
+from .alembic import render_alembic
+from .files import RenderedFile
+from .sql import render_sql
+
+Format = Literal["auto", "sql", "alembic"]
+SUPPORTED: tuple[str, ...] = ("sql", "alembic")
+
+
+@dataclass
+class Destination:
+    format: Literal["sql", "alembic"]
+    folder: str  # relative to the root
+    head: str | None = None  # Alembic: the revision the first new one follows
+    after: datetime | None = None  # SQL: the first file is numbered after the newest one there
+
+
+def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destination:
+    usable = [f for f in found.frameworks if f.framework in SUPPORTED]
+    if out_dir is not None:
+        usable = [f for f in usable if f.folder == out_dir.strip("/") or (out_dir in (".", "") and f.folder == ".")]
+    if fmt != "auto":
+        usable = [f for f in usable if f.framework == fmt]
+    if len(usable) > 1:
+        raise InputError(
+            "the repository has several migration folders that could take these files: "
+            + ", ".join(f"{f.framework} in {f.folder}" for f in usable)
+            + "; give out_dir (and format) to choose one"
+        )
+    if not usable:
+        chosen: Literal["sql", "alembic"] = "sql" if fmt == "auto" else fmt
+        if chosen == "alembic":
+            raise InputError("no Alembic versions folder found under the root; give out_dir of an Alembic project")
+        return Destination("sql", out_dir or ".")
+    f = usable[0]
+    if f.framework == "alembic":
+        if len(f.heads) > 1:
+            raise InputError(
+                f"{f.folder} has {len(f.heads)} Alembic heads ({', '.join(f.heads)}): merge them first "
+                "(alembic merge), then render"
+            )
+        return Destination("alembic", f.folder, head=f.heads[0] if f.heads else None)
+    return Destination("sql", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"))
+
+
+def render(plan: Plan, destination: Destination, now: datetime | None = None) -> list[RenderedFile]:
+    """Files with paths relative to the destination folder."""
+    if destination.format == "alembic":
+        return render_alembic(plan, head=destination.head, now=now)
+    return render_sql(plan, now or destination.after)
