@@ -111,13 +111,26 @@ def pg15() -> Server:
     return Server("pg15", SYSTEM_PG_URI, version, _psql_dir())
 
 
-@pytest.fixture(scope="session", params=["pg18", "pg15"])
-def server(request: pytest.FixtureRequest) -> Server:
-    srv: Server = request.getfixturevalue(request.param)
+def _with_template(srv: Server) -> Server:
     if not getattr(srv, "_template_ready", False):
         _make_template(srv, f"mm_tpl_{os.getpid()}", FIXTURE_SCHEMA)
         srv._template_ready = True  # type: ignore[attr-defined]
     return srv
+
+
+@pytest.fixture(scope="session", params=["pg18", "pg15"])
+def server(request: pytest.FixtureRequest) -> Server:
+    return _with_template(request.getfixturevalue(request.param))
+
+
+@pytest.fixture
+def tcp_db_pair(pg15: Server) -> Iterator[tuple[Server, str, str]]:
+    """Two fresh fixture databases on the machine's PostgreSQL, reachable over TCP (for JDBC tools)."""
+    srv = _with_template(pg15)
+    template = f"mm_tpl_{os.getpid()}"
+    for first in _fresh(srv, template):
+        for second in _fresh(srv, template):
+            yield srv, first, second
 
 
 _counter = itertools.count()

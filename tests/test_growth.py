@@ -73,7 +73,9 @@ def _table_oids(conn: psycopg.Connection[Any]) -> dict[str, int]:
 def test_write_blocking_steps_do_not_grow_with_the_table(name: str, big_db: str) -> None:
     stats = _stats(big_db)
     assert stats["orders"].rows >= BIG_ROWS * 0.9, "ANALYZE should have counted the big table"
-    p = plan([CHANGES[name]], Target(version=18), stats=stats)
+    # Bigger batches, shorter pauses than the defaults: the batches run with writes going on
+    # either way, and what this test asserts is about the write-blocking steps.
+    p = plan([CHANGES[name]], Target(version=18), stats=stats, batch_size=5000, pause_ms=5)
     blocking = 0
     report: list[str] = []
     for migration in p.migrations:

@@ -62,6 +62,8 @@ def _plan(args: argparse.Namespace) -> Plan:
         request.stats,
         lock_timeout=args.lock_timeout,
         statement_timeout=args.statement_timeout,
+        batch_size=args.batch_size,
+        pause_ms=args.pause_ms,
     )
 
 
@@ -163,6 +165,10 @@ def _add_input(p: argparse.ArgumentParser) -> None:
         default=DEFAULT_STATEMENT_TIMEOUT,
         help="statement_timeout for catalog-only migrations (default 60s)",
     )
+    p.add_argument(
+        "--batch-size", type=int, default=1000, metavar="N", help="rows per backfill transaction (default 1000)"
+    )
+    p.add_argument("--pause-ms", type=int, default=50, metavar="MS", help="pause between backfill batches (default 50)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -186,7 +192,7 @@ def parser() -> argparse.ArgumentParser:
     _add_input(r)
     r.add_argument(
         "--format",
-        choices=["auto", "sql", "alembic"],
+        choices=["auto", "sql", "alembic", "liquibase"],
         default="auto",
         help="output format; auto (default): the framework the repository already uses (else sql)",
     )

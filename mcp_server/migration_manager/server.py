@@ -63,6 +63,8 @@ Stats = Annotated[
 ]
 LockTimeout = Annotated[str, Field(description="lock_timeout set before each lock-taking statement")]
 StatementTimeout = Annotated[str, Field(description="statement_timeout for catalog-only migrations")]
+BatchSize = Annotated[int, Field(description="rows per transaction of the backfills the plan derives")]
+PauseMs = Annotated[int, Field(description="pause between backfill batches, in milliseconds")]
 
 
 Root = Annotated[str, Field(description="absolute path of the repository; every path stays inside it")]
@@ -129,6 +131,8 @@ def _plan(
     stats: dict[str, TableStats] | None,
     lock_timeout: str,
     statement_timeout: str,
+    batch_size: int,
+    pause_ms: int,
 ) -> Plan:
     return plan(
         _operations(operations, sql),
@@ -136,6 +140,8 @@ def _plan(
         stats,
         lock_timeout=lock_timeout,
         statement_timeout=statement_timeout,
+        batch_size=batch_size,
+        pause_ms=pause_ms,
     )
 
 
@@ -190,6 +196,8 @@ def plan_change(
     stats: Stats = None,
     lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
     statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
+    batch_size: BatchSize = 1000,
+    pause_ms: PauseMs = 50,
 ) -> PlanResult:
     """Plan a schema change so it never blocks the application for a time that grows with the table.
 
@@ -205,7 +213,7 @@ def plan_change(
     (up/down SQL, the lock and table, rewrites/scans, risk, estimate), `gate_before` (what the
     application must deploy before it runs) and pre-flight `checks`. Nothing is written.
     """
-    p = _plan(operations, sql, pg_version, stats, lock_timeout, statement_timeout)
+    p = _plan(operations, sql, pg_version, stats, lock_timeout, statement_timeout, batch_size, pause_ms)
     return PlanResult(summary=format_plan(p), plan=p)
 
 
@@ -217,7 +225,7 @@ def render_migration(
     stats: Stats = None,
     format: Annotated[
         Format,
-        Field(description="sql or alembic; auto (default): the framework the repository already uses here"),
+        Field(description="sql, alembic or liquibase; auto (default): the framework the repository uses"),
     ] = "auto",
     out_dir: Annotated[
         str | None,
@@ -231,6 +239,8 @@ def render_migration(
     overwrite: Annotated[bool, Field(description="replace files that already exist (default: refuse)")] = False,
     lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
     statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
+    batch_size: BatchSize = 1000,
+    pause_ms: PauseMs = 50,
 ) -> RenderResult:
     """Render a planned change as migration files: per migration an up file, a down file and a README
     (purpose, strategy, estimated time, pre-flight checks, execution, verification, rollback, risks).
@@ -247,7 +257,7 @@ def render_migration(
     when = _timestamp(timestamp)
     destination = choose(find_migrations(base), format, out_dir)
     base, folder = confined(root, destination.folder)
-    p = _plan(operations, sql, pg_version, stats, lock_timeout, statement_timeout)
+    p = _plan(operations, sql, pg_version, stats, lock_timeout, statement_timeout, batch_size, pause_ms)
     rendered = render(p, destination, when)
     relative = folder.relative_to(base)
     files = [FileOut(path=str(relative / f.path), content=f.content) for f in rendered]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..errors import InputError
 from ..ident import quote_ident, quote_literal
 from ..knowledge.postgres import Action
 from ..model import (
@@ -157,10 +158,17 @@ def plan(
     *,
     lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT,
+    batch_size: int = 1000,
+    pause_ms: int = 50,
 ) -> Plan:
-    """Plan `operations` for `target`: ordered migrations whose every step is safe on a live table."""
+    """Plan `operations` for `target`: ordered migrations whose every step is safe on a live table.
+
+    batch_size / pause_ms apply to the backfills the plan derives (a volatile default, a type
+    change, a rename); an explicit backfill operation carries its own."""
     target = target or Target()
-    ctx = Context(target=target, stats=dict(stats or {}))
+    if not 1 <= batch_size <= 1_000_000 or not 0 <= pause_ms <= 60_000:
+        raise InputError("batch_size must be 1-1,000,000 and pause_ms 0-60,000")
+    ctx = Context(target=target, stats=dict(stats or {}), batch_size=batch_size, pause_ms=pause_ms)
     if target.version < 12:
         ctx.warnings.append(
             f"PostgreSQL {target.version} is past end of life; its lock and rewrite facts here come from the "

@@ -60,11 +60,14 @@ def backfill_step(
     pending: str,
     *,
     key: str = "id",
-    batch_size: int = 1000,
-    pause_ms: int = 50,
+    batch_size: int | None = None,
+    pause_ms: int | None = None,
     down: list[str] | None = None,
     description: str | None = None,
 ) -> Step:
+    """A batched UPDATE; batch size and pause default to the plan's (see plan())."""
+    batch_size = ctx.batch_size if batch_size is None else batch_size
+    pause_ms = ctx.pause_ms if pause_ms is None else pause_ms
     return ctx.step(
         Action.UPDATE_BATCH,
         table,

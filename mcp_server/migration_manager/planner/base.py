@@ -53,6 +53,8 @@ class Context:
     stats: dict[str, TableStats] = field(default_factory=dict)
     new_tables: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    batch_size: int = 1000  # rows per backfill transaction the plan derives itself
+    pause_ms: int = 50  # pause between those batches
 
     @property
     def version(self) -> int:

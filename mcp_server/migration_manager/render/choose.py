@@ -12,15 +12,17 @@ from ..errors import InputError
 from ..model import Plan
 from .alembic import render_alembic
 from .files import RenderedFile
+from .liquibase import render_liquibase
 from .sql import render_sql
 
-Format = Literal["auto", "sql", "alembic"]
-SUPPORTED: tuple[str, ...] = ("sql", "alembic")
+Format = Literal["auto", "sql", "alembic", "liquibase"]
+Concrete = Literal["sql", "alembic", "liquibase"]
+SUPPORTED: tuple[str, ...] = ("sql", "alembic", "liquibase")
 
 
 @dataclass
 class Destination:
-    format: Literal["sql", "alembic"]
+    format: Concrete
     folder: str  # relative to the root
     head: str | None = None  # Alembic: the revision the first new one follows
     after: datetime | None = None  # SQL: the first file is numbered after the newest one there
@@ -39,10 +41,10 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
             + "; give out_dir (and format) to choose one"
         )
     if not usable:
-        chosen: Literal["sql", "alembic"] = "sql" if fmt == "auto" else fmt
+        chosen: Concrete = "sql" if fmt == "auto" else fmt
         if chosen == "alembic":
             raise InputError("no Alembic versions folder found under the root; give out_dir of an Alembic project")
-        return Destination("sql", out_dir or ".")
+        return Destination(chosen, out_dir or ".")
     f = usable[0]
     if f.framework == "alembic":
         if len(f.heads) > 1:
@@ -51,6 +53,9 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
                 "(alembic merge), then render"
             )
         return Destination("alembic", f.folder, head=f.heads[0] if f.heads else None)
+    if f.framework == "liquibase":  # beside the newest changelog; its <include> line is in each file
+        newest = f.migrations[-1].path.rpartition("/")[0] if f.migrations else f.folder
+        return Destination("liquibase", newest or ".")
     return Destination("sql", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"))
 
 
@@ -58,4 +63,6 @@ def render(plan: Plan, destination: Destination, now: datetime | None = None) ->
     """Files with paths relative to the destination folder."""
     if destination.format == "alembic":
         return render_alembic(plan, head=destination.head, now=now)
+    if destination.format == "liquibase":
+        return render_liquibase(plan, now)
     return render_sql(plan, now or destination.after)

@@ -1,0 +1,55 @@
+"""Liquibase output: one XML changelog per migration, a changeSet per step with its rollback.
+
+The steps' SQL runs in <sql splitStatements="false"> (DO blocks stay whole); a non-transactional
+migration's changeSets have runInTransaction="false"; the migration's pre-flight checks become
+<preConditions onFail="HALT"> with <sqlCheck expectedResult="0"> on its first changeSet. Each
+file says the <include> line to add to the master changelog. A README per migration.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..model import Check, Plan
+from .files import RenderedFile
+from .sql import stamps
+from .templating import environment
+
+
+def cdata(text: str) -> str:
+    return text.rstrip().rstrip(";").replace("]]>", "]]]]><![CDATA[>")
+
+
+def xmlcomment(text: str) -> str:
+    return text.replace("--", "- -")
+
+
+def check_sql(check: Check) -> str:
+    """A query that returns 0 when the check passes."""
+    if check.expect == "zero":
+        return check.sql.rstrip().rstrip(";")
+    return f"SELECT count(*) FROM ({check.sql.rstrip().rstrip(';')}) AS mm_check"
+
+
+def render_liquibase(plan: Plan, now: datetime | None = None) -> list[RenderedFile]:
+    env = environment("liquibase")
+    env.filters.update(cdata=cdata, xmlcomment=xmlcomment, check_sql=check_sql)
+    bases = [f"{stamp}_{m.name}" for stamp, m in zip(stamps(plan, now), plan.migrations, strict=True)]
+    files: list[RenderedFile] = []
+    for index, (base, migration) in enumerate(zip(bases, plan.migrations, strict=True)):
+        context = {
+            "plan": plan,
+            "migration": migration,
+            "index": index + 1,
+            "count": len(plan.migrations),
+            "base": base,
+            "names": bases,
+            "files": [f"{b}.xml" for b in bases],
+            "readme": f"{base}_README.md",
+            "statement_timeout": "0",
+            "run_up": f"liquibase update  # with {base}.xml included from the master changelog",
+            "run_down": f"liquibase rollback-count {len(migration.steps)}",
+        }
+        files.append(RenderedFile(path=f"{base}.xml", content=env.get_template("changelog.xml.j2").render(context)))
+        files.append(RenderedFile(path=f"{base}_README.md", content=env.get_template("README.md.j2").render(context)))
+    return files

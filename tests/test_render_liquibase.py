@@ -1,0 +1,125 @@
+"""Liquibase renderings run by the real Liquibase 4.28 (npm liquibase@4.28.1, Java 17) on the
+machine's PostgreSQL 15 (JDBC needs TCP; the embedded 18 listens on a socket only).
+
+The changelogs are included from a master changelog; `liquibase update` must give the same
+catalog as the SQL rendering applied with psql on a twin database, `liquibase rollback-count`
+must return the starting schema, and `liquibase validate` accepts the files (Liquibase checks
+them against the XSD they declare when it parses them).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from cases import CASES, Case
+from conftest import IN_CI, Server
+from migration_manager.catalog import Snapshot, differences, snapshot
+from migration_manager.model import Target
+from migration_manager.planner import plan
+from migration_manager.render import render_liquibase, render_sql, write_files
+from support import psql_file
+
+REPO = Path(__file__).resolve().parent.parent
+LIQUIBASE = REPO / "node_modules" / "liquibase" / "dist" / "liquibase" / "liquibase"
+CHOSEN = [
+    "add_column_volatile_not_null",
+    "add_index",
+    "rename_column_trigger",
+    "add_foreign_key",
+    "change_type_int_to_bigint",
+    "drop_column",
+]
+
+
+def liquibase(folder: Path, uri: str, *command: str) -> str:
+    if not LIQUIBASE.exists():
+        message = f"{LIQUIBASE} is missing: run ./scripts/setup (npm ci installs liquibase@4.28.1)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    dbname = uri.rsplit("/", 1)[1].split("?")[0]
+    args = [
+        "bash",
+        str(LIQUIBASE),
+        "--show-banner=false",
+        "--log-level=WARNING",
+        "--changelog-file=master.xml",
+        f"--url=jdbc:postgresql://127.0.0.1:5432/{dbname}",
+        "--username=postgres",
+        *command,
+    ]
+    # a quicker JVM start (C1 only, serial GC): these commands are short
+    env = {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"}
+    done = subprocess.run(args, cwd=folder, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, f"liquibase {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout + done.stderr
+
+
+def schema(uri: str) -> Snapshot:
+    with psycopg.connect(uri, autocommit=True) as conn:
+        snap = snapshot(conn)
+
+    def liquibases(row: tuple[object, ...]) -> bool:
+        return any(isinstance(v, str) and "databasechangelog" in v for v in row)
+
+    return {kind: [row for row in rows if not liquibases(row)] for kind, rows in snap.items()}
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.id in CHOSEN], ids=lambda c: c.id)
+def test_liquibase_rendering_matches_sql_and_rolls_back(
+    case: Case, tcp_db_pair: tuple[Server, str, str], tmp_path: Path
+) -> None:
+    server, db, twin_db = tcp_db_pair
+    p = plan(case.ops, Target(version=server.version))
+    start = schema(db)
+
+    write_files(render_sql(p), tmp_path / "sql")
+    for f in sorted(x for x in (tmp_path / "sql").glob("*.sql") if not x.name.endswith("_down.sql")):
+        psql_file(server.bin_dir, db, f)
+    expected = schema(db)
+
+    folder = tmp_path / "changelog"
+    files = render_liquibase(p)
+    write_files(files, folder)
+    includes = "\n".join(
+        f'    <include file="{f.path}" relativeToChangelogFile="true"/>' for f in files if f.path.endswith(".xml")
+    )
+    (folder / "master.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"\n'
+        '    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"\n'
+        '    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog\n'
+        '        http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd">\n'
+        f"{includes}\n</databaseChangeLog>\n"
+    )
+    if case.id == CHOSEN[0]:
+        liquibase(folder, twin_db, "validate")
+    liquibase(folder, twin_db, "update")
+    assert differences(expected, schema(twin_db)) == []
+    with psycopg.connect(twin_db, autocommit=True) as conn:
+        case.check(conn)
+
+    changesets = sum(len(m.steps) for m in p.migrations)
+    liquibase(folder, twin_db, "rollback-count", f"--count={changesets}")
+    back = schema(twin_db)
+    if case.reversible:
+        assert differences(start, back) == []
+    else:
+        assert differences(start, back), "an irreversible change left no trace"
+
+
+def test_render_defaults_to_the_repositorys_liquibase_folder(tmp_path: Path) -> None:
+    import repos
+    from test_mcp_tools import SQL, call
+
+    root = repos.write(tmp_path / "app", repos.RAILS_WITH_LIQUIBASE)
+    shown = call("render_migration", {"root": str(root), "sql": SQL, "format": "liquibase"})
+    assert shown.structured_content is not None, shown
+    paths = [f["path"] for f in shown.structured_content["files"]]
+    assert paths and all(p.startswith("db/changelog/") for p in paths)  # beside the newest changelog
+    assert any(p.endswith(".xml") for p in paths)
