@@ -5,7 +5,7 @@ lock blocks writes on an existing table runs inside a transaction that we inspec
 it must not rewrite the table (relfilenode unchanged) nor read any of its rows (the table's
 tuple counters do not move), so the time it holds the lock does not depend on the row count.
 The other steps (concurrent index builds, validations under SHARE UPDATE EXCLUSIVE, batched
-backfills) run as they would in production. Durations are printed (pytest -s), never asserted.
+backfills) run as they would in production. Durations are printed (pytest -s -n 0), never asserted.
 """
 
 from __future__ import annotations
