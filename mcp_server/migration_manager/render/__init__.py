@@ -3,6 +3,7 @@
 from .alembic import render_alembic
 from .files import RenderedFile, write_files
 from .liquibase import render_liquibase
+from .rails import render_rails
 from .sql import render_sql
 
-__all__ = ["RenderedFile", "render_alembic", "render_liquibase", "render_sql", "write_files"]
+__all__ = ["RenderedFile", "render_alembic", "render_liquibase", "render_rails", "render_sql", "write_files"]

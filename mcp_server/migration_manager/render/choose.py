@@ -3,8 +3,10 @@ already uses (find_migrations), so new files fit in after the existing ones."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from ..discover import RepoMigrations
@@ -13,11 +15,13 @@ from ..model import Plan
 from .alembic import render_alembic
 from .files import RenderedFile
 from .liquibase import render_liquibase
+from .rails import camelize, render_rails
 from .sql import render_sql
 
-Format = Literal["auto", "sql", "alembic", "liquibase"]
-Concrete = Literal["sql", "alembic", "liquibase"]
-SUPPORTED: tuple[str, ...] = ("sql", "alembic", "liquibase")
+Format = Literal["auto", "sql", "alembic", "liquibase", "rails"]
+Concrete = Literal["sql", "alembic", "liquibase", "rails"]
+SUPPORTED: tuple[str, ...] = ("sql", "alembic", "liquibase", "rails")
+_RAILS_VERSION = re.compile(r"ActiveRecord::Migration\[(\d+\.\d+)\]")
 
 
 @dataclass
@@ -25,7 +29,9 @@ class Destination:
     format: Concrete
     folder: str  # relative to the root
     head: str | None = None  # Alembic: the revision the first new one follows
-    after: datetime | None = None  # SQL: the first file is numbered after the newest one there
+    after: datetime | None = None  # SQL, Rails: the first file is numbered after the newest one there
+    rails_version: str = "6.1"  # Rails: ActiveRecord::Migration[x.y] as the repository writes it
+    taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
 
 
 def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destination:
@@ -42,8 +48,8 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
         )
     if not usable:
         chosen: Concrete = "sql" if fmt == "auto" else fmt
-        if chosen == "alembic":
-            raise InputError("no Alembic versions folder found under the root; give out_dir of an Alembic project")
+        if chosen in ("alembic", "rails"):
+            raise InputError(f"no {chosen} migrations folder found under the root; give out_dir of one")
         return Destination(chosen, out_dir or ".")
     f = usable[0]
     if f.framework == "alembic":
@@ -53,6 +59,19 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
                 "(alembic merge), then render"
             )
         return Destination("alembic", f.folder, head=f.heads[0] if f.heads else None)
+    if f.framework == "rails":
+        version = "6.1"
+        if f.migrations:
+            try:
+                text = (Path(found.root) / f.migrations[-1].path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            m = _RAILS_VERSION.search(text)
+            version = m.group(1) if m else version
+        taken = frozenset(camelize(m.name) for m in f.migrations)
+        return Destination(
+            "rails", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"), rails_version=version, taken=taken
+        )
     if f.framework == "liquibase":  # beside the newest changelog; its <include> line is in each file
         newest = f.migrations[-1].path.rpartition("/")[0] if f.migrations else f.folder
         return Destination("liquibase", newest or ".")
@@ -65,4 +84,8 @@ def render(plan: Plan, destination: Destination, now: datetime | None = None) ->
         return render_alembic(plan, head=destination.head, now=now)
     if destination.format == "liquibase":
         return render_liquibase(plan, now)
+    if destination.format == "rails":
+        return render_rails(
+            plan, now or destination.after, rails_version=destination.rails_version, taken=destination.taken
+        )
     return render_sql(plan, now or destination.after)

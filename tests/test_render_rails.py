@@ -1,0 +1,118 @@
+"""Rails renderings run by ActiveRecord 6.1 (Debian ruby-activerecord, ruby-pg) on PostgreSQL 18
+and 15: migrating up gives the same catalog as the SQL rendering applied with psql on a twin
+database, migrating down returns the starting schema, and every file passes `ruby -c`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict
+
+import repos
+from cases import CASES, Case
+from conftest import IN_CI, Server
+from migration_manager.catalog import Snapshot, differences, snapshot
+from migration_manager.discover import find_migrations
+from migration_manager.model import Target
+from migration_manager.planner import plan
+from migration_manager.render import render_sql, write_files
+from migration_manager.render.choose import choose, render
+from support import psql_file
+
+RUNNER = Path(__file__).resolve().parent / "runners" / "activerecord_migrate.rb"
+CHOSEN = [
+    "add_column_volatile_not_null",
+    "add_index",
+    "rename_column_trigger",
+    "add_foreign_key",
+    "change_type_int_to_bigint",
+    "drop_column",
+    "backfill",
+    "add_enum_value",
+]
+EXISTING: repos.Files = {
+    "db/migrate/20200101000000_create_orders.rb": "class CreateOrders < ActiveRecord::Migration[6.1]\n"
+    "  def change\n  end\nend\n",
+    "config/database.yml": "production:\n  adapter: postgresql\n",
+}
+
+
+def ruby() -> str:
+    found = shutil.which("ruby")
+    ok = (
+        found
+        and subprocess.run([found, "-e", "require 'active_record'; require 'pg'"], capture_output=True).returncode == 0
+    )
+    if not ok:
+        message = "ruby with ActiveRecord and pg is missing (apt-get install ruby-activerecord ruby-pg; .ci/run does)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    assert found
+    return found
+
+
+def migrate(uri: str, folder: Path, *args: str) -> None:
+    params = conninfo_to_dict(uri)
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PGDATABASE": str(params["dbname"])}
+    env.update({f"PG{k.upper()}": str(params[k]) for k in ("host", "port", "user") if params.get(k)})
+    done = subprocess.run(
+        [ruby(), str(RUNNER), args[0], str(folder), *args[1:]], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert done.returncode == 0, f"ActiveRecord {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+
+
+def schema(uri: str) -> Snapshot:
+    with psycopg.connect(uri, autocommit=True) as conn:
+        snap = snapshot(conn)
+
+    def rails_tables(row: tuple[object, ...]) -> bool:
+        return any(isinstance(v, str) and ("schema_migrations" in v or "ar_internal_metadata" in v) for v in row)
+
+    return {kind: [row for row in rows if not rails_tables(row)] for kind, rows in snap.items()}
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.id in CHOSEN], ids=lambda c: c.id)
+def test_rails_rendering_matches_sql_and_rolls_back(
+    case: Case, server: Server, db: str, twin_db: str, tmp_path: Path
+) -> None:
+    ruby()
+    for uri in (db, twin_db):
+        if case.setup:
+            with psycopg.connect(uri, autocommit=True) as conn:
+                conn.execute(case.setup)
+    p = plan(case.ops, Target(version=server.version))
+    start = schema(db)
+    write_files(render_sql(p), tmp_path / "sql")
+    for f in sorted(x for x in (tmp_path / "sql").glob("*.sql") if not x.name.endswith("_down.sql")):
+        psql_file(server.bin_dir, db, f)
+    expected = schema(db)
+
+    app = repos.write(tmp_path / "app", EXISTING)
+    destination = choose(find_migrations(app), "auto", None)
+    assert destination.format == "rails" and destination.folder == "db/migrate" and destination.rails_version == "6.1"
+    files = render(p, destination)
+    write_files(files, app / destination.folder)
+    for rendered in files:
+        if rendered.path.endswith(".rb"):
+            checked = subprocess.run(
+                [ruby(), "-c", str(app / destination.folder / rendered.path)], capture_output=True, text=True
+            )
+            assert checked.returncode == 0, checked.stderr
+    after = find_migrations(app).frameworks[0]
+    assert [pr for pr in after.problems if pr.severity == "error"] == []
+
+    migrate(twin_db, app / "db/migrate", "up")
+    assert differences(expected, schema(twin_db)) == []
+    with psycopg.connect(twin_db, autocommit=True) as conn:
+        case.check(conn)
+    migrate(twin_db, app / "db/migrate", "down", "20200101000000")
+    back = schema(twin_db)
+    if case.reversible:
+        assert differences(start, back) == []
+    else:
+        assert differences(start, back), "an irreversible change left no trace"
