@@ -192,7 +192,7 @@ def parser() -> argparse.ArgumentParser:
     _add_input(r)
     r.add_argument(
         "--format",
-        choices=["auto", "sql", "alembic", "liquibase", "rails"],
+        choices=["auto", "sql", "alembic", "liquibase", "rails", "flyway"],
         default="auto",
         help="output format; auto (default): the framework the repository already uses (else sql)",
     )

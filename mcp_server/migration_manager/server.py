@@ -225,7 +225,7 @@ def render_migration(
     stats: Stats = None,
     format: Annotated[
         Format,
-        Field(description="sql, alembic, liquibase or rails; auto (default): what the repository uses"),
+        Field(description="sql, alembic, liquibase, rails or flyway; auto (default): what the repository uses"),
     ] = "auto",
     out_dir: Annotated[
         str | None,

@@ -14,13 +14,14 @@ from ..errors import InputError
 from ..model import Plan
 from .alembic import render_alembic
 from .files import RenderedFile
+from .flyway import render_flyway
 from .liquibase import render_liquibase
 from .rails import camelize, render_rails
 from .sql import render_sql
 
-Format = Literal["auto", "sql", "alembic", "liquibase", "rails"]
-Concrete = Literal["sql", "alembic", "liquibase", "rails"]
-SUPPORTED: tuple[str, ...] = ("sql", "alembic", "liquibase", "rails")
+Format = Literal["auto", "sql", "alembic", "liquibase", "rails", "flyway"]
+Concrete = Literal["sql", "alembic", "liquibase", "rails", "flyway"]
+SUPPORTED: tuple[str, ...] = ("sql", "alembic", "liquibase", "rails", "flyway")
 _RAILS_VERSION = re.compile(r"ActiveRecord::Migration\[(\d+\.\d+)\]")
 
 
@@ -32,6 +33,7 @@ class Destination:
     after: datetime | None = None  # SQL, Rails: the first file is numbered after the newest one there
     rails_version: str = "6.1"  # Rails: ActiveRecord::Migration[x.y] as the repository writes it
     taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
+    version: str = "1"  # Flyway: the first new version
 
 
 def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destination:
@@ -72,6 +74,8 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
         return Destination(
             "rails", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"), rails_version=version, taken=taken
         )
+    if f.framework == "flyway":
+        return Destination("flyway", f.folder, version=f.next_id)
     if f.framework == "liquibase":  # beside the newest changelog; its <include> line is in each file
         newest = f.migrations[-1].path.rpartition("/")[0] if f.migrations else f.folder
         return Destination("liquibase", newest or ".")
@@ -84,6 +88,8 @@ def render(plan: Plan, destination: Destination, now: datetime | None = None) ->
         return render_alembic(plan, head=destination.head, now=now)
     if destination.format == "liquibase":
         return render_liquibase(plan, now)
+    if destination.format == "flyway":
+        return render_flyway(plan, first_version=destination.version)
     if destination.format == "rails":
         return render_rails(
             plan, now or destination.after, rails_version=destination.rails_version, taken=destination.taken
