@@ -53,7 +53,7 @@ def render_flyway(plan: Plan, *, first_version: str = "1") -> list[RenderedFile]
             )
         )
         if not migration.transactional:  # the undo too (DROP INDEX CONCURRENTLY)
-            files.append(RenderedFile(path=f"{base}.sql.conf", content="executeInTransaction=false\n"))
-            files.append(RenderedFile(path=f"U{version}__{migration.name}.sql.conf", content="executeInTransaction=false\n"))
+            for script in (base, f"U{version}__{migration.name}"):
+                files.append(RenderedFile(path=f"{script}.sql.conf", content="executeInTransaction=false\n"))
         files.append(RenderedFile(path=f"{base}_README.md", content=env.get_template("README.md.j2").render(context)))
     return files
