@@ -11,8 +11,10 @@ from typing import Any
 
 import psycopg
 
-from migration_manager.model import LockMode, Step
+from migration_manager.catalog import Snapshot, snapshot
+from migration_manager.model import LockMode, Plan, Step
 from migration_manager.planner.base import TableRef
+from migration_manager.render import render_sql, write_files
 
 
 def psql_file(bin_dir: Path | None, uri: str, path: Path) -> str:
@@ -131,3 +133,23 @@ def measure_concurrent(uri: str, step: Step, table: TableRef) -> Measured:
         rewritten={oid for oid, node in files_before.items() if files_after.get(oid, node) != node},
         seconds=seconds,
     )
+
+
+def apply_sql_rendering(bin_dir: Path | None, uri: str, plan: Plan, folder: Path) -> None:
+    """Render `plan` as plain SQL into `folder` and apply the up files in order with psql: the
+    reference every other format's rendering is compared with."""
+    write_files(render_sql(plan), folder)
+    for f in sorted(x for x in folder.glob("*.sql") if not x.name.endswith("_down.sql")):
+        psql_file(bin_dir, uri, f)
+
+
+def schema_without(uri: str, *markers: str) -> Snapshot:
+    """The catalog snapshot without the rows of a tool's own bookkeeping tables (alembic_version,
+    databasechangelog, schema_migrations ...), named by `markers`."""
+    with psycopg.connect(uri, autocommit=True) as conn:
+        snap = snapshot(conn)
+
+    def bookkeeping(row: tuple[Any, ...]) -> bool:
+        return any(isinstance(v, str) and any(m in v for m in markers) for v in row)
+
+    return {kind: [row for row in rows if not bookkeeping(row)] for kind, rows in snap.items()}

@@ -19,12 +19,12 @@ import pytest
 import repos
 from cases import CASES, Case
 from conftest import Server
-from migration_manager.catalog import Snapshot, differences, snapshot
+from migration_manager.catalog import Snapshot, differences
 from migration_manager.discover import find_migrations
 from migration_manager.model import Target
 from migration_manager.planner import plan
-from migration_manager.render import render_alembic, render_sql, write_files
-from support import psql_file
+from migration_manager.render import render_alembic, write_files
+from support import apply_sql_rendering, schema_without
 
 BIN = Path(sys.executable).parent
 CHOSEN = [
@@ -82,13 +82,7 @@ def sqlalchemy_url(uri: str) -> str:
 
 
 def schema(uri: str) -> Snapshot:
-    with psycopg.connect(uri, autocommit=True) as conn:
-        snap = snapshot(conn)
-
-    def alembics(row: tuple[object, ...]) -> bool:
-        return any(isinstance(v, str) and "alembic_version" in v for v in row)
-
-    return {kind: [row for row in rows if not alembics(row)] for kind, rows in snap.items()}
+    return schema_without(uri, "alembic_version")
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in CHOSEN], ids=lambda c: c.id)
@@ -103,9 +97,7 @@ def test_alembic_rendering_matches_sql_and_rolls_back(
     start = schema(db)
 
     sql_dir = tmp_path / "sql"
-    write_files(render_sql(p), sql_dir)
-    for f in sorted(x for x in sql_dir.glob("*.sql") if not x.name.endswith("_down.sql")):
-        psql_file(server.bin_dir, db, f)
+    apply_sql_rendering(server.bin_dir, db, p, sql_dir)
     expected = schema(db)
 
     root = project(tmp_path / "app", sqlalchemy_url(twin_db))

@@ -23,9 +23,9 @@ from migration_manager.discover import find_migrations
 from migration_manager.discover.naming import version_key
 from migration_manager.model import Target
 from migration_manager.planner import plan
-from migration_manager.render import render_sql, write_files
+from migration_manager.render import write_files
 from migration_manager.render.choose import choose, render
-from support import psql_file
+from support import apply_sql_rendering
 
 CHOSEN = [
     "add_column_volatile_not_null",
@@ -57,9 +57,7 @@ def test_flyway_rendering_matches_sql_and_undoes(
     p = plan(case.ops, Target(version=server.version))
     with psycopg.connect(db, autocommit=True) as conn:
         start = snapshot(conn)
-    write_files(render_sql(p), tmp_path / "sql")
-    for f in sorted(x for x in (tmp_path / "sql").glob("*.sql") if not x.name.endswith("_down.sql")):
-        psql_file(server.bin_dir, db, f)
+    apply_sql_rendering(server.bin_dir, db, p, tmp_path / "sql")
     with psycopg.connect(db, autocommit=True) as conn:
         expected = snapshot(conn)
 

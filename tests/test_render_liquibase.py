@@ -18,11 +18,11 @@ import pytest
 
 from cases import CASES, Case
 from conftest import IN_CI, Server
-from migration_manager.catalog import Snapshot, differences, snapshot
+from migration_manager.catalog import Snapshot, differences
 from migration_manager.model import Target
 from migration_manager.planner import plan
-from migration_manager.render import render_liquibase, render_sql, write_files
-from support import psql_file
+from migration_manager.render import render_liquibase, write_files
+from support import apply_sql_rendering, schema_without
 
 REPO = Path(__file__).resolve().parent.parent
 LIQUIBASE = REPO / "node_modules" / "liquibase" / "dist" / "liquibase" / "liquibase"
@@ -61,13 +61,7 @@ def liquibase(folder: Path, uri: str, *command: str) -> str:
 
 
 def schema(uri: str) -> Snapshot:
-    with psycopg.connect(uri, autocommit=True) as conn:
-        snap = snapshot(conn)
-
-    def liquibases(row: tuple[object, ...]) -> bool:
-        return any(isinstance(v, str) and "databasechangelog" in v for v in row)
-
-    return {kind: [row for row in rows if not liquibases(row)] for kind, rows in snap.items()}
+    return schema_without(uri, "databasechangelog")
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in CHOSEN], ids=lambda c: c.id)
@@ -78,9 +72,7 @@ def test_liquibase_rendering_matches_sql_and_rolls_back(
     p = plan(case.ops, Target(version=server.version))
     start = schema(db)
 
-    write_files(render_sql(p), tmp_path / "sql")
-    for f in sorted(x for x in (tmp_path / "sql").glob("*.sql") if not x.name.endswith("_down.sql")):
-        psql_file(server.bin_dir, db, f)
+    apply_sql_rendering(server.bin_dir, db, p, tmp_path / "sql")
     expected = schema(db)
 
     folder = tmp_path / "changelog"

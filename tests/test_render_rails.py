@@ -15,13 +15,13 @@ from psycopg.conninfo import conninfo_to_dict
 import repos
 from cases import CASES, Case
 from conftest import IN_CI, Server
-from migration_manager.catalog import Snapshot, differences, snapshot
+from migration_manager.catalog import Snapshot, differences
 from migration_manager.discover import find_migrations
 from migration_manager.model import Target
 from migration_manager.planner import plan
-from migration_manager.render import render_sql, write_files
+from migration_manager.render import write_files
 from migration_manager.render.choose import choose, render
-from support import psql_file
+from support import apply_sql_rendering, schema_without
 
 RUNNER = Path(__file__).resolve().parent / "runners" / "activerecord_migrate.rb"
 CHOSEN = [
@@ -67,13 +67,7 @@ def migrate(uri: str, folder: Path, *args: str) -> None:
 
 
 def schema(uri: str) -> Snapshot:
-    with psycopg.connect(uri, autocommit=True) as conn:
-        snap = snapshot(conn)
-
-    def rails_tables(row: tuple[object, ...]) -> bool:
-        return any(isinstance(v, str) and ("schema_migrations" in v or "ar_internal_metadata" in v) for v in row)
-
-    return {kind: [row for row in rows if not rails_tables(row)] for kind, rows in snap.items()}
+    return schema_without(uri, "schema_migrations", "ar_internal_metadata")
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in CHOSEN], ids=lambda c: c.id)
@@ -87,9 +81,7 @@ def test_rails_rendering_matches_sql_and_rolls_back(
                 conn.execute(case.setup)
     p = plan(case.ops, Target(version=server.version))
     start = schema(db)
-    write_files(render_sql(p), tmp_path / "sql")
-    for f in sorted(x for x in (tmp_path / "sql").glob("*.sql") if not x.name.endswith("_down.sql")):
-        psql_file(server.bin_dir, db, f)
+    apply_sql_rendering(server.bin_dir, db, p, tmp_path / "sql")
     expected = schema(db)
 
     app = repos.write(tmp_path / "app", EXISTING)

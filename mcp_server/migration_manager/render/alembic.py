@@ -13,8 +13,8 @@ import uuid
 from datetime import UTC, datetime
 
 from ..model import Plan
+from .context import migration_context, readme
 from .files import RenderedFile
-from .sql import statement_timeout
 from .templating import environment
 
 _BIND = re.compile(r"(?<![:\w\\]):(?=\w)")  # what sa.text() would take for a bind parameter
@@ -43,23 +43,18 @@ def render_alembic(
     bases = [f"{rev}_{m.name}" for rev, m in zip(revs, plan.migrations, strict=True)]
     downs = [head, *revs[:-1]]
     files: list[RenderedFile] = []
-    for index, (base, migration) in enumerate(zip(bases, plan.migrations, strict=True)):
-        context = {
-            "plan": plan,
-            "migration": migration,
-            "index": index + 1,
-            "count": len(plan.migrations),
-            "base": base,
-            "names": bases,
-            "files": [f"{b}.py" for b in bases],
-            "readme": f"{base}_README.md",
-            "revision": revs[index],
-            "down_revision": downs[index],
-            "created": created,
-            "statement_timeout": statement_timeout(plan, migration),
-            "run_up": f"alembic upgrade {revs[index]}",
-            "run_down": f"alembic downgrade {downs[index] or 'base'}",
-        }
+    for index, base in enumerate(bases):
+        context = migration_context(
+            plan,
+            index,
+            bases,
+            ".py",
+            revision=revs[index],
+            down_revision=downs[index],
+            created=created,
+            run_up=f"alembic upgrade {revs[index]}",
+            run_down=f"alembic downgrade {downs[index] or 'base'}",
+        )
         files.append(RenderedFile(path=f"{base}.py", content=env.get_template("revision.py.j2").render(context)))
-        files.append(RenderedFile(path=f"{base}_README.md", content=env.get_template("README.md.j2").render(context)))
+        files.append(readme(env, context))
     return files

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from ..model import Plan
+from .context import migration_context, readme
 from .files import RenderedFile
-from .sql import statement_timeout
 from .templating import environment
 
 
@@ -30,22 +30,17 @@ def render_flyway(plan: Plan, *, first_version: str = "1") -> list[RenderedFile]
     files: list[RenderedFile] = []
     for index, (version, migration) in enumerate(zip(versions, plan.migrations, strict=True)):
         base = bases[index]
-        context = {
-            "plan": plan,
-            "migration": migration,
-            "index": index + 1,
-            "count": len(plan.migrations),
-            "base": base,
-            "names": bases,
-            "files": [f"{b}.sql" for b in bases],
-            "readme": f"{base}_README.md",
-            "version": version,
-            "description": migration.name,
-            "statement_timeout": statement_timeout(plan, migration),
-            "run_up": f"flyway migrate -target={version}",
-            "run_down": f"flyway undo -target={versions[index - 1] if index else '0'}  # or run U{version}__"
+        context = migration_context(
+            plan,
+            index,
+            bases,
+            ".sql",
+            version=version,
+            description=migration.name,
+            run_up=f"flyway migrate -target={version}",
+            run_down=f"flyway undo -target={versions[index - 1] if index else '0'}  # or run U{version}__"
             f"{migration.name}.sql by hand",
-        }
+        )
         files.append(RenderedFile(path=f"{base}.sql", content=env.get_template("versioned.sql.j2").render(context)))
         files.append(
             RenderedFile(
@@ -55,5 +50,5 @@ def render_flyway(plan: Plan, *, first_version: str = "1") -> list[RenderedFile]
         if not migration.transactional:  # the undo too (DROP INDEX CONCURRENTLY)
             for script in (base, f"U{version}__{migration.name}"):
                 files.append(RenderedFile(path=f"{script}.sql.conf", content="executeInTransaction=false\n"))
-        files.append(RenderedFile(path=f"{base}_README.md", content=env.get_template("README.md.j2").render(context)))
+        files.append(readme(env, context))
     return files

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..model import Check, Plan
+from .context import migration_context, readme
 from .files import RenderedFile
 from .sql import stamps
 from .templating import environment
@@ -37,19 +38,14 @@ def render_liquibase(plan: Plan, now: datetime | None = None) -> list[RenderedFi
     bases = [f"{stamp}_{m.name}" for stamp, m in zip(stamps(plan, now), plan.migrations, strict=True)]
     files: list[RenderedFile] = []
     for index, (base, migration) in enumerate(zip(bases, plan.migrations, strict=True)):
-        context = {
-            "plan": plan,
-            "migration": migration,
-            "index": index + 1,
-            "count": len(plan.migrations),
-            "base": base,
-            "names": bases,
-            "files": [f"{b}.xml" for b in bases],
-            "readme": f"{base}_README.md",
-            "statement_timeout": "0",
-            "run_up": f"liquibase update  # with {base}.xml included from the master changelog",
-            "run_down": f"liquibase rollback-count {len(migration.steps)}",
-        }
+        context = migration_context(
+            plan,
+            index,
+            bases,
+            ".xml",
+            run_up=f"liquibase update  # with {base}.xml included from the master changelog",
+            run_down=f"liquibase rollback-count {len(migration.steps)}",
+        )
         files.append(RenderedFile(path=f"{base}.xml", content=env.get_template("changelog.xml.j2").render(context)))
-        files.append(RenderedFile(path=f"{base}_README.md", content=env.get_template("README.md.j2").render(context)))
+        files.append(readme(env, context))
     return files

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..model import Plan
+from .context import migration_context, readme
 from .files import RenderedFile
-from .sql import stamps, statement_timeout
+from .sql import stamps
 from .templating import environment
 
 
@@ -36,30 +37,25 @@ def render_rails(
     """`taken`: class names already used by the repository's migrations (Rails refuses duplicates)."""
     env = environment("rails")
     env.filters.update(heredoc=heredoc, rbcomment=rbcomment)
-    bases = [f"{stamp}_{m.name}" for stamp, m in zip(stamps(plan, now), plan.migrations, strict=True)]
+    bases: list[str] = []
+    for stamp, migration in zip(stamps(plan, now), plan.migrations, strict=True):
+        name = migration.name
+        if camelize(name) in taken:  # keep clear of the repository's class names
+            name = f"{name}_{stamp}"
+        bases.append(f"{stamp}_{name}")
     files: list[RenderedFile] = []
-    for index, (base, migration) in enumerate(zip(bases, plan.migrations, strict=True)):
+    for index, base in enumerate(bases):
         stamp, name = base.split("_", 1)
-        class_name = camelize(name)
-        if class_name in taken:
-            name, class_name = f"{name}_{stamp}", camelize(f"{name}_{stamp}")
-            base = f"{stamp}_{name}"
-            bases[index] = base
-        context = {
-            "plan": plan,
-            "migration": migration,
-            "index": index + 1,
-            "count": len(plan.migrations),
-            "base": base,
-            "names": bases,
-            "files": [f"{b}.rb" for b in bases],
-            "readme": f"{base}_README.md",
-            "class_name": class_name,
-            "rails_version": rails_version,
-            "statement_timeout": statement_timeout(plan, migration),
-            "run_up": f"bin/rails db:migrate:up VERSION={stamp}",
-            "run_down": f"bin/rails db:migrate:down VERSION={stamp}",
-        }
+        context = migration_context(
+            plan,
+            index,
+            bases,
+            ".rb",
+            class_name=camelize(name),
+            rails_version=rails_version,
+            run_up=f"bin/rails db:migrate:up VERSION={stamp}",
+            run_down=f"bin/rails db:migrate:down VERSION={stamp}",
+        )
         files.append(RenderedFile(path=f"{base}.rb", content=env.get_template("migration.rb.j2").render(context)))
-        files.append(RenderedFile(path=f"{base}_README.md", content=env.get_template("README.md.j2").render(context)))
+        files.append(readme(env, context))
     return files

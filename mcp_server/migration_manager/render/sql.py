@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ..model import Migration, Plan
+from ..model import Plan
+from .context import migration_context, readme
 from .files import RenderedFile
 from .templating import environment
 
@@ -20,30 +21,20 @@ def stamps(plan: Plan, now: datetime | None) -> list[str]:
     return [(start + timedelta(seconds=i)).strftime("%Y%m%d%H%M%S") for i in range(len(plan.migrations))]
 
 
-def statement_timeout(plan: Plan, migration: Migration) -> str:
-    """No limit where a step legitimately runs long (scans, backfills, index builds), else the plan's."""
-    long_running = any(s.scans or s.rewrites or not s.transactional for s in migration.steps)
-    return "0" if long_running else plan.statement_timeout
-
-
 def render_sql(plan: Plan, now: datetime | None = None) -> list[RenderedFile]:
     env = environment("sql")
     files: list[RenderedFile] = []
     names = [f"{stamp}_{m.name}" for stamp, m in zip(stamps(plan, now), plan.migrations, strict=True)]
-    for index, (base, migration) in enumerate(zip(names, plan.migrations, strict=True)):
-        context = {
-            "plan": plan,
-            "migration": migration,
-            "index": index + 1,
-            "count": len(plan.migrations),
-            "base": base,
-            "names": names,
-            "files": [f"{n}.sql" for n in names],
-            "run_up": f"psql -v ON_ERROR_STOP=1 -f {base}.sql",
-            "run_down": f"psql -v ON_ERROR_STOP=1 -f {base}_down.sql",
-            "statement_timeout": statement_timeout(plan, migration),
-        }
+    for index, base in enumerate(names):
+        context = migration_context(
+            plan,
+            index,
+            names,
+            ".sql",
+            run_up=f"psql -v ON_ERROR_STOP=1 -f {base}.sql",
+            run_down=f"psql -v ON_ERROR_STOP=1 -f {base}_down.sql",
+        )
         files.append(RenderedFile(path=f"{base}.sql", content=env.get_template("up.sql.j2").render(context)))
         files.append(RenderedFile(path=f"{base}_down.sql", content=env.get_template("down.sql.j2").render(context)))
-        files.append(RenderedFile(path=f"{base}_README.md", content=env.get_template("README.md.j2").render(context)))
+        files.append(readme(env, context))
     return files

@@ -1,0 +1,39 @@
+"""What every renderer's templates get for one migration, and the README every format writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment
+
+from ..model import Migration, Plan
+from .files import RenderedFile
+
+
+def statement_timeout(plan: Plan, migration: Migration) -> str:
+    """No limit where a step legitimately runs long (scans, backfills, index builds), else the plan's."""
+    long_running = any(s.scans or s.rewrites or not s.transactional for s in migration.steps)
+    return "0" if long_running else plan.statement_timeout
+
+
+def migration_context(plan: Plan, index: int, bases: list[str], ext: str, **extra: Any) -> dict[str, Any]:
+    """Template variables for migration `index` (0-based) whose files are named bases[i] + ext.
+    `extra` adds the format's own (revision ids, versions) and its run_up / run_down commands."""
+    migration = plan.migrations[index]
+    context: dict[str, Any] = {
+        "plan": plan,
+        "migration": migration,
+        "index": index + 1,
+        "count": len(plan.migrations),
+        "base": bases[index],
+        "names": bases,
+        "files": [f"{b}{ext}" for b in bases],
+        "readme": f"{bases[index]}_README.md",
+        "statement_timeout": statement_timeout(plan, migration),
+    }
+    context.update(extra)
+    return context
+
+
+def readme(env: Environment, context: dict[str, Any]) -> RenderedFile:
+    return RenderedFile(path=context["readme"], content=env.get_template("README.md.j2").render(context))
