@@ -31,10 +31,6 @@ def psql_file(bin_dir: Path | None, uri: str, path: Path) -> str:
     return done.stderr
 
 
-def mode(name: str) -> LockMode:
-    return LockMode(name)
-
-
 def strongest(modes: list[str]) -> LockMode | None:
     known = [LockMode(m) for m in modes if m in LockMode._value2member_map_]
     return max(known, key=lambda m: m.strength, default=None)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from . import __version__
@@ -19,7 +18,7 @@ from .model import ChangeRequest, Plan
 from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
 from .render import write_files
 from .render.choose import choose, render
-from .request import request_from_json, request_from_sql, stats_from_data, target_from
+from .request import request_from_json, request_from_sql, stats_from_data, target_from, timestamp_from
 from .summary import format_plan
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_UNSAFE, EXIT_INTERNAL = 0, 1, 2, 3, 70
@@ -73,17 +72,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _timestamp(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return datetime.strptime(text, "%Y%m%d%H%M%S")
-    except ValueError as exc:
-        raise InputError(f"--timestamp must be YYYYMMDDHHMMSS, e.g. 20261124093000 (got {text!r})") from exc
-
-
 def cmd_render(args: argparse.Namespace) -> int:
-    now = _timestamp(args.timestamp)
+    now = timestamp_from(args.timestamp, "--timestamp")
     root = Path(args.root)
     destination = choose(find_migrations(root), args.format, args.out)
     p = _plan(args)

@@ -6,6 +6,7 @@ Shared by the CLI and the MCP server so both say the same thing about the same m
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, get_args
 
 from pydantic import TypeAdapter, ValidationError
@@ -59,6 +60,16 @@ def stats_from_data(data: Any) -> dict[str, TableStats]:
         return _STATS.validate_python(data)
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "table stats")) from exc
+
+
+def timestamp_from(text: str | None, what: str = "timestamp") -> datetime | None:
+    """YYYYMMDDHHMMSS (the first file's timestamp), or None for "now"."""
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%Y%m%d%H%M%S")
+    except ValueError as exc:
+        raise InputError(f"{what} must be YYYYMMDDHHMMSS, e.g. 20261124093000 (got {text!r})") from exc
 
 
 def target_from(version: int | None) -> Target:

@@ -13,7 +13,6 @@ import inspect
 import logging
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -29,7 +28,7 @@ from .model import Operation, Plan, TableStats
 from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
 from .render import write_files
 from .render.choose import Format, choose, render
-from .request import request_from_sql, target_from
+from .request import request_from_sql, target_from, timestamp_from
 from .summary import format_plan
 
 log = logging.getLogger("migration_manager.server")
@@ -162,15 +161,6 @@ def confined(root: str, relative: str) -> tuple[Path, Path]:
     return base, folder
 
 
-def _timestamp(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return datetime.strptime(text, "%Y%m%d%H%M%S")
-    except ValueError as exc:
-        raise InputError(f"timestamp must be YYYYMMDDHHMMSS, e.g. 20261124093000 (got {text!r})") from exc
-
-
 # --------------------------------------------------------------------------- the tools
 
 
@@ -254,7 +244,7 @@ def render_migration(
     deployed what the gate says.
     """
     base, _ = confined(root, ".")
-    when = _timestamp(timestamp)
+    when = timestamp_from(timestamp)
     destination = choose(find_migrations(base), format, out_dir)
     base, folder = confined(root, destination.folder)
     p = _plan(operations, sql, pg_version, stats, lock_timeout, statement_timeout, batch_size, pause_ms)
