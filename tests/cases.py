@@ -401,3 +401,23 @@ CASES = [
         setup="ALTER TABLE orders ADD CONSTRAINT amount_nonneg CHECK (amount >= 0) NOT VALID",
     ),
 ]
+
+
+def cases_named(*ids: str) -> list[Case]:
+    named = [c for c in CASES if c.id in ids]
+    assert len(named) == len(ids), f"unknown case ids: {set(ids) - {c.id for c in named}}"
+    return named
+
+
+# The operation families every framework rendering is checked on (issue: add column with a
+# default, add index, rename column, add foreign key, change type, drop column) ...
+RENDER_CORE = cases_named(
+    "add_column_volatile_not_null",
+    "add_index",
+    "rename_column_trigger",
+    "add_foreign_key",
+    "change_type_int_to_bigint",
+    "drop_column",
+)
+# ... and, where the tool runs in seconds, the two with nothing to undo.
+RENDER_ALL = RENDER_CORE + cases_named("backfill", "add_enum_value")

@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
-from migration_manager.catalog import Snapshot, snapshot
-from migration_manager.model import LockMode, Plan, Step
+from cases import Case
+from migration_manager.catalog import Snapshot, differences, snapshot
+from migration_manager.errors import PlanningError
+from migration_manager.model import LockMode, Plan, Step, Target
+from migration_manager.planner import plan
 from migration_manager.planner.base import TableRef
 from migration_manager.render import render_sql, write_files
 
@@ -149,3 +153,26 @@ def schema_without(uri: str, *markers: str) -> Snapshot:
         return any(isinstance(v, str) and any(m in v for m in markers) for v in row)
 
     return {kind: [row for row in rows if not bookkeeping(row)] for kind, rows in snap.items()}
+
+
+def prepared_plan(case: Case, server_version: int, *uris: str) -> Plan | None:
+    """The case's plan for this server after running its setup on each database; None (after
+    checking that the planner refuses, naming the version it needs) when the server is too old."""
+    if server_version < case.min_version:
+        with pytest.raises(PlanningError, match=f"PostgreSQL {case.min_version}"):
+            plan(case.ops, Target(version=server_version))
+        return None
+    for uri in uris:
+        if case.setup:
+            with psycopg.connect(uri, autocommit=True) as conn:
+                conn.execute(case.setup)
+    return plan(case.ops, Target(version=server_version))
+
+
+def assert_back_to_start(case: Case, start: Snapshot, back: Snapshot) -> None:
+    """After the downs: the starting schema, or, for a change that cannot be undone, a trace of it."""
+    diff = differences(start, back)
+    if case.reversible:
+        assert diff == [], "\n".join(diff)
+    else:
+        assert diff, "an irreversible change left no trace: the test is not measuring it"

@@ -17,26 +17,14 @@ import psycopg
 import pytest
 
 import repos
-from cases import CASES, Case
+from cases import RENDER_ALL, Case
 from conftest import Server
 from migration_manager.catalog import Snapshot, differences
 from migration_manager.discover import find_migrations
-from migration_manager.model import Target
-from migration_manager.planner import plan
 from migration_manager.render import render_alembic, write_files
-from support import apply_sql_rendering, schema_without
+from support import apply_sql_rendering, assert_back_to_start, prepared_plan, schema_without
 
 BIN = Path(sys.executable).parent
-CHOSEN = [
-    "add_column_volatile_not_null",
-    "add_index",
-    "rename_column_trigger",
-    "add_foreign_key",
-    "change_type_int_to_bigint",
-    "drop_column",
-    "backfill",
-    "add_enum_value",
-]
 ENV_PY = """from alembic import context
 from sqlalchemy import engine_from_config, pool
 
@@ -85,15 +73,12 @@ def schema(uri: str) -> Snapshot:
     return schema_without(uri, "alembic_version")
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.id in CHOSEN], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", RENDER_ALL, ids=lambda c: c.id)
 def test_alembic_rendering_matches_sql_and_rolls_back(
     case: Case, server: Server, db: str, twin_db: str, tmp_path: Path
 ) -> None:
-    for uri in (db, twin_db):
-        if case.setup:
-            with psycopg.connect(uri, autocommit=True) as conn:
-                conn.execute(case.setup)
-    p = plan(case.ops, Target(version=server.version))
+    p = prepared_plan(case, server.version, db, twin_db)
+    assert p is not None  # every rendered case runs on both versions
     start = schema(db)
 
     sql_dir = tmp_path / "sql"
@@ -129,10 +114,7 @@ def test_alembic_rendering_matches_sql_and_rolls_back(
 
     alembic(root, "downgrade", "000000000001")
     back = schema(twin_db)
-    if case.reversible:
-        assert differences(start, back) == []
-    else:
-        assert differences(start, back), "an irreversible change left no trace"
+    assert_back_to_start(case, start, back)
 
 
 def test_render_defaults_to_the_repositorys_alembic_and_chains_to_its_head(tmp_path: Path) -> None:

@@ -13,27 +13,15 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 import repos
-from cases import CASES, Case
+from cases import RENDER_ALL, Case
 from conftest import IN_CI, Server
 from migration_manager.catalog import Snapshot, differences
 from migration_manager.discover import find_migrations
-from migration_manager.model import Target
-from migration_manager.planner import plan
 from migration_manager.render import write_files
 from migration_manager.render.choose import choose, render
-from support import apply_sql_rendering, schema_without
+from support import apply_sql_rendering, assert_back_to_start, prepared_plan, schema_without
 
 RUNNER = Path(__file__).resolve().parent / "runners" / "activerecord_migrate.rb"
-CHOSEN = [
-    "add_column_volatile_not_null",
-    "add_index",
-    "rename_column_trigger",
-    "add_foreign_key",
-    "change_type_int_to_bigint",
-    "drop_column",
-    "backfill",
-    "add_enum_value",
-]
 EXISTING: repos.Files = {
     "db/migrate/20200101000000_create_orders.rb": "class CreateOrders < ActiveRecord::Migration[6.1]\n"
     "  def change\n  end\nend\n",
@@ -70,16 +58,13 @@ def schema(uri: str) -> Snapshot:
     return schema_without(uri, "schema_migrations", "ar_internal_metadata")
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.id in CHOSEN], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", RENDER_ALL, ids=lambda c: c.id)
 def test_rails_rendering_matches_sql_and_rolls_back(
     case: Case, server: Server, db: str, twin_db: str, tmp_path: Path
 ) -> None:
     ruby()
-    for uri in (db, twin_db):
-        if case.setup:
-            with psycopg.connect(uri, autocommit=True) as conn:
-                conn.execute(case.setup)
-    p = plan(case.ops, Target(version=server.version))
+    p = prepared_plan(case, server.version, db, twin_db)
+    assert p is not None  # every rendered case runs on both versions
     start = schema(db)
     apply_sql_rendering(server.bin_dir, db, p, tmp_path / "sql")
     expected = schema(db)
@@ -104,7 +89,4 @@ def test_rails_rendering_matches_sql_and_rolls_back(
         case.check(conn)
     migrate(twin_db, app / "db/migrate", "down", "20200101000000")
     back = schema(twin_db)
-    if case.reversible:
-        assert differences(start, back) == []
-    else:
-        assert differences(start, back), "an irreversible change left no trace"
+    assert_back_to_start(case, start, back)
