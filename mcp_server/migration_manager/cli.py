@@ -10,16 +10,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .discover import RepoMigrations, find_migrations
 from .errors import InputError, MigrationManagerError, PlanningError
 from .model import ChangeRequest, Plan
 from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
-from .render import write_files
-from .render.choose import choose, render
 from .request import request_from_json, request_from_sql, stats_from_data, target_from, timestamp_from
 from .summary import format_plan
+
+if TYPE_CHECKING:
+    from .discover import RepoMigrations
+
+# discover/ and render/ are imported by the commands that use them: `plan`, the main job and
+# what pre-commit hooks call, starts without them (~0.15 s less here).
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_UNSAFE, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
@@ -73,6 +77,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from .discover import find_migrations
+    from .render import write_files
+    from .render.choose import choose, render
+
     now = timestamp_from(args.timestamp, "--timestamp")
     root = Path(args.root)
     destination = choose(find_migrations(root), args.format, args.out)
@@ -126,6 +134,8 @@ def format_findings(result: RepoMigrations) -> str:
 
 
 def cmd_find(args: argparse.Namespace) -> int:
+    from .discover import find_migrations
+
     result = find_migrations(args.root)
     print(result.model_dump_json(indent=2) if args.json else format_findings(result))
     errors = [p for f in result.frameworks for p in f.problems if p.severity == "error"]
