@@ -159,6 +159,17 @@ def twin_db(server: Server) -> Iterator[str]:
     yield from _fresh(server, f"mm_tpl_{os.getpid()}")
 
 
+@pytest.fixture
+def pg18_pair(pg18: Server) -> Iterator[tuple[Server, str, str]]:
+    """Two fresh fixture databases on the embedded PostgreSQL 18 only: for checks that add breadth
+    (every case) on the newest server where the two-version run covers the core cases."""
+    srv = _with_template(pg18)
+    template = f"mm_tpl_{os.getpid()}"
+    for first in _fresh(srv, template):
+        for second in _fresh(srv, template):
+            yield srv, first, second
+
+
 @pytest.fixture(scope="session")
 def big_template(pg18: Server) -> str:
     name = f"mm_big_{os.getpid()}"

@@ -1,31 +1,30 @@
 """Alembic output: one revision file per migration, chained from the repository's current head.
 
-Each revision runs the plan's SQL through op.execute(sa.text(...)): the exact statements the
-engine's tests prove on PostgreSQL, with colons escaped for sa.text. Non-transactional
-migrations run inside op.get_context().autocommit_block(). A README per revision says how to
-run, check and roll it back.
+Each statement of the plan becomes Alembic's own op call where Alembic has one that emits the
+same DDL (alembic_calls: op.add_column, op.create_index(..., postgresql_concurrently=True,
+if_not_exists=True), op.create_foreign_key(..., postgresql_not_valid=True) ...), and
+op.execute(sa.text(...)) otherwise: the exact statements the engine's tests prove on PostgreSQL,
+with colons escaped for sa.text. Non-transactional migrations run inside
+op.get_context().autocommit_block(). A README per revision says how to run, check and roll it
+back.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime
 
-from ..model import Plan
+from ..model import Migration, Plan
+from .alembic_calls import alembic_call, sqltext
 from .context import migration_context, readme
 from .files import RenderedFile
 from .templating import environment
 
-_BIND = re.compile(r"(?<![:\w\\]):(?=\w)")  # what sa.text() would take for a bind parameter
 
-
-def sqltext(sql: str, indent: int = 0) -> str:
-    """A Python literal for sa.text(): colons escaped, triple-quoted (raw) when multi-line."""
-    escaped = _BIND.sub(r"\\:", sql.rstrip().rstrip(";"))
-    if "\n" not in escaped or '"""' in escaped or escaped.endswith("\\"):
-        return repr(escaped)
-    return 'r"""\n' + escaped + "\n" + " " * indent + '"""'
+def uses_dialect_types(migration: Migration) -> bool:
+    """Some op call names a type from sqlalchemy.dialects.postgresql (so the file imports it)."""
+    sqls = [sql for step in migration.steps for sql in (*step.up, *step.down)]
+    return any("postgresql." in (alembic_call(sql) or "") for sql in sqls)
 
 
 def render_alembic(
@@ -37,7 +36,8 @@ def render_alembic(
 ) -> list[RenderedFile]:
     """Files named <rev>_<name>.py (and <rev>_<name>_README.md), paths relative to versions/."""
     env = environment("alembic")
-    env.filters.update(sqltext=sqltext, pystr=lambda s: repr(str(s)), pyrepr=repr)
+    env.filters.update(sqltext=sqltext, alembic_call=alembic_call, pystr=lambda s: repr(str(s)), pyrepr=repr)
+    env.globals["uses_dialect_types"] = uses_dialect_types
     revs = revisions or [uuid.uuid4().hex[-12:] for _ in plan.migrations]
     created = (now or datetime.now(UTC)).replace(microsecond=0, tzinfo=None).isoformat(sep=" ")
     bases = [f"{rev}_{m.name}" for rev, m in zip(revs, plan.migrations, strict=True)]
