@@ -13,11 +13,13 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 import repos
-from cases import RENDER_ALL, Case
+from cases import CASES, RENDER_ALL, Case
 from conftest import IN_CI, Server
 from migration_manager.catalog import Snapshot, differences
 from migration_manager.discover import find_migrations
-from migration_manager.render import write_files
+from migration_manager.model import Plan, Target
+from migration_manager.planner import plan
+from migration_manager.render import render_rails, write_files
 from migration_manager.render.choose import choose, render
 from support import apply_sql_rendering, assert_back_to_start, prepared_plan, schema_without
 
@@ -65,6 +67,45 @@ def test_rails_rendering_matches_sql_and_rolls_back(
     ruby()
     p = prepared_plan(case, server.version, db, twin_db)
     assert p is not None  # every rendered case runs on both versions
+    run_rails_case(case, p, server, db, twin_db, tmp_path)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c not in RENDER_ALL], ids=lambda c: c.id)
+def test_every_other_case_through_activerecord_on_pg18(
+    case: Case, pg18_pair: tuple[Server, str, str], tmp_path: Path
+) -> None:
+    """Breadth for the schema-statement idioms: every planner case, on the newest server."""
+    ruby()
+    server, db, twin_db = pg18_pair
+    p = prepared_plan(case, server.version, db, twin_db)
+    assert p is not None
+    run_rails_case(case, p, server, db, twin_db, tmp_path)
+
+
+def test_schema_statements_come_first() -> None:
+    """ActiveRecord's own calls where one emits the planned statement; execute for the rest."""
+    texts = {
+        c.id: "".join(f.content for f in render_rails(plan(c.ops, Target(version=18))) if f.path.endswith(".rb"))
+        for c in CASES
+        if c.min_version <= 18
+    }
+    assert "add_column :orders, :token, :uuid\n" in texts["add_column_volatile_not_null"]
+    assert "change_column_null :orders, :token, false" in texts["add_column_volatile_not_null"]
+    index = texts["add_index"]
+    assert (
+        "add_index :orders, :user_id, name: 'orders_user_id_idx', algorithm: :concurrently, if_not_exists: true"
+        in index
+    )
+    assert "remove_index :orders, name: 'orders_user_id_idx', algorithm: :concurrently, if_exists: true" in index
+    fk = texts["add_foreign_key"]
+    assert "add_foreign_key :orders, :users, column: :user_id, primary_key: :id" in fk and "validate: false" in fk
+    assert "validate_foreign_key :orders, name: 'orders_user_id_fkey'" in fk
+    check = texts["add_check"]
+    assert "add_check_constraint :orders, 'amount > 0', name: 'orders_amount_positive', validate: false" in check
+    assert "validate_check_constraint :orders, name: 'orders_amount_positive'" in check
+
+
+def run_rails_case(case: Case, p: Plan, server: Server, db: str, twin_db: str, tmp_path: Path) -> None:
     start = schema(db)
     apply_sql_rendering(server.bin_dir, db, p, tmp_path / "sql")
     expected = schema(db)

@@ -1,7 +1,9 @@
 """Rails (ActiveRecord) output: db/migrate/YYYYMMDDHHMMSS_name.rb per migration.
 
-`up`/`down` run the plan's SQL with `execute <<~'MM_SQL'` heredocs (single-quoted: nothing is
-interpolated); a migration that must run outside a transaction says `disable_ddl_transaction!`.
+`up`/`down` use ActiveRecord's schema statements where one emits the statement the plan proved
+(rails_calls: add_column, add_index ... algorithm: :concurrently, add_foreign_key ...
+validate: false, validate_foreign_key ...), and `execute <<~'MM_SQL'` heredocs (single-quoted:
+nothing is interpolated) for the rest; a migration that must run outside a transaction says `disable_ddl_transaction!`.
 The Migration[x.y] version is the repository's. A README per migration.
 """
 
@@ -12,6 +14,7 @@ from datetime import datetime
 from ..model import Plan
 from .context import migration_context, readme
 from .files import RenderedFile
+from .rails_calls import RailsCalls
 from .sql import stamps
 from .templating import environment
 
@@ -36,7 +39,7 @@ def render_rails(
 ) -> list[RenderedFile]:
     """`taken`: class names already used by the repository's migrations (Rails refuses duplicates)."""
     env = environment("rails")
-    env.filters.update(heredoc=heredoc, rbcomment=rbcomment)
+    env.filters.update(heredoc=heredoc, rbcomment=rbcomment, rails_call=RailsCalls(plan).call)
     bases: list[str] = []
     for stamp, migration in zip(stamps(plan, now), plan.migrations, strict=True):
         name = migration.name
