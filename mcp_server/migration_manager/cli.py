@@ -192,7 +192,7 @@ def parser() -> argparse.ArgumentParser:
     _add_input(r)
     r.add_argument(
         "--format",
-        choices=["auto", "sql", "alembic", "liquibase", "rails", "flyway"],
+        choices=["auto", "sql", "alembic", "liquibase", "rails", "flyway", "dbmate", "golang-migrate", "diesel"],
         default="auto",
         help="output format; auto (default): the framework the repository already uses (else sql)",
     )

@@ -18,10 +18,11 @@ from .flyway import render_flyway
 from .liquibase import render_liquibase
 from .rails import camelize, render_rails
 from .sql import render_sql
+from .statement_files import render_dbmate, render_diesel, render_golang_migrate
 
-Format = Literal["auto", "sql", "alembic", "liquibase", "rails", "flyway"]
-Concrete = Literal["sql", "alembic", "liquibase", "rails", "flyway"]
-SUPPORTED: tuple[str, ...] = ("sql", "alembic", "liquibase", "rails", "flyway")
+Format = Literal["auto", "sql", "alembic", "liquibase", "rails", "flyway", "dbmate", "golang-migrate", "diesel"]
+Concrete = Literal["sql", "alembic", "liquibase", "rails", "flyway", "dbmate", "golang-migrate", "diesel"]
+SUPPORTED: tuple[str, ...] = ("sql", "alembic", "liquibase", "rails", "flyway", "dbmate", "golang-migrate", "diesel")
 _RAILS_VERSION = re.compile(r"ActiveRecord::Migration\[(\d+\.\d+)\]")
 
 
@@ -33,7 +34,7 @@ class Destination:
     after: datetime | None = None  # SQL, Rails: the first file is numbered after the newest one there
     rails_version: str = "6.1"  # Rails: ActiveRecord::Migration[x.y] as the repository writes it
     taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
-    version: str = "1"  # Flyway: the first new version
+    version: str = "1"  # Flyway, golang-migrate: the first new version
 
 
 def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destination:
@@ -76,6 +77,12 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
         )
     if f.framework == "flyway":
         return Destination("flyway", f.folder, version=f.next_id)
+    if f.framework == "golang-migrate":
+        return Destination("golang-migrate", f.folder, version=f.next_id)
+    if f.framework == "dbmate":
+        return Destination("dbmate", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"))
+    if f.framework == "diesel":
+        return Destination("diesel", f.folder, after=datetime.strptime(f.next_id, "%Y-%m-%d-%H%M%S"))
     if f.framework == "liquibase":  # beside the newest changelog; its <include> line is in each file
         newest = f.migrations[-1].path.rpartition("/")[0] if f.migrations else f.folder
         return Destination("liquibase", newest or ".")
@@ -90,6 +97,12 @@ def render(plan: Plan, destination: Destination, now: datetime | None = None) ->
         return render_liquibase(plan, now)
     if destination.format == "flyway":
         return render_flyway(plan, first_version=destination.version)
+    if destination.format == "dbmate":
+        return render_dbmate(plan, now or destination.after)
+    if destination.format == "diesel":
+        return render_diesel(plan, now or destination.after)
+    if destination.format == "golang-migrate":
+        return render_golang_migrate(plan, first_version=destination.version if destination.version != "1" else None)
     if destination.format == "rails":
         return render_rails(
             plan, now or destination.after, rails_version=destination.rails_version, taken=destination.taken

