@@ -192,7 +192,18 @@ def parser() -> argparse.ArgumentParser:
     _add_input(r)
     r.add_argument(
         "--format",
-        choices=["auto", "sql", "alembic", "liquibase", "rails", "flyway", "dbmate", "golang-migrate", "diesel"],
+        choices=[
+            "auto",
+            "sql",
+            "alembic",
+            "liquibase",
+            "rails",
+            "flyway",
+            "dbmate",
+            "golang-migrate",
+            "diesel",
+            "django",
+        ],
         default="auto",
         help="output format; auto (default): the framework the repository already uses (else sql)",
     )

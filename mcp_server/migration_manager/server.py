@@ -215,7 +215,10 @@ def render_migration(
     stats: Stats = None,
     format: Annotated[
         Format,
-        Field(description="sql, alembic, liquibase, rails or flyway; auto (default): what the repository uses"),
+        Field(
+            description="sql, alembic, liquibase, rails, flyway, django, dbmate, golang-migrate or diesel; "
+            "auto (default): what the repository uses"
+        ),
     ] = "auto",
     out_dir: Annotated[
         str | None,

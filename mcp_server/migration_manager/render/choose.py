@@ -7,12 +7,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from ..discover import RepoMigrations
 from ..errors import InputError
 from ..model import Plan
 from .alembic import render_alembic
+from .django import render_django
 from .files import RenderedFile
 from .flyway import render_flyway
 from .liquibase import render_liquibase
@@ -20,9 +21,11 @@ from .rails import camelize, render_rails
 from .sql import render_sql
 from .statement_files import render_dbmate, render_diesel, render_golang_migrate
 
-Format = Literal["auto", "sql", "alembic", "liquibase", "rails", "flyway", "dbmate", "golang-migrate", "diesel"]
-Concrete = Literal["sql", "alembic", "liquibase", "rails", "flyway", "dbmate", "golang-migrate", "diesel"]
-SUPPORTED: tuple[str, ...] = ("sql", "alembic", "liquibase", "rails", "flyway", "dbmate", "golang-migrate", "diesel")
+Format = Literal[
+    "auto", "sql", "alembic", "liquibase", "rails", "flyway", "dbmate", "golang-migrate", "diesel", "django"
+]
+Concrete = Literal["sql", "alembic", "liquibase", "rails", "flyway", "dbmate", "golang-migrate", "diesel", "django"]
+SUPPORTED: tuple[str, ...] = get_args(Concrete)
 _RAILS_VERSION = re.compile(r"ActiveRecord::Migration\[(\d+\.\d+)\]")
 
 
@@ -34,7 +37,8 @@ class Destination:
     after: datetime | None = None  # SQL, Rails: the first file is numbered after the newest one there
     rails_version: str = "6.1"  # Rails: ActiveRecord::Migration[x.y] as the repository writes it
     taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
-    version: str = "1"  # Flyway, golang-migrate: the first new version
+    version: str = "1"  # Flyway, golang-migrate, Django: the first new version (number)
+    app: str = ""  # Django: the app label
 
 
 def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destination:
@@ -51,7 +55,7 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
         )
     if not usable:
         chosen: Concrete = "sql" if fmt == "auto" else fmt
-        if chosen in ("alembic", "rails"):
+        if chosen in ("alembic", "rails", "django"):
             raise InputError(f"no {chosen} migrations folder found under the root; give out_dir of one")
         return Destination(chosen, out_dir or ".")
     f = usable[0]
@@ -77,6 +81,14 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
         )
     if f.framework == "flyway":
         return Destination("flyway", f.folder, version=f.next_id)
+    if f.framework == "django":
+        if len(f.heads) > 1:
+            raise InputError(
+                f"{f.folder} has {len(f.heads)} leaf migrations ({', '.join(f.heads)}): "
+                "run `manage.py makemigrations --merge` first, then render"
+            )
+        app = Path(f.folder).parent.name
+        return Destination("django", f.folder, head=f.heads[0] if f.heads else None, version=f.next_id, app=app)
     if f.framework == "golang-migrate":
         return Destination("golang-migrate", f.folder, version=f.next_id)
     if f.framework == "dbmate":
@@ -97,6 +109,8 @@ def render(plan: Plan, destination: Destination, now: datetime | None = None) ->
         return render_liquibase(plan, now)
     if destination.format == "flyway":
         return render_flyway(plan, first_version=destination.version)
+    if destination.format == "django":
+        return render_django(plan, app=destination.app, head=destination.head, first_number=destination.version)
     if destination.format == "dbmate":
         return render_dbmate(plan, now or destination.after)
     if destination.format == "diesel":
