@@ -1,6 +1,6 @@
 """migration-manager command line: a thin shell over the engine.
 
-Exit codes: 0 done; 1 problems found (find --strict); 2 bad input (fix the request); 3 the change
+Exit codes: 0 done; 1 problems found (find --strict, lint); 2 bad input (fix the request); 3 the change
 cannot be planned safely as asked (the message says what to add); 70 an internal error (a bug).
 """
 
@@ -143,6 +143,30 @@ def cmd_find(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if args.strict and errors else EXIT_OK
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    from .lint import lint_paths, load_config
+    from .lint.engine import collect, read_text
+    from .lint.output import render_report
+
+    paths = [Path(p) for p in args.paths]
+    config = load_config(paths[0] if paths else Path("."))
+    if args.pg_version is not None:
+        config.pg_version = target_from(args.pg_version).version
+    config.ignore.extend(args.ignore or [])
+    config.check_rule_ids()
+    root = Path.cwd()
+    report = lint_paths(paths, config, root)
+    sources = None
+    if args.format == "text":
+        sources = {}
+        for f in collect(paths):
+            name = str(f.relative_to(root)) if f.is_relative_to(root) else str(f)
+            sources[name] = read_text(f)
+    sys.stdout.write(render_report(report, args.format, sources))
+    failing = report.errors + (report.warnings if args.fail_on == "warning" else 0)
+    return EXIT_PROBLEMS if failing and args.fail_on != "never" else EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve  # the MCP SDK is imported only when serving
 
@@ -176,7 +200,8 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="migration-manager",
         description="Plan zero-downtime schema changes and write them as migration files.",
-        epilog="Exit codes: 0 ok, 1 problems found (find --strict), 2 bad input, 3 cannot be done safely as asked, "
+        epilog="Exit codes: 0 ok, 1 problems found (find --strict, lint), 2 bad input, "
+        "3 cannot be done safely as asked, "
         "70 internal error.",
     )
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -224,6 +249,26 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--json", action="store_true", help="machine-readable output")
     f.add_argument("--strict", action="store_true", help="exit 1 when a problem of severity error is found")
     f.set_defaults(func=cmd_find)
+    lint = sub.add_parser(
+        "lint",
+        help="find dangerous statements in existing migrations",
+        description="Lint SQL migrations (and the SQL in Alembic op.execute / Django RunSQL) in migration order, "
+        "keeping the schema they build: statements that block the application, break running code or lose "
+        "data, each with the lock it takes and the safe alternative. Suppress one with a comment "
+        "`-- migration-manager: ignore <rule>` on or above it; configure in pyproject.toml "
+        "[tool.migration-manager] (pg-version, ignore, severity).",
+    )
+    lint.add_argument("paths", nargs="+", metavar="PATH", help="migration files or folders (down files are skipped)")
+    lint.add_argument("--pg-version", type=int, metavar="N", help="PostgreSQL major version (default: config, else 16)")
+    lint.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text", help="output format")
+    lint.add_argument("--ignore", action="append", metavar="RULE", help="a rule to switch off (repeatable)")
+    lint.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "never"],
+        default="error",
+        help="exit 1 when a finding of this severity or worse is found (default: error)",
+    )
+    lint.set_defaults(func=cmd_lint)
     s = sub.add_parser(
         "serve",
         help="run the MCP server on stdio",

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from . import __version__
 from .discover import RepoMigrations, find_migrations
 from .errors import InputError, MigrationManagerError, PlanningError
+from .lint import LintConfig, LintReport, lint_paths, lint_text, load_config
 from .model import Operation, Plan, TableStats
 from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
 from .render import write_files
@@ -41,8 +42,8 @@ Zero-downtime schema migrations for PostgreSQL 12-18. find_migrations reads a re
 migrations (any framework) and says where the next one goes. plan_change turns a schema change (DDL
 or typed operations) into ordered migrations whose every step says the lock it takes, whether
 it rewrites or scans the table, and the application gates between them. render_migration writes
-those migrations as files (up, down, README) under a repository root. Plan first, show the plan,
-then render."""
+those migrations as files (up, down, README) under a repository root. lint_sql reviews existing
+or hand-written migrations. Plan first, show the plan, then render."""
 
 
 # --------------------------------------------------------------------------- input and output
@@ -261,6 +262,46 @@ def render_migration(
     return RenderResult(summary=format_plan(p), files=files, written=written, warnings=p.warnings)
 
 
+def lint_sql(
+    sql: Annotated[str | None, Field(description="SQL migration text to lint; or give root and paths")] = None,
+    root: Annotated[str | None, Field(description="absolute path of the repository, with `paths`")] = None,
+    paths: Annotated[
+        list[str] | None,
+        Field(description="migration files or folders relative to root, linted in migration order"),
+    ] = None,
+    pg_version: Annotated[
+        int | None, Field(description="PostgreSQL major version (default: pyproject [tool.migration-manager], else 16)")
+    ] = None,
+    ignore: Annotated[list[str] | None, Field(description="rule ids to switch off")] = None,
+) -> LintReport:
+    """Lint existing or hand-written SQL migrations for statements that would block the application,
+    break running code or lose data, version-aware and schema-aware (files are read in migration
+    order, so a table created by an earlier file counts as existing and possibly large; one created
+    in the same file is new). Also reads the SQL in Alembic op.execute and Django RunSQL.
+
+    Each finding has the rule, severity, file:line:column, the message, the lock taken and why it
+    matters, and the safe alternative (from the planner where it can write one). A statement that
+    does not parse is a finding; the rest is still linted. Reads only.
+    """
+    if (sql is None) == (paths is None):
+        raise InputError("give exactly one of `sql` (the text) or `paths` (with `root`)")
+    start = Path(root) if root else Path.cwd()
+    config = load_config(start) if root else LintConfig()
+    if pg_version is not None:
+        config.pg_version = target_from(pg_version).version
+    config.ignore.extend(ignore or [])
+    config.check_rule_ids()
+    if sql is not None:
+        return lint_text(sql, config)
+    if root is None:
+        raise InputError("`paths` are relative to `root`: give root, the repository's absolute path")
+    base, _ = confined(root, ".")
+    resolved = [confined(root, p)[1] for p in paths or []]
+    if not resolved:
+        raise InputError("`paths` is empty: give at least one file or folder")
+    return lint_paths(resolved, config, base)
+
+
 # --------------------------------------------------------------------------- the server
 
 TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
@@ -273,6 +314,7 @@ TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
         render_migration,
         ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False),
     ),
+    (lint_sql, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)),
 ]
 
 

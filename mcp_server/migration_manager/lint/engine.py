@@ -1,0 +1,190 @@
+"""Lint migration files in the order they run, keeping the schema they build.
+
+Each file is cut into statements (source.py); each statement is checked by every rule with
+what is known at that point (rules/base.Context), then applied to the schema. A table created
+in the file being linted is new (empty, unused): most hazards do not apply to it. A table
+created by an earlier file already exists in production and may be large.
+"""
+
+from __future__ import annotations
+
+import ast as pyast
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pglast import ast
+from pglast.enums import TransactionStmtKind
+
+from ..discover.naming import version_key
+from ..errors import InputError
+from .config import LintConfig
+from .model import Finding, LintReport
+from .rules import BY_ID, RULES, Context
+from .schema import Schema
+from .source import Statement, position, statements
+
+_DOWN = re.compile(r"(_down\.sql|\.down\.sql|^U\d[^/]*__.*\.sql|^down\.sql)$", re.IGNORECASE)
+_NUMBERS = re.compile(r"(\d+)")
+
+
+@dataclass
+class Source:
+    path: str  # as reported
+    text: str
+    line_offset: int = 0  # for SQL found inside a Python file: the line the string starts on
+
+
+def migration_order(paths: Iterable[Path]) -> list[Path]:
+    """Numbers compared as numbers (V1.10 after V1.9, 0010 after 0009), then the name."""
+
+    def key(p: Path) -> tuple[tuple[int, ...], str]:
+        nums = tuple(int(n) for n in _NUMBERS.findall(p.name)[:3])
+        return (version_key(p.name[1:].split("__")[0]) if p.name[:1] in "VR" and "__" in p.name else nums, str(p))
+
+    return sorted(paths, key=key)
+
+
+def collect(paths: list[Path]) -> list[Path]:
+    """The up-migration files to lint: .sql files (down files left out: they run against the schema
+    the up built), and Python migrations whose op.execute holds SQL."""
+    found: list[Path] = []
+    for p in paths:
+        if not p.exists():
+            raise InputError(f"{p}: no such file or folder")
+        if p.is_dir():
+            files = [f for f in p.rglob("*") if f.is_file() and f.suffix in (".sql", ".py")]
+            files = [f for f in files if not _DOWN.search(f.name) and "node_modules" not in f.parts]
+            found.extend(migration_order(files))
+        else:
+            found.append(p)
+    return found
+
+
+def read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # every byte decodes: the SQL keywords are ASCII either way
+
+
+def python_sql(path: str, text: str) -> list[Source]:
+    """The SQL string literals an Alembic (or Django RunSQL) migration runs: op.execute("..."),
+    op.execute(sa.text("...")), migrations.RunSQL("...")."""
+    try:
+        tree = pyast.parse(text)
+    except SyntaxError:
+        return []
+    out: list[Source] = []
+    for node in pyast.walk(tree):
+        if not isinstance(node, pyast.Call) or not node.args:
+            continue
+        name = node.func.attr if isinstance(node.func, pyast.Attribute) else getattr(node.func, "id", "")
+        if name not in ("execute", "RunSQL"):
+            continue
+        arg = node.args[0]
+        if (
+            isinstance(arg, pyast.Call)
+            and arg.args
+            and getattr(arg.func, "attr", getattr(arg.func, "id", "")) == "text"
+        ):
+            arg = arg.args[0]
+        if isinstance(arg, pyast.Constant) and isinstance(arg.value, str):
+            out.append(Source(path, arg.value.replace("\\:", ":"), arg.lineno - 1))
+    return out
+
+
+class Linter:
+    def __init__(self, config: LintConfig) -> None:
+        self.config = config
+        self.schema = Schema()
+        self.statements = 0
+
+    def lint_source(self, source: Source) -> list[Finding]:
+        findings: list[Finding] = []
+        lock_timeout = in_transaction = utc = False
+        for st in statements(source.text):
+            self.statements += 1
+            if st.node is None:
+                findings.extend(self._report(source, st, "parse-error", st.error or "does not parse", None, None))
+                continue
+            node = st.node
+            ctx = Context(
+                node, st.text, source.path, self.schema, self.config.pg_version, lock_timeout, in_transaction, utc
+            )
+            for rule in RULES:
+                for hit in rule.check(ctx):
+                    findings.extend(self._report(source, st, rule.id, hit.message, hit.lock, hit.fix, hit.uncertain))
+            if isinstance(node, ast.TransactionStmt):
+                if node.kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START):
+                    in_transaction = True
+                elif node.kind in (TransactionStmtKind.TRANS_STMT_COMMIT, TransactionStmtKind.TRANS_STMT_ROLLBACK):
+                    in_transaction = False
+            elif isinstance(node, ast.VariableSetStmt) and node.name:
+                value = " ".join(str(getattr(a.val, "sval", getattr(a.val, "ival", ""))) for a in node.args or ())
+                if node.name == "lock_timeout":
+                    lock_timeout = value.strip("'") not in ("0", "")
+                elif node.name == "timezone":
+                    utc = value.strip("'").upper() in ("UTC", "ETC/UTC", "Z", "0")
+            self.schema.apply(node, source.path)
+        return findings
+
+    def _report(
+        self,
+        source: Source,
+        st: Statement,
+        rule_id: str,
+        message: str,
+        lock: str | None,
+        fix: str | None,
+        uncertain: bool = False,
+    ) -> list[Finding]:
+        if rule_id in self.config.ignore or rule_id in st.ignored or "all" in st.ignored:
+            return []
+        rule = BY_ID[rule_id]
+        line, column = (
+            (st.error_line or st.line, st.error_column or st.column)
+            if rule_id == "parse-error"
+            else (st.line, st.column)
+        )
+        return [
+            Finding(
+                rule=rule_id,
+                severity=self.config.severity.get(rule_id, "warning" if uncertain else rule.severity),
+                path=source.path,
+                line=line + source.line_offset,
+                column=column,
+                message=message,
+                lock=lock,
+                why=rule.why,
+                fix=fix,
+                statement=st.text.strip()[:400],
+            )
+        ]
+
+
+def lint_paths(paths: list[Path], config: LintConfig, root: Path | None = None) -> LintReport:
+    """Lint files and folders in migration order; paths in the report are relative to `root`."""
+    files = collect(paths)
+    linter = Linter(config)
+    findings: list[Finding] = []
+    shown: list[str] = []
+    for f in files:
+        name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
+        shown.append(name)
+        text = read_text(f)
+        sources = python_sql(name, text) if f.suffix == ".py" else [Source(name, text)]
+        for source in sources:
+            findings.extend(linter.lint_source(source))
+    return LintReport(pg_version=config.pg_version, files=shown, statements=linter.statements, findings=findings)
+
+
+def lint_text(sql: str, config: LintConfig, path: str = "<sql>") -> LintReport:
+    linter = Linter(config)
+    findings = linter.lint_source(Source(path, sql))
+    return LintReport(pg_version=config.pg_version, files=[path], statements=linter.statements, findings=findings)
+
+
+__all__ = ["lint_paths", "lint_text", "position"]

@@ -1,0 +1,132 @@
+"""A lint report as text (with the source line), JSON, SARIF 2.1.0 or GitHub Actions annotations."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from .model import LintReport
+from .rules import BY_ID
+
+OutputFormat = Literal["text", "json", "sarif", "github"]
+SHOWN_FIX_LINES = 12
+
+
+def short_fix(fix: str) -> list[str]:
+    """The fix as shown to a person: the first lines, and where the rest is (JSON and SARIF keep it all)."""
+    lines = fix.splitlines()
+    if len(lines) <= SHOWN_FIX_LINES:
+        return lines
+    titles = [line for line in lines[SHOWN_FIX_LINES:] if line.startswith("-- migration ")]
+    hidden = len(lines) - SHOWN_FIX_LINES - len(titles)
+    return [
+        *lines[:SHOWN_FIX_LINES],
+        *titles,
+        f"-- ... {hidden} more lines: --format json, or migration-manager plan --sql",
+    ]
+
+
+def as_text(report: LintReport, sources: dict[str, str] | None = None) -> str:
+    lines: list[str] = []
+    for f in report.findings:
+        lines.append(f"{f.path}:{f.line}:{f.column}: {f.severity} [{f.rule}] {f.message}")
+        text = (sources or {}).get(f.path)
+        if text is not None:
+            source_lines = text.splitlines()
+            if 0 < f.line <= len(source_lines):
+                lines.append(f"    {f.line:>5} | {source_lines[f.line - 1]}")
+                lines.append(f"          | {' ' * (f.column - 1)}^")
+        if f.lock:
+            lines.append(f"    lock: {f.lock}")
+        if f.fix:
+            first, *rest = short_fix(f.fix)
+            lines.append(f"    instead: {first}")
+            lines.extend(f"             {r}" for r in rest)
+    errors, warnings = report.errors, report.warnings
+    lines.append(
+        f"{len(report.files)} file(s), {report.statements} statement(s) for PostgreSQL {report.pg_version}: "
+        f"{errors} error(s), {warnings} warning(s)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def as_json(report: LintReport) -> str:
+    return report.model_dump_json(indent=2) + "\n"
+
+
+def as_sarif(report: LintReport) -> str:
+    """SARIF 2.1.0, as GitHub code scanning reads it: one run, the rules in the driver, one result
+    per finding with its physical location."""
+    used = sorted({f.rule for f in report.findings} | set(BY_ID))
+    rules = [
+        {
+            "id": rid,
+            "name": rid,
+            "shortDescription": {"text": BY_ID[rid].summary},
+            "fullDescription": {"text": BY_ID[rid].why},
+            "defaultConfiguration": {"level": BY_ID[rid].severity},
+            "helpUri": f"https://github.com/migration-manager/migration-manager/blob/main/docs/lint.md#{rid}",
+        }
+        for rid in used
+    ]
+    results: list[dict[str, Any]] = []
+    for f in report.findings:
+        text = f.message + (f"\nLock: {f.lock}" if f.lock else "") + (f"\nInstead:\n{f.fix}" if f.fix else "")
+        results.append(
+            {
+                "ruleId": f.rule,
+                "ruleIndex": used.index(f.rule),
+                "level": f.severity,
+                "message": {"text": text},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": f.path},
+                            "region": {"startLine": f.line, "startColumn": f.column},
+                        }
+                    }
+                ],
+            }
+        )
+    sarif = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "migration-manager",
+                        "informationUri": "https://github.com/migration-manager",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(sarif, indent=2) + "\n"
+
+
+def _escape(text: str, prop: bool = False) -> str:
+    """GitHub workflow-command escaping (% \\r \\n always; : and , in properties)."""
+    out = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return out.replace(":", "%3A").replace(",", "%2C") if prop else out
+
+
+def as_github(report: LintReport) -> str:
+    lines = []
+    for f in report.findings:
+        body = f.message + ("\nInstead:\n" + "\n".join(short_fix(f.fix)) if f.fix else "")
+        props = f"file={_escape(f.path, True)},line={f.line},col={f.column},title={_escape(f.rule, True)}"
+        lines.append(f"::{f.severity} {props}::{_escape(body)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def render_report(report: LintReport, fmt: OutputFormat, sources: dict[str, str] | None = None) -> str:
+    if fmt == "json":
+        return as_json(report)
+    if fmt == "sarif":
+        return as_sarif(report)
+    if fmt == "github":
+        return as_github(report)
+    return as_text(report, sources)

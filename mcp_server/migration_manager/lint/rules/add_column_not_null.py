@@ -1,0 +1,45 @@
+"""ADD COLUMN ... NOT NULL without a default on a table that already has rows: the server refuses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pglast.enums import AlterTableType, ConstrType
+
+from ...model import LockMode
+from ._helpers import alter_commands
+from .base import Context, Example, Hit, Rule
+
+
+def check(ctx: Context) -> Iterator[Hit]:
+    for key, cmd in alter_commands(ctx.node, AlterTableType.AT_AddColumn):
+        kinds = {c.contype for c in cmd.def_.constraints or ()}
+        needs_value = ConstrType.CONSTR_NOTNULL in kinds or ConstrType.CONSTR_PRIMARY in kinds
+        gives_value = kinds & {ConstrType.CONSTR_DEFAULT, ConstrType.CONSTR_IDENTITY, ConstrType.CONSTR_GENERATED}
+        type_names = [n.sval for n in cmd.def_.typeName.names]
+        if needs_value and not gives_value and "serial" not in type_names[-1] and not ctx.is_new(key):
+            yield Hit(
+                f"{cmd.def_.colname} is NOT NULL without a default: the ALTER fails as soon as {key} has a row",
+                None,
+                f"ALTER TABLE {key} ADD COLUMN {cmd.def_.colname} ... DEFAULT <constant> NOT NULL;  "
+                "-- a constant default is a catalog change on 11+; or add it nullable, backfill, then SET NOT NULL",
+            )
+
+
+RULE = Rule(
+    id="add-column-not-null-without-default",
+    severity="error",
+    summary="NOT NULL column added without a default to a table with rows",
+    why="PostgreSQL has no value to put in the existing rows and stops the migration; the deploy fails "
+    "in production even though it passed on an empty development database.",
+    check=check,
+    examples=(
+        Example("ALTER TABLE orders ADD COLUMN status text NOT NULL;", True, fails=True),
+        Example(
+            "ALTER TABLE orders ADD COLUMN status text NOT NULL DEFAULT 'new';", False, lock=LockMode.ACCESS_EXCLUSIVE
+        ),
+        Example(
+            "CREATE TABLE fresh (id bigint);\nALTER TABLE fresh ADD COLUMN status text NOT NULL;", False, table="fresh"
+        ),
+    ),
+)

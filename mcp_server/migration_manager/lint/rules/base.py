@@ -1,0 +1,68 @@
+"""What a rule is: an id, a severity, what it guards against, a check over one statement in its
+context, and examples. The examples are the rule's contract with the server: tests lint each
+one (a bad example must be flagged, a good one must not) and run it on a real PostgreSQL to
+measure that the bad one does what the finding claims (the lock in pg_locks, a rewrite in
+relfilenode, a scan in the tuple counters, a refusal) and the good one does not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ...model import LockMode
+from ..schema import Schema
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass
+class Context:
+    """A statement and everything known when it runs: the schema the earlier statements built
+    (this one not yet applied), the server version, and what the file did before it."""
+
+    node: Any
+    text: str
+    path: str
+    schema: Schema
+    version: int
+    lock_timeout_set: bool = False
+    in_transaction_block: bool = False
+    timezone_utc: bool = False
+
+    def is_new(self, key: str) -> bool:
+        return self.schema.is_new(key, self.path)
+
+
+@dataclass(frozen=True)
+class Hit:
+    message: str
+    lock: str | None = None  # the lock taken and what it blocks, in words
+    fix: str | None = None  # the safe alternative, as SQL where there is one
+    uncertain: bool = False  # the hazard depends on something the files do not say: reported as a warning
+
+
+@dataclass(frozen=True)
+class Example:
+    sql: str
+    flagged: bool
+    table: str = "orders"  # the table whose lock, rewrite and scan are measured
+    lock: LockMode | None = None  # flagged: at least this lock; not flagged: at most this lock
+    rewrite: bool = False
+    scan: bool = False
+    fails: bool = False  # the server refuses the statement on the populated fixture table
+    setup: str = ""
+    transactional: bool = True  # False: measured outside a transaction (CONCURRENTLY)
+    min_version: int = 12
+    max_version: int = 99
+    measured: bool = True  # False: nothing on the server to measure (a parse error, a style of file)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    why: str
+    check: Callable[[Context], Iterable[Hit]]
+    examples: tuple[Example, ...] = field(default_factory=tuple)

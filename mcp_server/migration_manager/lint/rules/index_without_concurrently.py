@@ -1,0 +1,54 @@
+"""CREATE INDEX without CONCURRENTLY on a table that already exists: writes wait for the build."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pglast import ast
+
+from ...knowledge.postgres import Action
+from ...model import LockMode
+from ..nodes import table_key
+from ._helpers import action_lock
+from .base import Context, Example, Hit, Rule
+
+
+def check(ctx: Context) -> Iterator[Hit]:
+    node = ctx.node
+    if not isinstance(node, ast.IndexStmt) or node.concurrent:
+        return
+    key = table_key(node.relation)
+    if ctx.is_new(key):
+        return
+    fix = ctx.text.strip().rstrip(";")
+    fix = fix.replace("INDEX", "INDEX CONCURRENTLY", 1) if "INDEX" in fix else fix
+    yield Hit(
+        f"the index on {key} is built while writes to {key} wait",
+        action_lock(Action.CREATE_INDEX, ctx.version),
+        fix + ";  -- outside a transaction block; if it fails, DROP the INVALID index it leaves and run it again",
+    )
+
+
+RULE = Rule(
+    id="index-without-concurrently",
+    severity="error",
+    summary="CREATE INDEX without CONCURRENTLY on an existing table",
+    why="A plain CREATE INDEX holds SHARE on the table for the whole build: inserts, updates and deletes "
+    "wait, for a time that grows with the table.",
+    check=check,
+    examples=(
+        Example("CREATE INDEX orders_code_idx ON orders (code);", True, lock=LockMode.SHARE, scan=True),
+        Example(
+            "CREATE INDEX CONCURRENTLY orders_code_idx ON orders (code);",
+            False,
+            lock=LockMode.SHARE_UPDATE_EXCLUSIVE,
+            scan=True,
+            transactional=False,
+        ),
+        Example(
+            "CREATE TABLE fresh (id bigint, code text);\nCREATE INDEX fresh_code_idx ON fresh (code);",
+            False,
+            table="fresh",
+        ),
+    ),
+)

@@ -1,0 +1,47 @@
+"""REINDEX without CONCURRENTLY blocks writes (and reads that use the index) for the rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pglast import ast
+
+from ...model import LockMode
+from ._helpers import lock_words
+from .base import Context, Example, Hit, Rule
+
+
+def check(ctx: Context) -> Iterator[Hit]:
+    node = ctx.node
+    if isinstance(node, ast.ReindexStmt) and not any(
+        getattr(p, "defname", "") == "concurrently" for p in node.params or ()
+    ):
+        fix = ctx.text.strip().rstrip(";")
+        head, _, rest = fix.partition(" ")
+        words = rest.split(" ", 1)
+        yield Hit(
+            "REINDEX without CONCURRENTLY locks out writes for the whole rebuild",
+            lock_words(LockMode.SHARE),
+            f"{head} {words[0]} CONCURRENTLY {words[1] if len(words) > 1 else ''};"
+            "  -- PostgreSQL 12+, outside a transaction",
+        )
+
+
+RULE = Rule(
+    id="reindex-without-concurrently",
+    severity="error",
+    summary="REINDEX without CONCURRENTLY",
+    why="REINDEX takes SHARE on the table (writes wait) and ACCESS EXCLUSIVE on the index (queries that would "
+    "use it wait) until the rebuild ends.",
+    check=check,
+    examples=(
+        Example("REINDEX TABLE orders;", True, lock=LockMode.SHARE, scan=True),
+        Example(
+            "REINDEX TABLE CONCURRENTLY orders;",
+            False,
+            lock=LockMode.SHARE_UPDATE_EXCLUSIVE,
+            transactional=False,
+            scan=True,
+        ),
+    ),
+)

@@ -1,0 +1,47 @@
+"""UPDATE or DELETE of a whole existing table in one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pglast import ast
+
+from ...knowledge.postgres import Action
+from ...model import LockMode
+from ..fixes import planned
+from ..nodes import table_key
+from ._helpers import action_lock
+from .base import Context, Example, Hit, Rule
+
+
+def check(ctx: Context) -> Iterator[Hit]:
+    node = ctx.node
+    if not isinstance(node, ast.UpdateStmt | ast.DeleteStmt) or node.whereClause is not None:
+        return
+    key = table_key(node.relation)
+    if ctx.is_new(key):
+        return
+    verb = "UPDATE" if isinstance(node, ast.UpdateStmt) else "DELETE"
+    yield Hit(
+        f"{verb} of every row of {key} in one statement: each row stays locked until it commits, and the "
+        "transaction holds back vacuum and replication meanwhile",
+        action_lock(Action.UPDATE_BATCH, ctx.version),
+        (planned(ctx.text, ctx.version) if verb == "UPDATE" else None)
+        or f"{verb} in batches of a few thousand rows by primary key, committing after each batch",
+    )
+
+
+RULE = Rule(
+    id="unbatched-dml",
+    severity="error",
+    summary="UPDATE or DELETE without WHERE on an existing table",
+    why="One statement over the whole table row-locks every row until commit: the application's writes to "
+    "those rows wait, for a time that grows with the table.",
+    check=check,
+    examples=(
+        Example("UPDATE orders SET code = upper(code);", True, lock=LockMode.ROW_EXCLUSIVE, scan=True),
+        Example(
+            "UPDATE orders SET code = upper(code) WHERE id BETWEEN 1 AND 1000;", False, lock=LockMode.ROW_EXCLUSIVE
+        ),
+    ),
+)
