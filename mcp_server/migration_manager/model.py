@@ -331,6 +331,9 @@ class Step(Strict):
     breaks_running_code: bool = False
     lossy_down: bool = False
     down_note: str | None = None
+    new_table: str | None = Field(
+        None, description="the table it acts on is created by this plan: empty and unused, so no hazard applies"
+    )
     estimate: Estimate
     risk: Risk
     notes: list[str] = Field(default_factory=list)

@@ -123,6 +123,7 @@ class Context:
             breaks_running_code=breaks_running_code,
             lossy_down=lossy_down,
             down_note=down_note,
+            new_table=table.key if table is not None and self.is_new(table) else None,
             estimate=estimate_,
             risk=risk,
             notes=all_notes,

@@ -103,6 +103,7 @@ RULE = Rule(
             "CREATE TABLE fresh (id bigint);\nALTER TABLE fresh ADD COLUMN token uuid DEFAULT gen_random_uuid();",
             False,
             table="fresh",
+            measured=False,
         ),
     ),
 )

@@ -49,13 +49,15 @@ class Example:
     table: str = "orders"  # the table whose lock, rewrite and scan are measured
     lock: LockMode | None = None  # flagged: at least this lock; not flagged: at most this lock
     rewrite: bool = False
-    scan: bool = False
+    scan: bool = False  # every row of the table is read
     fails: bool = False  # the server refuses the statement on the populated fixture table
     setup: str = ""
     transactional: bool = True  # False: measured outside a transaction (CONCURRENTLY)
     min_version: int = 12
     max_version: int = 99
-    measured: bool = True  # False: nothing on the server to measure (a parse error, a style of file)
+    # False: nothing on the server to measure. A table created in the same migration is one no
+    # other session can be using: its locks and rewrites hold up nobody, and that is the point.
+    measured: bool = True
 
 
 @dataclass(frozen=True)

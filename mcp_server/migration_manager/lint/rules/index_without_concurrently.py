@@ -49,6 +49,7 @@ RULE = Rule(
             "CREATE TABLE fresh (id bigint, code text);\nCREATE INDEX fresh_code_idx ON fresh (code);",
             False,
             table="fresh",
+            measured=False,
         ),
     ),
 )

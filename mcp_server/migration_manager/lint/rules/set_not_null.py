@@ -49,8 +49,6 @@ RULE = Rule(
             "ALTER TABLE orders ALTER COLUMN code SET NOT NULL;",
             False,
             lock=LockMode.ACCESS_EXCLUSIVE,
-            setup="ALTER TABLE orders ADD CONSTRAINT code_nn CHECK (code IS NOT NULL) NOT VALID;\n"
-            "ALTER TABLE orders VALIDATE CONSTRAINT code_nn;",
         ),
     ),
 )
