@@ -218,3 +218,27 @@ def test_find_migrations_and_render_into_the_repositorys_folder(tmp_path: Path) 
     assert written and all(w.startswith("migrations/") for w in written)
     # numbered after the newest file, even one dated in the future
     assert min(Path(w).name[:14] for w in written) > "29990101000000"
+
+
+def test_lint_sql_on_text_and_on_repository_files(tmp_path: Path) -> None:
+    result = call(
+        "lint_sql", {"sql": "CREATE INDEX i ON orders (code);\nALTER TABLE orders ADD COLUMN;", "pg_version": 15}
+    )
+    report = result.structured_content
+    assert report is not None and report["pg_version"] == 15
+    rules = [(f["rule"], f["line"]) for f in report["findings"]]
+    assert ("index-without-concurrently", 1) in rules and ("parse-error", 2) in rules
+    first = next(f for f in report["findings"] if f["rule"] == "index-without-concurrently")
+    assert "CONCURRENTLY" in first["fix"] and "blocks writes" in first["lock"]
+
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "1.sql").write_text("CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);\n")
+    (tmp_path / "db" / "2.sql").write_text("CREATE INDEX t_id2 ON t (id);\n")
+    files = call("lint_sql", {"root": str(tmp_path), "paths": ["db"]}).structured_content
+    assert files is not None and files["files"] == ["db/1.sql", "db/2.sql"]
+    assert [(f["path"], f["rule"]) for f in files["findings"] if f["severity"] == "error"] == [
+        ("db/2.sql", "index-without-concurrently")
+    ]
+    assert "path '../etc' leads outside the root" in error("lint_sql", {"root": str(tmp_path), "paths": ["../etc"]})
+    assert "exactly one of" in error("lint_sql", {})
+    assert "unknown lint rule" in error("lint_sql", {"sql": "SELECT 1", "ignore": ["nope"]})

@@ -145,7 +145,7 @@ def _plan(
     )
 
 
-def confined(root: str, relative: str) -> tuple[Path, Path]:
+def confined(root: str, relative: str, what: str = "out_dir") -> tuple[Path, Path]:
     """(root, folder) with the folder inside the root after resolving '..' and symlinks."""
     base = Path(root)
     if not base.is_absolute():
@@ -155,10 +155,10 @@ def confined(root: str, relative: str) -> tuple[Path, Path]:
     base = base.resolve()
     rel = Path(relative)
     if rel.is_absolute():
-        raise InputError(f"out_dir must be relative to root (got the absolute path {relative!r})")
+        raise InputError(f"{what} must be relative to root (got the absolute path {relative!r})")
     folder = (base / rel).resolve()
     if not folder.is_relative_to(base):
-        raise InputError(f"out_dir {relative!r} leads outside the root {str(base)!r}; give a folder inside it")
+        raise InputError(f"{what} {relative!r} leads outside the root {str(base)!r}; give a path inside it")
     return base, folder
 
 
@@ -296,7 +296,7 @@ def lint_sql(
     if root is None:
         raise InputError("`paths` are relative to `root`: give root, the repository's absolute path")
     base, _ = confined(root, ".")
-    resolved = [confined(root, p)[1] for p in paths or []]
+    resolved = [confined(root, p, "path")[1] for p in paths or []]
     if not resolved:
         raise InputError("`paths` is empty: give at least one file or folder")
     return lint_paths(resolved, config, base)

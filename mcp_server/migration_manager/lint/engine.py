@@ -108,7 +108,8 @@ class Linter:
         for st in statements(source.text):
             self.statements += 1
             if st.node is None:
-                findings.extend(self._report(source, st, "parse-error", st.error or "does not parse", None, None))
+                if st.error is not None:
+                    findings.extend(self._report(source, st, "parse-error", st.error, None, None))
                 continue
             node = st.node
             ctx = Context(
@@ -117,6 +118,8 @@ class Linter:
             for rule in RULES:
                 for hit in rule.check(ctx):
                     findings.extend(self._report(source, st, rule.id, hit.message, hit.lock, hit.fix, hit.uncertain))
+                    if rule.id == "missing-lock-timeout":
+                        lock_timeout = True  # once per file: the fix is one SET at its top
             if isinstance(node, ast.TransactionStmt):
                 if node.kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START):
                     in_transaction = True

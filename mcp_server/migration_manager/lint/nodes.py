@@ -20,7 +20,36 @@ def table_key(rv: Any) -> str:
     return f"{rv.schemaname}.{rv.relname}" if rv.schemaname else rv.relname
 
 
+_INTERNAL = {
+    "int4": "integer",
+    "int8": "bigint",
+    "int2": "smallint",
+    "bool": "boolean",
+    "float8": "double precision",
+    "float4": "real",
+    "bpchar": "char",
+    "timestamptz": "timestamptz",
+    "varchar": "varchar",
+    "numeric": "numeric",
+}
+
+
 def column_type(type_name: Any) -> str:
+    """The type as PostgreSQL reports it; built from the parse tree for the common shapes (a
+    deparse costs more than the rest of a statement's lint), deparsed otherwise."""
+    names = [n.sval for n in type_name.names or ()]
+    mods = type_name.typmods or ()
+    plain = len(names) in (1, 2) and (len(names) == 1 or names[0] == "pg_catalog") and not type_name.arrayBounds
+    if (
+        plain
+        and not type_name.setof
+        and all(isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer) for m in mods)
+    ):
+        base = _INTERNAL.get(names[-1], names[-1]) if len(names) == 2 else names[-1]
+        args = f"({','.join(str(m.val.ival) for m in mods)})" if mods else ""
+        if base in ("timestamp", "timestamptz", "time", "timetz", "interval") and mods:
+            return normalize_type(sql_of(type_name).removeprefix("pg_catalog."))
+        return normalize_type(base + args)
     return normalize_type(sql_of(type_name).removeprefix("pg_catalog."))
 
 

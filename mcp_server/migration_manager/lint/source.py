@@ -7,12 +7,14 @@ statement that does not parse does not hide the others; each is then parsed on i
 
 from __future__ import annotations
 
+import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
 from pglast import parse_sql
-from pglast.parser import ParseError, scan
+from pglast.parser import ParseError, parse_sql_json, scan
 
 _IGNORE = re.compile(r"--\s*migration-manager:\s*ignore\s+([\w\-, ]+)", re.IGNORECASE)
 
@@ -31,8 +33,24 @@ class Statement:
 
 
 def position(text: str, offset: int) -> tuple[int, int]:
-    before = text[:offset]
-    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+    """1-based line and column of a character offset."""
+    starts = _line_starts(text)
+    line = bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
+
+
+_STARTS: dict[int, tuple[str, list[int]]] = {}
+
+
+def _line_starts(text: str) -> list[int]:
+    """Offsets where lines start, kept for the text being read (a big file asks thousands of times)."""
+    cached = _STARTS.get(id(text))
+    if cached is not None and cached[0] is text:
+        return cached[1]
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    _STARTS.clear()
+    _STARTS[id(text)] = (text, starts)
+    return starts
 
 
 def _slices(text: str) -> list[tuple[int, int]]:
@@ -99,19 +117,99 @@ def _ignored(text: str, start: int, previous_end: int) -> set[str]:
     return rules
 
 
+_SKIPPED = re.compile(
+    r"(SELECT|INSERT|COMMENT|GRANT|REVOKE|DO|VALUES|COPY|ANALYZE|CALL|NOTIFY|SECURITY|"
+    r"CREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE|VIEW|RECURSIVE|MATERIALIZED|ROLE|USER|GROUP|SCHEMA|EXTENSION|"
+    r"SEQUENCE|TYPE|DOMAIN|POLICY|AGGREGATE|OPERATOR|CAST|COLLATION|PUBLICATION|SUBSCRIPTION|RULE|LANGUAGE))\b",
+    re.IGNORECASE,
+)
+_LEADING = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+
+
+def relevant(sql: str) -> bool:
+    """Whether any rule or the schema tracker reads this kind of statement. Others are checked
+    for syntax only: their parse trees (the costly part of linting) are never built."""
+    return not _SKIPPED.match(sql)
+
+
+def _char_offsets(text: str) -> list[int] | None:
+    """UTF-8 byte offset -> character offset, when they differ (None: an ASCII file)."""
+    if text.isascii():
+        return None
+    table: list[int] = []
+    for index, ch in enumerate(text):
+        table.extend([index] * len(ch.encode("utf-8")))
+    table.append(len(text))
+    return table
+
+
+def _from_whole_parse(text: str) -> list[tuple[int, int]] | None:
+    """Statement spans from one parse of the whole file (the common case: it parses), else None."""
+    try:
+        tree = json.loads(parse_sql_json(text))
+    except ParseError:
+        return None
+    chars = _char_offsets(text)
+    spans = []
+    for raw in tree.get("stmts", []):
+        start = raw.get("stmt_location", 0)
+        length = raw.get("stmt_len", 0)
+        end = start + length if length else len(text.encode("utf-8")) if chars else len(text)
+        if chars is not None:
+            start, end = chars[start], chars[min(end, len(chars) - 1)]
+        lead = _LEADING.match(text, start)
+        start = lead.end() if lead else start
+        stop = end + 1 if end < len(text) and text[end] == ";" else end
+        if text[start:stop].strip():
+            spans.append((start, stop))
+    return spans
+
+
 def statements(text: str) -> list[Statement]:
+    whole = _from_whole_parse(text)
+    if whole is not None:
+        return _read(text, whole, parsed=True)
+    return _read(text, _slices(text), parsed=False)
+
+
+def _read(text: str, spans: list[tuple[int, int]], parsed: bool) -> list[Statement]:
+    """`parsed`: the whole file parsed, so each span is known good and only relevant ones are
+    parsed again for their trees."""
     out: list[Statement] = []
     previous_end = 0
-    for start, stop in _slices(text):
+    for start, stop in spans:
         chunk = text[start:stop]
         line, column = position(text, start)
         node: Any | None = None
         error = None
         error_line = error_column = None
+        if not relevant(chunk):
+            if not parsed:
+                try:
+                    parse_sql_json(chunk)
+                except ParseError as exc:
+                    error = str(exc.args[0])
+                    where = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+                    error_line, error_column = position(text, start + where)
+            out.append(
+                Statement(
+                    chunk,
+                    start,
+                    line,
+                    column,
+                    None,
+                    error,
+                    error_line,
+                    error_column,
+                    _ignored(text, start, previous_end),
+                )
+            )
+            previous_end = stop
+            continue
         try:
-            parsed = parse_sql(chunk)
-            node = parsed[0].stmt if len(parsed) == 1 else None
-            if len(parsed) != 1:
+            trees = parse_sql(chunk)
+            node = trees[0].stmt if len(trees) == 1 else None
+            if len(trees) != 1:
                 error = "could not separate this statement from the next"
         except ParseError as exc:
             error = str(exc.args[0])

@@ -26,7 +26,7 @@ class Context:
     path: str
     schema: Schema
     version: int
-    lock_timeout_set: bool = False
+    lock_timeout_set: bool = False  # set earlier in the file, or already reported once in it
     in_transaction_block: bool = False
     timezone_utc: bool = False
 
