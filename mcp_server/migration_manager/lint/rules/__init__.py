@@ -14,6 +14,7 @@ from . import (
     drop,
     drop_index_without_concurrently,
     index_without_concurrently,
+    json_column,
     lock_table,
     missing_lock_timeout,
     parse_error,
@@ -49,6 +50,7 @@ RULES: tuple[Rule, ...] = tuple(
         missing_lock_timeout,
         rename,
         drop,
+        json_column,
         parse_error,
     )
 )

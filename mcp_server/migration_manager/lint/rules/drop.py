@@ -25,6 +25,12 @@ def check(ctx: Context) -> Iterator[Hit]:
                 "restore them",
             )
     node = ctx.node
+    if isinstance(node, ast.DropdbStmt):
+        yield Hit(
+            f"DROP DATABASE {node.dbname} in a migration destroys every table in it",
+            None,
+            "drop databases by hand, never from a migration",
+        )
     if isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE:
         names = [".".join(n.sval for n in obj) for obj in node.objects or ()]
         kept = [n for n in names if not ctx.is_new(n)]
@@ -39,7 +45,7 @@ def check(ctx: Context) -> Iterator[Hit]:
 RULE = Rule(
     id="drop-loses-data",
     severity="warning",
-    summary="DROP COLUMN or DROP TABLE of an existing object",
+    summary="DROP COLUMN, DROP TABLE or DROP DATABASE of an existing object",
     why="The data is gone for good, and the application version still running when the migration commits "
     "fails on the missing column or table.",
     check=check,
@@ -47,5 +53,6 @@ RULE = Rule(
         Example("ALTER TABLE orders DROP COLUMN code;", True, lock=LockMode.ACCESS_EXCLUSIVE),
         Example("DROP TABLE events;", True, table="events", lock=LockMode.ACCESS_EXCLUSIVE),
         Example("CREATE TABLE fresh (id bigint);\nDROP TABLE fresh;", False, measured=False),
+        Example("DROP DATABASE IF EXISTS legacy;", True, measured=False),
     ),
 )
