@@ -66,7 +66,8 @@ def corpus(folder: Path, files: int, lines: int, seed: int = 7) -> int:
     per_file = max(1, lines // files)
     written = 0
     for i in range(files):
-        out: list[str] = [f"-- migration {i + 1}", "SET lock_timeout = '2s';" if rnd.random() < 0.6 else "-- no timeout"]
+        timeout = "SET lock_timeout = '2s';" if rnd.random() < 0.6 else "-- no timeout"
+        out: list[str] = [f"-- migration {i + 1}", timeout]
         if i < len(tables):
             out.append(f"CREATE TABLE {tables[i]} (\n    id integer,\n    name text,\n    created_at timestamptz\n);")
         while sum(s.count("\n") + 1 for s in out) < per_file:
@@ -139,9 +140,10 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     print(f"corpus: {result['files']} files, {result['lines']} lines; {args.runs} run pairs")
-    print(f"| tool | p50 wall time | findings |\n|---|---|---|")
+    print("| tool | p50 wall time | findings |\n|---|---|---|")
     print(f"| squawk-cli | {result['squawk_p50_s']} s | {result['squawk_findings']} |")
-    print(f"| migration-manager lint | {result['ours_p50_s']} s | {result['ours_findings']} ({result['ours_errors']} errors) |")
+    summary = f"{result['ours_findings']} ({result['ours_errors']} errors)"
+    print(f"| migration-manager lint | {result['ours_p50_s']} s | {summary} |")
     print(f"ratio ours/squawk per pair: {result['ratios']} (median {result['ratio_p50']})")
     print("squawk by rule:", result["squawk_by_rule"])
     print("ours by rule:", result["ours_by_rule"])

@@ -50,7 +50,7 @@ def test_tools_are_listed_with_schemas_and_hints() -> None:
             return await client.list_tools()
 
     tools = {t.name: t for t in asyncio.run(listing()).tools}
-    assert set(tools) == {"find_migrations", "lint_sql", "plan_change", "render_migration"}
+    assert set(tools) == {"find_migrations", "lint_sql", "plan_change", "preflight_sql", "render_migration"}
     for tool in tools.values():
         assert tool.description and len(tool.description) > 200
         assert not tool.description.startswith(" ") and "\n    " not in tool.description
@@ -182,7 +182,10 @@ ARGUMENTS = st.fixed_dictionaries(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=st.sampled_from(["find_migrations", "plan_change", "render_migration", "lint_sql"]), arguments=ARGUMENTS)
+@given(
+    name=st.sampled_from(["find_migrations", "plan_change", "render_migration", "lint_sql", "preflight_sql"]),
+    arguments=ARGUMENTS,
+)
 def test_the_server_survives_any_arguments(name: str, arguments: dict[str, Any]) -> None:
     async def session() -> tuple[CallToolResult, int]:
         async with Client(SERVER) as client:
@@ -191,7 +194,7 @@ def test_the_server_survives_any_arguments(name: str, arguments: dict[str, Any])
             return result, len(alive.tools)
 
     result, tools = asyncio.run(session())
-    assert tools == 4
+    assert tools == 5
     if result.is_error:
         message = text(result)
         assert message and "internal error" not in message, message

@@ -1,7 +1,8 @@
 """migration-manager command line: a thin shell over the engine.
 
-Exit codes: 0 done; 1 problems found (find --strict, lint); 2 bad input (fix the request); 3 the change
-cannot be planned safely as asked (the message says what to add); 70 an internal error (a bug).
+Exit codes: 0 done; 1 problems found (find --strict, lint, a failed preflight check); 2 bad input
+(fix the request); 3 the change cannot be planned safely as asked (the message says what to add);
+4 the database cannot be reached or refused; 70 an internal error (a bug).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .errors import InputError, MigrationManagerError, PlanningError
+from .errors import DatabaseError, InputError, MigrationManagerError, PlanningError
 from .model import ChangeRequest, Plan
 from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
 from .request import request_from_json, request_from_sql, stats_from_data, target_from, timestamp_from
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 # discover/ and render/ are imported by the commands that use them: `plan`, the main job and
 # what pre-commit hooks call, starts without them (~0.15 s less here).
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_UNSAFE, EXIT_INTERNAL = 0, 1, 2, 3, 70
+EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_UNSAFE, EXIT_DATABASE, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
 
 def _read(source: str) -> str:
@@ -167,6 +168,15 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if failing and args.fail_on != "never" else EXIT_OK
 
 
+def cmd_preflight(args: argparse.Namespace) -> int:
+    from .preflight import preflight
+    from .preflight.text import format_report
+
+    report = preflight(_plan(args), args.dsn, long_transaction_seconds=args.long_transaction)
+    print(report.model_dump_json(indent=2) if args.json else format_report(report), end="" if not args.json else "\n")
+    return EXIT_PROBLEMS if report.failed else EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve  # the MCP SDK is imported only when serving
 
@@ -200,9 +210,8 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="migration-manager",
         description="Plan zero-downtime schema changes and write them as migration files.",
-        epilog="Exit codes: 0 ok, 1 problems found (find --strict, lint), 2 bad input, "
-        "3 cannot be done safely as asked, "
-        "70 internal error.",
+        epilog="Exit codes: 0 ok, 1 problems found (find --strict, lint, preflight), 2 bad input, "
+        "3 cannot be done safely as asked, 4 database unreachable or refused, 70 internal error.",
     )
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = root.add_subparsers(dest="command", required=True)
@@ -269,6 +278,30 @@ def parser() -> argparse.ArgumentParser:
         help="exit 1 when a finding of this severity or worse is found (default: error)",
     )
     lint.set_defaults(func=cmd_lint)
+    pre = sub.add_parser(
+        "preflight",
+        help="the checks to run before a plan's migrations; with --dsn, run them read-only",
+        description="List the checks that must pass before each migration of the plan (NULLs before NOT NULL, "
+        "duplicates before UNIQUE, orphans before a foreign key, values that will not convert, long transactions "
+        "and lock waits on the tables, INVALID indexes, table sizes, replication lag). With --dsn they run on that "
+        "database in read-only transactions with statement and lock timeouts, and the plan's time estimate is "
+        "recomputed from the sizes found. The DSN's password is never printed. Exit 1 when a check fails, "
+        "4 when the database cannot be reached.",
+    )
+    _add_input(pre)
+    pre.add_argument(
+        "--dsn",
+        metavar="DSN",
+        help="postgresql://user@host:port/dbname (a password is better in PGPASSWORD or ~/.pgpass)",
+    )
+    pre.add_argument(
+        "--long-transaction",
+        type=int,
+        default=60,
+        metavar="SECONDS",
+        help="an open transaction older than this on a table fails the activity check (default 60)",
+    )
+    pre.set_defaults(func=cmd_preflight)
     s = sub.add_parser(
         "serve",
         help="run the MCP server on stdio",
@@ -287,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     except PlanningError as exc:
         print(f"migration-manager: cannot plan this safely: {exc}", file=sys.stderr)
         return EXIT_UNSAFE
+    except DatabaseError as exc:
+        print(f"migration-manager: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
     except MigrationManagerError as exc:
         print(f"migration-manager: {exc}", file=sys.stderr)
         return EXIT_INPUT

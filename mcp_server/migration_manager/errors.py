@@ -27,3 +27,7 @@ class UnsupportedStatement(InputError):
 
 class PlanningError(MigrationManagerError):
     """The change cannot be done safely as asked (e.g. NOT NULL without a value on a populated table)."""
+
+
+class DatabaseError(MigrationManagerError):
+    """The database could not be reached or refused: the message says which and what to try."""

@@ -27,6 +27,7 @@ from .errors import InputError, MigrationManagerError, PlanningError
 from .lint import LintConfig, LintReport, lint_paths, lint_text, load_config
 from .model import Operation, Plan, TableStats
 from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
+from .preflight import PreflightReport, preflight
 from .render import write_files
 from .render.choose import Format, choose, render
 from .request import request_from_sql, target_from, timestamp_from
@@ -43,7 +44,8 @@ migrations (any framework) and says where the next one goes. plan_change turns a
 or typed operations) into ordered migrations whose every step says the lock it takes, whether
 it rewrites or scans the table, and the application gates between them. render_migration writes
 those migrations as files (up, down, README) under a repository root. lint_sql reviews existing
-or hand-written migrations. Plan first, show the plan, then render."""
+or hand-written migrations. preflight_sql lists (and with a DSN runs, read-only) the checks to pass
+before each migration. Plan first, show the plan, then render."""
 
 
 # --------------------------------------------------------------------------- input and output
@@ -302,6 +304,33 @@ def lint_sql(
     return lint_paths(resolved, config, base)
 
 
+def preflight_sql(
+    operations: Operations = None,
+    sql: Sql = None,
+    pg_version: PgVersion = 16,
+    dsn: Annotated[
+        str | None,
+        Field(description="postgresql://user@host:port/dbname to run the checks on, read-only; omit to only list them"),
+    ] = None,
+    long_transaction_seconds: Annotated[
+        int, Field(description="an open transaction older than this on a table fails the activity check", ge=0)
+    ] = 60,
+) -> PreflightReport:
+    """The checks that must pass before each migration of a planned change, each with its expected
+    answer: NULLs before NOT NULL, duplicates before UNIQUE, orphans before a foreign key, values
+    that will not convert before a type change, long transactions and lock waits on the tables,
+    INVALID indexes left by a failed build, table sizes, replication lag.
+
+    Takes the same change as plan_change. With `dsn` the checks run on that database in read-only
+    transactions (statement and lock timeouts set), each result is compared with its expected
+    answer (pass / fail / pending: it needs an earlier migration of the plan first), and the plan's
+    time estimate is recomputed from the sizes found. The DSN's password never appears in the
+    result or in errors. Without `dsn` the checks are returned to be run by hand.
+    """
+    p = _plan(operations, sql, pg_version, None, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, 1000, 50)
+    return preflight(p, dsn, long_transaction_seconds=long_transaction_seconds)
+
+
 # --------------------------------------------------------------------------- the server
 
 TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
@@ -315,6 +344,7 @@ TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
         ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False),
     ),
     (lint_sql, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)),
+    (preflight_sql, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True)),
 ]
 
 
