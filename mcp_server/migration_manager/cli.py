@@ -177,6 +177,43 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if report.failed else EXIT_OK
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .render import render_sql, write_files
+    from .verify import pairs_in, verify
+    from .verify.text import format_verify
+
+    schema_sql = _read(args.schema) if args.schema else None
+    existing: list[Path] = []
+    if args.existing:
+        from .lint.engine import collect
+
+        existing = [p for p in collect([Path(args.existing)]) if p.suffix == ".sql"]
+    show = not args.json and sys.stderr.isatty()
+
+    def progress(message: str) -> None:
+        if show:
+            print(f"verify: {message}", file=sys.stderr, flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="mm-verify-") as tmp:
+        if args.migrations:
+            folder = Path(args.migrations)
+            if not folder.is_dir():
+                raise InputError(f"{folder}: not a folder of migrations")
+            pairs = pairs_in(folder)
+            if not pairs:
+                raise InputError(f"{folder}: no .sql migrations in it")
+        else:
+            write_files(render_sql(_plan(args)), Path(tmp))
+            pairs = pairs_in(Path(tmp))
+        report = verify(
+            pairs, dsn=args.dsn, schema_sql=schema_sql, existing=existing, rows=args.rows, progress=progress
+        )
+    print(report.model_dump_json(indent=2) if args.json else format_verify(report))
+    return EXIT_OK if report.passed else EXIT_PROBLEMS
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve  # the MCP SDK is imported only when serving
 
@@ -302,6 +339,37 @@ def parser() -> argparse.ArgumentParser:
         help="an open transaction older than this on a table fails the activity check (default 60)",
     )
     pre.set_defaults(func=cmd_preflight)
+    ver = sub.add_parser(
+        "verify",
+        help="try migrations on a scratch database: up, down, up again, every statement traced",
+        description="Run migrations on a scratch database (an embedded PostgreSQL started for the run, or with "
+        "--dsn a temporary database created and dropped on that server): load the schema (--schema FILE, or "
+        "--existing DIR of SQL migrations), seed --rows N rows per table, then up -> down -> compare with the "
+        "start -> up again. Reports per statement the locks taken (pg_locks), rewrites (relfilenode), full "
+        "scans and time; flags a write-blocking lock held while a table is rewritten or scanned, a down that "
+        "does not restore the schema or loses rows, and migrations that cannot run again. Exit 1 on problems.",
+    )
+    source = ver.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--migrations", metavar="DIR", help="SQL migrations: NAME.sql + NAME_down.sql (or .up/.down.sql)"
+    )
+    source.add_argument("--ops", metavar="FILE", help="operations JSON to plan and verify; - = stdin")
+    source.add_argument("--sql", metavar="TEXT", help="PostgreSQL DDL to plan and verify")
+    source.add_argument("--sql-file", metavar="FILE", help="PostgreSQL DDL to plan and verify, from a file")
+    ver.add_argument("--pg-version", type=int, metavar="N", help="PostgreSQL major version the plan is for")
+    ver.add_argument("--schema", metavar="FILE", help="the current schema as SQL (pg_dump --schema-only works)")
+    ver.add_argument("--existing", metavar="DIR", help="the repository's SQL migrations, applied first in order")
+    ver.add_argument("--rows", type=int, default=1000, metavar="N", help="synthetic rows per table (default 1000)")
+    ver.add_argument("--dsn", metavar="DSN", help="a server to create the scratch database on (default: embedded)")
+    ver.add_argument("--json", action="store_true", help="machine-readable output, no progress")
+    ver.set_defaults(
+        func=cmd_verify,
+        stats=None,
+        lock_timeout=DEFAULT_LOCK_TIMEOUT,
+        statement_timeout=DEFAULT_STATEMENT_TIMEOUT,
+        batch_size=1000,
+        pause_ms=50,
+    )
     s = sub.add_parser(
         "serve",
         help="run the MCP server on stdio",

