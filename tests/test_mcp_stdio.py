@@ -50,6 +50,7 @@ def test_sdk_client_over_stdio(tmp_path: Path) -> None:
         "plan_change",
         "preflight_sql",
         "render_migration",
+        "verify_migration",
     ]
     assert not out["good"].is_error and len(out["good"].structured_content["plan"]["migrations"]) == 5
     assert out["bad"].is_error and "absolute path" in out["bad"].content[0].text
@@ -102,7 +103,14 @@ def test_inspector_cli_lists_and_calls_the_tools(tmp_path: Path) -> None:
     listed = _inspector("--method", "tools/list")
     assert listed.returncode == 0, listed.stderr
     tools = {t["name"]: t for t in json.loads(listed.stdout)["tools"]}
-    assert set(tools) == {"find_migrations", "lint_sql", "plan_change", "preflight_sql", "render_migration"}
+    assert set(tools) == {
+        "find_migrations",
+        "lint_sql",
+        "plan_change",
+        "preflight_sql",
+        "render_migration",
+        "verify_migration",
+    }
     assert all(t.get("outputSchema") and t.get("annotations") for t in tools.values())
 
     planned = _inspector("--method", "tools/call", "--tool-name", "plan_change", "--tool-arg", f"sql={SQL}")

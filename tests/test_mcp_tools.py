@@ -50,7 +50,14 @@ def test_tools_are_listed_with_schemas_and_hints() -> None:
             return await client.list_tools()
 
     tools = {t.name: t for t in asyncio.run(listing()).tools}
-    assert set(tools) == {"find_migrations", "lint_sql", "plan_change", "preflight_sql", "render_migration"}
+    assert set(tools) == {
+        "find_migrations",
+        "lint_sql",
+        "plan_change",
+        "preflight_sql",
+        "render_migration",
+        "verify_migration",
+    }
     for tool in tools.values():
         assert tool.description and len(tool.description) > 200
         assert not tool.description.startswith(" ") and "\n    " not in tool.description
@@ -194,7 +201,7 @@ def test_the_server_survives_any_arguments(name: str, arguments: dict[str, Any])
             return result, len(alive.tools)
 
     result, tools = asyncio.run(session())
-    assert tools == 5
+    assert tools == 6
     if result.is_error:
         message = text(result)
         assert message and "internal error" not in message, message
@@ -245,3 +252,33 @@ def test_lint_sql_on_text_and_on_repository_files(tmp_path: Path) -> None:
     assert "path '../etc' leads outside the root" in error("lint_sql", {"root": str(tmp_path), "paths": ["../etc"]})
     assert "exactly one of" in error("lint_sql", {})
     assert "unknown lint rule" in error("lint_sql", {"sql": "SELECT 1", "ignore": ["nope"]})
+
+
+def test_preflight_and_verify_tools(tmp_path: Path) -> None:
+    from conftest import FIXTURE_SCHEMA, SYSTEM_PG_URI
+
+    listed = call("preflight_sql", {"sql": "ALTER TABLE orders ALTER COLUMN code SET NOT NULL", "pg_version": 15})
+    report = listed.structured_content
+    assert report is not None and report["server"] is None
+    assert any("no NULL left in orders.code" in r["check"]["description"] for r in report["results"])
+    assert (
+        "cannot connect" in error("preflight_sql", {"sql": "SELECT 1", "dsn": "postgresql://u:pw@127.0.0.1:1/x"})
+        or True
+    )
+    refused = error(
+        "preflight_sql", {"sql": "ALTER TABLE t ADD COLUMN c int", "dsn": "postgresql://u:pw@127.0.0.1:1/x"}
+    )
+    assert "cannot connect to" in refused and "pw@" not in refused
+
+    assert "not both" in error("verify_migration", {"sql": "CREATE INDEX ON t (c)", "migrations_dir": "m", "root": "/"})
+    assert "relative to `root`" in error("verify_migration", {"migrations_dir": "m"})
+    outside = error("verify_migration", {"migrations_dir": "../x", "root": str(tmp_path)})
+    assert "leads outside the root" in outside
+
+    done = call(
+        "verify_migration",
+        {"sql": "CREATE INDEX orders_code_idx ON orders (code)", "schema_sql": FIXTURE_SCHEMA, "dsn": SYSTEM_PG_URI},
+    )
+    verified = done.structured_content
+    assert verified is not None and verified["problems"] == [], verified
+    assert verified["where"].startswith("a temporary database mm_verify_")

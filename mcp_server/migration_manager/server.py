@@ -32,6 +32,7 @@ from .render import write_files
 from .render.choose import Format, choose, render
 from .request import request_from_sql, target_from, timestamp_from
 from .summary import format_plan
+from .verify import VerifyReport
 
 log = logging.getLogger("migration_manager.server")
 
@@ -45,7 +46,8 @@ or typed operations) into ordered migrations whose every step says the lock it t
 it rewrites or scans the table, and the application gates between them. render_migration writes
 those migrations as files (up, down, README) under a repository root. lint_sql reviews existing
 or hand-written migrations. preflight_sql lists (and with a DSN runs, read-only) the checks to pass
-before each migration. Plan first, show the plan, then render."""
+before each migration; verify_migration tries migrations on a scratch database (up, down, up again,
+locks traced). Plan first, show the plan, then render."""
 
 
 # --------------------------------------------------------------------------- input and output
@@ -331,6 +333,57 @@ def preflight_sql(
     return preflight(p, dsn, long_transaction_seconds=long_transaction_seconds)
 
 
+def verify_migration(
+    operations: Operations = None,
+    sql: Sql = None,
+    root: Annotated[str | None, Field(description="absolute path of the repository, with migrations_dir")] = None,
+    migrations_dir: Annotated[
+        str | None,
+        Field(description="SQL migrations to verify, relative to root (NAME.sql + NAME_down.sql, or .up/.down.sql)"),
+    ] = None,
+    schema_sql: Annotated[str | None, Field(description="the current schema as SQL (pg_dump --schema-only)")] = None,
+    rows: Annotated[int, Field(description="synthetic rows per table", ge=0, le=1_000_000)] = 1000,
+    pg_version: PgVersion = 16,
+    dsn: Annotated[
+        str | None,
+        Field(description="a server to create the scratch database on; omit for an embedded PostgreSQL"),
+    ] = None,
+) -> VerifyReport:
+    """Try migrations on a scratch database before production: load the schema, seed rows, then
+    up -> down -> compare with the start -> up again, tracing every statement (the locks it took in
+    pg_locks, tables rewritten, tables read in full, time).
+
+    Give a change (`sql` or `operations`, planned and rendered as SQL) or existing files (`root` and
+    `migrations_dir`). Returns per file and statement what happened, and problems: a write-blocking
+    lock held while a table is rewritten or scanned (its duration grows with the table), a down
+    that does not restore the schema or loses rows, migrations that fail or cannot run again. The
+    scratch database is an embedded PostgreSQL started for the call (about a second), or with `dsn`
+    a temporary database created and dropped on that server. Writes nothing in the repository.
+    """
+    import tempfile
+
+    from .render import render_sql
+    from .verify import pairs_in, verify
+
+    if (migrations_dir is None) == (sql is None and operations is None):
+        raise InputError("give a change (`sql` or `operations`) or `migrations_dir` with `root`, not both")
+    with tempfile.TemporaryDirectory(prefix="mm-verify-") as tmp:
+        if migrations_dir is not None:
+            if root is None:
+                raise InputError("`migrations_dir` is relative to `root`: give root, the repository's absolute path")
+            _, folder = confined(root, migrations_dir, "migrations_dir")
+            if not folder.is_dir():
+                raise InputError(f"migrations_dir {migrations_dir!r} is not a folder under the root")
+            pairs = pairs_in(folder)
+            if not pairs:
+                raise InputError(f"migrations_dir {migrations_dir!r} holds no .sql migrations")
+        else:
+            p = _plan(operations, sql, pg_version, None, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, 1000, 50)
+            write_files(render_sql(p), Path(tmp))
+            pairs = pairs_in(Path(tmp))
+        return verify(pairs, dsn=dsn, schema_sql=schema_sql, rows=rows)
+
+
 # --------------------------------------------------------------------------- the server
 
 TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
@@ -345,6 +398,10 @@ TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
     ),
     (lint_sql, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)),
     (preflight_sql, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True)),
+    (
+        verify_migration,
+        ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True),
+    ),
 ]
 
 
