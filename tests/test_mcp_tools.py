@@ -261,10 +261,6 @@ def test_preflight_and_verify_tools(tmp_path: Path) -> None:
     report = listed.structured_content
     assert report is not None and report["server"] is None
     assert any("no NULL left in orders.code" in r["check"]["description"] for r in report["results"])
-    assert (
-        "cannot connect" in error("preflight_sql", {"sql": "SELECT 1", "dsn": "postgresql://u:pw@127.0.0.1:1/x"})
-        or True
-    )
     refused = error(
         "preflight_sql", {"sql": "ALTER TABLE t ADD COLUMN c int", "dsn": "postgresql://u:pw@127.0.0.1:1/x"}
     )
