@@ -30,7 +30,7 @@ from support import psql_file
 
 def one(uri: str, sql: str, *params: Any) -> Any:
     with psycopg.connect(uri, autocommit=True) as conn:
-        row = conn.execute(sql, params or None).fetchone()  # type: ignore[arg-type]
+        row = conn.execute(sql, params or None).fetchone()
     return row[0] if row else None
 
 
@@ -117,13 +117,15 @@ def test_backfill_killed_at_40_percent_resumes_without_redoing_or_skipping(
     run.wait(60)
     assert run.returncode != 0
     with psycopg.connect(db, autocommit=True) as conn:
-        done_before = dict(conn.execute("SELECT id, xmin::text FROM fill WHERE doubled IS NOT NULL").fetchall())
+        done_before: dict[int, str] = dict(
+            conn.execute("SELECT id, xmin::text FROM fill WHERE doubled IS NOT NULL").fetchall()
+        )
     assert 8000 <= len(done_before) < 20000
 
     psql_file(server.bin_dir, db, path)  # run it again
     assert one(db, CHECKSUM) == clean
     with psycopg.connect(db, autocommit=True) as conn:
-        after = dict(conn.execute("SELECT id, xmin::text FROM fill").fetchall())
+        after: dict[int, str] = dict(conn.execute("SELECT id, xmin::text FROM fill").fetchall())
     assert all(after[i] == xmin for i, xmin in done_before.items()), "rows done before the kill were written again"
     assert one(db, "SELECT count(*) FROM fill WHERE doubled IS DISTINCT FROM n * 2") == 0
 
