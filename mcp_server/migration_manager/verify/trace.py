@@ -24,6 +24,7 @@ _TABLES = """SELECT c.oid, c.relname, c.relfilenode FROM pg_class c
 _READS = "SELECT relid, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables"
 _LOCKS = """SELECT relation, mode FROM pg_locks WHERE pid = %s AND locktype = 'relation'
              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
+_NO_TABLE = re.compile(r"\s*(SET|RESET|SHOW|BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE)\b", re.I)
 _TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE)\b", re.I)
 _ROWS = "SELECT c.oid, greatest(c.reltuples, 0) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace"
 
@@ -46,11 +47,18 @@ class _Sampler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def watching(self, needed: bool) -> _Sampler:
+        """Sample only where the session cannot read its own locks afterwards (outside a transaction)."""
+        self.needed = needed
+        return self
+
     def __enter__(self) -> _Sampler:
         self._stop.clear()
         self.seen = {}
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._thread = None
+        if getattr(self, "needed", True):
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
         return self
 
     def _run(self) -> None:
@@ -107,7 +115,7 @@ def _one(
     rows = dict(conn.execute(_ROWS).fetchall())
     error = None
     started = time.perf_counter()
-    with sampler:
+    with sampler.watching(not in_transaction):
         try:
             conn.execute(sql)
         except psycopg.errors.LockNotAvailable as exc:
