@@ -126,3 +126,17 @@ def test_missing_migrations_folder_is_bad_input(missing: str, tmp_path: Path) ->
         text=True,
     )
     assert done.returncode == 2 and "not a folder" in done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["flyway", "dbmate", "golang-migrate"])
+def test_other_sql_formats_verify_too(fmt: str, server: Server, tmp_path: Path) -> None:
+    from migration_manager.render.choose import Destination, render
+
+    sql = "CREATE INDEX orders_code_idx ON orders (code); ALTER TABLE orders ALTER COLUMN code SET NOT NULL"
+    p = plan(request_from_sql(sql).operations, Target(version=server.version))
+    write_files(render(p, Destination(fmt, ".")), tmp_path / "m")  # type: ignore[arg-type]
+    pairs = pairs_in(tmp_path / "m", tmp_path / "split")
+    assert len(pairs) >= len(p.migrations) and all(down is not None for _, down in pairs)
+    report = verify(pairs, dsn=server.admin_uri, schema_sql=FIXTURE_SCHEMA)
+    assert report.passed, report.problems
+    assert {f.direction for f in report.files} == {"up", "down", "up again"}

@@ -201,7 +201,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             folder = Path(args.migrations)
             if not folder.is_dir():
                 raise InputError(f"{folder}: not a folder of migrations")
-            pairs = pairs_in(folder)
+            pairs = pairs_in(folder, Path(tmp) / "split")
             if not pairs:
                 raise InputError(f"{folder}: no .sql migrations in it")
         else:

@@ -374,7 +374,7 @@ def verify_migration(
             _, folder = confined(root, migrations_dir, "migrations_dir")
             if not folder.is_dir():
                 raise InputError(f"migrations_dir {migrations_dir!r} is not a folder under the root")
-            pairs = pairs_in(folder)
+            pairs = pairs_in(folder, Path(tmp) / "split")
             if not pairs:
                 raise InputError(f"migrations_dir {migrations_dir!r} holds no .sql migrations")
         else:

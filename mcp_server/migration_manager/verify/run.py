@@ -182,17 +182,46 @@ def verify(
     )
 
 
-def pairs_in(folder: Path) -> list[tuple[Path, Path | None]]:
-    """Up files with their downs: NAME.sql + NAME_down.sql (this project's SQL), or
-    NAME.up.sql + NAME.down.sql (golang-migrate), in migration order."""
+def pairs_in(folder: Path, scratch: Path | None = None) -> list[tuple[Path, Path | None]]:
+    """Up files with their downs, in migration order: NAME.sql + NAME_down.sql (this project's
+    SQL), NAME.up.sql + NAME.down.sql (golang-migrate), V<v>__NAME.sql + U<v>__NAME.sql (Flyway),
+    or dbmate files (`-- migrate:up` / `-- migrate:down` sections, split into `scratch`)."""
     from ..lint.engine import migration_order
 
-    ups = [p for p in folder.glob("*.sql") if not p.name.endswith(("_down.sql", ".down.sql"))]
+    sqls = list(folder.glob("*.sql"))
+    dbmate = [p for p in sqls if "-- migrate:up" in p.read_text(encoding="utf-8", errors="replace")]
+    if dbmate and scratch is not None:
+        return _dbmate_pairs(migration_order(dbmate), scratch)
+    ups = [
+        p
+        for p in sqls
+        if not p.name.endswith(("_down.sql", ".down.sql"))
+        and not re.match(r"U\d", p.name)
+        and not p.name.startswith("R__")
+    ]
     out: list[tuple[Path, Path | None]] = []
     for up in migration_order(ups):
         if up.name.endswith(".up.sql"):
             down = up.with_name(up.name[: -len(".up.sql")] + ".down.sql")
+        elif re.match(r"V\d[^_]*__", up.name):
+            down = up.with_name("U" + up.name[1:])
         else:
             down = up.with_name(up.name[: -len(".sql")] + "_down.sql")
         out.append((up, down if down.exists() else None))
+    return out
+
+
+def _dbmate_pairs(files: list[Path], scratch: Path) -> list[tuple[Path, Path | None]]:
+    scratch.mkdir(parents=True, exist_ok=True)
+    out: list[tuple[Path, Path | None]] = []
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        up_part, _, down_part = text.partition("-- migrate:down")
+        up_part = up_part.split("-- migrate:up", 1)[-1].split("\n", 1)[-1]
+        down_part = down_part.split("\n", 1)[-1] if down_part else ""
+        up = scratch / f.name
+        up.write_text(up_part)
+        down = scratch / f"{f.stem}_down.sql"
+        down.write_text(down_part)
+        out.append((up, down))
     return out
