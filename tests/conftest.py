@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -180,3 +181,73 @@ def big_template(pg18: Server) -> str:
 @pytest.fixture
 def big_db(pg18: Server, big_template: str) -> Iterator[str]:
     yield from _fresh(pg18, big_template)
+
+
+# --------------------------------------------------------------------------- MariaDB
+
+MARIADB = {"host": os.environ.get("MM_TEST_MARIADB_HOST", "127.0.0.1"), "port": 3306, "user": "root", "password": ""}
+MARIADB_SCHEMA = """
+CREATE TABLE users (id bigint PRIMARY KEY AUTO_INCREMENT, email varchar(100) NOT NULL, name varchar(100) NOT NULL);
+CREATE TABLE orders (id bigint PRIMARY KEY AUTO_INCREMENT, user_id bigint, amount int NOT NULL DEFAULT 0,
+                     code varchar(20), note text, KEY orders_user_idx (user_id));
+CREATE TABLE events (id bigint PRIMARY KEY, kind varchar(20), payload text);
+INSERT INTO users (email, name) SELECT concat('user', seq, '@example.com'), concat('User ', seq) FROM seq_1_to_2000;
+INSERT INTO orders (user_id, amount, code) SELECT 1 + seq % 2000, seq, concat('c', seq) FROM seq_1_to_5000;
+INSERT INTO events SELECT seq, concat('k', seq % 5), concat('p', seq) FROM seq_1_to_3000;
+"""
+
+
+@dataclass
+class MariaDatabase:
+    name: str
+    release: str
+
+    def connect(self) -> Any:
+        import pymysql
+
+        return pymysql.connect(**MARIADB, database=self.name, autocommit=True)
+
+    def run_file(self, path: Path) -> None:
+        """Apply a file as its README says: the mysql client, stopping at the first error."""
+        import subprocess
+
+        args = ["mysql", f"--host={MARIADB['host']}", f"--user={MARIADB['user']}", f"--database={self.name}"]
+        with path.open("rb") as f:
+            done = subprocess.run(args, stdin=f, capture_output=True, timeout=300)
+        assert done.returncode == 0, f"mysql < {path.name} failed:\n{done.stderr.decode()}"
+
+
+@pytest.fixture(scope="session")
+def mariadb_release() -> str:
+    try:
+        import pymysql
+
+        with pymysql.connect(**MARIADB, connect_timeout=3) as conn, conn.cursor() as cur:
+            cur.execute("SELECT version()")
+            row = cur.fetchone()
+    except Exception as exc:
+        message = f"the machine's MariaDB at {MARIADB['host']}:3306 is not reachable: {exc}"
+        if IN_CI:
+            pytest.fail(message + " (CI requires it: .ci/run starts it)")
+        pytest.skip(message)
+    return ".".join(str(row[0]).split("-")[0].split(".")[:2])
+
+
+@pytest.fixture
+def maria_db(mariadb_release: str) -> Iterator[MariaDatabase]:
+    """A fresh MariaDB database with the fixture tables and rows."""
+    import pymysql
+
+    name = f"mm_t{os.getpid()}_{next(_counter)}"
+    flags = pymysql.constants.CLIENT.MULTI_STATEMENTS
+    with pymysql.connect(**MARIADB, autocommit=True, client_flag=flags) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name}")
+        cur.execute(f"USE {name}")
+        cur.execute(MARIADB_SCHEMA)
+        while cur.nextset():
+            pass
+    try:
+        yield MariaDatabase(name, mariadb_release)
+    finally:
+        with pymysql.connect(**MARIADB, autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {name}")

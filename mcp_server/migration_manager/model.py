@@ -12,7 +12,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Strict(BaseModel):
@@ -257,11 +257,16 @@ class ChangeRequest(Strict):
 
 class Dialect(StrEnum):
     POSTGRESQL = "postgresql"
+    MARIADB = "mariadb"
+    MYSQL = "mysql"
 
 
 class Target(Strict):
     dialect: Dialect = Dialect.POSTGRESQL
-    version: int = Field(16, description="major version of the server the plan is for")
+    version: int = Field(16, description="PostgreSQL: major version of the server the plan is for")
+    release: str | None = Field(
+        None, description="MariaDB / MySQL: server version, e.g. '10.11' or '8.0' (default 10.11 / 8.0)"
+    )
 
     @field_validator("version")
     @classmethod
@@ -269,6 +274,40 @@ class Target(Strict):
         if not 10 <= version <= 18:
             raise ValueError(f"PostgreSQL {version} is not supported: give a major version from 10 to 18")
         return version
+
+    @model_validator(mode="after")
+    def _release(self) -> Target:
+        if self.dialect is Dialect.POSTGRESQL:
+            if self.release is not None:
+                raise ValueError("release is for MariaDB and MySQL; PostgreSQL takes version (a major number)")
+            return self
+        if self.release is None:
+            self.release = "10.11" if self.dialect is Dialect.MARIADB else "8.0"
+        m = re.fullmatch(r"(\d+)\.(\d+)(?:\.(\d+))?", self.release)
+        if m is None:
+            raise ValueError(f"release {self.release!r}: give major.minor, e.g. '10.11' or '8.0.36'")
+        numbers = tuple(int(x) for x in m.groups() if x is not None)
+        lowest = (10, 6) if self.dialect is Dialect.MARIADB else (8, 0)
+        if numbers[:2] < lowest:
+            raise ValueError(
+                f"{self.dialect.value} {self.release} is not supported: {'.'.join(map(str, lowest))} or later"
+            )
+        return self
+
+    @property
+    def release_tuple(self) -> tuple[int, ...]:
+        return tuple(int(x) for x in (self.release or "0").split("."))
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.dialect is Dialect.POSTGRESQL
+
+    @property
+    def label(self) -> str:
+        """How messages name the server: 'PostgreSQL 16', 'MariaDB 10.11', 'MySQL 8.0'."""
+        if self.dialect is Dialect.POSTGRESQL:
+            return f"PostgreSQL {self.version}"
+        return f"{'MariaDB' if self.dialect is Dialect.MARIADB else 'MySQL'} {self.release}"
 
 
 class TableStats(Strict):
@@ -334,13 +373,22 @@ class Step(Strict):
     new_table: str | None = Field(
         None, description="the table it acts on is created by this plan: empty and unused, so no hazard applies"
     )
+    algorithm: str | None = Field(
+        None,
+        description="MariaDB / MySQL: the ALGORITHM and LOCK the statement states, so that the server refuses "
+        "rather than copy the table (INSTANT; INPLACE, LOCK=NONE; COPY, LOCK=SHARED)",
+    )
+    external_command: str | None = Field(
+        None, description="a command to run instead of SQL (gh-ost / pt-online-schema-change for a large table)"
+    )
     estimate: Estimate
     risk: Risk
     notes: list[str] = Field(default_factory=list)
 
     @property
     def blocks_writes(self) -> bool:
-        return any(lock.blocks_writes for lock in self.locks)
+        copy = self.algorithm is not None and ("LOCK=SHARED" in self.algorithm or "LOCK=EXCLUSIVE" in self.algorithm)
+        return copy or any(lock.blocks_writes for lock in self.locks)
 
     @property
     def blocks_reads(self) -> bool:

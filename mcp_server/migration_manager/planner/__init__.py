@@ -168,6 +168,18 @@ def plan(
     target = target or Target()
     if not 1 <= batch_size <= 1_000_000 or not 0 <= pause_ms <= 60_000:
         raise InputError("batch_size must be 1-1,000,000 and pause_ms 0-60,000")
+    if not target.is_postgresql:
+        from .mysql import plan_mysql
+
+        return plan_mysql(
+            operations,
+            target,
+            dict(stats or {}),
+            lock_timeout=lock_timeout,
+            statement_timeout=statement_timeout,
+            batch_size=batch_size,
+            pause_ms=pause_ms,
+        )
     ctx = Context(target=target, stats=dict(stats or {}), batch_size=batch_size, pause_ms=pause_ms)
     if target.version < 12:
         ctx.warnings.append(

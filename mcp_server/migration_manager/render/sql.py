@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ..model import Plan
+from ..model import Plan, Step
 from .context import migration_context, readme
 from .files import RenderedFile
 from .templating import environment
@@ -22,6 +22,8 @@ def stamps(plan: Plan, now: datetime | None) -> list[str]:
 
 
 def render_sql(plan: Plan, now: datetime | None = None) -> list[RenderedFile]:
+    if not plan.target.is_postgresql:
+        return render_sql_mysql(plan, now)
     env = environment("sql")
     files: list[RenderedFile] = []
     names = [f"{stamp}_{m.name}" for stamp, m in zip(stamps(plan, now), plan.migrations, strict=True)]
@@ -33,6 +35,46 @@ def render_sql(plan: Plan, now: datetime | None = None) -> list[RenderedFile]:
             ".sql",
             run_up=f"psql -v ON_ERROR_STOP=1 -f {base}.sql",
             run_down=f"psql -v ON_ERROR_STOP=1 -f {base}_down.sql",
+        )
+        files.append(RenderedFile(path=f"{base}.sql", content=env.get_template("up.sql.j2").render(context)))
+        files.append(RenderedFile(path=f"{base}_down.sql", content=env.get_template("down.sql.j2").render(context)))
+        files.append(readme(env, context))
+    return files
+
+
+def mystatement(sql: str) -> str:
+    """A statement for the mysql client: a compound one (BEGIN NOT ATOMIC ... END) between DELIMITER lines."""
+    body = sql.rstrip().rstrip(";")
+    if ";" in body:
+        return f"DELIMITER $$\n{body}$$\nDELIMITER ;"
+    return body + ";"
+
+
+def mysql_line(step: Step) -> str:
+    if step.external_command:
+        return "runs through gh-ost: the table is copied in chunks while reads and writes go on"
+    if not step.algorithm:
+        return "no ALTER algorithm: a brief metadata lock" if step.up else "nothing to run"
+    if step.blocks_writes:
+        return f"ALGORITHM={step.algorithm}: the table is copied and writes wait for the whole copy"
+    what = "rebuilt in place" if step.rewrites else "metadata or in-place build"
+    return f"ALGORITHM={step.algorithm}: {what}; reads and writes go on (brief metadata lock at start and end)"
+
+
+def render_sql_mysql(plan: Plan, now: datetime | None = None) -> list[RenderedFile]:
+    """MariaDB / MySQL: one schema change per file, applied with the mysql client."""
+    env = environment("sql_mysql")
+    env.filters.update(mystatement=mystatement, mysql_line=mysql_line)
+    files: list[RenderedFile] = []
+    names = [f"{stamp}_{m.name}" for stamp, m in zip(stamps(plan, now), plan.migrations, strict=True)]
+    for index, base in enumerate(names):
+        context = migration_context(
+            plan,
+            index,
+            names,
+            ".sql",
+            run_up=f"mysql --database=DB < {base}.sql",
+            run_down=f"mysql --database=DB < {base}_down.sql",
         )
         files.append(RenderedFile(path=f"{base}.sql", content=env.get_template("up.sql.j2").render(context)))
         files.append(RenderedFile(path=f"{base}_down.sql", content=env.get_template("down.sql.j2").render(context)))

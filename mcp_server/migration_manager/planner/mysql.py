@@ -1,0 +1,657 @@
+"""Operation -> Plan for MariaDB and MySQL (InnoDB).
+
+No DDL is transactional there: each migration holds one ALTER (or CREATE/DROP/RENAME), so a
+failure leaves nothing half-done. Every ALTER states its ALGORITHM and LOCK (knowledge/mysql.py):
+INSTANT or INPLACE, LOCK=NONE where the server can keep the table online; a server that cannot
+refuses instead of copying. A change that can only be made by copying the table is planned as
+ALGORITHM=COPY, LOCK=SHARED for a small table and, past a size threshold in the table stats, as a
+gh-ost (or pt-online-schema-change) run instead of an ALTER. lock_wait_timeout bounds the wait
+for the metadata lock each ALTER takes at its start and end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import InputError, PlanningError
+from ..knowledge.mysql import MyAction, Online, documented_only, online
+from ..model import (
+    AddCheck,
+    AddColumn,
+    AddForeignKey,
+    AddIndex,
+    Backfill,
+    ChangeColumnType,
+    Check,
+    Column,
+    CreateTable,
+    Dialect,
+    DropColumn,
+    DropConstraint,
+    DropDefault,
+    DropIndex,
+    DropTable,
+    Estimate,
+    Migration,
+    Operation,
+    Plan,
+    RenameColumn,
+    RenameTable,
+    Risk,
+    SetDefault,
+    Step,
+    TableStats,
+    Target,
+)
+
+COPY_THRESHOLD_ROWS = 1_000_000  # past this (from stats), a table copy runs through gh-ost, not ALTER
+_PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
+_RESERVED = {"order", "group", "key", "index", "table", "select", "where", "from", "user", "desc", "range", "status"}
+_CONSTANT_DEFAULT = re.compile(r"(?i)\s*('.*'|-?\d+(\.\d+)?|null|true|false|current_timestamp(\(\d*\))?|now\(\))\s*")
+
+
+def q(name: str) -> str:
+    """A MySQL identifier, backquoted when it must be."""
+    if _PLAIN.fullmatch(name) and name not in _RESERVED:
+        return name
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _table(op: Operation) -> str:
+    schema = getattr(op, "schema_name", None)
+    table = getattr(op, "table", "") or ""
+    return f"{q(schema)}.{q(table)}" if schema else q(table)
+
+
+def _key(op: Operation) -> str:
+    schema = getattr(op, "schema_name", None)
+    table = getattr(op, "table", "") or ""
+    return f"{schema}.{table}" if schema else table
+
+
+def _column_sql(col: Column) -> str:
+    parts = [q(col.name), col.type]
+    if col.identity:
+        parts.append("AUTO_INCREMENT")
+    parts.append("NULL" if col.nullable and not col.primary_key else "NOT NULL")
+    if col.default is not None:
+        parts.append(f"DEFAULT {_default(col.default)}")
+    if col.primary_key:
+        parts.append("PRIMARY KEY")
+    return " ".join(parts)
+
+
+def _default(expression: str) -> str:
+    """MySQL wants an expression default in parentheses; constants and CURRENT_TIMESTAMP as they are."""
+    if _CONSTANT_DEFAULT.fullmatch(expression):
+        return expression.strip()
+    return f"({expression.strip()})"
+
+
+class _Planner:
+    def __init__(self, target: Target, stats: dict[str, TableStats], lock_wait: int, batch_size: int, pause_ms: int):
+        self.target = target
+        self.dialect = target.dialect
+        self.release = target.release_tuple
+        self.stats = stats
+        self.lock_wait = lock_wait
+        self.batch_size = batch_size
+        self.pause_ms = pause_ms
+        self.created: set[str] = set()
+        self.migrations: list[Migration] = []
+        self.warnings: list[str] = []
+
+    # ------------------------------------------------------------------ helpers
+
+    def fact(self, action: MyAction) -> Online:
+        return online(action, self.dialect, self.release)
+
+    def alter(self, table: str, clause: str, fact: Online) -> str:
+        suffix = f", ALGORITHM={fact.algorithm}" if fact.algorithm else ""
+        return f"ALTER TABLE {table} {clause}{suffix}"
+
+    def rows(self, key: str) -> int | None:
+        s = self.stats.get(key)
+        return s.rows if s else None
+
+    def add(
+        self,
+        name: str,
+        title: str,
+        description: str,
+        up: list[str],
+        down: list[str],
+        fact: Online,
+        *,
+        key: str | None = None,
+        checks: Sequence[Check] = (),
+        gate: str | None = None,
+        lossy_down: bool = False,
+        down_note: str | None = None,
+        breaks_running_code: bool = False,
+        notes: Sequence[str] = (),
+        external: str | None = None,
+    ) -> None:
+        new = key is not None and key in self.created
+        risk = Risk.LOW
+        if fact.blocks_writes and not new:
+            risk = Risk.HIGH
+        elif fact.rebuilds or breaks_running_code:
+            risk = Risk.MEDIUM
+        rows = self.rows(key) if key else None
+        seconds = None if rows is None else (rows / 200_000 if fact.rebuilds else 0.01)
+        basis = "metadata change" if not fact.rebuilds else "rebuild at ~200,000 rows/s"
+        all_notes = [fact.note] if fact.note else []
+        all_notes += list(notes)
+        if documented_only(self.dialect):
+            all_notes.append(
+                "MySQL fact from the MySQL 8.0 manual; not measured by this tool's tests (MariaDB 10.11 is)"
+            )
+        step = Step(
+            description=description,
+            up=up,
+            down=down,
+            transactional=False,
+            rewrites=fact.rebuilds,
+            scans=fact.rebuilds,
+            breaks_running_code=breaks_running_code,
+            lossy_down=lossy_down,
+            down_note=down_note,
+            new_table=key if new else None,
+            estimate=Estimate(seconds=seconds, basis=basis if rows is not None else "no table stats given"),
+            risk=risk,
+            notes=all_notes,
+            algorithm=fact.algorithm or None,
+            external_command=external,
+        )
+        self.migrations.append(
+            Migration(name=name, title=title, transactional=False, gate_before=gate, steps=[step], checks=list(checks))
+        )
+
+    def copy_or_tool(
+        self, key: str, table: str, clause: str, alter_clause_for_tool: str
+    ) -> tuple[list[str], str | None]:
+        """A change only a table copy can make: ALTER ... COPY for a small table, gh-ost for a large one."""
+        rows = self.rows(key)
+        fact = self.fact(MyAction.CHANGE_TYPE)
+        if rows is not None and rows > COPY_THRESHOLD_ROWS:
+            database, _, name = key.rpartition(".")
+            command = (
+                f"gh-ost --alter={_shell(alter_clause_for_tool)} --database={database or '$DATABASE'} --table={name} "
+                "--chunk-size=1000 --max-load=Threads_running=25 --critical-load=Threads_running=60 "
+                "--default-retries=120 --cut-over=default --exact-rowcount --concurrent-rowcount --execute"
+            )
+            return [], command
+        return [self.alter(table, clause, fact)], None
+
+    # ------------------------------------------------------------------ operations
+
+    def create_table(self, op: CreateTable) -> None:
+        key, table = _key(op), _table(op)
+        elements = [_column_sql(c) for c in op.columns]
+        if op.primary_key:
+            elements.append(f"PRIMARY KEY ({', '.join(q(c) for c in op.primary_key)})")
+        elements += list(op.constraints)
+        body = ",\n    ".join(elements)
+        self.created.add(key)
+        self.add(
+            f"create_{op.table}",
+            f"create table {op.table}",
+            f"Create table {key}",
+            [f"CREATE TABLE {table} (\n    {body}\n)"],
+            [f"DROP TABLE IF EXISTS {table}"],
+            self.fact(MyAction.CREATE_TABLE),
+            key=key,
+        )
+
+    def drop_table(self, op: DropTable) -> None:
+        key, table = _key(op), _table(op)
+        down = (
+            [f"CREATE TABLE {table} (\n    " + ",\n    ".join(_column_sql(c) for c in op.columns) + "\n)"]
+            if op.columns
+            else []
+        )
+        self.add(
+            f"drop_{op.table}",
+            f"drop table {op.table}",
+            f"Drop table {key}",
+            [f"DROP TABLE IF EXISTS {table}"],
+            down,
+            self.fact(MyAction.DROP_TABLE),
+            key=key,
+            gate=f"Deploy application code that no longer uses {key}.",
+            lossy_down=True,
+            down_note="recreates the table empty: its rows are gone",
+            breaks_running_code=True,
+        )
+
+    def rename_table(self, op: RenameTable) -> None:
+        key, table = _key(op), _table(op)
+        new = f"{q(op.schema_name)}.{q(op.new_name)}" if op.schema_name else q(op.new_name)
+        self.add(
+            f"rename_{op.table}_to_{op.new_name}",
+            f"rename table {op.table} to {op.new_name}",
+            f"Rename table {key} to {op.new_name}",
+            [f"RENAME TABLE {table} TO {new}"],
+            [f"RENAME TABLE {new} TO {table}"],
+            self.fact(MyAction.RENAME_TABLE),
+            key=key,
+            breaks_running_code=True,
+            gate=f"Deploy application code that works with both {op.table} and {op.new_name} (or pause it).",
+        )
+
+    def add_column(self, op: AddColumn) -> None:
+        key, table, col = _key(op), _table(op), op.column
+        expression = col.default is not None and not _CONSTANT_DEFAULT.fullmatch(col.default)
+        if col.generated or col.identity:
+            raise PlanningError(
+                f"add_column {key}.{col.name}: generated and AUTO_INCREMENT columns copy the table on "
+                f"{self.target.label}; use gh-ost, or add a plain column and backfill it"
+            )
+        if not expression and op.backfill is None:
+            self.add(
+                f"add_{col.name}_to_{op.table}",
+                f"add {col.name} to {op.table}",
+                f"Add column {col.name} {col.type} to {key}",
+                [self.alter(table, f"ADD COLUMN {_column_sql(col)}", self.fact(MyAction.ADD_COLUMN))],
+                [self.alter(table, f"DROP COLUMN {q(col.name)}", self.fact(MyAction.DROP_COLUMN))],
+                self.fact(MyAction.ADD_COLUMN),
+                key=key,
+                lossy_down=True,
+                down_note="dropping the column loses the values written to it since",
+            )
+            return
+        # an expression default gives every existing row its own value: a copy. Instead: add the
+        # column nullable, give new rows the default, backfill in batches, then NOT NULL.
+        nullable = Column(name=col.name, type=col.type)
+        self.add(
+            f"add_{col.name}_to_{op.table}",
+            f"add {col.name} to {op.table}",
+            f"Add column {col.name} {col.type} to {key}, nullable, no default",
+            [self.alter(table, f"ADD COLUMN {_column_sql(nullable)}", self.fact(MyAction.ADD_COLUMN))],
+            [self.alter(table, f"DROP COLUMN {q(col.name)}", self.fact(MyAction.DROP_COLUMN))],
+            self.fact(MyAction.ADD_COLUMN),
+            key=key,
+            lossy_down=True,
+            down_note="dropping the column loses the values written to it since",
+        )
+        if col.default is not None:
+            fact = self.fact(MyAction.SET_DEFAULT)
+            self.add(
+                f"default_{op.table}_{col.name}",
+                f"default for {op.table}.{col.name}",
+                f"Default {col.default} for new rows of {key}",
+                [self.alter(table, f"ALTER COLUMN {q(col.name)} SET DEFAULT {_default(col.default)}", fact)],
+                [self.alter(table, f"ALTER COLUMN {q(col.name)} DROP DEFAULT", fact)],
+                fact,
+                key=key,
+            )
+        value = op.backfill or col.default or "NULL"
+        self.backfill(
+            Backfill(
+                table=op.table,
+                schema_name=op.schema_name,
+                column=col.name,
+                value=value,
+                batch_size=self.batch_size,
+                pause_ms=self.pause_ms,
+            )
+        )
+        if not col.nullable:
+            type_sql = f"{col.type} NOT NULL" + (f" DEFAULT {_default(col.default)}" if col.default else "")
+            back = f"{col.type} NULL" + (f" DEFAULT {_default(col.default)}" if col.default else "")
+            fact = self.fact(MyAction.SET_NOT_NULL)
+            self.add(
+                f"set_{op.table}_{col.name}_not_null",
+                f"set {op.table}.{col.name} not null",
+                f"NOT NULL on {key}.{col.name} (rebuilds the table in place; reads and writes go on)",
+                [self.alter(table, f"MODIFY COLUMN {q(col.name)} {type_sql}", fact)],
+                [self.alter(table, f"MODIFY COLUMN {q(col.name)} {back}", fact)],
+                fact,
+                key=key,
+                checks=[
+                    Check(
+                        description=f"no NULL left in {key}.{col.name}",
+                        sql=f"SELECT count(*) FROM {table} WHERE {q(col.name)} IS NULL",
+                        expect="zero",
+                    )
+                ],
+            )
+
+    def backfill(self, op: Backfill) -> None:
+        if self.dialect is not Dialect.MARIADB:
+            raise PlanningError(
+                f"backfill {_key(op)}.{op.column}: MySQL runs no loop outside a stored program; run the batched "
+                "UPDATE from the application or a script, then plan the rest"
+            )
+        key, table, col = _key(op), _table(op), q(op.column)
+        where = op.where or f"{col} IS NULL"
+        pk = q(op.key)
+        block = (
+            "BEGIN NOT ATOMIC\n"
+            f"    DECLARE lo, hi BIGINT;\n"
+            f"    SELECT min({pk}) INTO lo FROM {table};\n"
+            "    WHILE lo IS NOT NULL DO\n"
+            f"        SELECT max(k) INTO hi FROM (SELECT {pk} AS k FROM {table} WHERE {pk} >= lo ORDER BY {pk} "
+            f"LIMIT {op.batch_size}) AS batch;\n"
+            f"        UPDATE {table} SET {col} = {op.value} WHERE {pk} BETWEEN lo AND hi AND ({where});\n"
+            f"        DO SLEEP({op.pause_ms / 1000:g});\n"
+            f"        SELECT min({pk}) INTO lo FROM {table} WHERE {pk} > hi;\n"
+            "    END WHILE;\n"
+            "END"
+        )
+        self.add(
+            f"backfill_{op.table}_{op.column}",
+            f"backfill {op.table} {op.column}",
+            f"Backfill {key}.{op.column} in batches of {op.batch_size} (each batch commits; safe to run again)",
+            [block],
+            [],
+            Online("", False, False, "row locks on one batch at a time"),
+            key=key,
+        )
+
+    def drop_column(self, op: DropColumn) -> None:
+        key, table = _key(op), _table(op)
+        fact = self.fact(MyAction.DROP_COLUMN)
+        down = []
+        if op.type:
+            down = [self.alter(table, f"ADD COLUMN {q(op.column)} {op.type} NULL", self.fact(MyAction.ADD_COLUMN))]
+        self.add(
+            f"drop_{op.column}_from_{op.table}",
+            f"drop {op.column} from {op.table}",
+            f"Drop column {key}.{op.column}",
+            [self.alter(table, f"DROP COLUMN {q(op.column)}", fact)],
+            down,
+            fact,
+            key=key,
+            gate=f"Deploy application code that no longer reads or writes {key}.{op.column}.",
+            lossy_down=True,
+            down_note="re-adds the column empty" if op.type else "give `type` so the down can re-add the column",
+            breaks_running_code=True,
+        )
+
+    def rename_column(self, op: RenameColumn) -> None:
+        key, table = _key(op), _table(op)
+        fact = self.fact(MyAction.RENAME_COLUMN)
+        self.add(
+            f"rename_{op.table}_{op.column}_to_{op.new_name}",
+            f"rename {op.table}.{op.column} to {op.new_name}",
+            f"Rename column {key}.{op.column} to {op.new_name}",
+            [self.alter(table, f"RENAME COLUMN {q(op.column)} TO {q(op.new_name)}", fact)],
+            [self.alter(table, f"RENAME COLUMN {q(op.new_name)} TO {q(op.column)}", fact)],
+            fact,
+            key=key,
+            breaks_running_code=True,
+            gate=f"Deploy application code that reads and writes {op.new_name} when it exists, {op.column} otherwise "
+            "(or switch the code over in the same deploy window).",
+        )
+
+    def set_default(self, op: SetDefault | DropDefault) -> None:
+        key, table = _key(op), _table(op)
+        fact = self.fact(MyAction.SET_DEFAULT)
+        col = q(op.column)
+        previous = op.previous_default
+        restore = f"SET DEFAULT {_default(previous)}" if previous is not None else "DROP DEFAULT"
+        if isinstance(op, SetDefault):
+            up, what = f"SET DEFAULT {_default(op.default)}", f"Default {op.default} for {key}.{op.column}"
+        else:
+            up, what = "DROP DEFAULT", f"Drop the default of {key}.{op.column}"
+        self.add(
+            f"default_{op.table}_{op.column}",
+            f"default of {op.table}.{op.column}",
+            what,
+            [self.alter(table, f"ALTER COLUMN {col} {up}", fact)],
+            [self.alter(table, f"ALTER COLUMN {col} {restore}", fact)],
+            fact,
+            key=key,
+        )
+
+    def change_type(self, op: ChangeColumnType) -> None:
+        key, table, col = _key(op), _table(op), q(op.column)
+        if op.old_type is None:
+            raise PlanningError(
+                f"change_column_type {key}.{op.column}: give old_type (MODIFY COLUMN needs it for the down, and "
+                "it decides between an in-place change and a table copy)"
+            )
+        null = "NOT NULL" if op.not_null else "NULL"
+        default = f" DEFAULT {_default(op.default)}" if op.default is not None else ""
+        new_def = f"{op.new_type} {null}{default}"
+        old_def = f"{op.old_type} {null}{default}"
+        old_len = re.fullmatch(r"(?i)varchar\((\d+)\)", op.old_type.strip())
+        new_len = re.fullmatch(r"(?i)varchar\((\d+)\)", op.new_type.strip())
+        if old_len and new_len and int(new_len[1]) >= int(old_len[1]):
+            fact = self.fact(MyAction.WIDEN_VARCHAR)
+            up, external = [self.alter(table, f"MODIFY COLUMN {col} {new_def}", fact)], None
+        elif op.old_type.strip().lower() == op.new_type.strip().lower():  # only NULL changes
+            fact = self.fact(MyAction.SET_NOT_NULL)
+            up, external = [self.alter(table, f"MODIFY COLUMN {col} {new_def}", fact)], None
+        else:
+            fact = self.fact(MyAction.CHANGE_TYPE)
+            up, external = self.copy_or_tool(
+                key, table, f"MODIFY COLUMN {col} {new_def}", f"MODIFY COLUMN {col} {new_def}"
+            )
+        down_fact = self.fact(MyAction.CHANGE_TYPE)
+        self.add(
+            f"change_{op.table}_{op.column}_to_{re.sub(r'[^a-z0-9]+', '_', op.new_type.lower()).strip('_')}",
+            f"change {op.table}.{op.column} to {op.new_type}",
+            f"Change {key}.{op.column} from {op.old_type} to {op.new_type}",
+            up,
+            [self.alter(table, f"MODIFY COLUMN {col} {old_def}", down_fact)],
+            fact,
+            key=key,
+            notes=[]
+            if external is None
+            else [
+                f"{key} is over {COPY_THRESHOLD_ROWS:,} rows: gh-ost copies it in "
+                "chunks while writes go on, then swaps it in"
+            ],
+            external=external,
+        )
+
+    def add_index(self, op: AddIndex) -> None:
+        key, table = _key(op), _table(op)
+        name = op.name or f"{op.table}_{'_'.join(re.sub(r'[^a-z0-9]+', '_', c.lower()) for c in op.columns)}_idx"
+        if op.where:
+            raise PlanningError(f"add_index {name}: MariaDB and MySQL have no partial indexes (WHERE)")
+        fact = self.fact(MyAction.ADD_INDEX)
+        kind = "UNIQUE INDEX" if op.unique else "INDEX"
+        using = f" USING {op.method.upper()}" if op.method else ""
+        cols = ", ".join(c if c.startswith("(") else q(c) for c in op.columns)
+        checks = []
+        if op.unique:
+            checks.append(
+                Check(
+                    description=f"no duplicate ({', '.join(op.columns)}) in {key}",
+                    sql=f"SELECT {cols}, count(*) FROM {table} GROUP BY {cols} HAVING count(*) > 1 LIMIT 10",
+                    expect="no rows",
+                )
+            )
+        self.add(
+            f"create_{name}",
+            f"create index {name}",
+            f"Build {kind.lower()} {name} on {key} in place: reads and writes go on",
+            [self.alter(table, f"ADD {kind} {q(name)}{using} ({cols})", fact)],
+            [self.alter(table, f"DROP INDEX {q(name)}", self.fact(MyAction.DROP_INDEX))],
+            fact,
+            key=key,
+            checks=checks,
+        )
+
+    def drop_index(self, op: DropIndex) -> None:
+        if not op.table:
+            raise InputError(f"drop_index {op.name}: MariaDB and MySQL name an index by its table: give `table`")
+        key, table = _key(op), _table(op)
+        fact = self.fact(MyAction.DROP_INDEX)
+        down = []
+        if op.columns:
+            kind = "UNIQUE INDEX" if op.unique else "INDEX"
+            down = [
+                self.alter(
+                    table,
+                    f"ADD {kind} {q(op.name)} ({', '.join(q(c) for c in op.columns)})",
+                    self.fact(MyAction.ADD_INDEX),
+                )
+            ]
+        self.add(
+            f"drop_{op.name}",
+            f"drop index {op.name}",
+            f"Drop index {op.name} on {key}",
+            [self.alter(table, f"DROP INDEX {q(op.name)}", fact)],
+            down,
+            fact,
+            key=key,
+            lossy_down=not op.columns,
+            down_note=None if op.columns else "give columns so the down can rebuild the index",
+        )
+
+    def add_foreign_key(self, op: AddForeignKey) -> None:
+        key, table = _key(op), _table(op)
+        ref = f"{q(op.ref_schema)}.{q(op.ref_table)}" if op.ref_schema else q(op.ref_table)
+        name = op.name or f"{op.table}_{'_'.join(op.columns)}_fkey"
+        fact = self.fact(MyAction.ADD_FOREIGN_KEY)
+        actions = "".join(f" ON {w} {a.upper()}" for w, a in (("DELETE", op.on_delete), ("UPDATE", op.on_update)) if a)
+        clause = (
+            f"ADD CONSTRAINT {q(name)} FOREIGN KEY ({', '.join(q(c) for c in op.columns)}) "
+            f"REFERENCES {ref} ({', '.join(q(c) for c in op.ref_columns)}){actions}"
+        )
+        present = " AND ".join(f"t.{q(c)} IS NOT NULL" for c in op.columns)
+        on = " AND ".join(f"r.{q(rc)} = t.{q(c)}" for c, rc in zip(op.columns, op.ref_columns, strict=True))
+        self.add(
+            f"add_fk_{name}",
+            f"add foreign key {name}",
+            f"Add foreign key {name}: {key} -> {op.ref_table}, built in place (the existing rows are not checked "
+            "by the server: the pre-flight check does that)",
+            [
+                "SET SESSION foreign_key_checks = 0",
+                self.alter(table, clause, fact),
+                "SET SESSION foreign_key_checks = 1",
+            ],
+            [self.alter(table, f"DROP FOREIGN KEY {q(name)}", self.fact(MyAction.DROP_CONSTRAINT))],
+            fact,
+            key=key,
+            checks=[
+                Check(
+                    description=f"every {key}({', '.join(op.columns)}) has its {op.ref_table} row ({name})",
+                    sql=f"SELECT count(*) FROM {table} AS t WHERE {present} AND NOT EXISTS "
+                    f"(SELECT 1 FROM {ref} AS r WHERE {on})",
+                    expect="zero",
+                )
+            ],
+            notes=["with foreign_key_checks=0 the server builds the key in place and skips checking existing rows"],
+        )
+
+    def add_check(self, op: AddCheck) -> None:
+        key, table = _key(op), _table(op)
+        name = op.name or f"{op.table}_check"
+        up, external = self.copy_or_tool(
+            key,
+            table,
+            f"ADD CONSTRAINT {q(name)} CHECK ({op.expression})",
+            f"ADD CONSTRAINT {q(name)} CHECK ({op.expression})",
+        )
+        fact = self.fact(MyAction.ADD_CHECK)
+        self.add(
+            f"add_check_{name}",
+            f"add check {name}",
+            f"Add CHECK {name} on {key} (only a table copy adds a check on {self.target.label})",
+            up,
+            [self.alter(table, f"DROP CONSTRAINT {q(name)}", self.fact(MyAction.DROP_CONSTRAINT))],
+            fact,
+            key=key,
+            checks=[
+                Check(
+                    description=f"no row of {key} violates {name}",
+                    sql=f"SELECT count(*) FROM {table} WHERE NOT ({op.expression})",
+                    expect="zero",
+                )
+            ],
+            external=external,
+        )
+
+    def drop_constraint(self, op: DropConstraint) -> None:
+        key, table = _key(op), _table(op)
+        fact = self.fact(MyAction.DROP_CONSTRAINT)
+        down = (
+            [self.alter(table, f"ADD CONSTRAINT {q(op.name)} {op.definition}", self.fact(MyAction.ADD_CHECK))]
+            if op.definition
+            else []
+        )
+        self.add(
+            f"drop_{op.name}",
+            f"drop constraint {op.name}",
+            f"Drop constraint {op.name} on {key}",
+            [self.alter(table, f"DROP CONSTRAINT {q(op.name)}", fact)],
+            down,
+            fact,
+            key=key,
+            lossy_down=not op.definition,
+            down_note=None if op.definition else "give `definition` so the down can re-add it",
+        )
+
+
+def _shell(text: str) -> str:
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def _seconds(timeout: str) -> int:
+    m = re.fullmatch(r"\s*(\d+)\s*(ms|s|min)?\s*", timeout)
+    if not m:
+        return 5
+    value, unit = int(m[1]), m[2] or "ms"
+    return max(1, value // 1000 if unit == "ms" else value * 60 if unit == "min" else value)
+
+
+def plan_mysql(
+    operations: Sequence[Operation],
+    target: Target,
+    stats: dict[str, TableStats],
+    *,
+    lock_timeout: str,
+    statement_timeout: str,
+    batch_size: int,
+    pause_ms: int,
+) -> Plan:
+    planner = _Planner(target, stats, _seconds(lock_timeout), batch_size, pause_ms)
+    handlers: dict[type, Callable[[Any], None]] = {
+        CreateTable: planner.create_table,
+        DropTable: planner.drop_table,
+        RenameTable: planner.rename_table,
+        AddColumn: planner.add_column,
+        DropColumn: planner.drop_column,
+        RenameColumn: planner.rename_column,
+        SetDefault: planner.set_default,
+        DropDefault: planner.set_default,
+        ChangeColumnType: planner.change_type,
+        AddIndex: planner.add_index,
+        DropIndex: planner.drop_index,
+        AddForeignKey: planner.add_foreign_key,
+        AddCheck: planner.add_check,
+        DropConstraint: planner.drop_constraint,
+        Backfill: planner.backfill,
+    }
+    for op in operations:
+        handler: Callable[[Any], None] | None = handlers.get(type(op))
+        if handler is None:
+            hint = ""
+            if op.op in ("set_not_null", "drop_not_null"):
+                hint = (
+                    ": MODIFY COLUMN needs the whole definition; use change_column_type with old_type = new_type "
+                    "and not_null"
+                )
+            raise PlanningError(f"{op.op} is not planned for {target.label} yet{hint}")
+        handler(op)
+    if documented_only(target.dialect):
+        planner.warnings.append(
+            f"{target.label}: the online-DDL facts come from the MySQL 8.0 manual and are not measured by this tool's "
+            "tests (they run MariaDB 10.11)"
+        )
+    return Plan(
+        target=target,
+        operations=list(operations),
+        migrations=planner.migrations,
+        warnings=planner.warnings,
+        lock_timeout=f"{planner.lock_wait}s",
+        statement_timeout=statement_timeout,
+    )

@@ -1,0 +1,254 @@
+"""Plans for MariaDB, run on the machine's MariaDB 10.11 with the mysql client as the README says:
+each plan up (the change is there), down (the starting schema, from information_schema), and up
+again (the same schema as the first time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import MariaDatabase
+from migration_manager.catalog_mysql import differences, snapshot
+from migration_manager.errors import PlanningError
+from migration_manager.model import (
+    AddCheck,
+    AddColumn,
+    AddForeignKey,
+    AddIndex,
+    ChangeColumnType,
+    Column,
+    CreateTable,
+    DropColumn,
+    DropIndex,
+    DropTable,
+    Operation,
+    RenameColumn,
+    RenameTable,
+    SetDefault,
+    SetNotNull,
+    TableStats,
+    Target,
+)
+from migration_manager.planner import plan
+from migration_manager.render import render_sql, write_files
+
+
+def one(db: MariaDatabase, sql: str) -> Any:
+    with db.connect() as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def column(db: MariaDatabase, table: str, name: str) -> tuple[str, str, Any] | None:
+    with db.connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT column_type, is_nullable, column_default FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s AND column_name = %s",
+            (db.name, table, name),
+        )
+        row = cur.fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+@dataclass
+class MyCase:
+    id: str
+    ops: list[Operation]
+    check: Any
+    reversible: bool = True
+
+
+CASES = [
+    MyCase(
+        "add_column_constant_default",
+        [AddColumn(table="orders", column=Column(name="status", type="varchar(10)", nullable=False, default="'new'"))],
+        lambda db: (
+            column(db, "orders", "status") == ("varchar(10)", "NO", "'new'")
+            and one(db, "SELECT count(*) FROM orders WHERE status = 'new'") == 5000
+        ),
+    ),
+    MyCase(
+        "add_column_expression_default_not_null",
+        [AddColumn(table="orders", column=Column(name="token", type="char(36)", nullable=False, default="uuid()"))],
+        lambda db: (
+            column(db, "orders", "token")[1] == "NO"  # type: ignore[index]
+            and one(db, "SELECT count(DISTINCT token) FROM orders") == 5000
+        ),
+    ),
+    MyCase(
+        "drop_column",
+        [DropColumn(table="orders", column="note", type="text")],
+        lambda db: column(db, "orders", "note") is None,
+        reversible=False,
+    ),
+    MyCase(
+        "rename_column",
+        [RenameColumn(table="users", column="name", new_name="full_name")],
+        lambda db: column(db, "users", "full_name") is not None and column(db, "users", "name") is None,
+    ),
+    MyCase(
+        "set_default",
+        [SetDefault(table="orders", column="amount", default="5", previous_default="0")],
+        lambda db: column(db, "orders", "amount") == ("int(11)", "NO", "5"),
+    ),
+    MyCase(
+        "add_index",
+        [AddIndex(table="orders", columns=["code"])],
+        lambda db: (
+            one(
+                db,
+                "SELECT count(*) FROM information_schema.statistics WHERE index_name = "
+                "'orders_code_idx' AND table_schema = database()",
+            )
+            == 1
+        ),
+    ),
+    MyCase(
+        "add_unique_index",
+        [AddIndex(table="orders", columns=["code"], unique=True, name="orders_code_key")],
+        lambda db: (
+            one(
+                db,
+                "SELECT non_unique FROM information_schema.statistics WHERE index_name = "
+                "'orders_code_key' AND table_schema = database()",
+            )
+            == 0
+        ),
+    ),
+    MyCase(
+        "drop_index",
+        [DropIndex(name="orders_user_idx", table="orders", columns=["user_id"])],
+        lambda db: (
+            one(
+                db,
+                "SELECT count(*) FROM information_schema.statistics WHERE index_name = "
+                "'orders_user_idx' AND table_schema = database()",
+            )
+            == 0
+        ),
+    ),
+    MyCase(
+        "add_foreign_key",
+        [AddForeignKey(table="orders", columns=["user_id"], ref_table="users", ref_columns=["id"])],
+        lambda db: (
+            one(
+                db,
+                "SELECT count(*) FROM information_schema.referential_constraints WHERE constraint_schema = database()",
+            )
+            == 1
+        ),
+    ),
+    MyCase(
+        "add_check_small_table",
+        [AddCheck(table="orders", name="amount_positive", expression="amount > 0")],
+        lambda db: (
+            one(db, "SELECT count(*) FROM information_schema.check_constraints WHERE constraint_schema = database()")
+            == 1
+        ),
+    ),
+    MyCase(
+        "widen_varchar",
+        [ChangeColumnType(table="orders", column="code", old_type="varchar(20)", new_type="varchar(400)")],
+        lambda db: (column(db, "orders", "code") or ("",))[0] == "varchar(400)",
+    ),
+    MyCase(
+        "int_to_bigint_small_table",
+        [
+            ChangeColumnType(
+                table="orders", column="amount", old_type="int", new_type="bigint", not_null=True, default="0"
+            )
+        ],
+        lambda db: (column(db, "orders", "amount") or ("",))[0] == "bigint(20)",
+    ),
+    MyCase(
+        "create_table",
+        [
+            CreateTable(
+                table="invoices",
+                columns=[
+                    Column(name="id", type="bigint", primary_key=True),
+                    Column(name="total", type="int", nullable=False),
+                ],
+            )
+        ],
+        lambda db: one(db, "SELECT count(*) FROM invoices") == 0,
+    ),
+    MyCase(
+        "drop_table",
+        [DropTable(table="events", columns=[Column(name="id", type="bigint", primary_key=True)])],
+        lambda db: (
+            one(
+                db,
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'events' AND "
+                "table_schema = database()",
+            )
+            == 0
+        ),
+        reversible=False,
+    ),
+    MyCase(
+        "rename_table",
+        [RenameTable(table="events", new_name="happenings")],
+        lambda db: one(db, "SELECT count(*) FROM happenings") == 3000,
+    ),
+]
+
+
+def apply(db: MariaDatabase, files: list[Path]) -> None:
+    for f in files:
+        db.run_file(f)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_mariadb_plan_up_down_up(case: MyCase, maria_db: MariaDatabase, tmp_path: Path) -> None:
+    p = plan(case.ops, Target(dialect="mariadb", release=maria_db.release), pause_ms=0)
+    assert all(
+        s.algorithm or not s.up or s.up[0].startswith(("CREATE", "DROP", "RENAME", "BEGIN"))
+        for m in p.migrations
+        for s in m.steps
+    ), "every ALTER states its algorithm"
+    write_files(render_sql(p), tmp_path)
+    ups = sorted(f for f in tmp_path.glob("*.sql") if not f.name.endswith("_down.sql"))
+    downs = [f.with_name(f.name[:-4] + "_down.sql") for f in reversed(ups)]
+    with maria_db.connect() as conn:
+        start = snapshot(conn, maria_db.name)
+    apply(maria_db, ups)
+    assert case.check(maria_db)
+    with maria_db.connect() as conn:
+        after = snapshot(conn, maria_db.name)
+    assert differences(start, after), "the change left no trace in the schema"
+    apply(maria_db, downs)
+    with maria_db.connect() as conn:
+        back = snapshot(conn, maria_db.name)
+    if case.reversible:
+        assert differences(start, back) == []
+    apply(maria_db, ups)
+    with maria_db.connect() as conn:
+        again = snapshot(conn, maria_db.name)
+    if case.reversible:
+        assert differences(after, again) == []
+
+
+def test_large_tables_get_gh_ost_instead_of_a_copy() -> None:
+    op = ChangeColumnType(table="orders", column="amount", old_type="int", new_type="bigint", not_null=True)
+    p = plan([op], Target(dialect="mariadb"), {"orders": TableStats(rows=50_000_000)})
+    (step,) = p.migrations[0].steps
+    assert step.up == [] and step.external_command is not None
+    assert step.external_command.startswith("gh-ost --alter='MODIFY COLUMN amount bigint NOT NULL'")
+    assert "--table=orders" in step.external_command and "--execute" in step.external_command
+    small = plan([op], Target(dialect="mariadb"), {"orders": TableStats(rows=5_000)})
+    assert small.migrations[0].steps[0].algorithm == "COPY, LOCK=SHARED"
+    assert small.migrations[0].steps[0].blocks_writes
+
+
+def test_what_is_not_planned_yet_says_what_to_do() -> None:
+    with pytest.raises(PlanningError, match="change_column_type with old_type = new_type"):
+        plan([SetNotNull(table="orders", column="code")], Target(dialect="mariadb"))
+    with pytest.raises(PlanningError, match="give old_type"):
+        plan([ChangeColumnType(table="orders", column="code", new_type="text")], Target(dialect="mariadb"))
+    mysql = plan([AddIndex(table="orders", columns=["code"])], Target(dialect="mysql", release="8.0.36"))
+    assert any("not measured" in w for w in mysql.warnings)
