@@ -252,3 +252,57 @@ def test_what_is_not_planned_yet_says_what_to_do() -> None:
         plan([ChangeColumnType(table="orders", column="code", new_type="text")], Target(dialect="mariadb"))
     mysql = plan([AddIndex(table="orders", columns=["code"])], Target(dialect="mysql", release="8.0.36"))
     assert any("not measured" in w for w in mysql.warnings)
+
+
+def test_cli_and_mcp_plan_and_render_for_mariadb(maria_db: MariaDatabase, tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from test_mcp_tools import call, error
+
+    cli = str(Path(sys.executable).parent / "migration-manager")
+    ops = json.dumps([{"op": "add_index", "table": "orders", "columns": ["code"]}])
+    (tmp_path / "ops.json").write_text(ops)
+    shown = subprocess.run(
+        [cli, "plan", "--dialect", "mariadb", "--ops", str(tmp_path / "ops.json")], capture_output=True, text=True
+    )
+    assert shown.returncode == 0 and "Plan for MariaDB 10.11" in shown.stdout and "ALGORITHM=INPLACE" in shown.stdout
+    out = tmp_path / "repo"
+    out.mkdir()
+    written = subprocess.run(
+        [
+            cli,
+            "render",
+            "--dialect",
+            "mariadb",
+            "--release",
+            maria_db.release,
+            "--ops",
+            str(tmp_path / "ops.json"),
+            "--root",
+            str(out),
+            "--write",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert written.returncode == 0, written.stderr
+    (up,) = [f for f in out.glob("*.sql") if not f.name.endswith("_down.sql")]
+    maria_db.run_file(up)
+    assert (
+        one(
+            maria_db,
+            "SELECT count(*) FROM information_schema.statistics WHERE index_name = 'orders_code_idx' "
+            "AND table_schema = database()",
+        )
+        == 1
+    )
+
+    result = call("plan_change", {"operations": json.loads(ops), "dialect": "mariadb"})
+    assert result.structured_content is not None
+    assert result.structured_content["plan"]["target"]["release"] == "10.11"
+    refused = error(
+        "render_migration", {"root": str(out), "operations": json.loads(ops), "dialect": "mariadb", "format": "flyway"}
+    )
+    assert "render as plain SQL files so far (format sql), not flyway" in refused

@@ -48,8 +48,9 @@ def _request(args: argparse.Namespace) -> ChangeRequest:
         request = request_from_sql(_read(args.sql_file))
     else:
         request = request_from_json(_read(args.ops))
-    if args.pg_version is not None or request.target is None:
-        request.target = target_from(args.pg_version)
+    dialect, release = getattr(args, "dialect", None), getattr(args, "release", None)
+    if args.pg_version is not None or request.target is None or dialect or release:
+        request.target = target_from(args.pg_version, dialect, release)
     if args.stats:
         try:
             request.stats = stats_from_data(json.loads(_read(args.stats)))
@@ -205,7 +206,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
             if not pairs:
                 raise InputError(f"{folder}: no .sql migrations in it")
         else:
-            write_files(render_sql(_plan(args)), Path(tmp))
+            planned = _plan(args)
+            if not planned.target.is_postgresql:
+                raise InputError(f"verify runs PostgreSQL migrations; {planned.target.label} is not supported yet")
+            write_files(render_sql(planned), Path(tmp))
             pairs = pairs_in(Path(tmp))
         report = verify(
             pairs, dsn=args.dsn, schema_sql=schema_sql, existing=existing, rows=args.rows, progress=progress
@@ -229,6 +233,13 @@ def _add_input(p: argparse.ArgumentParser) -> None:
     src.add_argument("--sql", metavar="TEXT", help="PostgreSQL DDL to plan, given inline")
     src.add_argument("--sql-file", metavar="FILE", help="PostgreSQL DDL to plan, from a file; - = stdin")
     p.add_argument("--pg-version", type=int, metavar="N", help="PostgreSQL major version the plan is for (10-18)")
+    p.add_argument(
+        "--dialect",
+        choices=["postgresql", "mariadb", "mysql"],
+        help="the database (default postgresql; DDL input is read with PostgreSQL's parser, so give MariaDB and "
+        "MySQL changes as --ops JSON or portable DDL)",
+    )
+    p.add_argument("--release", metavar="X.Y", help="MariaDB / MySQL server version (default 10.11 / 8.0)")
     p.add_argument("--stats", metavar="FILE", help='table stats JSON: {"orders": {"rows": 5000000, "bytes": 1e9}}')
     p.add_argument("--lock-timeout", default=DEFAULT_LOCK_TIMEOUT, help="lock_timeout set before DDL (default 3s)")
     p.add_argument(

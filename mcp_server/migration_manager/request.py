@@ -12,7 +12,7 @@ from typing import Any, get_args
 from pydantic import TypeAdapter, ValidationError
 
 from .errors import InputError
-from .model import ChangeRequest, Operation, TableStats, Target
+from .model import ChangeRequest, Dialect, Operation, TableStats, Target
 from .sql.postgres import parse_operations
 
 _OPERATIONS: TypeAdapter[list[Operation]] = TypeAdapter(list[Operation])
@@ -72,8 +72,15 @@ def timestamp_from(text: str | None, what: str = "timestamp") -> datetime | None
         raise InputError(f"{what} must be YYYYMMDDHHMMSS, e.g. 20261124093000 (got {text!r})") from exc
 
 
-def target_from(version: int | None) -> Target:
+def target_from(version: int | None, dialect: str | None = None, release: str | None = None) -> Target:
+    """The target a request names: PostgreSQL `version` (major), or MariaDB / MySQL `release`."""
     try:
+        if dialect not in (None, "postgresql"):
+            if version is not None:
+                raise InputError("--pg-version is for PostgreSQL; MariaDB and MySQL take --release (e.g. 10.11, 8.0)")
+            return Target(dialect=Dialect(dialect), release=release)
+        if release is not None:
+            raise InputError("--release is for MariaDB and MySQL; PostgreSQL takes --pg-version (a major number)")
         return Target(version=version) if version is not None else Target()
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "target")) from exc

@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -61,6 +61,14 @@ Sql = Annotated[
     Field(description="the change as PostgreSQL DDL, e.g. 'ALTER TABLE orders ADD COLUMN ...'; or give `operations`"),
 ]
 PgVersion = Annotated[int, Field(description="PostgreSQL major version of the production server (12-18)")]
+DialectArg = Annotated[
+    Literal["postgresql", "mariadb", "mysql"],
+    Field(
+        description="the database; for mariadb / mysql give `release` and prefer `operations` (DDL is read as "
+        "PostgreSQL)"
+    ),
+]
+Release = Annotated[str | None, Field(description="MariaDB / MySQL server version, e.g. '10.11' or '8.0.36'")]
 Stats = Annotated[
     dict[str, TableStats] | None,
     Field(description='row counts and sizes per table, for time estimates: {"orders": {"rows": 5000000}}'),
@@ -137,10 +145,12 @@ def _plan(
     statement_timeout: str,
     batch_size: int,
     pause_ms: int,
+    dialect: str = "postgresql",
+    release: str | None = None,
 ) -> Plan:
     return plan(
         _operations(operations, sql),
-        target_from(pg_version),
+        target_from(None if dialect != "postgresql" else pg_version, dialect, release),
         stats,
         lock_timeout=lock_timeout,
         statement_timeout=statement_timeout,
@@ -193,6 +203,8 @@ def plan_change(
     statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
     batch_size: BatchSize = 1000,
     pause_ms: PauseMs = 50,
+    dialect: DialectArg = "postgresql",
+    release: Release = None,
 ) -> PlanResult:
     """Plan a schema change so it never blocks the application for a time that grows with the table.
 
@@ -208,7 +220,9 @@ def plan_change(
     (up/down SQL, the lock and table, rewrites/scans, risk, estimate), `gate_before` (what the
     application must deploy before it runs) and pre-flight `checks`. Nothing is written.
     """
-    p = _plan(operations, sql, pg_version, stats, lock_timeout, statement_timeout, batch_size, pause_ms)
+    p = _plan(
+        operations, sql, pg_version, stats, lock_timeout, statement_timeout, batch_size, pause_ms, dialect, release
+    )
     return PlanResult(summary=format_plan(p), plan=p)
 
 
@@ -239,6 +253,8 @@ def render_migration(
     statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
     batch_size: BatchSize = 1000,
     pause_ms: PauseMs = 50,
+    dialect: DialectArg = "postgresql",
+    release: Release = None,
 ) -> RenderResult:
     """Render a planned change as migration files: per migration an up file, a down file and a README
     (purpose, strategy, estimated time, pre-flight checks, execution, verification, rollback, risks).
@@ -255,7 +271,9 @@ def render_migration(
     when = timestamp_from(timestamp)
     destination = choose(find_migrations(base), format, out_dir)
     base, folder = confined(root, destination.folder)
-    p = _plan(operations, sql, pg_version, stats, lock_timeout, statement_timeout, batch_size, pause_ms)
+    p = _plan(
+        operations, sql, pg_version, stats, lock_timeout, statement_timeout, batch_size, pause_ms, dialect, release
+    )
     rendered = render(p, destination, when)
     relative = folder.relative_to(base)
     files = [FileOut(path=str(relative / f.path), content=f.content) for f in rendered]

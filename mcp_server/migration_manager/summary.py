@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from .model import Plan
+from .model import Plan, Step
+
+
+def mysql_line(step: Step) -> str:
+    """What a MariaDB / MySQL step does to the application, by the algorithm it states."""
+    if step.external_command:
+        return "runs through gh-ost: the table is copied in chunks while reads and writes go on"
+    if not step.algorithm:
+        return "no ALTER algorithm: a brief metadata lock" if step.up else "nothing to run"
+    if step.blocks_writes:
+        return f"ALGORITHM={step.algorithm}: the table is copied and writes wait for the whole copy"
+    what = "rebuilt in place" if step.rewrites else "metadata or in-place build"
+    return f"ALGORITHM={step.algorithm}: {what}; reads and writes go on (brief metadata lock at start and end)"
 
 
 def _seconds(value: float | None) -> str:
@@ -10,17 +22,22 @@ def _seconds(value: float | None) -> str:
 
 
 def format_plan(p: Plan) -> str:
-    out = [f"Plan for PostgreSQL {p.target.version}: {len(p.migrations)} migration(s)"]
+    out = [f"Plan for {p.target.label}: {len(p.migrations)} migration(s)"]
     for i, m in enumerate(p.migrations, 1):
         out.append("")
         if m.gate_before:
             out.append(f"   GATE: {m.gate_before}")
         mode = "one transaction" if m.transactional else "outside a transaction"
+        if not p.target.is_postgresql:
+            mode = "one statement, no transactional DDL"
         out.append(f"{i}. {m.title}  [{mode}; risk {m.risk.value}; {_seconds(m.estimated_seconds)}]")
         for s in m.steps:
+            out.append(f"   - {s.description}")
+            if not p.target.is_postgresql:
+                out.append(f"     {mysql_line(s)}; risk {s.risk.value}")
+                continue
             locks = ", ".join(f"{lk.mode.sql_name} on {lk.relation}" for lk in s.locks) or "no table lock"
             work = "REWRITE" if s.rewrites else "scan" if s.scans else "catalog only"
-            out.append(f"   - {s.description}")
             out.append(f"     {locks}; {work}; risk {s.risk.value}")
     if p.warnings:
         out.append("")

@@ -521,8 +521,8 @@ class _Planner:
         self.add(
             f"add_fk_{name}",
             f"add foreign key {name}",
-            f"Add foreign key {name}: {key} -> {op.ref_table}, built in place (the existing rows are not checked "
-            "by the server: the pre-flight check does that)",
+            f"Add foreign key {name}: {key} -> {op.ref_table}, without a table copy (foreign_key_checks=0: the "
+            "server does not check the existing rows, the pre-flight check does)",
             [
                 "SET SESSION foreign_key_checks = 0",
                 self.alter(table, clause, fact),
@@ -539,7 +539,7 @@ class _Planner:
                     expect="zero",
                 )
             ],
-            notes=["with foreign_key_checks=0 the server builds the key in place and skips checking existing rows"],
+            notes=["with foreign_key_checks=0 the server adds the key without copying and skips the existing rows"],
         )
 
     def add_check(self, op: AddCheck) -> None:

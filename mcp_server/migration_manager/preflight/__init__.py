@@ -22,6 +22,10 @@ __all__ = [
 def preflight(plan: Plan, dsn: str | None, *, long_transaction_seconds: int = 60) -> PreflightReport:
     """The plan's checks; with a DSN, run and compared with their expected answers, and the
     plan's estimate recomputed from the table sizes found."""
+    if not plan.target.is_postgresql:
+        from ..errors import InputError
+
+        raise InputError(f"preflight checks for {plan.target.label} are not built yet: it checks PostgreSQL plans")
     checks = checks_for(plan, long_transaction_seconds)
     if dsn is None:
         from .model import CheckResult as Result

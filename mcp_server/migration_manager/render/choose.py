@@ -103,6 +103,11 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
 
 def render(plan: Plan, destination: Destination, now: datetime | None = None) -> list[RenderedFile]:
     """Files with paths relative to the destination folder."""
+    if not plan.target.is_postgresql and destination.format != "sql":
+        raise InputError(
+            f"{plan.target.label} plans render as plain SQL files so far (format sql), not {destination.format}; "
+            "give format 'sql' and wrap the files in your framework (each README says how to run them)"
+        )
     if destination.format == "alembic":
         return render_alembic(plan, head=destination.head, now=now)
     if destination.format == "liquibase":

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ..model import Plan, Step
+from ..model import Plan
+from ..summary import mysql_line
 from .context import migration_context, readme
 from .files import RenderedFile
 from .templating import environment
@@ -48,17 +49,6 @@ def mystatement(sql: str) -> str:
     if ";" in body:
         return f"DELIMITER $$\n{body}$$\nDELIMITER ;"
     return body + ";"
-
-
-def mysql_line(step: Step) -> str:
-    if step.external_command:
-        return "runs through gh-ost: the table is copied in chunks while reads and writes go on"
-    if not step.algorithm:
-        return "no ALTER algorithm: a brief metadata lock" if step.up else "nothing to run"
-    if step.blocks_writes:
-        return f"ALGORITHM={step.algorithm}: the table is copied and writes wait for the whole copy"
-    what = "rebuilt in place" if step.rewrites else "metadata or in-place build"
-    return f"ALGORITHM={step.algorithm}: {what}; reads and writes go on (brief metadata lock at start and end)"
 
 
 def render_sql_mysql(plan: Plan, now: datetime | None = None) -> list[RenderedFile]:
