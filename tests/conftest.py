@@ -236,6 +236,16 @@ def mariadb_release() -> str:
 @pytest.fixture
 def maria_db(mariadb_release: str) -> Iterator[MariaDatabase]:
     """A fresh MariaDB database with the fixture tables and rows."""
+    yield from _fresh_maria(mariadb_release)
+
+
+@pytest.fixture
+def maria_twin(mariadb_release: str) -> Iterator[MariaDatabase]:
+    """A second one, for comparing two ways to the same end."""
+    yield from _fresh_maria(mariadb_release)
+
+
+def _fresh_maria(mariadb_release: str) -> Iterator[MariaDatabase]:
     import pymysql
 
     name = f"mm_t{os.getpid()}_{next(_counter)}"

@@ -305,4 +305,4 @@ def test_cli_and_mcp_plan_and_render_for_mariadb(maria_db: MariaDatabase, tmp_pa
     refused = error(
         "render_migration", {"root": str(out), "operations": json.loads(ops), "dialect": "mariadb", "format": "flyway"}
     )
-    assert "render as plain SQL files so far (format sql), not flyway" in refused
+    assert "so far, not flyway" in refused

@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, datetime
 
 from ..model import Migration, Plan
+from ..summary import mysql_line
 from .alembic_calls import alembic_call, sqltext
 from .context import migration_context, readme
 from .files import RenderedFile
@@ -36,7 +37,9 @@ def render_alembic(
 ) -> list[RenderedFile]:
     """Files named <rev>_<name>.py (and <rev>_<name>_README.md), paths relative to versions/."""
     env = environment("alembic")
-    env.filters.update(sqltext=sqltext, alembic_call=alembic_call, pystr=lambda s: repr(str(s)), pyrepr=repr)
+    env.filters.update(
+        mysql_line=mysql_line, sqltext=sqltext, alembic_call=alembic_call, pystr=lambda s: repr(str(s)), pyrepr=repr
+    )
     env.globals["uses_dialect_types"] = uses_dialect_types
     revs = revisions or [uuid.uuid4().hex[-12:] for _ in plan.migrations]
     created = (now or datetime.now(UTC)).replace(microsecond=0, tzinfo=None).isoformat(sep=" ")
@@ -55,6 +58,7 @@ def render_alembic(
             run_up=f"alembic upgrade {revs[index]}",
             run_down=f"alembic downgrade {downs[index] or 'base'}",
         )
-        files.append(RenderedFile(path=f"{base}.py", content=env.get_template("revision.py.j2").render(context)))
+        template = "revision.py.j2" if plan.target.is_postgresql else "revision_mysql.py.j2"
+        files.append(RenderedFile(path=f"{base}.py", content=env.get_template(template).render(context)))
         files.append(readme(env, context))
     return files

@@ -103,10 +103,10 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
 
 def render(plan: Plan, destination: Destination, now: datetime | None = None) -> list[RenderedFile]:
     """Files with paths relative to the destination folder."""
-    if not plan.target.is_postgresql and destination.format != "sql":
+    if not plan.target.is_postgresql and destination.format not in ("sql", "alembic", "liquibase", "rails"):
         raise InputError(
-            f"{plan.target.label} plans render as plain SQL files so far (format sql), not {destination.format}; "
-            "give format 'sql' and wrap the files in your framework (each README says how to run them)"
+            f"{plan.target.label} plans render as SQL, Alembic, Liquibase or Rails files so far, not "
+            f"{destination.format}; give format 'sql' and wrap the files in your framework (each README says how)"
         )
     if destination.format == "alembic":
         return render_alembic(plan, head=destination.head, now=now)

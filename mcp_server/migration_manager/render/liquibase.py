@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..model import Check, Plan
+from ..summary import mysql_line
 from .context import migration_context, readme
 from .files import RenderedFile
 from .sql import stamps
@@ -34,7 +35,7 @@ def check_sql(check: Check) -> str:
 
 def render_liquibase(plan: Plan, now: datetime | None = None) -> list[RenderedFile]:
     env = environment("liquibase")
-    env.filters.update(cdata=cdata, xmlcomment=xmlcomment, check_sql=check_sql)
+    env.filters.update(cdata=cdata, xmlcomment=xmlcomment, check_sql=check_sql, mysql_line=mysql_line)
     bases = [f"{stamp}_{m.name}" for stamp, m in zip(stamps(plan, now), plan.migrations, strict=True)]
     files: list[RenderedFile] = []
     for index, (base, migration) in enumerate(zip(bases, plan.migrations, strict=True)):
@@ -46,6 +47,7 @@ def render_liquibase(plan: Plan, now: datetime | None = None) -> list[RenderedFi
             run_up=f"liquibase update  # with {base}.xml included from the master changelog",
             run_down=f"liquibase rollback-count {len(migration.steps)}",
         )
-        files.append(RenderedFile(path=f"{base}.xml", content=env.get_template("changelog.xml.j2").render(context)))
+        template = "changelog.xml.j2" if plan.target.is_postgresql else "changelog_mysql.xml.j2"
+        files.append(RenderedFile(path=f"{base}.xml", content=env.get_template(template).render(context)))
         files.append(readme(env, context))
     return files

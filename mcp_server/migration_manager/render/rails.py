@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..model import Plan
+from ..summary import mysql_line
 from .context import migration_context, readme
 from .files import RenderedFile
 from .rails_calls import RailsCalls
@@ -39,7 +40,7 @@ def render_rails(
 ) -> list[RenderedFile]:
     """`taken`: class names already used by the repository's migrations (Rails refuses duplicates)."""
     env = environment("rails")
-    env.filters.update(heredoc=heredoc, rbcomment=rbcomment, rails_call=RailsCalls(plan).call)
+    env.filters.update(heredoc=heredoc, rbcomment=rbcomment, rails_call=RailsCalls(plan).call, mysql_line=mysql_line)
     bases: list[str] = []
     for stamp, migration in zip(stamps(plan, now), plan.migrations, strict=True):
         name = migration.name
@@ -59,6 +60,7 @@ def render_rails(
             run_up=f"bin/rails db:migrate:up VERSION={stamp}",
             run_down=f"bin/rails db:migrate:down VERSION={stamp}",
         )
-        files.append(RenderedFile(path=f"{base}.rb", content=env.get_template("migration.rb.j2").render(context)))
+        template = "migration.rb.j2" if plan.target.is_postgresql else "migration_mysql.rb.j2"
+        files.append(RenderedFile(path=f"{base}.rb", content=env.get_template(template).render(context)))
         files.append(readme(env, context))
     return files

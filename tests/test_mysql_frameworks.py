@@ -1,0 +1,154 @@
+"""MariaDB plans rendered for Alembic, Liquibase and Rails, run by the real tools against the
+machine's MariaDB 10.11: the same schema as the SQL rendering applied with the mysql client on a
+twin database, and back to the start on the way down."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import repos
+from conftest import IN_CI, MariaDatabase
+from migration_manager.catalog_mysql import Snapshot, differences, snapshot
+from migration_manager.model import Target
+from migration_manager.planner import plan
+from migration_manager.render import render_alembic, render_liquibase, render_rails, render_sql, write_files
+from test_mysql_plans import CASES, MyCase
+from test_render_liquibase import LIQUIBASE
+from test_render_rails import RUNNER, ruby
+
+BIN = Path(sys.executable).parent
+PICKED = [
+    c
+    for c in CASES
+    if c.id
+    in {
+        "add_column_expression_default_not_null",
+        "add_index",
+        "add_foreign_key",
+        "rename_column",
+        "widen_varchar",
+        "add_check_small_table",
+    }
+]
+TOOL_TABLES = {
+    "alembic_version",
+    "DATABASECHANGELOG",
+    "DATABASECHANGELOGLOCK",
+    "schema_migrations",
+    "ar_internal_metadata",
+}
+
+
+def schema(db: MariaDatabase) -> Snapshot:
+    with db.connect() as conn:
+        snap = snapshot(conn, db.name)
+    return {k: [r for r in rows if r[0] not in TOOL_TABLES] for k, rows in snap.items()}
+
+
+def expected_after(case: MyCase, db: MariaDatabase, tmp_path: Path) -> tuple[Snapshot, Snapshot]:
+    p = plan(case.ops, Target(dialect="mariadb", release=db.release), pause_ms=0)
+    start = schema(db)
+    write_files(render_sql(p), tmp_path / "sql")
+    for f in sorted(f for f in (tmp_path / "sql").glob("*.sql") if not f.name.endswith("_down.sql")):
+        db.run_file(f)
+    return start, schema(db)
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, f"{' '.join(args[:3])} failed:\n{done.stdout}\n{done.stderr}"
+
+
+@pytest.mark.parametrize("case", PICKED, ids=lambda c: c.id)
+def test_alembic_on_mariadb(case: MyCase, maria_db: MariaDatabase, maria_twin: MariaDatabase, tmp_path: Path) -> None:
+    from test_render_alembic import ENV_PY
+
+    start, expected = expected_after(case, maria_db, tmp_path)
+    url = f"mysql+pymysql://root@127.0.0.1:3306/{maria_twin.name}"
+    root = repos.write(
+        tmp_path / "app",
+        {
+            "alembic.ini": f"[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {url}\n",
+            "migrations/env.py": ENV_PY,
+            "migrations/script.py.mako": "",
+        },
+    )
+    p = plan(case.ops, Target(dialect="mariadb", release=maria_twin.release), pause_ms=0)
+    files = render_alembic(p)
+    write_files(files, root / "migrations" / "versions")
+    for f in files:
+        if f.path.endswith(".py"):
+            compile(f.content, f.path, "exec")
+    env = {**os.environ, "PYTHONPATH": ""}
+    run([str(BIN / "alembic"), "upgrade", "head"], root, env)
+    assert differences(expected, schema(maria_twin)) == []
+    run([str(BIN / "alembic"), "downgrade", "base"], root, env)
+    assert differences(start, schema(maria_twin)) == []
+
+
+@pytest.mark.parametrize("case", PICKED, ids=lambda c: c.id)
+def test_liquibase_on_mariadb(case: MyCase, maria_db: MariaDatabase, maria_twin: MariaDatabase, tmp_path: Path) -> None:
+    if not LIQUIBASE.exists():
+        message = f"{LIQUIBASE} is missing: run ./scripts/setup"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    start, expected = expected_after(case, maria_db, tmp_path)
+    p = plan(case.ops, Target(dialect="mariadb", release=maria_twin.release), pause_ms=0)
+    folder = tmp_path / "changelog"
+    files = render_liquibase(p)
+    write_files(files, folder)
+    includes = "\n".join(
+        f'    <include file="{f.path}" relativeToChangelogFile="true"/>' for f in files if f.path.endswith(".xml")
+    )
+    (folder / "master.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"'
+        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/'
+        'dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd">\n'
+        f"{includes}\n</databaseChangeLog>\n"
+    )
+    base = [
+        "bash",
+        str(LIQUIBASE),
+        "--show-banner=false",
+        "--log-level=WARNING",
+        "--changelog-file=master.xml",
+        f"--url=jdbc:mariadb://127.0.0.1:3306/{maria_twin.name}",
+        "--username=root",
+    ]
+    env = {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"}
+    run([*base, "update"], folder, env)
+    assert differences(expected, schema(maria_twin)) == []
+    run([*base, "rollback-count", f"--count={sum(len(m.steps) for m in p.migrations)}"], folder, env)
+    assert differences(start, schema(maria_twin)) == []
+
+
+@pytest.mark.parametrize("case", PICKED, ids=lambda c: c.id)
+def test_activerecord_on_mariadb(
+    case: MyCase, maria_db: MariaDatabase, maria_twin: MariaDatabase, tmp_path: Path
+) -> None:
+    binary = ruby()
+    mysql2 = subprocess.run([binary, "-e", "require 'mysql2'"], capture_output=True)
+    if mysql2.returncode != 0:
+        message = "ruby-mysql2 is missing (apt-get install ruby-mysql2; scripts/setup does)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    start, expected = expected_after(case, maria_db, tmp_path)
+    p = plan(case.ops, Target(dialect="mariadb", release=maria_twin.release), pause_ms=0)
+    folder = tmp_path / "db" / "migrate"
+    files = render_rails(p)
+    write_files(files, folder)
+    for f in files:
+        if f.path.endswith(".rb"):
+            run([binary, "-c", str(folder / f.path)], tmp_path)
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "MM_MYSQL_DATABASE": maria_twin.name}
+    run([binary, str(RUNNER), "up", str(folder)], tmp_path, env)
+    assert differences(expected, schema(maria_twin)) == []
+    run([binary, str(RUNNER), "down", str(folder), "0"], tmp_path, env)
+    assert differences(start, schema(maria_twin)) == []
