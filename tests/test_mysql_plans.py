@@ -306,3 +306,23 @@ def test_cli_and_mcp_plan_and_render_for_mariadb(maria_db: MariaDatabase, tmp_pa
         "render_migration", {"root": str(out), "operations": json.loads(ops), "dialect": "mariadb", "format": "flyway"}
     )
     assert "so far, not flyway" in refused
+
+
+def test_find_migrations_reports_the_mysql_family(tmp_path: Path) -> None:
+    import repos
+    from migration_manager.discover import find_migrations
+
+    root = repos.write(
+        tmp_path,
+        {
+            "alembic.ini": "[alembic]\nscript_location = alembic\nsqlalchemy.url = mysql+pymysql://app@db/app\n",
+            "alembic/env.py": "",
+            "alembic/versions/000000000001_start.py": repos.alembic_revision("000000000001", None),
+            "config/database.yml": "production:\n  adapter: mysql2\n",
+            "db/migrate/20200101000000_create_orders.rb": "class CreateOrders < ActiveRecord::Migration[7.1]\nend\n",
+            "flyway.conf": "flyway.url=jdbc:mariadb://db:3306/app\nflyway.locations=filesystem:sql\n",
+            "sql/V1__init.sql": "SELECT 1;\n",
+        },
+    )
+    found = {f.framework: f.dialect for f in find_migrations(root).frameworks}
+    assert found == {"alembic": "mysql", "rails": "mysql", "flyway": "mariadb"}
