@@ -326,3 +326,56 @@ def test_find_migrations_reports_the_mysql_family(tmp_path: Path) -> None:
     )
     found = {f.framework: f.dialect for f in find_migrations(root).frameworks}
     assert found == {"alembic": "mysql", "rails": "mysql", "flyway": "mariadb"}
+
+
+def test_preflight_on_mariadb(maria_db: MariaDatabase) -> None:
+    import threading
+    import time
+
+    import pymysql
+
+    from conftest import MARIADB
+    from migration_manager.preflight import preflight
+
+    dsn = f"mysql://root:Sekr3t-pw@127.0.0.1:3306/{maria_db.name}"
+    fk = plan(
+        [AddForeignKey(table="orders", columns=["user_id"], ref_table="users", ref_columns=["id"])],
+        Target(dialect="mariadb"),
+    )
+    report = preflight(fk, dsn.replace(":Sekr3t-pw", ""), long_transaction_seconds=0)
+
+    def status_of(words: str, found: Any) -> str:
+        (status,) = [r.status for r in found.results if r.check.description.startswith(words)]
+        return str(status)
+
+    assert status_of("every orders(user_id) has its users row", report) == "pass"
+    assert report.stats["orders"].rows > 0 and not report.failed
+
+    with maria_db.connect() as conn, conn.cursor() as cur:
+        cur.execute("UPDATE orders SET user_id = 999999 WHERE id = 3")
+    holder = pymysql.connect(**MARIADB, database=maria_db.name)
+    holder.begin()
+    with holder.cursor() as cur:
+        cur.execute("SELECT count(*) FROM orders")
+    waiter = pymysql.connect(**MARIADB, database=maria_db.name, autocommit=True)
+    thread = threading.Thread(target=lambda: waiter.cursor().execute("ALTER TABLE orders ADD COLUMN x int"))
+    thread.start()
+    try:
+        time.sleep(1.2)
+        report = preflight(fk, dsn.replace(":Sekr3t-pw", ""), long_transaction_seconds=1)
+        assert status_of("every orders(user_id) has its users row", report) == "error"  # queued behind the ALTER
+        assert "metadata lock is held or queued" in str(report.results[0].message)
+        assert status_of("no transaction open for over 1 s", report) == "fail"
+        assert status_of("no session is waiting for a table metadata lock", report) == "fail"
+    finally:
+        holder.rollback()
+        thread.join(30)
+        holder.close()
+        waiter.close()
+    report = preflight(fk, dsn.replace(":Sekr3t-pw", ""))
+    assert status_of("every orders(user_id) has its users row", report) == "fail"  # the orphan of row 3
+    from migration_manager.errors import DatabaseError
+
+    with pytest.raises(DatabaseError) as refused:
+        preflight(fk, "mysql://root:Sekr3t-pw@127.0.0.1:1/x")
+    assert "Sekr3t-pw" not in str(refused.value) and "cannot connect" in str(refused.value)

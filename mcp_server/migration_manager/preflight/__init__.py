@@ -23,9 +23,15 @@ def preflight(plan: Plan, dsn: str | None, *, long_transaction_seconds: int = 60
     """The plan's checks; with a DSN, run and compared with their expected answers, and the
     plan's estimate recomputed from the table sizes found."""
     if not plan.target.is_postgresql:
-        from ..errors import InputError
+        from .model import CheckResult as Pending
+        from .mysql import checks_for_mysql, run_mysql
 
-        raise InputError(f"preflight checks for {plan.target.label} are not built yet: it checks PostgreSQL plans")
+        if dsn is None:
+            listed = checks_for_mysql(plan, long_transaction_seconds)
+            return PreflightReport(
+                results=[Pending(check=c, status="pending", message="not run: no DSN") for c in listed]
+            )
+        return run_mysql(plan, dsn, long_transaction_seconds)
     checks = checks_for(plan, long_transaction_seconds)
     if dsn is None:
         from .model import CheckResult as Result
