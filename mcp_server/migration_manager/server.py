@@ -335,6 +335,8 @@ def preflight_sql(
     long_transaction_seconds: Annotated[
         int, Field(description="an open transaction older than this on a table fails the activity check", ge=0)
     ] = 60,
+    dialect: DialectArg = "postgresql",
+    release: Release = None,
 ) -> PreflightReport:
     """The checks that must pass before each migration of a planned change, each with its expected
     answer: NULLs before NOT NULL, duplicates before UNIQUE, orphans before a foreign key, values
@@ -347,7 +349,9 @@ def preflight_sql(
     time estimate is recomputed from the sizes found. The DSN's password never appears in the
     result or in errors. Without `dsn` the checks are returned to be run by hand.
     """
-    p = _plan(operations, sql, pg_version, None, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, 1000, 50)
+    p = _plan(
+        operations, sql, pg_version, None, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, 1000, 50, dialect, release
+    )
     return preflight(p, dsn, long_transaction_seconds=long_transaction_seconds)
 
 
