@@ -152,3 +152,28 @@ def test_activerecord_on_mariadb(
     assert differences(expected, schema(maria_twin)) == []
     run([binary, str(RUNNER), "down", str(folder), "0"], tmp_path, env)
     assert differences(start, schema(maria_twin)) == []
+
+
+@pytest.mark.parametrize("case", PICKED, ids=lambda c: c.id)
+def test_flyway_files_on_mariadb(
+    case: MyCase, maria_db: MariaDatabase, maria_twin: MariaDatabase, tmp_path: Path
+) -> None:
+    """No Flyway binary here (see test_render_flyway.py): the V files in version order and the U files
+    in reverse, each through the mysql client, whose DELIMITER handling Flyway's MySQL parser shares."""
+    from migration_manager.discover.naming import version_key
+    from migration_manager.render import render_flyway
+
+    start, expected = expected_after(case, maria_db, tmp_path)
+    p = plan(case.ops, Target(dialect="mariadb", release=maria_twin.release), pause_ms=0)
+    write_files(render_flyway(p, first_version="2"), tmp_path / "fw")
+
+    def ordered(prefix: str, reverse: bool = False) -> list[Path]:
+        found = list((tmp_path / "fw").glob(f"{prefix}*__*.sql"))
+        return sorted(found, key=lambda f: version_key(f.name[1:].split("__")[0]), reverse=reverse)
+
+    for f in ordered("V"):
+        maria_twin.run_file(f)
+    assert differences(expected, schema(maria_twin)) == []
+    for f in ordered("U", reverse=True):
+        maria_twin.run_file(f)
+    assert differences(start, schema(maria_twin)) == []

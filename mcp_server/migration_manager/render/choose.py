@@ -103,9 +103,9 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
 
 def render(plan: Plan, destination: Destination, now: datetime | None = None) -> list[RenderedFile]:
     """Files with paths relative to the destination folder."""
-    if not plan.target.is_postgresql and destination.format not in ("sql", "alembic", "liquibase", "rails"):
+    if not plan.target.is_postgresql and destination.format not in ("sql", "alembic", "liquibase", "rails", "flyway"):
         raise InputError(
-            f"{plan.target.label} plans render as SQL, Alembic, Liquibase or Rails files so far, not "
+            f"{plan.target.label} plans render as SQL, Alembic, Liquibase, Rails or Flyway files so far, not "
             f"{destination.format}; give format 'sql' and wrap the files in your framework (each README says how)"
         )
     if destination.format == "alembic":

@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 
 from ..model import Plan
+from ..summary import mysql_line
 from .context import migration_context, readme
 from .files import RenderedFile
+from .sql import mystatement
 from .templating import environment
 
 
@@ -25,6 +27,8 @@ def next_versions(first: str, count: int) -> list[str]:
 
 def render_flyway(plan: Plan, *, first_version: str = "1") -> list[RenderedFile]:
     env = environment("flyway")
+    env.filters.update(mystatement=mystatement, mysql_line=mysql_line)
+    mysql = not plan.target.is_postgresql
     versions = next_versions(first_version, len(plan.migrations))
     bases = [f"V{v}__{m.name}" for v, m in zip(versions, plan.migrations, strict=True)]
     files: list[RenderedFile] = []
@@ -41,13 +45,19 @@ def render_flyway(plan: Plan, *, first_version: str = "1") -> list[RenderedFile]
             run_down=f"flyway undo -target={versions[index - 1] if index else '0'}  # or run U{version}__"
             f"{migration.name}.sql by hand",
         )
-        files.append(RenderedFile(path=f"{base}.sql", content=env.get_template("versioned.sql.j2").render(context)))
         files.append(
             RenderedFile(
-                path=f"U{version}__{migration.name}.sql", content=env.get_template("undo.sql.j2").render(context)
+                path=f"{base}.sql",
+                content=env.get_template("versioned_mysql.sql.j2" if mysql else "versioned.sql.j2").render(context),
             )
         )
-        if not migration.transactional:  # the undo too (DROP INDEX CONCURRENTLY)
+        files.append(
+            RenderedFile(
+                path=f"U{version}__{migration.name}.sql",
+                content=env.get_template("undo_mysql.sql.j2" if mysql else "undo.sql.j2").render(context),
+            )
+        )
+        if not migration.transactional and not mysql:  # the undo too (DROP INDEX CONCURRENTLY)
             for script in (base, f"U{version}__{migration.name}"):
                 files.append(RenderedFile(path=f"{script}.sql.conf", content="executeInTransaction=false\n"))
         files.append(readme(env, context))
