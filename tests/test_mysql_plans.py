@@ -303,9 +303,9 @@ def test_cli_and_mcp_plan_and_render_for_mariadb(maria_db: MariaDatabase, tmp_pa
     assert result.structured_content is not None
     assert result.structured_content["plan"]["target"]["release"] == "10.11"
     refused = error(
-        "render_migration", {"root": str(out), "operations": json.loads(ops), "dialect": "mariadb", "format": "django"}
+        "render_migration", {"root": str(out), "operations": json.loads(ops), "dialect": "mariadb", "format": "dbmate"}
     )
-    assert "so far, not django" in refused
+    assert "so far, not dbmate" in refused
 
 
 def test_find_migrations_reports_the_mysql_family(tmp_path: Path) -> None:
