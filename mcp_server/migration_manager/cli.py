@@ -154,6 +154,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
     config = load_config(paths[0] if paths else Path("."))
     if args.pg_version is not None:
         config.pg_version = target_from(args.pg_version).version
+    if args.dialect:
+        config.dialect = args.dialect
     config.ignore.extend(args.ignore or [])
     config.check_rule_ids()
     root = Path.cwd()
@@ -318,6 +320,9 @@ def parser() -> argparse.ArgumentParser:
     lint.add_argument("paths", nargs="+", metavar="PATH", help="migration files or folders (down files are skipped)")
     lint.add_argument("--pg-version", type=int, metavar="N", help="PostgreSQL major version (default: config, else 16)")
     lint.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text", help="output format")
+    lint.add_argument(
+        "--dialect", choices=["postgresql", "mariadb", "mysql"], help="the database (default: config, else postgresql)"
+    )
     lint.add_argument("--ignore", action="append", metavar="RULE", help="a rule to switch off (repeatable)")
     lint.add_argument(
         "--fail-on",

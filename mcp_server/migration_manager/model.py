@@ -381,6 +381,9 @@ class Step(Strict):
     external_command: str | None = Field(
         None, description="a command to run instead of SQL (gh-ost / pt-online-schema-change for a large table)"
     )
+    accepted: str | None = Field(
+        None, description="why a hazard lint would report is accepted here (a copy of a table its stats show small)"
+    )
     estimate: Estimate
     risk: Risk
     notes: list[str] = Field(default_factory=list)

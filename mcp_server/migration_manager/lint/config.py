@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,11 +23,14 @@ class LintConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     pg_version: int = Field(16, alias="pg-version", ge=10, le=18)
+    dialect: Literal["postgresql", "mariadb", "mysql"] = "postgresql"
     ignore: list[str] = Field(default_factory=list)
     severity: dict[str, Severity] = Field(default_factory=dict)
 
     def check_rule_ids(self) -> None:
-        unknown = sorted((set(self.ignore) | set(self.severity)) - set(BY_ID))
+        from .mysql_rules import MY_BY_ID
+
+        unknown = sorted((set(self.ignore) | set(self.severity)) - set(BY_ID) - set(MY_BY_ID))
         if unknown:
             raise InputError(
                 f"unknown lint rule(s) in the configuration: {', '.join(unknown)}; known: {', '.join(BY_ID)}"

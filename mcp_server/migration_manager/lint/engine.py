@@ -21,6 +21,8 @@ from ..discover.naming import version_key
 from ..errors import InputError
 from .config import LintConfig
 from .model import Finding, LintReport
+from .mysql_rules import MY_BY_ID
+from .mysql_source import MyStatement
 from .rules import BY_ID, RULES, Context
 from .schema import Schema
 from .source import Statement, position, statements
@@ -103,6 +105,8 @@ class Linter:
         self.statements = 0
 
     def lint_source(self, source: Source) -> list[Finding]:
+        if self.config.dialect != "postgresql":
+            return self._lint_mysql(source)
         findings: list[Finding] = []
         lock_timeout = in_transaction = utc = False
         for st in statements(source.text):
@@ -134,10 +138,43 @@ class Linter:
             self.schema.apply(node, source.path)
         return findings
 
+    def _lint_mysql(self, source: Source) -> list[Finding]:
+        """MariaDB / MySQL: sqlglot's parse trees and the rules of mysql_rules/."""
+        from sqlglot import exp
+
+        from .mysql_rules import MY_RULES, MyContext
+        from .mysql_rules._helpers import is_ddl
+        from .mysql_source import my_statements
+
+        findings: list[Finding] = []
+        new_tables: set[str] = set()
+        lock_wait = False
+        ddl = 0
+        for st in my_statements(source.text):
+            self.statements += 1
+            if st.node is None:
+                if st.error is not None:
+                    findings.extend(self._report(source, st, "parse-error", st.error, None, None))
+                continue
+            ctx = MyContext(st.node, st.text, source.path, new_tables, lock_wait, ddl)
+            for rule in MY_RULES:
+                for hit in rule.check(ctx):
+                    findings.extend(self._report(source, st, rule.id, hit.message, hit.lock, hit.fix, hit.uncertain))
+                    if rule.id == "mysql-missing-lock-wait-timeout":
+                        lock_wait = True
+            node = st.node
+            if isinstance(node, exp.Set) and "lock_wait_timeout" in node.sql("mysql").lower():
+                lock_wait = True
+            if isinstance(node, exp.Create) and str(node.args.get("kind", "")).upper() == "TABLE":
+                new_tables.add(node.this.name if not isinstance(node.this, exp.Schema) else node.this.this.name)
+            if is_ddl(node):
+                ddl += 1
+        return findings
+
     def _report(
         self,
         source: Source,
-        st: Statement,
+        st: Statement | MyStatement,
         rule_id: str,
         message: str,
         lock: str | None,
@@ -146,11 +183,11 @@ class Linter:
     ) -> list[Finding]:
         if rule_id in self.config.ignore or rule_id in st.ignored or "all" in st.ignored:
             return []
-        rule = BY_ID[rule_id]
+        rule = BY_ID.get(rule_id) or MY_BY_ID[rule_id]
+        error_line = getattr(st, "error_line", None)
+        error_column = getattr(st, "error_column", None)
         line, column = (
-            (st.error_line or st.line, st.error_column or st.column)
-            if rule_id == "parse-error"
-            else (st.line, st.column)
+            (error_line or st.line, error_column or st.column) if rule_id == "parse-error" else (st.line, st.column)
         )
         return [
             Finding(
@@ -181,13 +218,25 @@ def lint_paths(paths: list[Path], config: LintConfig, root: Path | None = None) 
         sources = python_sql(name, text) if f.suffix == ".py" else [Source(name, text)]
         for source in sources:
             findings.extend(linter.lint_source(source))
-    return LintReport(pg_version=config.pg_version, files=shown, statements=linter.statements, findings=findings)
+    return LintReport(
+        pg_version=config.pg_version,
+        dialect=config.dialect,
+        files=shown,
+        statements=linter.statements,
+        findings=findings,
+    )
 
 
 def lint_text(sql: str, config: LintConfig, path: str = "<sql>") -> LintReport:
     linter = Linter(config)
     findings = linter.lint_source(Source(path, sql))
-    return LintReport(pg_version=config.pg_version, files=[path], statements=linter.statements, findings=findings)
+    return LintReport(
+        pg_version=config.pg_version,
+        dialect=config.dialect,
+        files=[path],
+        statements=linter.statements,
+        findings=findings,
+    )
 
 
 __all__ = ["lint_paths", "lint_text", "position"]

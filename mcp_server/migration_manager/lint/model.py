@@ -26,9 +26,18 @@ class LintReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pg_version: int
+    dialect: Literal["postgresql", "mariadb", "mysql"] = "postgresql"
     files: list[str]
     statements: int
     findings: list[Finding]
+
+    @property
+    def target(self) -> str:
+        return (
+            f"PostgreSQL {self.pg_version}"
+            if self.dialect == "postgresql"
+            else {"mariadb": "MariaDB"}.get(self.dialect, "MySQL")
+        )
 
     @property
     def errors(self) -> int:

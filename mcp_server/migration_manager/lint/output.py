@@ -44,7 +44,7 @@ def as_text(report: LintReport, sources: dict[str, str] | None = None) -> str:
             lines.extend(f"             {r}" for r in rest)
     errors, warnings = report.errors, report.warnings
     lines.append(
-        f"{len(report.files)} file(s), {report.statements} statement(s) for PostgreSQL {report.pg_version}: "
+        f"{len(report.files)} file(s), {report.statements} statement(s) for {report.target}: "
         f"{errors} error(s), {warnings} warning(s)"
     )
     return "\n".join(lines) + "\n"
@@ -57,14 +57,17 @@ def as_json(report: LintReport) -> str:
 def as_sarif(report: LintReport) -> str:
     """SARIF 2.1.0, as GitHub code scanning reads it: one run, the rules in the driver, one result
     per finding with its physical location."""
+    from .mysql_rules import MY_BY_ID
+
+    known: dict[str, Any] = {**BY_ID, **MY_BY_ID}
     used = sorted({f.rule for f in report.findings} | set(BY_ID))
     rules = [
         {
             "id": rid,
             "name": rid,
-            "shortDescription": {"text": BY_ID[rid].summary},
-            "fullDescription": {"text": BY_ID[rid].why},
-            "defaultConfiguration": {"level": BY_ID[rid].severity},
+            "shortDescription": {"text": known[rid].summary},
+            "fullDescription": {"text": known[rid].why},
+            "defaultConfiguration": {"level": known[rid].severity},
             "helpUri": f"https://github.com/migration-manager/migration-manager/blob/main/docs/lint.md#{rid}",
         }
         for rid in used

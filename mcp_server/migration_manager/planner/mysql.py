@@ -100,6 +100,7 @@ class _Planner:
         self.batch_size = batch_size
         self.pause_ms = pause_ms
         self.created: set[str] = set()
+        self.small_copies: set[str] = set()  # copies the stats show to be small: accepted on purpose
         self.migrations: list[Migration] = []
         self.warnings: list[str] = []
 
@@ -165,6 +166,11 @@ class _Planner:
             notes=all_notes,
             algorithm=fact.algorithm or None,
             external_command=external,
+            accepted=(
+                f"{key} has {rows:,} rows by its stats: the copy is short"
+                if fact.blocks_writes and key in self.small_copies and rows is not None
+                else None
+            ),
         )
         self.migrations.append(
             Migration(name=name, title=title, transactional=False, gate_before=gate, steps=[step], checks=list(checks))
@@ -184,6 +190,14 @@ class _Planner:
                 "--default-retries=120 --cut-over=default --exact-rowcount --concurrent-rowcount --execute"
             )
             return [], command
+        if rows is None:
+            self.warnings.append(
+                f"{key}: planned as a table copy (ALGORITHM=COPY, LOCK=SHARED: writes wait for the whole copy) "
+                f"because no table stats were given; past {COPY_THRESHOLD_ROWS:,} rows give stats and the plan uses "
+                "gh-ost"
+            )
+        else:
+            self.small_copies.add(key)
         return [self.alter(table, clause, fact)], None
 
     # ------------------------------------------------------------------ operations
