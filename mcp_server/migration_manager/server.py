@@ -295,6 +295,10 @@ def lint_sql(
         int | None, Field(description="PostgreSQL major version (default: pyproject [tool.migration-manager], else 16)")
     ] = None,
     ignore: Annotated[list[str] | None, Field(description="rule ids to switch off")] = None,
+    dialect: Annotated[
+        Literal["postgresql", "mariadb", "mysql"] | None,
+        Field(description="the database the SQL is for (default: pyproject [tool.migration-manager], else postgresql)"),
+    ] = None,
 ) -> LintReport:
     """Lint existing or hand-written SQL migrations for statements that would block the application,
     break running code or lose data, version-aware and schema-aware (files are read in migration
@@ -312,6 +316,8 @@ def lint_sql(
     if pg_version is not None:
         config.pg_version = target_from(pg_version).version
     config.ignore.extend(ignore or [])
+    if dialect is not None:
+        config.dialect = dialect
     config.check_rule_ids()
     if sql is not None:
         return lint_text(sql, config)
