@@ -240,6 +240,7 @@ def test_large_tables_get_gh_ost_instead_of_a_copy() -> None:
     assert step.up == [] and step.external_command is not None
     assert step.external_command.startswith("gh-ost --alter='MODIFY COLUMN amount bigint NOT NULL'")
     assert "--table=orders" in step.external_command and "--execute" in step.external_command
+    assert any(n.startswith("or, with Percona Toolkit: pt-online-schema-change --alter") for n in step.notes)
     small = plan([op], Target(dialect="mariadb"), {"orders": TableStats(rows=5_000)})
     assert small.migrations[0].steps[0].algorithm == "COPY, LOCK=SHARED"
     assert small.migrations[0].steps[0].blocks_writes

@@ -101,6 +101,7 @@ class _Planner:
         self.pause_ms = pause_ms
         self.created: set[str] = set()
         self.small_copies: set[str] = set()  # copies the stats show to be small: accepted on purpose
+        self.pt_osc: dict[str, str] = {}  # the pt-online-schema-change equivalent of a gh-ost command
         self.migrations: list[Migration] = []
         self.warnings: list[str] = []
 
@@ -188,6 +189,11 @@ class _Planner:
                 f"gh-ost --alter={_shell(alter_clause_for_tool)} --database={database or '$DATABASE'} --table={name} "
                 "--chunk-size=1000 --max-load=Threads_running=25 --critical-load=Threads_running=60 "
                 "--default-retries=120 --cut-over=default --exact-rowcount --concurrent-rowcount --execute"
+            )
+            self.pt_osc[key] = (
+                f"pt-online-schema-change --alter {_shell(alter_clause_for_tool)} "
+                f"D={database or '$DATABASE'},t={name} --chunk-size=1000 --max-load Threads_running=25 "
+                "--critical-load Threads_running=60 --set-vars lock_wait_timeout=5 --execute"
             )
             return [], command
         if rows is None:
@@ -458,8 +464,9 @@ class _Planner:
             notes=[]
             if external is None
             else [
-                f"{key} is over {COPY_THRESHOLD_ROWS:,} rows: gh-ost copies it in "
-                "chunks while writes go on, then swaps it in"
+                f"{key} is over {COPY_THRESHOLD_ROWS:,} rows: gh-ost copies it in chunks while writes go on, then "
+                "swaps it in",
+                f"or, with Percona Toolkit: {self.pt_osc[key]}",
             ],
             external=external,
         )
