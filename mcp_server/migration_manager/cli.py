@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .errors import DatabaseError, InputError, MigrationManagerError, PlanningError
 from .model import ChangeRequest, Plan
-from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
+from .planner import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
 from .request import request_from_json, request_from_sql, stats_from_data, target_from, timestamp_from
 from .summary import format_plan
 
@@ -69,6 +69,7 @@ def _plan(args: argparse.Namespace) -> Plan:
         statement_timeout=args.statement_timeout,
         batch_size=args.batch_size,
         pause_ms=args.pause_ms,
+        lock_retries=args.lock_retries,
     )
 
 
@@ -243,7 +244,20 @@ def _add_input(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--release", metavar="X.Y", help="MariaDB / MySQL server version (default 10.11 / 8.0)")
     p.add_argument("--stats", metavar="FILE", help='table stats JSON: {"orders": {"rows": 5000000, "bytes": 1e9}}')
-    p.add_argument("--lock-timeout", default=DEFAULT_LOCK_TIMEOUT, help="lock_timeout set before DDL (default 3s)")
+    p.add_argument(
+        "--lock-timeout",
+        default=DEFAULT_LOCK_TIMEOUT,
+        help="longest wait for a lock, per attempt; queries queue behind a waiting DDL "
+        f"(default {DEFAULT_LOCK_TIMEOUT})",
+    )
+    p.add_argument(
+        "--lock-retries",
+        type=int,
+        default=DEFAULT_LOCK_RETRIES,
+        metavar="N",
+        help=f"attempts at a transactional migration's locks, with backoff between them (PostgreSQL; default "
+        f"{DEFAULT_LOCK_RETRIES})",
+    )
     p.add_argument(
         "--statement-timeout",
         default=DEFAULT_STATEMENT_TIMEOUT,
@@ -385,6 +399,7 @@ def parser() -> argparse.ArgumentParser:
         statement_timeout=DEFAULT_STATEMENT_TIMEOUT,
         batch_size=1000,
         pause_ms=50,
+        lock_retries=DEFAULT_LOCK_RETRIES,
     )
     s = sub.add_parser(
         "serve",

@@ -444,6 +444,13 @@ class Plan(Strict):
     warnings: list[str] = Field(default_factory=list)
     lock_timeout: str
     statement_timeout: str
+    lock_retries: int = Field(
+        20,
+        ge=1,
+        le=100,
+        description="attempts at taking a transactional migration's locks: each waits at most lock_timeout, "
+        "then gives the lock queue back, sleeps (0.1 s doubling to 2 s, with jitter) and tries again",
+    )
 
 
 ChangeRequest.model_rebuild()

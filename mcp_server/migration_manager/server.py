@@ -26,7 +26,7 @@ from .discover import RepoMigrations, find_migrations
 from .errors import InputError, MigrationManagerError, PlanningError
 from .lint import LintConfig, LintReport, lint_paths, lint_text, load_config
 from .model import Operation, Plan, TableStats
-from .planner import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
+from .planner import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
 from .preflight import PreflightReport, preflight
 from .render import write_files
 from .render.choose import Format, choose, render
@@ -73,7 +73,13 @@ Stats = Annotated[
     dict[str, TableStats] | None,
     Field(description='row counts and sizes per table, for time estimates: {"orders": {"rows": 5000000}}'),
 ]
-LockTimeout = Annotated[str, Field(description="lock_timeout set before each lock-taking statement")]
+LockTimeout = Annotated[
+    str, Field(description="longest wait for a lock per attempt (queries queue behind a waiting DDL); default 200ms")
+]
+LockRetries = Annotated[
+    int,
+    Field(description="attempts at a transactional PostgreSQL migration's locks, with backoff between them (1-100)"),
+]
 StatementTimeout = Annotated[str, Field(description="statement_timeout for catalog-only migrations")]
 BatchSize = Annotated[int, Field(description="rows per transaction of the backfills the plan derives")]
 PauseMs = Annotated[int, Field(description="pause between backfill batches, in milliseconds")]
@@ -147,6 +153,7 @@ def _plan(
     pause_ms: int,
     dialect: str = "postgresql",
     release: str | None = None,
+    lock_retries: int = DEFAULT_LOCK_RETRIES,
 ) -> Plan:
     return plan(
         _operations(operations, sql),
@@ -156,6 +163,7 @@ def _plan(
         statement_timeout=statement_timeout,
         batch_size=batch_size,
         pause_ms=pause_ms,
+        lock_retries=lock_retries,
     )
 
 
@@ -205,6 +213,7 @@ def plan_change(
     pause_ms: PauseMs = 50,
     dialect: DialectArg = "postgresql",
     release: Release = None,
+    lock_retries: LockRetries = DEFAULT_LOCK_RETRIES,
 ) -> PlanResult:
     """Plan a schema change so it never blocks the application for a time that grows with the table.
 
@@ -221,7 +230,17 @@ def plan_change(
     application must deploy before it runs) and pre-flight `checks`. Nothing is written.
     """
     p = _plan(
-        operations, sql, pg_version, stats, lock_timeout, statement_timeout, batch_size, pause_ms, dialect, release
+        operations,
+        sql,
+        pg_version,
+        stats,
+        lock_timeout,
+        statement_timeout,
+        batch_size,
+        pause_ms,
+        dialect,
+        release,
+        lock_retries,
     )
     return PlanResult(summary=format_plan(p), plan=p)
 
@@ -255,6 +274,7 @@ def render_migration(
     pause_ms: PauseMs = 50,
     dialect: DialectArg = "postgresql",
     release: Release = None,
+    lock_retries: LockRetries = DEFAULT_LOCK_RETRIES,
 ) -> RenderResult:
     """Render a planned change as migration files: per migration an up file, a down file and a README
     (purpose, strategy, estimated time, pre-flight checks, execution, verification, rollback, risks).
@@ -272,7 +292,17 @@ def render_migration(
     destination = choose(find_migrations(base), format, out_dir)
     base, folder = confined(root, destination.folder)
     p = _plan(
-        operations, sql, pg_version, stats, lock_timeout, statement_timeout, batch_size, pause_ms, dialect, release
+        operations,
+        sql,
+        pg_version,
+        stats,
+        lock_timeout,
+        statement_timeout,
+        batch_size,
+        pause_ms,
+        dialect,
+        release,
+        lock_retries,
     )
     rendered = render(p, destination, when)
     relative = folder.relative_to(base)

@@ -66,7 +66,8 @@ from .renames import plan_rename_column
 from .retype import plan_change_column_type
 from .tables import plan_create_table, plan_drop_table, plan_rename_table
 
-DEFAULT_LOCK_TIMEOUT = "3s"
+DEFAULT_LOCK_TIMEOUT = "200ms"
+DEFAULT_LOCK_RETRIES = 20
 DEFAULT_STATEMENT_TIMEOUT = "60s"
 
 
@@ -160,6 +161,7 @@ def plan(
     statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT,
     batch_size: int = 1000,
     pause_ms: int = 50,
+    lock_retries: int = DEFAULT_LOCK_RETRIES,
 ) -> Plan:
     """Plan `operations` for `target`: ordered migrations whose every step is safe on a live table.
 
@@ -168,6 +170,8 @@ def plan(
     target = target or Target()
     if not 1 <= batch_size <= 1_000_000 or not 0 <= pause_ms <= 60_000:
         raise InputError("batch_size must be 1-1,000,000 and pause_ms 0-60,000")
+    if not 1 <= lock_retries <= 100:
+        raise InputError("lock_retries must be 1-100 (attempts at taking a migration's locks)")
     if not target.is_postgresql:
         from .mysql import plan_mysql
 
@@ -207,4 +211,5 @@ def plan(
         warnings=ctx.warnings,
         lock_timeout=lock_timeout,
         statement_timeout=statement_timeout,
+        lock_retries=lock_retries,
     )

@@ -8,12 +8,18 @@ from jinja2 import Environment
 
 from ..model import Migration, Plan
 from .files import RenderedFile
+from .lock_retry import RetryPolicy, statement_timeout_with_retries
 
 
 def statement_timeout(plan: Plan, migration: Migration) -> str:
-    """No limit where a step legitimately runs long (scans, backfills, index builds), else the plan's."""
+    """No limit where a step legitimately runs long (scans, backfills, index builds), else the plan's;
+    a transactional migration on PostgreSQL also gets room for its lock retries (lock_retry.py)."""
     long_running = any(s.scans or s.rewrites or not s.transactional for s in migration.steps)
-    return "0" if long_running else plan.statement_timeout
+    if long_running:
+        return "0"
+    if migration.transactional and plan.target.is_postgresql:
+        return statement_timeout_with_retries(plan.statement_timeout, RetryPolicy.of(plan))
+    return plan.statement_timeout
 
 
 def migration_context(plan: Plan, index: int, bases: list[str], ext: str, **extra: Any) -> dict[str, Any]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
 from functools import cache
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
-from ..model import Step
+from ..model import Plan, Step
+from .lock_retry import RetryPolicy, do_block, plpgsql_statement
 
 
 def _statement(sql: str) -> str:
@@ -54,6 +56,15 @@ def _seconds(value: float | None) -> str:
     return f"about {value / 60:.0f} min"
 
 
+def _lock_retry(body: str, plan: Plan) -> str:
+    return do_block(body, RetryPolicy.of(plan)) + "\n"
+
+
+def _retry_comment(plan: Plan, prefix: str = "--") -> str:
+    text = textwrap.fill("Lock retries: " + RetryPolicy.of(plan).describe() + ".", 96 - len(prefix) - 1)
+    return "\n".join(f"{prefix} {line}" for line in text.splitlines())
+
+
 @cache
 def environment(framework: str) -> Environment:
     env = Environment(
@@ -70,6 +81,13 @@ def environment(framework: str) -> Environment:
         autoescape=False,
     )
     env.filters.update(
-        statement=_statement, comment=_comment, lock_line=_lock_line, work_line=_work_line, seconds=_seconds
+        statement=_statement,
+        comment=_comment,
+        lock_line=_lock_line,
+        work_line=_work_line,
+        seconds=_seconds,
+        plpgsql=plpgsql_statement,
+        lock_retry=_lock_retry,
+        retry_comment=_retry_comment,
     )
     return env

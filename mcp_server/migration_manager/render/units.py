@@ -4,8 +4,8 @@
 PostgreSQL runs a multi-statement query string as one implicit transaction, so CREATE INDEX
 CONCURRENTLY, DROP INDEX CONCURRENTLY and a batched backfill (a DO block that COMMITs) fail
 there even when the tool is told not to open a transaction (dbmate issue #285). So:
-- a transactional migration is one file: SET LOCAL lock_timeout / statement_timeout, then its
-  statements, inside the tool's transaction (or an explicit BEGIN ... COMMIT);
+- a transactional migration is one file: SET LOCAL statement_timeout, then its statements in the
+  lock-retry loop of lock_retry.py, inside the tool's transaction (or an explicit BEGIN ... COMMIT);
 - a non-transactional migration becomes one file per statement that must run on its own; its
   other statements (an INVALID-index cleanup, say) run in small transactions of their own with
   the lock_timeout. A statement that must run alone runs with the connection's lock_timeout:
@@ -25,6 +25,7 @@ from pglast import ast, parse_sql
 
 from ..model import Migration, Plan, Step
 from .context import statement_timeout
+from .lock_retry import RetryPolicy, do_block, plpgsql_statement
 
 _COMMIT = re.compile(r"\bCOMMIT\b", re.IGNORECASE)
 
@@ -61,10 +62,9 @@ def must_run_alone(sql: str) -> bool:
 
 
 def _transactional(plan: Plan, statements: list[str], up: bool, timeout: str) -> Piece:
-    head = [f"SET LOCAL lock_timeout = '{plan.lock_timeout}'"]
-    if up:
-        head.append(f"SET LOCAL statement_timeout = '{timeout}'")
-    return Piece(tuple(head + statements), True)
+    head = [f"SET LOCAL statement_timeout = '{timeout}'"] if up else []
+    body = "\n".join(plpgsql_statement(sql) for sql in statements)
+    return Piece(tuple([*head, do_block(body, RetryPolicy.of(plan))]), True)
 
 
 def _pieces(plan: Plan, statements: list[str], up: bool, timeout: str) -> list[Piece]:

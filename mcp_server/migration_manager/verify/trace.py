@@ -16,6 +16,7 @@ from psycopg.pq import TransactionStatus
 
 from ..lint.source import statements
 from ..model import LockMode
+from ..render.lock_retry import unwrap
 from ..render.units import must_run_alone
 from .model import Direction, FileTrace, StatementTrace
 
@@ -88,8 +89,14 @@ def trace_file(uri: str, path: Path, direction: Direction, label: str | None = N
         try:
             names: dict[int, str] = {}
             for st in statements(text):
-                trace = _one(conn, sampler, st.text, st.line, names)
-                traces.append(trace)
+                # A lock-retry block runs statement by statement: one query at a time, as its
+                # attempt would on a database where no one else holds a lock.
+                parts = unwrap(st.text) or [st.text]
+                for sql in parts:
+                    trace = _one(conn, sampler, sql, st.line, names)
+                    traces.append(trace)
+                    if trace.error:
+                        break
                 if trace.error:
                     if conn.info.transaction_status != TransactionStatus.IDLE:
                         conn.execute("ROLLBACK")
