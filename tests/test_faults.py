@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -156,3 +157,43 @@ def test_a_held_lock_makes_the_migration_give_up_cleanly_and_succeed_later(
         holder.close()
     psql_file(server.bin_dir, db, first)
     assert one(db, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'seq'") == 1
+
+
+def test_backfill_ends_while_the_application_keeps_inserting(server: Server, db: str, tmp_path: Path) -> None:
+    """Rows keep arriving (with the column still NULL) at the end of the key while the backfill
+    runs: it fills every row that existed when it started, ends, and warns about the newer ones
+    instead of chasing the growing key for ever."""
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute(FILL)
+    p = plan(
+        request_from_sql("UPDATE fill SET doubled = n * 2").operations,
+        Target(version=server.version),
+        batch_size=1000,
+        pause_ms=50,
+    )
+    (path,) = up_files(p, tmp_path)
+    stop = threading.Event()
+
+    def inserter() -> None:
+        with psycopg.connect(db, autocommit=True) as conn:
+            next_id = 20001
+            while not stop.is_set():
+                conn.execute("INSERT INTO fill (id, n) VALUES (%s, 1)", (next_id,))
+                next_id += 1
+                time.sleep(0.003)
+
+    thread = threading.Thread(target=inserter, daemon=True)
+    thread.start()
+    try:
+        run = start_psql(server, db, path)
+        try:
+            _, err = run.communicate(timeout=120)  # a hang guard: the walk used to chase new keys
+        except subprocess.TimeoutExpired:
+            run.kill()
+            raise AssertionError("the backfill never ended while rows kept arriving") from None
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert run.returncode == 0, err
+    assert one(db, "SELECT count(*) FROM fill WHERE id <= 20000 AND doubled IS DISTINCT FROM n * 2") == 0
+    assert "rows added since it started still need the value" in err

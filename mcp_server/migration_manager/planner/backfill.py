@@ -1,7 +1,9 @@
 """Batched, resumable backfills: keyset batches over the key, one transaction per batch.
 
 The SQL is a DO block that commits after every batch (PostgreSQL 11+ allows COMMIT in a DO
-block run outside a transaction block). Each batch finds its upper key with an index range
+block run outside a transaction block). It walks the keys that existed when it started (rows
+added later get the value from the column default or the plan's trigger; an explicit backfill
+warns about any that did not). Each batch finds its upper key with an index range
 scan from where the last batch stopped (never `IN (SELECT ... LIMIT n)` over the pending
 rows, which rescans finished rows every time), updates only rows still pending, commits,
 and sleeps. A run stopped halfway is resumed by running the file again: finished rows no
@@ -27,14 +29,18 @@ def backfill_sql(
 DECLARE
     mm_batch_start {table.column_type_of(key)};
     mm_batch_end {table.column_type_of(key)};
+    mm_last {table.column_type_of(key)};
     mm_batches bigint := 0;
     mm_updated bigint := 0;
     mm_n bigint;
 BEGIN
-    SELECT min({k}) INTO mm_batch_start FROM {t};
+    -- Walk the keys that exist now: rows added later get the value from the column's default or
+    -- the plan's trigger, and chasing an append-only key would never end.
+    SELECT min({k}), max({k}) INTO mm_batch_start, mm_last FROM {t};
     WHILE mm_batch_start IS NOT NULL LOOP
         SELECT max(b.k) INTO mm_batch_end
-          FROM (SELECT {k} AS k FROM {t} WHERE {k} >= mm_batch_start ORDER BY {k} LIMIT {batch_size}) AS b;
+          FROM (SELECT {k} AS k FROM {t} WHERE {k} >= mm_batch_start AND {k} <= mm_last
+                 ORDER BY {k} LIMIT {batch_size}) AS b;
         UPDATE {t} SET {c} = {value}
          WHERE {k} >= mm_batch_start AND {k} <= mm_batch_end AND ({pending});
         GET DIAGNOSTICS mm_n = ROW_COUNT;
@@ -42,12 +48,18 @@ BEGIN
         mm_batches := mm_batches + 1;
         COMMIT;
         IF mm_batches % 100 = 0 THEN
-            RAISE NOTICE '%: % batches, % rows updated, up to key %', {label}, mm_batches, mm_updated, mm_batch_end;
+            RAISE NOTICE '%: % batches, % rows updated, up to key % of %', {label}, mm_batches, mm_updated,
+                mm_batch_end, mm_last;
         END IF;
         PERFORM pg_sleep({pause_ms / 1000});
-        SELECT min({k}) INTO mm_batch_start FROM {t} WHERE {k} > mm_batch_end;
+        SELECT min({k}) INTO mm_batch_start FROM {t} WHERE {k} > mm_batch_end AND {k} <= mm_last;
     END LOOP;
     RAISE NOTICE '%: done, % rows updated in % batches', {label}, mm_updated, mm_batches;
+    SELECT count(*) INTO mm_n FROM {t} WHERE {k} > mm_last AND ({pending});
+    IF mm_n > 0 THEN
+        RAISE WARNING '%: % rows added since it started still need the value: run this file again once '
+            'the application (or a default) writes it for new rows', {label}, mm_n;
+    END IF;
 END
 $mm$"""
 
