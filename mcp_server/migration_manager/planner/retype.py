@@ -142,8 +142,8 @@ def _expand_contract(ctx: Context, op: ChangeColumnType, table: TableRef, title:
             f"indexes, constraints and foreign keys on {col} are not moved: create them on {shadow} "
             "(CONCURRENTLY) before this migration",
             f"the old column's default is dropped; {retired} is filled by a trigger from now on",
-            f"a statement the application prepared on the server that returns {col} fails with \"cached plan "
-            "must not change result type\" after the swap, on every run, until its connection is replaced "
+            f'a statement the application prepared on the server that returns {col} fails with "cached plan '
+            'must not change result type" after the swap, on every run, until its connection is replaced '
             "(psycopg 3 and the PostgreSQL JDBC driver prepare repeated queries by themselves): recycle the "
             "application's connection pools right after this migration, or run it with server-side prepared "
             "statements turned off",

@@ -1,7 +1,9 @@
 """Django output: <app>/migrations/NNNN_name.py per migration, depending on the app's current
-leaf, with one migrations.RunSQL(sql=[...], reverse_sql=[...]) per step (Django reverses the
-operations and runs each reverse_sql list in order: the plan's down order). A migration that
-must run outside a transaction says `atomic = False`. A README per migration."""
+leaf. A transactional migration is one migrations.RunSQL whose statements sit in the lock-retry
+block (lock_retry.py; one block, so a retry never sleeps holding an earlier step's locks), with
+the down statements in the plan's down order in reverse_sql. A migration that must run outside a
+transaction says `atomic = False` and has one RunSQL(sql=[...], reverse_sql=[...]) per step
+(Django reverses the operations and runs each reverse_sql list in order). A README per migration."""
 
 from __future__ import annotations
 

