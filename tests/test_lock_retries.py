@@ -4,8 +4,9 @@ A naive ALTER queues behind the reader and every write queues behind the ALTER u
 ends. The plan's migrations take their locks with a short lock_timeout in a savepoint and retry
 with backoff: between attempts the queue is given back, so writes go on while the reader holds
 the table, and the migration completes once the reader ends. Measured on the real server, as
-the plain SQL file (psql), the Alembic revision (alembic upgrade) and the Rails migration
-(ActiveRecord) run it. The naive ALTER is the control: the same measurement shows no write
+the plain SQL file (psql), the Alembic revision (alembic upgrade), the Rails migration
+(ActiveRecord), the Django migration (manage.py migrate) and the Liquibase changelog (update)
+run it. The naive ALTER is the control: the same measurement shows no write
 getting through, so the count can tell the two apart.
 """
 
@@ -175,3 +176,97 @@ def test_lock_retries_out_of_range_is_refused(attempts: int) -> None:
 
     with pytest.raises(InputError, match="lock_retries must be 1-100"):
         plan([AddColumn(table="busy", column=Column(name="note", type="text"))], lock_retries=attempts)
+
+
+def test_django_migration_retries_in_one_block(pg18_pair: tuple[Server, str, str], tmp_path: Path) -> None:
+    import json
+    import sys
+
+    from test_render_django import SETTINGS
+
+    server, db, _ = pg18_pair
+    _setup(db)
+    root = repos.write(
+        tmp_path / "site",
+        {
+            "settings.py": SETTINGS,
+            "shop/__init__.py": "",
+            "shop/migrations/__init__.py": "",
+            "shop/migrations/0001_initial.py": repos.django_migration([]),
+        },
+    )
+    destination = choose(find_migrations(root), "auto", None)
+    write_files(render(_plan(server), destination), root / destination.folder)
+    source = next((root / destination.folder).glob("0002_*.py")).read_text()
+    assert source.count("migrations.RunSQL(") == 1 and "EXCEPTION WHEN lock_not_available" in source
+    params = psycopg.conninfo.conninfo_to_dict(db)
+    settings = {"NAME": params["dbname"], "HOST": params.get("host", ""), "PORT": str(params.get("port", ""))}
+    settings["USER"] = str(params.get("user", ""))
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "settings",
+        "PYTHONPATH": str(root),
+        "MM_DB": json.dumps(settings),
+    }
+    outcome = run_behind_blocker(
+        db,
+        lambda: subprocess.Popen(
+            [sys.executable, "-m", "django", "migrate", "shop", "--no-input"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ),
+    )
+    assert outcome.returncode == 0, outcome.output
+    assert outcome.writes_while_blocked > 0
+    assert _has_note(db)
+
+
+def test_liquibase_changeset_retries(tcp_db_pair: tuple[Server, str, str], tmp_path: Path) -> None:
+    import os
+
+    from migration_manager.render import render_liquibase
+    from test_render_liquibase import LIQUIBASE, liquibase
+
+    server, db, _ = tcp_db_pair
+    _setup(db)
+    folder = tmp_path / "changelog"
+    files = render_liquibase(_plan(server))
+    write_files(files, folder)
+    (xml,) = [f.path for f in files if f.path.endswith(".xml")]
+    assert "EXCEPTION WHEN lock_not_available" in (folder / xml).read_text()
+    (folder / "master.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"\n'
+        '    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"\n'
+        '    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog\n'
+        '        http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd">\n'
+        f'    <include file="{xml}" relativeToChangelogFile="true"/>\n</databaseChangeLog>\n'
+    )
+    liquibase(folder, db, "validate")  # skips (locally) or fails (CI) when Liquibase is missing
+    dbname = db.rsplit("/", 1)[1].split("?")[0]
+    outcome = run_behind_blocker(
+        db,
+        lambda: subprocess.Popen(
+            [
+                "bash",
+                str(LIQUIBASE),
+                "--show-banner=false",
+                "--log-level=WARNING",
+                "--changelog-file=master.xml",
+                f"--url=jdbc:postgresql://127.0.0.1:5432/{dbname}",
+                "--username=postgres",
+                "update",
+            ],
+            cwd=folder,
+            env={**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ),
+    )
+    assert outcome.returncode == 0, outcome.output
+    assert outcome.writes_while_blocked > 0
+    assert _has_note(db)
