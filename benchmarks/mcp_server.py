@@ -2,8 +2,10 @@
 
 - cold start: spawn `migration-manager serve`, initialize, first `tools/list` answered (COLD runs),
   next to the same for a one-tool server (benchmarks/minimal_server.py): what the SDK alone costs;
-- per tool call over one open session: plan_change (DDL), plan_change (operations JSON),
-  render_migration (files returned, not written): CALLS runs each after a warm-up; p50 and p99.
+- per tool call over one open session, every tool: find_migrations, plan_change (DDL and
+  operations JSON), render_migration (files returned, not written), preflight_sql (checks listed,
+  no database), lint_sql (a 40-statement migration): CALLS runs each after a warm-up;
+  verify_migration (an embedded PostgreSQL started per call): VERIFY_CALLS runs; p50 and p99.
 Usage: .venv/bin/python benchmarks/mcp_server.py [--json]
 """
 
@@ -24,6 +26,11 @@ from mcp import Client, StdioServerParameters
 
 COLD = 10
 CALLS = 200
+VERIFY_CALLS = 10
+LINT_SQL = "\n".join(
+    f"ALTER TABLE t{i} ADD COLUMN c{i} text;\nCREATE INDEX t{i}_c{i} ON t{i} (c{i});" for i in range(20)
+)
+SCHEMA = "CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint, code text);"
 SERVER = str(Path(sys.executable).parent / "migration-manager")
 SQL = "ALTER TABLE orders ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid()"
 OPS = [
@@ -66,13 +73,20 @@ async def calls(root: str) -> dict[str, list[float]]:
         "plan_change (DDL)": ("plan_change", {"sql": SQL}),
         "plan_change (operations)": ("plan_change", {"operations": OPS}),
         "render_migration (not written)": ("render_migration", {"root": root, "sql": SQL}),
+        "find_migrations": ("find_migrations", {"root": root}),
+        "preflight_sql (checks listed, no database)": ("preflight_sql", {"sql": SQL}),
+        "lint_sql (40 statements)": ("lint_sql", {"sql": LINT_SQL}),
+        "verify_migration (embedded server per call)": (
+            "verify_migration",
+            {"sql": "CREATE INDEX orders_code_idx ON orders (code)", "schema_sql": SCHEMA, "rows": 1000},
+        ),
     }
     out: dict[str, list[float]] = {}
     async with Client(params()) as client:
         for label, (name, arguments) in cases.items():
             await client.call_tool(name, arguments)  # warm-up
             times = []
-            for _ in range(CALLS):
+            for _ in range(VERIFY_CALLS if name == "verify_migration" else CALLS):
                 started = time.perf_counter()
                 result = await client.call_tool(name, arguments)
                 times.append(time.perf_counter() - started)
