@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pglast import ast
 from pglast.enums import TransactionStmtKind
@@ -21,11 +22,14 @@ from ..discover.naming import version_key
 from ..errors import InputError
 from .config import LintConfig
 from .model import Finding, LintReport
-from .mysql_rules import MY_BY_ID
-from .mysql_source import MyStatement
 from .rules import BY_ID, RULES, Context
+from .rules.base import Rule
 from .schema import Schema
 from .source import Statement, position, statements
+
+if TYPE_CHECKING:  # the MySQL side (sqlglot, ~0.1 s to import) loads only when a file needs it
+    from .mysql_rules.base import MyRule
+    from .mysql_source import MyStatement
 
 _DOWN = re.compile(r"(_down\.sql|\.down\.sql|^U\d[^/]*__.*\.sql|^down\.sql)$", re.IGNORECASE)
 _NUMBERS = re.compile(r"(\d+)")
@@ -183,7 +187,13 @@ class Linter:
     ) -> list[Finding]:
         if rule_id in self.config.ignore or rule_id in st.ignored or "all" in st.ignored:
             return []
-        rule = BY_ID.get(rule_id) or MY_BY_ID[rule_id]
+        rule: Rule | MyRule
+        if rule_id in BY_ID:
+            rule = BY_ID[rule_id]
+        else:
+            from .mysql_rules import MY_BY_ID
+
+            rule = MY_BY_ID[rule_id]
         error_line = getattr(st, "error_line", None)
         error_column = getattr(st, "error_column", None)
         line, column = (
