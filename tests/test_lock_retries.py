@@ -13,21 +13,25 @@ getting through, so the count can tell the two apart.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
 
 import repos
-from blocker import BUSY_TABLE, run_behind_blocker
+from blocker import BUSY_TABLE, Outcome, run_behind_blocker
 from conftest import Server
 from migration_manager.discover import find_migrations
+from migration_manager.errors import InputError
 from migration_manager.model import AddColumn, Column, Plan, Target
 from migration_manager.planner import plan
-from migration_manager.render import render_sql, write_files
+from migration_manager.render import render_liquibase, render_sql, write_files
 from migration_manager.render.choose import choose, render
 from test_render_alembic import BIN, project, sqlalchemy_url
-from test_render_rails import EXISTING, RUNNER, ruby
+from test_render_django import django_command, django_site
+from test_render_liquibase import liquibase, liquibase_command, write_master
+from test_render_rails import EXISTING, activerecord_command
 
 
 def _plan(server: Server, attempts: int = 20) -> Plan:
@@ -47,6 +51,18 @@ def _setup(db: str) -> None:
         conn.execute(BUSY_TABLE)
 
 
+def _popen(
+    args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Callable[[], subprocess.Popen[str]]:
+    return lambda: subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _assert_retried_and_done(db: str, outcome: Outcome) -> None:
+    assert outcome.returncode == 0, outcome.output
+    assert outcome.writes_while_blocked > 0
+    assert _has_note(db)
+
+
 def _has_note(db: str) -> bool:
     with psycopg.connect(db, autocommit=True) as conn:
         row = conn.execute(
@@ -57,25 +73,8 @@ def _has_note(db: str) -> bool:
 
 def test_naive_alter_stops_every_write_while_a_reader_holds_the_table(server: Server, db: str) -> None:
     _setup(db)
-    outcome = run_behind_blocker(
-        db,
-        lambda: subprocess.Popen(
-            [
-                _psql(server),
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-d",
-                db,
-                "-c",
-                "ALTER TABLE busy ADD COLUMN note text",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        ),
-    )
+    naive = [_psql(server), "-X", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", "ALTER TABLE busy ADD COLUMN note text"]
+    outcome = run_behind_blocker(db, _popen(naive))
     assert outcome.returncode == 0, outcome.output
     assert outcome.writes_while_blocked == 0  # the control: the queue stays closed
 
@@ -84,19 +83,9 @@ def test_sql_file_lets_writes_through_and_completes_after_the_reader(server: Ser
     _setup(db)
     write_files(render_sql(_plan(server)), tmp_path)
     (up,) = sorted(f for f in tmp_path.glob("*.sql") if not f.name.endswith("_down.sql"))
-    outcome = run_behind_blocker(
-        db,
-        lambda: subprocess.Popen(
-            [_psql(server), "-X", "-v", "ON_ERROR_STOP=1", "-d", db, "-f", str(up)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        ),
-    )
-    assert outcome.returncode == 0, outcome.output
+    outcome = run_behind_blocker(db, _popen([_psql(server), "-X", "-v", "ON_ERROR_STOP=1", "-d", db, "-f", str(up)]))
     assert "lock not available (attempt 1 of 20), retrying" in outcome.output
-    assert outcome.writes_while_blocked > 0
-    assert _has_note(db)
+    _assert_retried_and_done(db, outcome)
 
 
 def test_sql_file_gives_up_after_its_attempts_with_nothing_applied(server: Server, db: str, tmp_path: Path) -> None:
@@ -128,20 +117,8 @@ def test_alembic_revision_retries_in_savepoints(pg18_pair: tuple[Server, str, st
     write_files(render(_plan(server), destination), root / destination.folder)
     source = next((root / destination.folder).glob("*note*.py")).read_text()
     assert "with_lock_retries(_upgrade)" in source and "begin_nested()" in source
-    outcome = run_behind_blocker(
-        db,
-        lambda: subprocess.Popen(
-            [str(BIN / "alembic"), "upgrade", "head"],
-            cwd=root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": ""},
-        ),
-    )
-    assert outcome.returncode == 0, outcome.output
-    assert outcome.writes_while_blocked > 0
-    assert _has_note(db)
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": ""}
+    _assert_retried_and_done(db, run_behind_blocker(db, _popen([str(BIN / "alembic"), "upgrade", "head"], root, env)))
 
 
 def test_rails_migration_retries_in_savepoints(pg18_pair: tuple[Server, str, str], tmp_path: Path) -> None:
@@ -152,121 +129,38 @@ def test_rails_migration_retries_in_savepoints(pg18_pair: tuple[Server, str, str
     write_files(render(_plan(server), destination), app / destination.folder)
     source = next((app / destination.folder).glob("*note*.rb")).read_text()
     assert "connection.transaction(requires_new: true)" in source and "rescue ActiveRecord::LockWaitTimeout" in source
-    params = psycopg.conninfo.conninfo_to_dict(db)
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PGDATABASE": str(params["dbname"])}
-    env.update({f"PG{k.upper()}": str(params[k]) for k in ("host", "port", "user") if params.get(k)})
-    outcome = run_behind_blocker(
-        db,
-        lambda: subprocess.Popen(
-            [ruby(), str(RUNNER), "up", str(app / "db/migrate")],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        ),
-    )
-    assert outcome.returncode == 0, outcome.output
-    assert outcome.writes_while_blocked > 0
-    assert _has_note(db)
-
-
-@pytest.mark.parametrize("attempts", [0, 101])
-def test_lock_retries_out_of_range_is_refused(attempts: int) -> None:
-    from migration_manager.errors import InputError
-
-    with pytest.raises(InputError, match="lock_retries must be 1-100"):
-        plan([AddColumn(table="busy", column=Column(name="note", type="text"))], lock_retries=attempts)
+    args, env = activerecord_command(db, "up", app / "db/migrate")
+    _assert_retried_and_done(db, run_behind_blocker(db, _popen(args, env=env)))
 
 
 def test_django_migration_retries_in_one_block(pg18_pair: tuple[Server, str, str], tmp_path: Path) -> None:
-    import json
-    import sys
-
-    from test_render_django import SETTINGS
-
     server, db, _ = pg18_pair
     _setup(db)
-    root = repos.write(
-        tmp_path / "site",
-        {
-            "settings.py": SETTINGS,
-            "shop/__init__.py": "",
-            "shop/migrations/__init__.py": "",
-            "shop/migrations/0001_initial.py": repos.django_migration([]),
-        },
-    )
+    root = django_site(tmp_path / "site")
     destination = choose(find_migrations(root), "auto", None)
     write_files(render(_plan(server), destination), root / destination.folder)
     source = next((root / destination.folder).glob("0002_*.py")).read_text()
     assert source.count("migrations.RunSQL(") == 1 and "EXCEPTION WHEN lock_not_available" in source
-    params = psycopg.conninfo.conninfo_to_dict(db)
-    settings = {"NAME": params["dbname"], "HOST": params.get("host", ""), "PORT": str(params.get("port", ""))}
-    settings["USER"] = str(params.get("user", ""))
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "DJANGO_SETTINGS_MODULE": "settings",
-        "PYTHONPATH": str(root),
-        "MM_DB": json.dumps(settings),
-    }
-    outcome = run_behind_blocker(
-        db,
-        lambda: subprocess.Popen(
-            [sys.executable, "-m", "django", "migrate", "shop", "--no-input"],
-            cwd=root,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        ),
-    )
-    assert outcome.returncode == 0, outcome.output
-    assert outcome.writes_while_blocked > 0
-    assert _has_note(db)
+    args, env = django_command(root, db)
+    _assert_retried_and_done(db, run_behind_blocker(db, _popen(args, root, env)))
 
 
 def test_liquibase_changeset_retries(tcp_db_pair: tuple[Server, str, str], tmp_path: Path) -> None:
-    import os
-
-    from migration_manager.render import render_liquibase
-    from test_render_liquibase import LIQUIBASE, liquibase
-
     server, db, _ = tcp_db_pair
     _setup(db)
     folder = tmp_path / "changelog"
     files = render_liquibase(_plan(server))
     write_files(files, folder)
-    (xml,) = [f.path for f in files if f.path.endswith(".xml")]
-    assert "EXCEPTION WHEN lock_not_available" in (folder / xml).read_text()
-    (folder / "master.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"\n'
-        '    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"\n'
-        '    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog\n'
-        '        http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd">\n'
-        f'    <include file="{xml}" relativeToChangelogFile="true"/>\n</databaseChangeLog>\n'
+    write_master(folder, files)
+    assert all(
+        "EXCEPTION WHEN lock_not_available" in (folder / f.path).read_text() for f in files if f.path.endswith(".xml")
     )
-    liquibase(folder, db, "validate")  # skips (locally) or fails (CI) when Liquibase is missing
-    dbname = db.rsplit("/", 1)[1].split("?")[0]
-    outcome = run_behind_blocker(
-        db,
-        lambda: subprocess.Popen(
-            [
-                "bash",
-                str(LIQUIBASE),
-                "--show-banner=false",
-                "--log-level=WARNING",
-                "--changelog-file=master.xml",
-                f"--url=jdbc:postgresql://127.0.0.1:5432/{dbname}",
-                "--username=postgres",
-                "update",
-            ],
-            cwd=folder,
-            env={**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        ),
-    )
-    assert outcome.returncode == 0, outcome.output
-    assert outcome.writes_while_blocked > 0
-    assert _has_note(db)
+    liquibase(folder, db, "validate")
+    args, env = liquibase_command(db, "update")
+    _assert_retried_and_done(db, run_behind_blocker(db, _popen(args, folder, env)))
+
+
+@pytest.mark.parametrize("attempts", [0, 101])
+def test_lock_retries_out_of_range_is_refused(attempts: int) -> None:
+    with pytest.raises(InputError, match="lock_retries must be 1-100"):
+        plan([AddColumn(table="busy", column=Column(name="note", type="text"))], lock_retries=attempts)

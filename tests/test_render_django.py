@@ -30,7 +30,21 @@ USE_TZ = True
 """
 
 
-def django_migrate(root: Path, uri: str, *target: str) -> None:
+def django_site(root: Path) -> Path:
+    """A Django project with one app, `shop`, whose only migration is an empty 0001_initial."""
+    return repos.write(
+        root,
+        {
+            "settings.py": SETTINGS,
+            "shop/__init__.py": "",
+            "shop/migrations/__init__.py": "",
+            "shop/migrations/0001_initial.py": repos.django_migration([]),
+        },
+    )
+
+
+def django_command(root: Path, uri: str, *target: str) -> tuple[list[str], dict[str, str]]:
+    """`manage.py migrate shop [target]` for the site at `root` on the database `uri`: argv, env."""
     params = conninfo_to_dict(uri)
     db = {"NAME": params["dbname"], "HOST": params.get("host", ""), "PORT": str(params.get("port", ""))}
     db["USER"] = str(params.get("user", ""))
@@ -40,14 +54,12 @@ def django_migrate(root: Path, uri: str, *target: str) -> None:
         "PYTHONPATH": str(root),
         "MM_DB": json.dumps(db),
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "django", "migrate", "shop", *target, "--no-input"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return [sys.executable, "-m", "django", "migrate", "shop", *target, "--no-input"], env
+
+
+def django_migrate(root: Path, uri: str, *target: str) -> None:
+    args, env = django_command(root, uri, *target)
+    done = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"django migrate {' '.join(target)} failed:\n{done.stdout}\n{done.stderr}"
 
 
@@ -61,15 +73,7 @@ def test_django_rendering_matches_sql_and_migrates_back(
     apply_sql_rendering(server.bin_dir, db, p, tmp_path / "sql")
     expected = schema_without(db)
 
-    root = repos.write(
-        tmp_path / "site",
-        {
-            "settings.py": SETTINGS,
-            "shop/__init__.py": "",
-            "shop/migrations/__init__.py": "",
-            "shop/migrations/0001_initial.py": repos.django_migration([]),
-        },
-    )
+    root = django_site(tmp_path / "site")
     destination = choose(find_migrations(root), "auto", None)
     assert destination.format == "django" and destination.app == "shop" and destination.head == "0001_initial"
     files = render(p, destination)

@@ -25,13 +25,16 @@ from migration_manager.catalog import Snapshot, differences
 from migration_manager.model import Target
 from migration_manager.planner import plan
 from migration_manager.render import render_liquibase, write_files
+from migration_manager.render.files import RenderedFile
 from support import apply_sql_rendering, assert_back_to_start, prepared_plan, schema_without
 
 REPO = Path(__file__).resolve().parent.parent
 LIQUIBASE = REPO / "node_modules" / "liquibase" / "dist" / "liquibase" / "liquibase"
 
 
-def liquibase(folder: Path, uri: str, *command: str) -> str:
+def liquibase_command(uri: str, *command: str) -> tuple[list[str], dict[str, str]]:
+    """The Liquibase CLI running master.xml against the machine's PostgreSQL: argv, env. Fails in
+    CI (skips elsewhere) when Liquibase is missing."""
     if not LIQUIBASE.exists():
         message = f"{LIQUIBASE} is missing: run ./scripts/setup (npm ci installs liquibase@4.28.1)"
         if IN_CI:
@@ -49,10 +52,29 @@ def liquibase(folder: Path, uri: str, *command: str) -> str:
         *command,
     ]
     # a quicker JVM start (C1 only, serial GC): these commands are short
-    env = {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"}
+    return args, {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"}
+
+
+def liquibase(folder: Path, uri: str, *command: str) -> str:
+    args, env = liquibase_command(uri, *command)
     done = subprocess.run(args, cwd=folder, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, f"liquibase {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
+
+
+def write_master(folder: Path, files: list[RenderedFile]) -> None:
+    """master.xml including the rendered changelogs in order, as a repository's master would."""
+    includes = "\n".join(
+        f'    <include file="{f.path}" relativeToChangelogFile="true"/>' for f in files if f.path.endswith(".xml")
+    )
+    (folder / "master.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"\n'
+        '    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"\n'
+        '    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog\n'
+        '        http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd">\n'
+        f"{includes}\n</databaseChangeLog>\n"
+    )
 
 
 def schema(uri: str) -> Snapshot:
@@ -74,17 +96,7 @@ def test_liquibase_rendering_matches_sql_and_rolls_back(
     folder = tmp_path / "changelog"
     files = render_liquibase(p)
     write_files(files, folder)
-    includes = "\n".join(
-        f'    <include file="{f.path}" relativeToChangelogFile="true"/>' for f in files if f.path.endswith(".xml")
-    )
-    (folder / "master.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"\n'
-        '    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"\n'
-        '    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog\n'
-        '        http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd">\n'
-        f"{includes}\n</databaseChangeLog>\n"
-    )
+    write_master(folder, files)
     if case is RENDER_CORE[0]:
         liquibase(folder, twin_db, "validate")
     liquibase(folder, twin_db, "update")

@@ -46,13 +46,17 @@ def ruby() -> str:
     return found
 
 
-def migrate(uri: str, folder: Path, *args: str) -> None:
+def activerecord_command(uri: str, direction: str, folder: Path, *args: str) -> tuple[list[str], dict[str, str]]:
+    """The ActiveRecord runner migrating `folder` up or down on the database `uri`: argv, env."""
     params = conninfo_to_dict(uri)
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PGDATABASE": str(params["dbname"])}
     env.update({f"PG{k.upper()}": str(params[k]) for k in ("host", "port", "user") if params.get(k)})
-    done = subprocess.run(
-        [ruby(), str(RUNNER), args[0], str(folder), *args[1:]], capture_output=True, text=True, timeout=300, env=env
-    )
+    return [ruby(), str(RUNNER), direction, str(folder), *args], env
+
+
+def migrate(uri: str, folder: Path, *args: str) -> None:
+    argv, env = activerecord_command(uri, args[0], folder, *args[1:])
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, f"ActiveRecord {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
 
 
