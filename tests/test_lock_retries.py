@@ -164,3 +164,14 @@ def test_liquibase_changeset_retries(tcp_db_pair: tuple[Server, str, str], tmp_p
 def test_lock_retries_out_of_range_is_refused(attempts: int) -> None:
     with pytest.raises(InputError, match="lock_retries must be 1-100"):
         plan([AddColumn(table="busy", column=Column(name="note", type="text"))], lock_retries=attempts)
+
+
+def test_verify_unwraps_a_retry_block_into_the_plan_statements() -> None:
+    """verify traces a retry block statement by statement: the same statements the plan holds
+    (SELECT turned PERFORM and back; a PERFORM inside a nested DO left alone)."""
+    from migration_manager.render.lock_retry import RetryPolicy, do_block, plpgsql_statement, unwrap
+
+    inner = ["SELECT setval('s', 1)", "DO $mm$\nBEGIN\nPERFORM pg_sleep(0);\nEND\n$mm$", "ALTER TABLE t ADD c int"]
+    block = do_block("\n".join(plpgsql_statement(sql) for sql in inner), RetryPolicy("200ms", 3))
+    assert unwrap(block) == ["SET LOCAL lock_timeout = '200ms';", *(sql + ";" for sql in inner)]
+    assert unwrap("DO $mm$ BEGIN END $mm$") is None

@@ -7,8 +7,9 @@ retrying keeps a busy table from failing the migration. Each attempt runs in a s
 are let through, then the migration sleeps with exponential backoff and jitter and tries again.
 
 The same policy is written three ways: a PL/pgSQL loop around the migration's statements (plain
-SQL, Flyway, dbmate, golang-migrate, Diesel), a Python loop over savepoints in an Alembic
-revision, and a Ruby loop over `transaction(requires_new: true)` in a Rails migration.
+SQL, Flyway, dbmate, golang-migrate, Diesel, Liquibase changeSets, Django's RunSQL), a Python
+loop over savepoints in an Alembic revision, and a Ruby loop over
+`connection.transaction(requires_new: true)` in a Rails migration.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ _BLOCK = re.compile(
     r" {8}EXCEPTION WHEN lock_not_available THEN\n",
     re.DOTALL,
 )
-_PERFORM = re.compile(r"^PERFORM\b", re.MULTILINE)
+_PERFORM = re.compile(r"\APERFORM\b")  # only a statement's own first word: plpgsql_statement's doing
 
 
 def unwrap(sql: str) -> list[str] | None:
