@@ -175,3 +175,10 @@ def test_verify_unwraps_a_retry_block_into_the_plan_statements() -> None:
     block = do_block("\n".join(plpgsql_statement(sql) for sql in inner), RetryPolicy("200ms", 3))
     assert unwrap(block) == ["SET LOCAL lock_timeout = '200ms';", *(sql + ";" for sql in inner)]
     assert unwrap("DO $mm$ BEGIN END $mm$") is None
+
+
+def test_the_plan_summary_states_the_lock_policy() -> None:
+    from migration_manager.summary import format_plan
+
+    p = plan([AddColumn(table="busy", column=Column(name="note", type="text"))], lock_timeout="150ms", lock_retries=7)
+    assert "lock_timeout 150ms per attempt" in format_plan(p) and "7 attempts" in format_plan(p)

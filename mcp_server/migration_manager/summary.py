@@ -23,6 +23,11 @@ def _seconds(value: float | None) -> str:
 
 def format_plan(p: Plan) -> str:
     out = [f"Plan for {p.target.label}: {len(p.migrations)} migration(s)"]
+    if p.target.is_postgresql and any(m.transactional for m in p.migrations):
+        out.append(
+            f"Locks are taken with lock_timeout {p.lock_timeout} per attempt; a transaction that cannot get "
+            f"them retries with backoff, {p.lock_retries} attempts."
+        )
     for i, m in enumerate(p.migrations, 1):
         out.append("")
         if m.gate_before:
