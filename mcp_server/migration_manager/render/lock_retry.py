@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pglast import ast, parse_sql
-
 from ..model import Plan
 
 FIRST_DELAY = 0.1  # seconds before the second attempt
@@ -73,18 +71,15 @@ def statement_timeout_with_retries(base: str, policy: RetryPolicy) -> str:
     return f"{round((seconds(base) + policy.worst_case_seconds()) * 1000)}ms"
 
 
+_SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+
+
 def plpgsql_statement(sql: str) -> str:
     """A plan statement written inside a PL/pgSQL block: a SELECT becomes PERFORM (its result is
-    not wanted), everything else is written as it is."""
+    not wanted; plans never write SELECT ... INTO), everything else is written as it is."""
     text = sql.rstrip().rstrip(";")
-    try:
-        (raw,) = parse_sql(text)
-    except Exception:
-        return text + ";"
-    if isinstance(raw.stmt, ast.SelectStmt) and text.lstrip()[:6].upper() == "SELECT":
-        stripped = text.lstrip()
-        return "PERFORM" + stripped[6:] + ";"
-    return text + ";"
+    m = _SELECT.match(text)
+    return ("PERFORM" + text[m.end() :] if m else text) + ";"
 
 
 _BLOCK = re.compile(
