@@ -12,6 +12,7 @@ getting through, so the count can tell the two apart.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +31,7 @@ from migration_manager.render import render_liquibase, render_sql, write_files
 from migration_manager.render.choose import choose, render
 from test_render_alembic import BIN, project, sqlalchemy_url
 from test_render_django import django_command, django_site
-from test_render_liquibase import liquibase, liquibase_command, write_master
+from test_render_liquibase import liquibase, liquibase_command, pg_jdbc, write_master
 from test_render_rails import EXISTING, activerecord_command
 
 
@@ -156,7 +157,7 @@ def test_liquibase_changeset_retries(tcp_db_pair: tuple[Server, str, str], tmp_p
         "EXCEPTION WHEN lock_not_available" in (folder / f.path).read_text() for f in files if f.path.endswith(".xml")
     )
     liquibase(folder, db, "validate")
-    args, env = liquibase_command(db, "update")
+    args, env = liquibase_command(pg_jdbc(db), "postgres", "update")
     _assert_retried_and_done(db, run_behind_blocker(db, _popen(args, folder, env)))
 
 
@@ -182,3 +183,29 @@ def test_the_plan_summary_states_the_lock_policy() -> None:
 
     p = plan([AddColumn(table="busy", column=Column(name="note", type="text"))], lock_timeout="150ms", lock_retries=7)
     assert "lock_timeout 150ms per attempt" in format_plan(p) and "7 attempts" in format_plan(p)
+
+
+def test_retries_outlast_the_plans_statement_timeout(server: Server, db: str, tmp_path: Path) -> None:
+    """statement_timeout counts from the start of the top-level statement, and the retry block is
+    one statement: the file gives it room for every attempt, so retrying for 3 s completes under
+    a 1 s statement_timeout. Control: the same block under a bare 1 s statement_timeout is cut."""
+    _setup(db)
+    p = plan(
+        [AddColumn(table="busy", column=Column(name="note", type="text"))],
+        Target(version=server.version),
+        statement_timeout="1s",
+    )
+    write_files(render_sql(p), tmp_path)
+    (up,) = sorted(f for f in tmp_path.glob("*.sql") if not f.name.endswith("_down.sql"))
+    text = up.read_text()
+    assert "SET LOCAL statement_timeout = '1s'" not in text  # widened by the retry budget
+    outcome = run_behind_blocker(db, _popen([_psql(server), "-X", "-v", "ON_ERROR_STOP=1", "-d", db, "-f", str(up)]))
+    _assert_retried_and_done(db, outcome)
+
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("ALTER TABLE busy DROP COLUMN note")
+    bare = tmp_path / "bare.sql"
+    bare.write_text(re.sub(r"SET LOCAL statement_timeout = '[^']*'", "SET LOCAL statement_timeout = '1s'", text))
+    control = run_behind_blocker(db, _popen([_psql(server), "-X", "-v", "ON_ERROR_STOP=1", "-d", db, "-f", str(bare)]))
+    assert control.returncode != 0 and "canceling statement due to statement timeout" in control.output
+    assert not _has_note(db)
