@@ -18,7 +18,7 @@ from migration_manager.model import Target
 from migration_manager.planner import plan
 from migration_manager.render import render_alembic, render_liquibase, render_rails, render_sql, write_files
 from test_mysql_plans import CASES, MyCase
-from test_render_liquibase import LIQUIBASE
+from test_render_liquibase import liquibase_command, write_master
 from test_render_rails import RUNNER, ruby
 
 BIN = Path(sys.executable).parent
@@ -93,35 +93,13 @@ def test_alembic_on_mariadb(case: MyCase, maria_db: MariaDatabase, maria_twin: M
 
 @pytest.mark.parametrize("case", PICKED, ids=lambda c: c.id)
 def test_liquibase_on_mariadb(case: MyCase, maria_db: MariaDatabase, maria_twin: MariaDatabase, tmp_path: Path) -> None:
-    if not LIQUIBASE.exists():
-        message = f"{LIQUIBASE} is missing: run ./scripts/setup"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
     start, expected = expected_after(case, maria_db, tmp_path)
     p = plan(case.ops, Target(dialect="mariadb", release=maria_twin.release), pause_ms=0)
     folder = tmp_path / "changelog"
     files = render_liquibase(p)
     write_files(files, folder)
-    includes = "\n".join(
-        f'    <include file="{f.path}" relativeToChangelogFile="true"/>' for f in files if f.path.endswith(".xml")
-    )
-    (folder / "master.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"'
-        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/'
-        'dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd">\n'
-        f"{includes}\n</databaseChangeLog>\n"
-    )
-    base = [
-        "bash",
-        str(LIQUIBASE),
-        "--show-banner=false",
-        "--log-level=WARNING",
-        "--changelog-file=master.xml",
-        f"--url=jdbc:mariadb://127.0.0.1:3306/{maria_twin.name}",
-        "--username=root",
-    ]
-    env = {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"}
+    write_master(folder, files)
+    base, env = liquibase_command(f"jdbc:mariadb://127.0.0.1:3306/{maria_twin.name}", "root")
     run([*base, "update"], folder, env)
     assert differences(expected, schema(maria_twin)) == []
     run([*base, "rollback-count", f"--count={sum(len(m.steps) for m in p.migrations)}"], folder, env)

@@ -32,31 +32,35 @@ REPO = Path(__file__).resolve().parent.parent
 LIQUIBASE = REPO / "node_modules" / "liquibase" / "dist" / "liquibase" / "liquibase"
 
 
-def liquibase_command(uri: str, *command: str) -> tuple[list[str], dict[str, str]]:
-    """The Liquibase CLI running master.xml against the machine's PostgreSQL: argv, env. Fails in
-    CI (skips elsewhere) when Liquibase is missing."""
+def liquibase_command(jdbc_url: str, username: str, *command: str) -> tuple[list[str], dict[str, str]]:
+    """The Liquibase CLI running master.xml against `jdbc_url`: argv, env. Fails in CI (skips
+    elsewhere) when Liquibase is missing."""
     if not LIQUIBASE.exists():
         message = f"{LIQUIBASE} is missing: run ./scripts/setup (npm ci installs liquibase@4.28.1)"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    dbname = uri.rsplit("/", 1)[1].split("?")[0]
     args = [
         "bash",
         str(LIQUIBASE),
         "--show-banner=false",
         "--log-level=WARNING",
         "--changelog-file=master.xml",
-        f"--url=jdbc:postgresql://127.0.0.1:5432/{dbname}",
-        "--username=postgres",
+        f"--url={jdbc_url}",
+        f"--username={username}",
         *command,
     ]
     # a quicker JVM start (C1 only, serial GC): these commands are short
     return args, {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"}
 
 
+def pg_jdbc(uri: str) -> str:
+    """The JDBC URL of a database on the machine's PostgreSQL (127.0.0.1:5432)."""
+    return f"jdbc:postgresql://127.0.0.1:5432/{uri.rsplit('/', 1)[1].split('?')[0]}"
+
+
 def liquibase(folder: Path, uri: str, *command: str) -> str:
-    args, env = liquibase_command(uri, *command)
+    args, env = liquibase_command(pg_jdbc(uri), "postgres", *command)
     done = subprocess.run(args, cwd=folder, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, f"liquibase {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
