@@ -19,8 +19,10 @@ import pytest
 from conftest import FIXTURE_SCHEMA, Server
 from migration_manager.lint import LintConfig
 from migration_manager.lint.engine import Linter, Source
-from migration_manager.lint.rules import RULES, Example, Rule
+from migration_manager.lint.rules import RULES, Context, Example, Rule
+from migration_manager.lint.schema import Schema
 from migration_manager.lint.source import statements
+from migration_manager.lint.tree import unwrap
 from migration_manager.model import Estimate, LockMode, Risk, Step
 from migration_manager.planner.base import TableRef
 from support import measure_concurrent, measure_in_transaction
@@ -41,6 +43,42 @@ def lint_after_fixture(sql: str, version: int = 16) -> set[str]:
 def test_example_is_flagged_as_declared(rule: Rule, example: Example) -> None:
     found = lint_after_fixture(example.sql)
     assert (rule.id in found) == example.flagged, f"{rule.id} on {example.sql!r}: found {sorted(found)}"
+
+
+# statements for the branches of rules that the examples do not reach
+_MORE_KINDS = [
+    "ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0);",
+    "DROP DATABASE other;",
+    "CLUSTER orders USING orders_pkey;",
+    "VACUUM (FULL) orders;",
+    "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;",
+    "BEGIN; CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total); COMMIT;",
+    "CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();",
+    "DELETE FROM orders;",
+]
+
+
+def test_each_rule_runs_on_every_kind_of_statement_it_flags() -> None:
+    """The engine runs a rule only on the statement kinds in its `reads`: a rule that flags any
+    other kind when called directly would be silenced by that dispatch."""
+    statements_seen = [s for r in RULES for e in r.examples for s in statements(e.sql)]
+    statements_seen += [s for sql in _MORE_KINDS for s in statements(sql)]
+    schema = Schema()
+    for st in statements(FIXTURE_SCHEMA):
+        if st.tree is not None:
+            schema.apply(*unwrap(st.tree), st.text, "0001_schema.sql")
+    checked = 0
+    for st in statements_seen:
+        if st.tree is None:
+            continue
+        kind, node = unwrap(st.tree)
+        for rule in RULES:
+            for in_transaction in (False, True):
+                ctx = Context(kind, node, st.text, "0002_change.sql", schema, 16, False, in_transaction, False)
+                if list(rule.check(ctx)):
+                    checked += 1
+                    assert kind in rule.reads, f"{rule.id} flags {kind} ({st.text!r}) but does not read it"
+    assert checked > 40
 
 
 def test_every_rule_has_a_bad_and_a_good_example() -> None:

@@ -15,17 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pglast import ast
-from pglast.enums import TransactionStmtKind
-
 from ..discover.naming import version_key
 from ..errors import InputError
 from .config import LintConfig
 from .model import Finding, LintReport
-from .rules import BY_ID, RULES, Context
+from .rules import BY_ID, BY_KIND, Context
 from .rules.base import Rule
 from .schema import Schema
 from .source import Statement, position, statements
+from .tree import constant, unwrap
 
 if TYPE_CHECKING:  # the MySQL side (sqlglot, ~0.1 s to import) loads only when a file needs it
     from .mysql_rules.base import MyRule
@@ -115,31 +113,39 @@ class Linter:
         lock_timeout = in_transaction = utc = False
         for st in statements(source.text):
             self.statements += 1
-            if st.node is None:
+            if st.tree is None:
                 if st.error is not None:
                     findings.extend(self._report(source, st, "parse-error", st.error, None, None))
                 continue
-            node = st.node
+            kind, node = unwrap(st.tree)
             ctx = Context(
-                node, st.text, source.path, self.schema, self.config.pg_version, lock_timeout, in_transaction, utc
+                kind,
+                node,
+                st.text,
+                source.path,
+                self.schema,
+                self.config.pg_version,
+                lock_timeout,
+                in_transaction,
+                utc,
             )
-            for rule in RULES:
+            for rule in BY_KIND.get(kind, ()):
                 for hit in rule.check(ctx):
                     findings.extend(self._report(source, st, rule.id, hit.message, hit.lock, hit.fix, hit.uncertain))
                     if rule.id == "missing-lock-timeout":
                         lock_timeout = True  # once per file: the fix is one SET at its top
-            if isinstance(node, ast.TransactionStmt):
-                if node.kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START):
+            if kind == "TransactionStmt":
+                if node.get("kind") in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
                     in_transaction = True
-                elif node.kind in (TransactionStmtKind.TRANS_STMT_COMMIT, TransactionStmtKind.TRANS_STMT_ROLLBACK):
+                elif node.get("kind") in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
                     in_transaction = False
-            elif isinstance(node, ast.VariableSetStmt) and node.name:
-                value = " ".join(str(getattr(a.val, "sval", getattr(a.val, "ival", ""))) for a in node.args or ())
-                if node.name == "lock_timeout":
+            elif kind == "VariableSetStmt" and node.get("name"):
+                value = " ".join(constant(a) for a in node.get("args") or ())
+                if node["name"] == "lock_timeout":
                     lock_timeout = value.strip("'") not in ("0", "")
-                elif node.name == "timezone":
+                elif node["name"] == "timezone":
                     utc = value.strip("'").upper() in ("UTC", "ETC/UTC", "Z", "0")
-            self.schema.apply(node, source.path)
+            self.schema.apply(kind, node, st.text, source.path)
         return findings
 
     def _lint_mysql(self, source: Source) -> list[Finding]:

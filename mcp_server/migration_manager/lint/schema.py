@@ -6,12 +6,8 @@ exist already, in production, with rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from pglast import ast
-from pglast.enums import AlterTableType, ConstrType, ObjectType
-
-from .nodes import column_type, is_not_null_check, table_key
+from .tree import Tree, bodies, column_type, is_not_null_check, object_name, table_key
 
 
 @dataclass
@@ -40,64 +36,62 @@ class Schema:
         t = self.tables.get(key)
         return t is not None and t.created_in == path
 
-    def apply(self, statement: Any, path: str) -> None:
-        node: Any = statement  # pglast types every field Optional; the parser fills the ones read here
-        if isinstance(node, ast.CreateStmt):
-            self._create(node, path)
-        elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
-            self.tables[table_key(node.into.rel)] = Table(path)
-        elif isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
-            key = table_key(node.relation)
+    def apply(self, kind: str, node: Tree, text: str, path: str) -> None:
+        """Apply a statement (`kind` and JSON body `node`, tree.py; `text` its SQL) to the schema."""
+        if kind == "CreateStmt":
+            self._create(node, text, path)
+        elif kind == "CreateTableAsStmt" and node.get("into") is not None:
+            self.tables[table_key(node["into"].get("rel", {}))] = Table(path)
+        elif kind == "AlterTableStmt" and node.get("objtype") == "OBJECT_TABLE":
+            key = table_key(node.get("relation", {}))
             table = self.tables.setdefault(key, Table(None))
-            for cmd in node.cmds or ():
-                self._alter(table, cmd)
-        elif isinstance(node, ast.RenameStmt) and node.relation is not None:
-            key = table_key(node.relation)
-            new_name, old_name = str(node.newname), str(node.subname)
-            if node.renameType == ObjectType.OBJECT_TABLE and key in self.tables:
+            for cmd in bodies(node.get("cmds"), "AlterTableCmd"):
+                self._alter(table, cmd, text)
+        elif kind == "RenameStmt" and node.get("relation") is not None:
+            key = table_key(node["relation"])
+            new_name, old_name = str(node.get("newname", "")), str(node.get("subname", ""))
+            if node.get("renameType") == "OBJECT_TABLE" and key in self.tables:
                 schema = key.rpartition(".")[0]
                 self.tables[f"{schema}.{new_name}" if schema else new_name] = self.tables.pop(key)
-            elif node.renameType == ObjectType.OBJECT_COLUMN and key in self.tables:
+            elif node.get("renameType") == "OBJECT_COLUMN" and key in self.tables:
                 cols = self.tables[key].columns
                 if old_name in cols:
                     cols[new_name] = cols.pop(old_name)
-        elif isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE:
-            for names in node.objects or ():
-                self.tables.pop(".".join(n.sval for n in names), None)
+        elif kind == "DropStmt" and node.get("removeType") == "OBJECT_TABLE":
+            for obj in node.get("objects") or ():
+                self.tables.pop(object_name(obj), None)
 
-    def _create(self, node: Any, path: str) -> None:
+    def _create(self, node: Tree, text: str, path: str) -> None:
         table = Table(path)
-        for item in node.tableElts or ():
-            element: Any = item
-            if isinstance(item, ast.ColumnDef):
-                not_null = any(
-                    c.contype in (ConstrType.CONSTR_NOTNULL, ConstrType.CONSTR_PRIMARY)
-                    for c in element.constraints or ()
-                )
-                table.columns[element.colname] = Column(column_type(element.typeName), not_null)
-        self.tables[table_key(node.relation)] = table
+        for element in bodies(node.get("tableElts"), "ColumnDef"):
+            kinds = {c.get("contype") for c in bodies(element.get("constraints"), "Constraint")}
+            not_null = bool(kinds & {"CONSTR_NOTNULL", "CONSTR_PRIMARY"})
+            table.columns[element.get("colname", "")] = Column(column_type(element.get("typeName", {}), text), not_null)
+        self.tables[table_key(node.get("relation", {}))] = table
 
-    def _alter(self, table: Table, cmd: Any) -> None:
-        kind = cmd.subtype
-        if kind == AlterTableType.AT_AddColumn:
-            d = cmd.def_
-            not_null = any(c.contype == ConstrType.CONSTR_NOTNULL for c in d.constraints or ())
-            table.columns[d.colname] = Column(column_type(d.typeName), not_null)
-        elif kind == AlterTableType.AT_DropColumn:
-            table.columns.pop(cmd.name, None)
-        elif kind == AlterTableType.AT_AlterColumnType and cmd.name in table.columns:
-            table.columns[cmd.name].type = column_type(cmd.def_.typeName)
-        elif kind == AlterTableType.AT_SetNotNull:
-            table.columns.setdefault(cmd.name, Column("")).not_null = True
-        elif kind == AlterTableType.AT_DropNotNull and cmd.name in table.columns:
-            table.columns[cmd.name].not_null = False
-        elif kind == AlterTableType.AT_AddConstraint:
-            c = cmd.def_
+    def _alter(self, table: Table, cmd: Tree, text: str) -> None:
+        kind = cmd.get("subtype")
+        name = cmd.get("name", "")
+        if kind == "AT_AddColumn":
+            d = cmd.get("def", {}).get("ColumnDef", {})
+            not_null = any(c.get("contype") == "CONSTR_NOTNULL" for c in bodies(d.get("constraints"), "Constraint"))
+            table.columns[d.get("colname", "")] = Column(column_type(d.get("typeName", {}), text), not_null)
+        elif kind == "AT_DropColumn":
+            table.columns.pop(name, None)
+        elif kind == "AT_AlterColumnType" and name in table.columns:
+            d = cmd.get("def", {}).get("ColumnDef", {})
+            table.columns[name].type = column_type(d.get("typeName", {}), text)
+        elif kind == "AT_SetNotNull":
+            table.columns.setdefault(name, Column("")).not_null = True
+        elif kind == "AT_DropNotNull" and name in table.columns:
+            table.columns[name].not_null = False
+        elif kind == "AT_AddConstraint":
+            c = cmd.get("def", {}).get("Constraint", {})
             column = is_not_null_check(c)
             if column is not None:
-                if c.skip_validation:
-                    table.pending_checks[c.conname or ""] = column
+                if c.get("skip_validation"):
+                    table.pending_checks[c.get("conname") or ""] = column
                 else:
                     table.proven_not_null.add(column)
-        elif kind == AlterTableType.AT_ValidateConstraint and cmd.name in table.pending_checks:
-            table.proven_not_null.add(table.pending_checks.pop(cmd.name))
+        elif kind == "AT_ValidateConstraint" and name in table.pending_checks:
+            table.proven_not_null.add(table.pending_checks.pop(name))

@@ -13,8 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-from pglast import parse_sql
-from pglast.parser import ParseError, parse_sql_json, scan
+from pglast.parser import ParseError, parse_sql_json, scan, split
 
 _IGNORE = re.compile(r"--\s*migration-manager:\s*ignore\s+([\w\-, ]+)", re.IGNORECASE)
 
@@ -25,7 +24,8 @@ class Statement:
     offset: int  # character offset in the file
     line: int  # 1-based
     column: int  # 1-based
-    node: Any | None  # the pglast statement node; None when it did not parse
+    tree: dict[str, Any] | None  # libpg_query's JSON tree, {"AlterTableStmt": {...}}: see tree.py;
+    # None when the statement did not parse, or when no rule reads its kind (relevant())
     error: str | None = None
     error_line: int | None = None
     error_column: int | None = None
@@ -123,7 +123,7 @@ _SKIPPED = re.compile(
     r"SEQUENCE|TYPE|DOMAIN|POLICY|AGGREGATE|OPERATOR|CAST|COLLATION|PUBLICATION|SUBSCRIPTION|RULE|LANGUAGE))\b",
     re.IGNORECASE,
 )
-_LEADING = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_SPACE = re.compile(r"\s*")
 
 
 def relevant(sql: str) -> bool:
@@ -132,34 +132,20 @@ def relevant(sql: str) -> bool:
     return not _SKIPPED.match(sql)
 
 
-def _char_offsets(text: str) -> list[int] | None:
-    """UTF-8 byte offset -> character offset, when they differ (None: an ASCII file)."""
-    if text.isascii():
-        return None
-    table: list[int] = []
-    for index, ch in enumerate(text):
-        table.extend([index] * len(ch.encode("utf-8")))
-    table.append(len(text))
-    return table
-
-
 def _from_whole_parse(text: str) -> list[tuple[int, int]] | None:
-    """Statement spans from one parse of the whole file (the common case: it parses), else None."""
+    """Statement spans from PostgreSQL's parser over the whole file (the common case: it parses),
+    else None. A span runs from the statement's first token to its semicolon, if it has one."""
     try:
-        tree = json.loads(parse_sql_json(text))
+        found = split(text, with_parser=True, only_slices=True)
     except ParseError:
         return None
-    chars = _char_offsets(text)
     spans = []
-    for raw in tree.get("stmts", []):
-        start = raw.get("stmt_location", 0)
-        length = raw.get("stmt_len", 0)
-        end = start + length if length else len(text.encode("utf-8")) if chars else len(text)
-        if chars is not None:
-            start, end = chars[start], chars[min(end, len(chars) - 1)]
-        lead = _LEADING.match(text, start)
-        start = lead.end() if lead else start
-        stop = end + 1 if end < len(text) and text[end] == ";" else end
+    for piece in found:
+        start, stop = piece.start, piece.stop
+        space = _SPACE.match(text, stop)
+        after = space.end() if space else stop
+        if after < len(text) and text[after] == ";":
+            stop = after + 1
         if text[start:stop].strip():
             spans.append((start, stop))
     return spans
@@ -180,7 +166,7 @@ def _read(text: str, spans: list[tuple[int, int]], parsed: bool) -> list[Stateme
     for start, stop in spans:
         chunk = text[start:stop]
         line, column = position(text, start)
-        node: Any | None = None
+        tree: dict[str, Any] | None = None
         error = None
         error_line = error_column = None
         if not relevant(chunk):
@@ -207,8 +193,8 @@ def _read(text: str, spans: list[tuple[int, int]], parsed: bool) -> list[Stateme
             previous_end = stop
             continue
         try:
-            trees = parse_sql(chunk)
-            node = trees[0].stmt if len(trees) == 1 else None
+            trees = json.loads(parse_sql_json(chunk)).get("stmts", [])
+            tree = trees[0].get("stmt") if len(trees) == 1 else None
             if len(trees) != 1:
                 error = "could not separate this statement from the next"
         except ParseError as exc:
@@ -221,7 +207,7 @@ def _read(text: str, spans: list[tuple[int, int]], parsed: bool) -> list[Stateme
                 start,
                 line,
                 column,
-                node,
+                tree,
                 error,
                 error_line or (line if error else None),
                 error_column or (column if error else None),

@@ -55,5 +55,8 @@ RULES: tuple[Rule, ...] = tuple(
     )
 )
 BY_ID = {r.id: r for r in RULES}
+BY_KIND: dict[str, tuple[Rule, ...]] = {
+    kind: tuple(r for r in RULES if kind in r.reads) for kind in {k for r in RULES for k in r.reads}
+}
 
-__all__ = ["BY_ID", "RULES", "Context", "Example", "Hit", "Rule", "Severity"]
+__all__ = ["BY_ID", "BY_KIND", "RULES", "Context", "Example", "Hit", "Rule", "Severity"]

@@ -3,24 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-from pglast import ast
-from pglast.enums import AlterTableType, ObjectType
 
 from ...knowledge.postgres import Action, fact
 from ...model import LockMode
-from ..nodes import table_key
+from ..tree import Tree, bodies, table_key
+from .base import Context
 
 
-def alter_commands(node: Any, *kinds: AlterTableType) -> Iterator[tuple[str, Any]]:
-    """(table key, command) for each subcommand of an ALTER TABLE of one of `kinds`."""
-    if not isinstance(node, ast.AlterTableStmt) or node.objtype != ObjectType.OBJECT_TABLE:
+def alter_commands(ctx: Context, *kinds: str) -> Iterator[tuple[str, Tree]]:
+    """(table key, command body) for each subcommand of an ALTER TABLE whose subtype is one of
+    `kinds` ("AT_AddColumn" ...)."""
+    if ctx.kind != "AlterTableStmt" or ctx.node.get("objtype") != "OBJECT_TABLE":
         return
-    key = table_key(node.relation)
-    for cmd in node.cmds or ():
-        if isinstance(cmd, ast.AlterTableCmd) and cmd.subtype in kinds:
+    key = table_key(ctx.node.get("relation", {}))
+    for cmd in bodies(ctx.node.get("cmds"), "AlterTableCmd"):
+        if cmd.get("subtype") in kinds:
             yield key, cmd
+
+
+def column_def(cmd: Tree) -> Tree:
+    """The ColumnDef of an ADD COLUMN or ALTER COLUMN TYPE command."""
+    column: Tree = cmd.get("def", {}).get("ColumnDef", {})
+    return column
+
+
+def constraint_def(cmd: Tree) -> Tree:
+    """The Constraint of an ADD CONSTRAINT command."""
+    constraint: Tree = cmd.get("def", {}).get("Constraint", {})
+    return constraint
+
+
+def constraint_kinds(column: Tree) -> set[str]:
+    """The contype of each constraint on a ColumnDef: {"CONSTR_NOTNULL", "CONSTR_DEFAULT" ...}."""
+    return {c.get("contype", "") for c in bodies(column.get("constraints"), "Constraint")}
 
 
 def lock_words(mode: LockMode | None) -> str | None:

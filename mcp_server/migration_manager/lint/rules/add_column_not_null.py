@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast.enums import AlterTableType, ConstrType
-
 from ...model import LockMode
-from ._helpers import alter_commands
+from ..tree import strings
+from ._helpers import alter_commands, column_def, constraint_kinds
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    for key, cmd in alter_commands(ctx.node, AlterTableType.AT_AddColumn):
-        kinds = {c.contype for c in cmd.def_.constraints or ()}
-        needs_value = ConstrType.CONSTR_NOTNULL in kinds or ConstrType.CONSTR_PRIMARY in kinds
-        gives_value = kinds & {ConstrType.CONSTR_DEFAULT, ConstrType.CONSTR_IDENTITY, ConstrType.CONSTR_GENERATED}
-        type_names = [n.sval for n in cmd.def_.typeName.names]
+    for key, cmd in alter_commands(ctx, "AT_AddColumn"):
+        column = column_def(cmd)
+        kinds = constraint_kinds(column)
+        needs_value = "CONSTR_NOTNULL" in kinds or "CONSTR_PRIMARY" in kinds
+        gives_value = kinds & {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"}
+        type_names = strings(column.get("typeName", {}).get("names")) or [""]
         if needs_value and not gives_value and "serial" not in type_names[-1] and not ctx.is_new(key):
+            name = column.get("colname")
             yield Hit(
-                f"{cmd.def_.colname} is NOT NULL without a default: the ALTER fails as soon as {key} has a row",
+                f"{name} is NOT NULL without a default: the ALTER fails as soon as {key} has a row",
                 None,
-                f"ALTER TABLE {key} ADD COLUMN {cmd.def_.colname} ... DEFAULT <constant> NOT NULL;  "
+                f"ALTER TABLE {key} ADD COLUMN {name} ... DEFAULT <constant> NOT NULL;  "
                 "-- a constant default is a catalog change on 11+; or add it nullable, backfill, then SET NOT NULL",
             )
 
@@ -33,6 +34,7 @@ RULE = Rule(
     why="PostgreSQL has no value to put in the existing rows and stops the migration; the deploy fails "
     "in production even though it passed on an empty development database.",
     check=check,
+    reads=("AlterTableStmt",),
     examples=(
         Example("ALTER TABLE orders ADD COLUMN status text NOT NULL;", True, fails=True),
         Example(

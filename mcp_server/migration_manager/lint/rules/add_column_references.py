@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast.enums import AlterTableType, ConstrType
-
 from ...model import LockMode
-from ..nodes import table_key
-from ._helpers import alter_commands, lock_words
+from ..tree import bodies, table_key
+from ._helpers import alter_commands, column_def, lock_words
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    for key, cmd in alter_commands(ctx.node, AlterTableType.AT_AddColumn):
-        for c in cmd.def_.constraints or ():
-            if c.contype != ConstrType.CONSTR_FOREIGN or ctx.is_new(key):
+    for key, cmd in alter_commands(ctx, "AT_AddColumn"):
+        definition = column_def(cmd)
+        for c in bodies(definition.get("constraints"), "Constraint"):
+            if c.get("contype") != "CONSTR_FOREIGN" or ctx.is_new(key):
                 continue
-            ref = table_key(c.pktable)
-            column = cmd.def_.colname
+            ref = table_key(c.get("pktable", {}))
+            column = definition.get("colname")
             yield Hit(
                 f"{column} is added with a foreign key to {ref}: {ref} is locked against writes in the same "
                 f"statement that holds ACCESS EXCLUSIVE on {key}",
@@ -38,6 +37,7 @@ RULE = Rule(
     why="Adding the foreign key takes SHARE ROW EXCLUSIVE on the referenced table as well, so writes to both "
     "tables wait; a lock queue on either one stalls the application.",
     check=check,
+    reads=("AlterTableStmt",),
     examples=(
         Example(
             "ALTER TABLE orders ADD COLUMN buyer_id bigint REFERENCES users (id);",

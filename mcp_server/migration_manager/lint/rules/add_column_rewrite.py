@@ -5,38 +5,36 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast.enums import AlterTableType, ConstrType
-
 from ...knowledge.postgres import Action, default_is_volatile
 from ...model import LockMode
 from ..fixes import planned
-from ..nodes import function_names
-from ._helpers import action_lock, alter_commands
+from ..tree import Tree, bodies, function_names, strings
+from ._helpers import action_lock, alter_commands, column_def
 from .base import Context, Example, Hit, Rule
 
 _SERIAL = {"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"}
 
 
-def _reason(ctx: Context, definition: object) -> tuple[str, bool] | None:
+def _reason(ctx: Context, definition: Tree) -> tuple[str, bool] | None:
     """Why the column rewrites the table, and whether that is only a possibility."""
     reason = _why(ctx, definition)
     return (reason, reason.startswith("the default calls") and "does not know" in reason) if reason else None
 
 
-def _why(ctx: Context, definition: object) -> str | None:
-    type_name = getattr(definition, "typeName", None)
-    names = [n.sval for n in (type_name.names if type_name is not None else ())]
+def _why(ctx: Context, definition: Tree) -> str | None:
+    names = strings(definition.get("typeName", {}).get("names"))
     if names and names[-1] in _SERIAL:
         return f"a {names[-1]} column gives every existing row a sequence value"
-    for c in getattr(definition, "constraints", None) or ():
-        if c.contype == ConstrType.CONSTR_IDENTITY:
+    for c in bodies(definition.get("constraints"), "Constraint"):
+        kind = c.get("contype")
+        if kind == "CONSTR_IDENTITY":
             return "an identity column gives every existing row a sequence value"
-        if c.contype == ConstrType.CONSTR_GENERATED and c.generated_kind != "v":
+        if kind == "CONSTR_GENERATED" and c.get("generated_kind") != "v":
             return "a stored generated column computes and stores a value in every row"
-        if c.contype == ConstrType.CONSTR_DEFAULT:
+        if kind == "CONSTR_DEFAULT":
             if ctx.version < 11:
                 return f"before PostgreSQL 11 any default is written into every row (target: {ctx.version})"
-            called = function_names(c.raw_expr)
+            called = function_names(c.get("raw_expr"))
             volatile = default_is_volatile(called)
             if volatile:
                 return f"the default calls {', '.join(sorted(called))}, which is volatile: every row gets its own value"
@@ -49,14 +47,15 @@ def _why(ctx: Context, definition: object) -> str | None:
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    for key, cmd in alter_commands(ctx.node, AlterTableType.AT_AddColumn):
+    for key, cmd in alter_commands(ctx, "AT_AddColumn"):
         if ctx.is_new(key):
             continue
-        found = _reason(ctx, cmd.def_)
+        column = column_def(cmd)
+        found = _reason(ctx, column)
         if found:
             reason, uncertain = found
             yield Hit(
-                f"adding {cmd.def_.colname} rewrites {key} while it is locked: {reason}",
+                f"adding {column.get('colname')} rewrites {key} while it is locked: {reason}",
                 action_lock(Action.ADD_COLUMN_VOLATILE_DEFAULT, ctx.version),
                 planned(ctx.text, ctx.version)
                 or "add the column without a default, set the default, backfill in batches, then add NOT NULL",
@@ -71,6 +70,7 @@ RULE = Rule(
     why="The table is rewritten under ACCESS EXCLUSIVE: no reads or writes for as long as the rewrite takes, "
     "which grows with the table.",
     check=check,
+    reads=("AlterTableStmt",),
     examples=(
         Example(
             "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();",

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast.enums import AlterTableType, ConstrType
-
 from ...model import LockMode
-from ._helpers import alter_commands, lock_words
+from ._helpers import alter_commands, column_def, constraint_kinds, lock_words
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    for key, cmd in alter_commands(ctx.node, AlterTableType.AT_AddColumn):
-        kinds = {c.contype for c in cmd.def_.constraints or ()}
-        if kinds & {ConstrType.CONSTR_UNIQUE, ConstrType.CONSTR_PRIMARY} and not ctx.is_new(key):
-            column = cmd.def_.colname
+    for key, cmd in alter_commands(ctx, "AT_AddColumn"):
+        definition = column_def(cmd)
+        if constraint_kinds(definition) & {"CONSTR_UNIQUE", "CONSTR_PRIMARY"} and not ctx.is_new(key):
+            column = definition.get("colname")
             yield Hit(
                 f"{column} is added with an index built under ACCESS EXCLUSIVE on {key}",
                 lock_words(LockMode.ACCESS_EXCLUSIVE),
@@ -33,6 +31,7 @@ RULE = Rule(
     why="The unique index is built inside the ALTER, under ACCESS EXCLUSIVE: reads and writes wait for the "
     "whole build, which reads every row.",
     check=check,
+    reads=("AlterTableStmt",),
     examples=(
         Example("ALTER TABLE orders ADD COLUMN ref text UNIQUE;", True, lock=LockMode.ACCESS_EXCLUSIVE, scan=True),
         Example("ALTER TABLE orders ADD COLUMN ref text;", False, lock=LockMode.ACCESS_EXCLUSIVE),

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from ...model import LockMode
 from ..schema import Schema
+from ..tree import Tree
 
 Severity = Literal["error", "warning"]
 
@@ -21,7 +22,8 @@ class Context:
     """A statement and everything known when it runs: the schema the earlier statements built
     (this one not yet applied), the server version, and what the file did before it."""
 
-    node: Any
+    kind: str  # the statement's node name: "AlterTableStmt", "IndexStmt" ...
+    node: Tree  # its libpg_query JSON body (tree.py)
     text: str
     path: str
     schema: Schema
@@ -67,4 +69,5 @@ class Rule:
     summary: str
     why: str
     check: Callable[[Context], Iterable[Hit]]
+    reads: tuple[str, ...] = ()  # the statement kinds check looks at ("AlterTableStmt" ...): it runs on no other
     examples: tuple[Example, ...] = field(default_factory=tuple)

@@ -11,30 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast.enums import AlterTableType
-
 from ...knowledge.postgres import Action, normalize_type, type_change_in_place
 from ...model import LockMode
 from ..fixes import planned
-from ..nodes import column_type
-from ._helpers import action_lock, alter_commands
+from ..tree import column_type
+from ._helpers import action_lock, alter_commands, column_def
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    for key, cmd in alter_commands(ctx.node, AlterTableType.AT_AlterColumnType):
+    for key, cmd in alter_commands(ctx, "AT_AlterColumnType"):
         if ctx.is_new(key):
             continue
-        new = column_type(cmd.def_.typeName)
+        definition = column_def(cmd)
+        name = cmd.get("name", "")
+        new = column_type(definition.get("typeName", {}), ctx.text)
         table = ctx.schema.table(key)
-        old = table.columns[cmd.name].type if table and cmd.name in table.columns else None
+        old = table.columns[name].type if table and name in table.columns else None
         fix = (
             planned(ctx.text, ctx.version)
             or "add a new column, keep it in sync with a trigger, backfill in batches, swap"
         )
         if not old:
             yield Hit(
-                f"{key}.{cmd.name} -> {new}: its current type is not in the linted files; unless the change is "
+                f"{key}.{name} -> {new}: its current type is not in the linted files; unless the change is "
                 "binary coercible (a wider varchar, varchar -> text ...) the table is rewritten under the lock",
                 action_lock(Action.CHANGE_TYPE_REWRITE, ctx.version),
                 fix,
@@ -43,11 +43,11 @@ def check(ctx: Context) -> Iterator[Hit]:
             continue
         in_place, reason = type_change_in_place(old, new, ctx.version)
         utc_case = normalize_type(old).startswith("timestamp") and normalize_type(new).startswith("timestamptz")
-        if cmd.def_.raw_default is not None:  # USING: always a rewrite
+        if definition.get("raw_default") is not None:  # USING: always a rewrite
             in_place, reason = False, "a USING expression makes PostgreSQL rewrite every row"
         if in_place and utc_case and not ctx.timezone_utc:
             yield Hit(
-                f"{key}.{cmd.name} timestamp -> timestamptz is only free when the session time zone is UTC; "
+                f"{key}.{name} timestamp -> timestamptz is only free when the session time zone is UTC; "
                 "this file does not set it, so the server's setting decides between a catalog change and a rewrite",
                 action_lock(Action.CHANGE_TYPE_REWRITE, ctx.version),
                 f"SET LOCAL TIME ZONE 'UTC';\n{ctx.text.strip()}",
@@ -55,7 +55,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             )
         elif not in_place:
             yield Hit(
-                f"{key}.{cmd.name} {old} -> {new}: {reason}", action_lock(Action.CHANGE_TYPE_REWRITE, ctx.version), fix
+                f"{key}.{name} {old} -> {new}: {reason}", action_lock(Action.CHANGE_TYPE_REWRITE, ctx.version), fix
             )
 
 
@@ -66,6 +66,7 @@ RULE = Rule(
     why="Rewriting the table and rebuilding every index holds ACCESS EXCLUSIVE for the whole time: the "
     "application can neither read nor write the table.",
     check=check,
+    reads=("AlterTableStmt",),
     examples=(
         Example(
             "ALTER TABLE orders ALTER COLUMN amount TYPE bigint;", True, lock=LockMode.ACCESS_EXCLUSIVE, rewrite=True

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast import ast
-
+from ..tree import has_option
 from .base import Context, Example, Hit, Rule
 
 
-def _concurrent(node: object) -> bool:
-    if isinstance(node, ast.IndexStmt | ast.DropStmt):
-        return bool(node.concurrent)
-    if isinstance(node, ast.ReindexStmt):
-        return any(getattr(p, "defname", "") == "concurrently" for p in node.params or ())
+def _concurrent(ctx: Context) -> bool:
+    if ctx.kind in ("IndexStmt", "DropStmt"):
+        return bool(ctx.node.get("concurrent"))
+    if ctx.kind == "ReindexStmt":
+        return has_option(ctx.node.get("params"), "concurrently")
     return False
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    if ctx.in_transaction_block and _concurrent(ctx.node):
+    if ctx.in_transaction_block and _concurrent(ctx):
         yield Hit(
             "CONCURRENTLY cannot run inside a transaction block: the migration fails here",
             None,
@@ -33,6 +32,7 @@ RULE = Rule(
     summary="CREATE/DROP INDEX CONCURRENTLY or REINDEX CONCURRENTLY inside BEGIN ... COMMIT",
     why="PostgreSQL refuses CONCURRENTLY in a transaction block; the migration stops with an error.",
     check=check,
+    reads=("IndexStmt", "DropStmt", "ReindexStmt"),
     examples=(
         Example("BEGIN;\nCREATE INDEX CONCURRENTLY orders_code_idx ON orders (code);\nCOMMIT;", True, fails=True),
         Example("CREATE INDEX CONCURRENTLY orders_code_idx ON orders (code);", False, measured=False),

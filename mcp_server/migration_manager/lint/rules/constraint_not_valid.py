@@ -3,48 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-from pglast import ast
-from pglast.enums import AlterTableType, ConstrType
 
 from ...knowledge.postgres import Action
 from ...model import LockMode
 from ..fixes import planned
-from ..nodes import sql_of, table_key
-from ._helpers import action_lock, alter_commands, lock_words
+from ..tree import deparse, strings, table_key, unwrap
+from ._helpers import action_lock, alter_commands, constraint_def, lock_words
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
     node = ctx.node
-    if isinstance(node, ast.AlterDomainStmt) and node.subtype == "C":  # ADD CONSTRAINT
-        c: Any = node.def_
-        if isinstance(c, ast.Constraint) and not c.skip_validation:
-            domain = ".".join(n.sval for n in node.typeName or ())
+    if ctx.kind == "AlterDomainStmt" and node.get("subtype") == "C":  # ADD CONSTRAINT
+        kind, c = unwrap(node.get("def"))
+        if kind == "Constraint" and not c.get("skip_validation"):
+            domain = ".".join(strings(node.get("typeName")))
+            name = c.get("conname")
             yield Hit(
-                f"adding {c.conname or 'a constraint'} to domain {domain} checks every column of that domain, in "
+                f"adding {name or 'a constraint'} to domain {domain} checks every column of that domain, in "
                 "every table, while writes to each table wait",
                 lock_words(LockMode.SHARE),
                 f"{ctx.text.strip().rstrip(';')} NOT VALID;\nALTER DOMAIN {domain} VALIDATE CONSTRAINT "
-                f"{c.conname or '<name>'};",
+                f"{name or '<name>'};",
             )
-    for key, cmd in alter_commands(ctx.node, AlterTableType.AT_AddConstraint):
-        c = cmd.def_
-        if c.contype not in (ConstrType.CONSTR_CHECK, ConstrType.CONSTR_FOREIGN) or c.skip_validation:
+    for key, cmd in alter_commands(ctx, "AT_AddConstraint"):
+        c = constraint_def(cmd)
+        contype = c.get("contype")
+        if contype not in ("CONSTR_CHECK", "CONSTR_FOREIGN") or c.get("skip_validation"):
             continue
         if ctx.is_new(key):
             continue
-        name = c.conname or "the constraint"
-        if c.contype == ConstrType.CONSTR_CHECK:
-            action, what = Action.ADD_CHECK, f"CHECK ({sql_of(c.raw_expr)})"
+        label = c.get("conname") or "the constraint"
+        if contype == "CONSTR_CHECK":
+            expr_kind, expr = unwrap(c.get("raw_expr"))
+            action, what = Action.ADD_CHECK, f"CHECK ({deparse(ctx.text, expr_kind, expr)})"
         else:
-            action, what = Action.ADD_FOREIGN_KEY, f"foreign key to {table_key(c.pktable)}"
+            action, what = Action.ADD_FOREIGN_KEY, f"foreign key to {table_key(c.get('pktable', {}))}"
         yield Hit(
-            f"{name}: {what} is checked against every row of {key} while the lock is held",
+            f"{label}: {what} is checked against every row of {key} while the lock is held",
             action_lock(action, ctx.version),
             planned(ctx.text, ctx.version)
-            or f"add it NOT VALID, then in a second transaction: ALTER TABLE {key} VALIDATE CONSTRAINT {name};",
+            or f"add it NOT VALID, then in a second transaction: ALTER TABLE {key} VALIDATE CONSTRAINT {label};",
         )
 
 
@@ -55,6 +54,7 @@ RULE = Rule(
     why="Validation reads the whole table while writes (and, for CHECK, reads) wait. NOT VALID then "
     "VALIDATE CONSTRAINT does the same check under SHARE UPDATE EXCLUSIVE, which blocks neither.",
     check=check,
+    reads=("AlterTableStmt", "AlterDomainStmt"),
     examples=(
         Example(
             "ALTER TABLE orders ADD CONSTRAINT amount_positive CHECK (amount > 0);",

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast import ast
-from pglast.enums import AlterTableType, ObjectType
-
 from ...knowledge.postgres import Action
 from ...model import LockMode
+from ..tree import object_name
 from ._helpers import action_lock, alter_commands
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    for key, cmd in alter_commands(ctx.node, AlterTableType.AT_DropColumn):
+    for key, cmd in alter_commands(ctx, "AT_DropColumn"):
         if not ctx.is_new(key):
             yield Hit(
-                f"dropping {key}.{cmd.name} loses its data and breaks code that still reads or writes it "
+                f"dropping {key}.{cmd.get('name')} loses its data and breaks code that still reads or writes it "
                 "(including an ORM that lists every column)",
                 action_lock(Action.DROP_COLUMN, ctx.version),
                 "first deploy code that no longer uses the column (Rails ignored_columns, Django "
@@ -25,14 +23,14 @@ def check(ctx: Context) -> Iterator[Hit]:
                 "restore them",
             )
     node = ctx.node
-    if isinstance(node, ast.DropdbStmt):
+    if ctx.kind == "DropdbStmt":
         yield Hit(
-            f"DROP DATABASE {node.dbname} in a migration destroys every table in it",
+            f"DROP DATABASE {node.get('dbname')} in a migration destroys every table in it",
             None,
             "drop databases by hand, never from a migration",
         )
-    if isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE:
-        names = [".".join(n.sval for n in obj) for obj in node.objects or ()]
+    if ctx.kind == "DropStmt" and node.get("removeType") == "OBJECT_TABLE":
+        names = [object_name(obj) for obj in node.get("objects") or ()]
         kept = [n for n in names if not ctx.is_new(n)]
         if kept:
             yield Hit(
@@ -49,6 +47,7 @@ RULE = Rule(
     why="The data is gone for good, and the application version still running when the migration commits "
     "fails on the missing column or table.",
     check=check,
+    reads=("AlterTableStmt", "DropdbStmt", "DropStmt"),
     examples=(
         Example("ALTER TABLE orders DROP COLUMN code;", True, lock=LockMode.ACCESS_EXCLUSIVE),
         Example("DROP TABLE events;", True, table="events", lock=LockMode.ACCESS_EXCLUSIVE),

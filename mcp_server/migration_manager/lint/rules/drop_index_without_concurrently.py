@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast import ast
-from pglast.enums import ObjectType
-
 from ...knowledge.postgres import Action
 from ...model import LockMode
+from ..tree import object_name
 from ._helpers import action_lock
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
     node = ctx.node
-    if not isinstance(node, ast.DropStmt) or node.removeType != ObjectType.OBJECT_INDEX or node.concurrent:
+    if ctx.kind != "DropStmt" or node.get("removeType") != "OBJECT_INDEX" or node.get("concurrent"):
         return
-    names = [".".join(n.sval for n in obj) for obj in node.objects or ()]
+    names = [object_name(obj) for obj in node.get("objects") or ()]
     yield Hit(
         f"DROP INDEX {', '.join(names)} waits for ACCESS EXCLUSIVE on its table, and every query on the table "
         "queues behind that wait",
@@ -33,6 +31,7 @@ RULE = Rule(
     why="The drop itself is quick, but it needs ACCESS EXCLUSIVE on the table: behind one long query it waits, "
     "and reads and writes queue behind it. CONCURRENTLY takes only SHARE UPDATE EXCLUSIVE.",
     check=check,
+    reads=("DropStmt",),
     examples=(
         Example(
             "DROP INDEX orders_code_idx;",

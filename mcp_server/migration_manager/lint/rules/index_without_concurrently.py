@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast import ast
-
 from ...knowledge.postgres import Action
 from ...model import LockMode
-from ..nodes import table_key
+from ..tree import table_key
 from ._helpers import action_lock
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    node = ctx.node
-    if not isinstance(node, ast.IndexStmt) or node.concurrent:
+    if ctx.kind != "IndexStmt" or ctx.node.get("concurrent"):
         return
-    key = table_key(node.relation)
+    key = table_key(ctx.node.get("relation", {}))
     if ctx.is_new(key):
         return
     fix = ctx.text.strip().rstrip(";")
@@ -36,6 +33,7 @@ RULE = Rule(
     why="A plain CREATE INDEX holds SHARE on the table for the whole build: inserts, updates and deletes "
     "wait, for a time that grows with the table.",
     check=check,
+    reads=("IndexStmt",),
     examples=(
         Example("CREATE INDEX orders_code_idx ON orders (code);", True, lock=LockMode.SHARE, scan=True),
         Example(

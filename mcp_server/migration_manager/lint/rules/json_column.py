@@ -6,19 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast.enums import AlterTableType
-
-from ..nodes import column_type
-from ._helpers import alter_commands
+from ..tree import column_type
+from ._helpers import alter_commands, column_def
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    for key, cmd in alter_commands(ctx.node, AlterTableType.AT_AddColumn):
-        if column_type(cmd.def_.typeName) == "json" and not ctx.is_new(key):
+    for key, cmd in alter_commands(ctx, "AT_AddColumn"):
+        definition = column_def(cmd)
+        if column_type(definition.get("typeName", {}), ctx.text) == "json" and not ctx.is_new(key):
             yield Hit(
-                f"{key}.{cmd.def_.colname} is json: queries on {key} that compare whole rows (SELECT DISTINCT *, "
-                "UNION, GROUP BY every column) fail from the moment it is added",
+                f"{key}.{definition.get('colname')} is json: queries on {key} that compare whole rows (SELECT "
+                "DISTINCT *, UNION, GROUP BY every column) fail from the moment it is added",
                 None,
                 ctx.text.strip().rstrip(";").replace(" json", " jsonb") + ";  -- jsonb has equality",
             )
@@ -31,6 +30,7 @@ RULE = Rule(
     why="json values cannot be compared for equality: running queries over whole rows of the table break. "
     "jsonb can be.",
     check=check,
+    reads=("AlterTableStmt",),
     examples=(
         Example(
             "ALTER TABLE orders ADD COLUMN meta json;\nSELECT DISTINCT * FROM orders;",

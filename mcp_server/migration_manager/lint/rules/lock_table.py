@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast import ast
-
 from ...model import LockMode
-from ..nodes import table_key
+from ..tree import bodies, table_key
 from ._helpers import lock_words
 from .base import Context, Example, Hit, Rule
 
@@ -15,13 +13,12 @@ _MODES = list(LockMode)  # LockStmt.mode: 1 = ACCESS SHARE ... 8 = ACCESS EXCLUS
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    node = ctx.node
-    if not isinstance(node, ast.LockStmt):
+    if ctx.kind != "LockStmt":
         return
-    mode = _MODES[(node.mode or 1) - 1]
+    mode = _MODES[(ctx.node.get("mode") or 1) - 1]
     if mode.strength < LockMode.SHARE.strength:
         return
-    tables = [table_key(r) for r in node.relations or ()]
+    tables = [table_key(r) for r in bodies(ctx.node.get("relations"), "RangeVar")]
     yield Hit(
         f"LOCK TABLE {', '.join(tables)} IN {mode.sql_name} MODE holds the application off until the transaction ends",
         lock_words(mode),
@@ -35,6 +32,7 @@ RULE = Rule(
     summary="LOCK TABLE in a mode that blocks writes",
     why="An explicit lock is held to the end of the transaction, including everything else the migration does.",
     check=check,
+    reads=("LockStmt",),
     examples=(
         Example("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;", True, lock=LockMode.ACCESS_EXCLUSIVE),
         Example("LOCK TABLE orders IN ROW EXCLUSIVE MODE;", False, lock=LockMode.ROW_EXCLUSIVE),

@@ -4,42 +4,38 @@ earlier in the file. Reported once per file, at the first such statement."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-from pglast import ast
-from pglast.enums import AlterTableType, ObjectType
 
 from ...model import LockMode
-from ..nodes import table_key
+from ..tree import bodies, object_name, table_key
 from ._helpers import lock_words
 from .base import Context, Example, Hit, Rule
 
-_WEAK = {AlterTableType.AT_ValidateConstraint}  # SHARE UPDATE EXCLUSIVE: a wait blocks no one
+_WEAK = {"AT_ValidateConstraint"}  # SHARE UPDATE EXCLUSIVE: a wait blocks no one
 
 
-def _locked_table(statement: object) -> str | None:
+def _locked_table(ctx: Context) -> str | None:
     """The existing table this statement needs a write-blocking lock on, if it does."""
-    node: Any = statement
-    if isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
-        if all(getattr(c, "subtype", None) in _WEAK for c in node.cmds or ()):
+    kind, node = ctx.kind, ctx.node
+    if kind == "AlterTableStmt" and node.get("objtype") == "OBJECT_TABLE":
+        if all(c.get("subtype") in _WEAK for c in bodies(node.get("cmds"), "AlterTableCmd")):
             return None
-        return table_key(node.relation)
-    if isinstance(node, ast.RenameStmt) and node.relation is not None:
-        return table_key(node.relation)
-    if isinstance(node, ast.CreateTrigStmt):
-        return table_key(node.relation)
-    if isinstance(node, ast.IndexStmt) and not node.concurrent:
-        return table_key(node.relation)
-    if isinstance(node, ast.DropStmt) and not node.concurrent and node.removeType == ObjectType.OBJECT_INDEX:
-        first: Any = (node.objects or [()])[0]
-        return ".".join(n.sval for n in first)
+        return table_key(node.get("relation", {}))
+    if kind == "RenameStmt" and node.get("relation") is not None:
+        return table_key(node["relation"])
+    if kind == "CreateTrigStmt":
+        return table_key(node.get("relation", {}))
+    if kind == "IndexStmt" and not node.get("concurrent"):
+        return table_key(node.get("relation", {}))
+    if kind == "DropStmt" and not node.get("concurrent") and node.get("removeType") == "OBJECT_INDEX":
+        objects = node.get("objects") or [{}]
+        return object_name(objects[0])
     return None
 
 
 def check(ctx: Context) -> Iterator[Hit]:
     if ctx.lock_timeout_set:
         return
-    key = _locked_table(ctx.node)
+    key = _locked_table(ctx)
     if key is None or ctx.is_new(key):
         return
     yield Hit(
@@ -58,6 +54,7 @@ RULE = Rule(
     "on the table waits behind it: a catalog-only ALTER can stall the application for as long as the oldest "
     "transaction lasts. lock_timeout turns that into a quick, retryable failure.",
     check=check,
+    reads=("AlterTableStmt", "RenameStmt", "CreateTrigStmt", "IndexStmt", "DropStmt"),
     examples=(
         Example("ALTER TABLE orders ADD COLUMN note text;", True, lock=LockMode.ACCESS_EXCLUSIVE),
         Example(

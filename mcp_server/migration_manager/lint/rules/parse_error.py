@@ -18,6 +18,7 @@ RULE = Rule(
     summary="statement that does not parse",
     why="PostgreSQL will refuse it too; nothing after it in the same transaction runs.",
     check=check,
+    reads=(),
     examples=(
         Example("ALTER TABLE orders ADD COLUMN;", True, fails=True),
         Example("ALTER TABLE orders ADD COLUMN note text;", False, measured=False),

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast import ast
-
 from ...model import LockMode
+from ..tree import has_option
 from ._helpers import lock_words
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    node = ctx.node
-    if isinstance(node, ast.ReindexStmt) and not any(
-        getattr(p, "defname", "") == "concurrently" for p in node.params or ()
-    ):
+    if ctx.kind == "ReindexStmt" and not has_option(ctx.node.get("params"), "concurrently"):
         fix = ctx.text.strip().rstrip(";")
         head, _, rest = fix.partition(" ")
         words = rest.split(" ", 1)
@@ -34,6 +30,7 @@ RULE = Rule(
     why="REINDEX takes SHARE on the table (writes wait) and ACCESS EXCLUSIVE on the index (queries that would "
     "use it wait) until the rebuild ends.",
     check=check,
+    reads=("ReindexStmt",),
     examples=(
         Example("REINDEX TABLE orders;", True, lock=LockMode.SHARE, scan=True),
         Example(

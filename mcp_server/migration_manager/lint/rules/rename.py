@@ -4,33 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast import ast
-from pglast.enums import ObjectType
-
 from ...knowledge.postgres import Action
 from ...model import LockMode
 from ..fixes import planned
-from ..nodes import table_key
+from ..tree import table_key
 from ._helpers import action_lock
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
     node = ctx.node
-    if not isinstance(node, ast.RenameStmt) or node.relation is None:
+    if ctx.kind != "RenameStmt" or node.get("relation") is None:
         return
-    key = table_key(node.relation)
+    key = table_key(node["relation"])
     if ctx.is_new(key):
         return
-    if node.renameType == ObjectType.OBJECT_COLUMN:
-        what, action = f"column {key}.{node.subname}", Action.RENAME_COLUMN
-    elif node.renameType == ObjectType.OBJECT_TABLE:
+    if node.get("renameType") == "OBJECT_COLUMN":
+        what, action = f"column {key}.{node.get('subname')}", Action.RENAME_COLUMN
+    elif node.get("renameType") == "OBJECT_TABLE":
         what, action = f"table {key}", Action.RENAME_TABLE
     else:
         return
     yield Hit(
-        f"renaming {what} to {node.newname} breaks the application still running with the old name, from the "
-        "moment it commits until every instance runs the new code",
+        f"renaming {what} to {node.get('newname')} breaks the application still running with the old name, from "
+        "the moment it commits until every instance runs the new code",
         action_lock(action, ctx.version),
         planned(ctx.text, ctx.version)
         or "expand and contract: add the new name, write both, switch readers, drop the old",
@@ -44,6 +41,7 @@ RULE = Rule(
     why="A rename is instant for the database but not for the application: queries by the old name fail "
     "between the migration and the deploy of code that uses the new one.",
     check=check,
+    reads=("RenameStmt",),
     examples=(
         Example(
             "ALTER TABLE users RENAME COLUMN name TO full_name;", True, table="users", lock=LockMode.ACCESS_EXCLUSIVE

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast.enums import AlterTableType
-
 from ...knowledge.postgres import Action
 from ...model import LockMode
 from ._helpers import action_lock, alter_commands
@@ -14,21 +12,22 @@ from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    for key, cmd in alter_commands(ctx.node, AlterTableType.AT_SetNotNull):
+    for key, cmd in alter_commands(ctx, "AT_SetNotNull"):
         table = ctx.schema.table(key)
-        if ctx.is_new(key) or (table is not None and cmd.name in table.proven_not_null and ctx.version >= 12):
+        column = cmd.get("name", "")
+        if ctx.is_new(key) or (table is not None and column in table.proven_not_null and ctx.version >= 12):
             continue
-        name = f"{key.rpartition('.')[2]}_{cmd.name}_not_null"
+        name = f"{key.rpartition('.')[2]}_{column}_not_null"
         fix = (
-            f"ALTER TABLE {key} ADD CONSTRAINT {name} CHECK ({cmd.name} IS NOT NULL) NOT VALID;\n"
+            f"ALTER TABLE {key} ADD CONSTRAINT {name} CHECK ({column} IS NOT NULL) NOT VALID;\n"
             f"ALTER TABLE {key} VALIDATE CONSTRAINT {name};  -- in its own transaction\n"
-            f"ALTER TABLE {key} ALTER COLUMN {cmd.name} SET NOT NULL;  -- no scan: the check proves it (12+)\n"
+            f"ALTER TABLE {key} ALTER COLUMN {column} SET NOT NULL;  -- no scan: the check proves it (12+)\n"
             f"ALTER TABLE {key} DROP CONSTRAINT {name};"
         )
         if ctx.version < 12:
             fix = "before PostgreSQL 12 SET NOT NULL always scans; keep the validated CHECK instead of NOT NULL"
         yield Hit(
-            f"SET NOT NULL on {key}.{cmd.name} reads every row while ACCESS EXCLUSIVE is held",
+            f"SET NOT NULL on {key}.{column} reads every row while ACCESS EXCLUSIVE is held",
             action_lock(Action.SET_NOT_NULL, ctx.version),
             fix,
         )
@@ -41,6 +40,7 @@ RULE = Rule(
     why="PostgreSQL checks every row for NULLs while holding ACCESS EXCLUSIVE: nothing reads or writes the "
     "table for the length of a full scan.",
     check=check,
+    reads=("AlterTableStmt",),
     examples=(
         Example("ALTER TABLE orders ALTER COLUMN code SET NOT NULL;", True, lock=LockMode.ACCESS_EXCLUSIVE, scan=True),
         Example(

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast import ast
-
 from ...model import LockMode
-from ..nodes import table_key
+from ..tree import bodies, table_key
 from ._helpers import lock_words
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    node = ctx.node
-    if isinstance(node, ast.TruncateStmt):
-        tables = [table_key(r) for r in node.relations or () if not ctx.is_new(table_key(r))]
+    if ctx.kind == "TruncateStmt":
+        keys = [table_key(r) for r in bodies(ctx.node.get("relations"), "RangeVar")]
+        tables = [k for k in keys if not ctx.is_new(k)]
         if tables:
             yield Hit(
                 f"TRUNCATE {', '.join(tables)} deletes every row (no down migration brings them back) and takes "
@@ -32,6 +30,7 @@ RULE = Rule(
     summary="TRUNCATE of an existing table",
     why="All rows are lost, and the ACCESS EXCLUSIVE lock blocks every reader and writer while it waits and runs.",
     check=check,
+    reads=("TruncateStmt",),
     examples=(
         Example("TRUNCATE events;", True, table="events", lock=LockMode.ACCESS_EXCLUSIVE, rewrite=True),
         Example("CREATE TABLE fresh (id bigint);\nTRUNCATE fresh;", False, table="fresh", measured=False),

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast import ast
-
 from ...knowledge.postgres import Action
 from ...model import LockMode
 from ..fixes import planned
-from ..nodes import table_key
+from ..tree import table_key
 from ._helpers import action_lock
 from .base import Context, Example, Hit, Rule
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    node = ctx.node
-    if not isinstance(node, ast.UpdateStmt | ast.DeleteStmt) or node.whereClause is not None:
+    if ctx.kind not in ("UpdateStmt", "DeleteStmt") or ctx.node.get("whereClause") is not None:
         return
-    key = table_key(node.relation)
+    key = table_key(ctx.node.get("relation", {}))
     if ctx.is_new(key):
         return
-    verb = "UPDATE" if isinstance(node, ast.UpdateStmt) else "DELETE"
+    verb = "UPDATE" if ctx.kind == "UpdateStmt" else "DELETE"
     yield Hit(
         f"{verb} of every row of {key} in one statement: each row stays locked until it commits, and the "
         "transaction holds back vacuum and replication meanwhile",
@@ -38,6 +35,7 @@ RULE = Rule(
     why="One statement over the whole table row-locks every row until commit: the application's writes to "
     "those rows wait, for a time that grows with the table.",
     check=check,
+    reads=("UpdateStmt", "DeleteStmt"),
     examples=(
         Example("UPDATE orders SET code = upper(code);", True, lock=LockMode.ROW_EXCLUSIVE, scan=True),
         Example(

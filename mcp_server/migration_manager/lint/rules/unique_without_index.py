@@ -4,34 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast.enums import AlterTableType, ConstrType
-
 from ...model import LockMode
-from ._helpers import alter_commands, lock_words
+from ..tree import strings
+from ._helpers import alter_commands, constraint_def, lock_words
 from .base import Context, Example, Hit, Rule
 
-_KINDS = {
-    ConstrType.CONSTR_UNIQUE: "UNIQUE",
-    ConstrType.CONSTR_PRIMARY: "PRIMARY KEY",
-    ConstrType.CONSTR_EXCLUSION: "EXCLUDE",
-}
+_KINDS = {"CONSTR_UNIQUE": "UNIQUE", "CONSTR_PRIMARY": "PRIMARY KEY", "CONSTR_EXCLUSION": "EXCLUDE"}
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    for key, cmd in alter_commands(ctx.node, AlterTableType.AT_AddConstraint):
-        c = cmd.def_
-        if c.contype not in _KINDS or c.indexname or ctx.is_new(key):
+    for key, cmd in alter_commands(ctx, "AT_AddConstraint"):
+        c = constraint_def(cmd)
+        kind = c.get("contype", "")
+        if kind not in _KINDS or c.get("indexname") or ctx.is_new(key):
             continue
-        name = c.conname or f"{key.rpartition('.')[2]}_key"
-        columns = ", ".join(k.sval for k in c.keys or ())
+        name = c.get("conname") or f"{key.rpartition('.')[2]}_key"
+        columns = ", ".join(strings(c.get("keys")))
         fix = None
-        if c.contype != ConstrType.CONSTR_EXCLUSION:
+        if kind != "CONSTR_EXCLUSION":
             fix = (
                 f"CREATE UNIQUE INDEX CONCURRENTLY {name} ON {key} ({columns});  -- outside a transaction\n"
-                f"ALTER TABLE {key} ADD CONSTRAINT {name} {_KINDS[c.contype]} USING INDEX {name};"
+                f"ALTER TABLE {key} ADD CONSTRAINT {name} {_KINDS[kind]} USING INDEX {name};"
             )
         yield Hit(
-            f"{_KINDS[c.contype]} {name} builds its index while ACCESS EXCLUSIVE is held on {key}",
+            f"{_KINDS[kind]} {name} builds its index while ACCESS EXCLUSIVE is held on {key}",
             lock_words(LockMode.ACCESS_EXCLUSIVE),
             fix,
         )
@@ -44,6 +40,7 @@ RULE = Rule(
     why="The index is built inside the ALTER TABLE, under ACCESS EXCLUSIVE: reads and writes wait for a build "
     "that reads the whole table. Build it CONCURRENTLY first and attach it with USING INDEX.",
     check=check,
+    reads=("AlterTableStmt",),
     examples=(
         Example(
             "ALTER TABLE orders ADD CONSTRAINT orders_code_key UNIQUE (code);",
