@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from ..model import LockMode
 
@@ -215,14 +216,19 @@ FOREIGN_TYPES: dict[str, str] = {
 
 
 _SPACES = re.compile(r"\s+")
+_ZONED = re.compile(r"^(timestamp|time)(\(\d+\))? with(out)? time zone$")
 
 
+@cache
 def normalize_type(sql_type: str) -> str:
     """Lower-case a type and spell its common aliases the one way PostgreSQL reports them."""
     t = _SPACES.sub(" ", sql_type.strip().lower())
     t = re.sub(r"\s*\(\s*", "(", t)
     t = re.sub(r"\s*,\s*", ",", t)
     t = re.sub(r"\s*\)", ")", t)
+    zoned = _ZONED.match(t)
+    if zoned:  # format_type's spelling: timestamp(3) with time zone is timestamptz(3)
+        return zoned[1] + ("" if zoned[3] else "tz") + (zoned[2] or "")
     aliases = {
         "character varying": "varchar",
         "character": "char",
@@ -236,6 +242,7 @@ def normalize_type(sql_type: str) -> str:
         "bool": "boolean",
         "float8": "double precision",
         "float4": "real",
+        "bit varying": "varbit",
     }
     for alias, canonical in aliases.items():
         if t == alias or t.startswith(alias + "("):
@@ -285,7 +292,9 @@ def type_change_in_place(old_type: str, new_type: str, version: int) -> tuple[bo
         return True, "raising a varbit limit is binary coercible"
     if ob == "cidr" and nb == "inet":
         return True, "cidr -> inet is binary coercible"
-    if ob == "timestamp" and nb == "timestamptz" and (oa == na or not na):
+    # A precision on the new type adds a length coercion on top of the cast: a rewrite, even for
+    # timestamp(3) -> timestamptz(3) (measured: tests/test_lint_rules.py, change-column-type examples).
+    if ob == "timestamp" and nb == "timestamptz" and not na:
         if version >= 12:
             return True, "timestamp -> timestamptz needs no rewrite on 12+ when the session time zone is UTC"
         return False, "timestamp -> timestamptz rewrites the table before PostgreSQL 12"

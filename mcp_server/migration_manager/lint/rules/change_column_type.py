@@ -91,5 +91,20 @@ RULE = Rule(
             table="users",
             lock=LockMode.ACCESS_EXCLUSIVE,
         ),
+        Example(  # a precision on the new type coerces every value to it: a rewrite, UTC or not
+            "ALTER TABLE users ADD COLUMN seen_at timestamp(3);\nSET LOCAL TIME ZONE 'UTC';\n"
+            "ALTER TABLE users ALTER COLUMN seen_at TYPE timestamp(3) with time zone;",
+            True,
+            table="users",
+            lock=LockMode.ACCESS_EXCLUSIVE,
+            rewrite=True,
+        ),
+        Example(  # without one, timestamp(3) -> timestamptz is the plain cast: no rewrite in UTC
+            "ALTER TABLE users ADD COLUMN seen_at timestamp(3);\nSET LOCAL TIME ZONE 'UTC';\n"
+            "ALTER TABLE users ALTER COLUMN seen_at TYPE timestamptz;",
+            False,
+            table="users",
+            lock=LockMode.ACCESS_EXCLUSIVE,
+        ),
     ),
 )
