@@ -130,7 +130,7 @@ def test_configuration_from_pyproject(tmp_path: Path) -> None:
         "ALTER TABLE t ADD COLUMN k text DEFAULT 'x';\nALTER TABLE t DROP COLUMN z;\n"
     )
     done = run("db", "--format", "json", cwd=tmp_path)
-    report = LintReport.model_validate_json(done.stdout)
+    report = LintReport.from_dict(json.loads(done.stdout))
     assert report.pg_version == 10
     assert {(f.rule, f.severity) for f in report.findings} == {
         ("add-column-rewrite", "error"),
@@ -140,6 +140,25 @@ def test_configuration_from_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.migration-manager]\nignore = ["no-such-rule"]\n')
     bad = run("db", cwd=tmp_path)
     assert bad.returncode == 2 and "no-such-rule" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ("pg-version = 9", "pg-version: PostgreSQL 9 is not supported"),
+        ('pg-version = "16"', "pg-version: a major version number"),
+        ('dialect = "oracle"', "dialect: one of postgresql, mariadb, mysql"),
+        ('ignore = "drop-loses-data"', "ignore: a list of rule ids"),
+        ('severity = { drop-loses-data = "fatal" }', 'severity: a table of rule id = "error" or "warning"'),
+        ("pg_version = 15", "pg_version: not a setting; the settings are pg-version"),
+    ],
+)
+def test_a_bad_setting_is_named_with_what_it_should_be(tmp_path: Path, setting: str, named: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.migration-manager]\n{setting}\n")
+    (tmp_path / "1.sql").write_text("SELECT 1;\n")
+    done = run("1.sql", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "pyproject.toml [tool.migration-manager] " + named in done.stderr
 
 
 def test_outputs_and_exit_codes(tmp_path: Path) -> None:
@@ -216,3 +235,18 @@ def test_pre_commit_hook_definition() -> None:
     (hook,) = hooks
     assert hook["id"] == "migration-manager-lint" and hook["entry"] == "migration-manager lint"
     assert hook["language"] == "python" and re.search(hook["files"], "db/migrate/0001_x.sql")
+
+
+def test_the_mcp_report_mirrors_the_engine_report() -> None:
+    """lint_sql returns server.LintReportOut (pydantic, with descriptions); the engine and the CLI
+    use lint.model's dataclasses. The two must have the same fields, in the same order."""
+    from dataclasses import fields
+
+    from migration_manager.lint.model import Finding
+    from migration_manager.server import FindingOut, LintReportOut
+
+    assert list(FindingOut.model_fields) == [f.name for f in fields(Finding)]
+    assert list(LintReportOut.model_fields) == [f.name for f in fields(LintReport)]
+    report = lint_text("CREATE INDEX i ON t (c);", LintConfig())
+    out = LintReportOut.model_validate(report.as_dict())
+    assert out.model_dump() == report.as_dict() and out.findings[0].rule == "index-without-concurrently"

@@ -138,7 +138,7 @@ def test_flyway_files_on_mariadb(
 ) -> None:
     """No Flyway binary here (see test_render_flyway.py): the V files in version order and the U files
     in reverse, each through the mysql client, whose DELIMITER handling Flyway's MySQL parser shares."""
-    from migration_manager.discover.naming import version_key
+    from migration_manager.naming import version_key
     from migration_manager.render import render_flyway
 
     start, expected = expected_after(case, maria_db, tmp_path)

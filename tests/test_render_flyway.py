@@ -20,7 +20,7 @@ from cases import RENDER_CORE, Case
 from conftest import Server
 from migration_manager.catalog import differences, snapshot
 from migration_manager.discover import find_migrations
-from migration_manager.discover.naming import version_key
+from migration_manager.naming import version_key
 from migration_manager.render import write_files
 from migration_manager.render.choose import choose, render
 from support import apply_sql_rendering, assert_back_to_start, prepared_plan

@@ -14,6 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .defaults import unsupported_pg
+from .locks import LockMode as LockMode
+
 
 class Strict(BaseModel):
     """A model that refuses unknown fields, so a typo is an error and not a silent default."""
@@ -271,8 +274,9 @@ class Target(Strict):
     @field_validator("version")
     @classmethod
     def _supported(cls, version: int) -> int:
-        if not 10 <= version <= 18:
-            raise ValueError(f"PostgreSQL {version} is not supported: give a major version from 10 to 18")
+        problem = unsupported_pg(version)
+        if problem:
+            raise ValueError(problem)
         return version
 
     @model_validator(mode="after")
@@ -316,28 +320,6 @@ class TableStats(Strict):
 
 
 # --------------------------------------------------------------------------- plan
-
-
-class LockMode(StrEnum):
-    """PostgreSQL's table lock modes, named as pg_locks.mode names them, weakest first."""
-
-    ACCESS_SHARE = "AccessShareLock"
-    ROW_SHARE = "RowShareLock"
-    ROW_EXCLUSIVE = "RowExclusiveLock"
-    SHARE_UPDATE_EXCLUSIVE = "ShareUpdateExclusiveLock"
-    SHARE = "ShareLock"
-    SHARE_ROW_EXCLUSIVE = "ShareRowExclusiveLock"
-    EXCLUSIVE = "ExclusiveLock"
-    ACCESS_EXCLUSIVE = "AccessExclusiveLock"
-
-    @property
-    def sql_name(self) -> str:
-        """The name LOCK TABLE and the documentation use: ACCESS EXCLUSIVE, SHARE UPDATE EXCLUSIVE..."""
-        return re.sub(r"(?<!^)(?=[A-Z])", " ", self.value.removesuffix("Lock")).upper()
-
-    @property
-    def strength(self) -> int:
-        return list(LockMode).index(self)
 
 
 class Risk(StrEnum):

@@ -19,14 +19,15 @@ from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import __version__
+from .defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT
 from .discover import RepoMigrations, find_migrations
 from .errors import InputError, MigrationManagerError, PlanningError
-from .lint import LintConfig, LintReport, lint_paths, lint_text, load_config
+from .lint import LintConfig, lint_paths, lint_text, load_config
 from .model import Operation, Plan, TableStats
-from .planner import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, plan
+from .planner import plan
 from .preflight import PreflightReport, preflight
 from .render import write_files
 from .render.choose import Format, choose, render
@@ -96,6 +97,35 @@ class PlanResult(BaseModel):
 class FileOut(BaseModel):
     path: str = Field(description="path relative to the repository root")
     content: str
+
+
+class FindingOut(BaseModel):
+    """lint.model.Finding, with the descriptions an MCP client reads."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str = Field(description="the rule's id, e.g. index-without-concurrently")
+    severity: Literal["error", "warning"]
+    path: str
+    line: int = Field(ge=1)
+    column: int = Field(ge=1)
+    message: str
+    lock: str | None = Field(None, description="the lock the statement takes and what it blocks")
+    why: str = Field(description="why it matters for the running application")
+    fix: str | None = Field(None, description="the safe alternative, as SQL where there is one")
+    statement: str = Field(description="the statement, as written (first 400 characters)")
+
+
+class LintReportOut(BaseModel):
+    """lint.model.LintReport, with the descriptions an MCP client reads."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pg_version: int
+    dialect: Literal["postgresql", "mariadb", "mysql"] = "postgresql"
+    files: list[str] = Field(description="the files linted, in the order they run")
+    statements: int = Field(description="statements read")
+    findings: list[FindingOut]
 
 
 class RenderResult(BaseModel):
@@ -329,7 +359,7 @@ def lint_sql(
         Literal["postgresql", "mariadb", "mysql"] | None,
         Field(description="the database the SQL is for (default: pyproject [tool.migration-manager], else postgresql)"),
     ] = None,
-) -> LintReport:
+) -> LintReportOut:
     """Lint existing or hand-written SQL migrations for statements that would block the application,
     break running code or lose data, version-aware and schema-aware (files are read in migration
     order, so a table created by an earlier file counts as existing and possibly large; one created
@@ -350,14 +380,14 @@ def lint_sql(
         config.dialect = dialect
     config.check_rule_ids()
     if sql is not None:
-        return lint_text(sql, config)
+        return LintReportOut.model_validate(lint_text(sql, config).as_dict())
     if root is None:
         raise InputError("`paths` are relative to `root`: give root, the repository's absolute path")
     base, _ = confined(root, ".")
     resolved = [confined(root, p, "path")[1] for p in paths or []]
     if not resolved:
         raise InputError("`paths` is empty: give at least one file or folder")
-    return lint_paths(resolved, config, base)
+    return LintReportOut.model_validate(lint_paths(resolved, config, base).as_dict())
 
 
 def preflight_sql(

@@ -9,10 +9,10 @@ import tomllib
 import uuid
 from pathlib import PurePosixPath
 
+from ..naming import NAME, now_utc
 from . import pyfiles
 from .graph import analyze
 from .models import FrameworkFindings, MigrationEntry, Problem
-from .naming import NAME, now_utc
 from .walk import Repo, basename, dirname
 
 _DEFAULT_TEMPLATE = "%%(rev)s_%%(slug)s"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 import re
 
+from ..naming import NAME, next_number
 from . import pyfiles
 from .graph import analyze
 from .models import FrameworkFindings, MigrationEntry, Problem
-from .naming import NAME, next_number
 from .walk import Repo, basename, dirname
 
 _FILE = re.compile(r"(\d{4,})_(\w+)\.py")

@@ -7,8 +7,8 @@ import re
 import tomllib
 from pathlib import PurePosixPath
 
+from ..naming import NAME, next_version, version_key
 from .models import FrameworkFindings, MigrationEntry, Problem
-from .naming import NAME, next_version, version_key
 from .walk import Repo, basename, dirname
 
 _FILE = re.compile(r"([VUR])(\d+(?:[._]\d+)*)?__(.+)\.sql")

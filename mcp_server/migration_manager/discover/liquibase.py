@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
+from ..naming import NAME, next_number, next_timestamp
 from .models import FrameworkFindings, MigrationEntry, Problem
-from .naming import NAME, next_number, next_timestamp
 from .walk import Repo, basename, dirname
 
 _MASTER_NAMES = re.compile(r"(db\.)?changelog[-_.]?(master|root|main)?\.(xml|ya?ml|json|sql)$", re.I)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ..naming import NAME, in_the_future, next_timestamp
 from .models import FrameworkFindings, MigrationEntry, Problem
-from .naming import NAME, in_the_future, next_timestamp
 from .walk import Repo, basename, dirname
 
 _FILE = re.compile(r"(\d{14})_([a-z0-9_]+)\.rb")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from ..naming import NAME, in_the_future, next_number, next_timestamp
 from .models import Framework, FrameworkFindings, MigrationEntry, Problem
-from .naming import NAME, in_the_future, next_number, next_timestamp
 from .walk import Repo, basename, dirname
 
 _OURS = re.compile(r"(\d{14})_(.+?)(_down)?\.sql")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from ..model import LockMode
+from ..locks import LockMode
 
 # Writes (INSERT/UPDATE/DELETE) take ROW EXCLUSIVE; reads take ACCESS SHARE. These are the
 # modes that conflict with each (PostgreSQL documentation, "Conflicting Lock Modes").

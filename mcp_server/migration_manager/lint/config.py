@@ -5,27 +5,32 @@ severities changed.
     pg-version = 15
     ignore = ["drop-loses-data"]
     severity = { missing-lock-timeout = "error" }
+
+Read and checked by hand rather than by a pydantic model: lint starts without pydantic (model.py).
 """
 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
+from ..defaults import unsupported_pg
 from ..errors import InputError
-from .rules import BY_ID, Severity
+from .model import Dialect, Severity
+from .rules import BY_ID
+
+_DIALECTS = get_args(Dialect)
+_SEVERITIES = get_args(Severity)
 
 
-class LintConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    pg_version: int = Field(16, alias="pg-version", ge=10, le=18)
-    dialect: Literal["postgresql", "mariadb", "mysql"] = "postgresql"
-    ignore: list[str] = Field(default_factory=list)
-    severity: dict[str, Severity] = Field(default_factory=dict)
+@dataclass
+class LintConfig:
+    pg_version: int = 16
+    dialect: Dialect = "postgresql"
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, Severity] = field(default_factory=dict)
 
     def check_rule_ids(self) -> None:
         unknown = sorted((set(self.ignore) | set(self.severity)) - set(BY_ID))
@@ -37,6 +42,35 @@ class LintConfig(BaseModel):
             raise InputError(
                 f"unknown lint rule(s) in the configuration: {', '.join(unknown)}; known: {', '.join(BY_ID)}"
             )
+
+
+def config_from(section: dict[str, Any]) -> LintConfig:
+    """The configuration a [tool.migration-manager] table gives; ValueError names the first key
+    that is wrong and what it should be."""
+    config = LintConfig()
+    for key, value in section.items():
+        if key == "pg-version":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"pg-version: a major version number, e.g. 16 (got {value!r})")
+            problem = unsupported_pg(value)
+            if problem:
+                raise ValueError(f"pg-version: {problem}")
+            config.pg_version = value
+        elif key == "dialect":
+            if value not in _DIALECTS:
+                raise ValueError(f"dialect: one of {', '.join(_DIALECTS)} (got {value!r})")
+            config.dialect = value
+        elif key == "ignore":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f'ignore: a list of rule ids, e.g. ["drop-loses-data"] (got {value!r})')
+            config.ignore = list(value)
+        elif key == "severity":
+            if not isinstance(value, dict) or not all(v in _SEVERITIES for v in value.values()):
+                raise ValueError(f'severity: a table of rule id = "error" or "warning" (got {value!r})')
+            config.severity = dict(value)
+        else:
+            raise ValueError(f"{key}: not a setting; the settings are pg-version, dialect, ignore, severity")
+    return config
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -58,9 +92,8 @@ def load_config(start: Path) -> LintConfig:
         raise InputError(f"{path}: cannot read it: {exc}") from exc
     section = data.get("tool", {}).get("migration-manager", {})
     try:
-        config = LintConfig.model_validate(section)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InputError(f"{path} [tool.migration-manager] {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        config = config_from(section if isinstance(section, dict) else {"[tool.migration-manager]": section})
+    except ValueError as exc:
+        raise InputError(f"{path} [tool.migration-manager] {exc}") from exc
     config.check_rule_ids()
     return config

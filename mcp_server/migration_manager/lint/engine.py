@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..discover.naming import version_key
 from ..errors import InputError
+from ..naming import version_key
 from .config import LintConfig
 from .model import Finding, LintReport
 from .rules import BY_ID, BY_KIND, Context

@@ -6,15 +6,17 @@ from __future__ import annotations
 from functools import cache
 
 from ..errors import MigrationManagerError
-from ..model import Target
-from ..planner import plan
-from ..sql.postgres import parse_operations
 
 
 @cache
 def planned(sql: str, version: int) -> str | None:
     """The plan's SQL for `sql`, migration by migration, or None when it cannot be planned
-    (the DDL lacks a fact the plan needs, or it is not a schema change the planner knows)."""
+    (the DDL lacks a fact the plan needs, or it is not a schema change the planner knows).
+    The planner (and the pydantic models of a plan) load on the first finding that needs it."""
+    from ..model import Target
+    from ..planner import plan
+    from ..sql.postgres import parse_operations
+
     try:
         p = plan(parse_operations(sql), Target(version=max(10, min(version, 18))))
     except (MigrationManagerError, ValueError):

@@ -1,32 +1,34 @@
-"""What lint reports, at the boundary (CLI --format json, the MCP tool lint_sql)."""
+"""What lint reports: plain dataclasses, so `migration-manager lint` (what pre-commit runs on
+every commit) starts without pydantic. The MCP tool lint_sql returns the pydantic mirror of these
+(server.LintReportOut, with the field descriptions), built from as_dict()."""
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+Severity = Literal["error", "warning"]
+Dialect = Literal["postgresql", "mariadb", "mysql"]
 
 
-class Finding(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+@dataclass
+class Finding:
     rule: str
-    severity: Literal["error", "warning"]
+    severity: Severity
     path: str
-    line: int = Field(ge=1)
-    column: int = Field(ge=1)
+    line: int  # 1-based
+    column: int  # 1-based
     message: str
-    lock: str | None = Field(None, description="the lock the statement takes and what it blocks")
-    why: str = Field(description="why it matters for the running application")
-    fix: str | None = Field(None, description="the safe alternative, as SQL where there is one")
-    statement: str = Field(description="the statement, as written (first 400 characters)")
+    lock: str | None  # the lock the statement takes and what it blocks
+    why: str  # why it matters for the running application
+    fix: str | None  # the safe alternative, as SQL where there is one
+    statement: str  # the statement, as written (first 400 characters)
 
 
-class LintReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+@dataclass
+class LintReport:
     pg_version: int
-    dialect: Literal["postgresql", "mariadb", "mysql"] = "postgresql"
+    dialect: Dialect
     files: list[str]
     statements: int
     findings: list[Finding]
@@ -46,3 +48,11 @@ class LintReport(BaseModel):
     @property
     def warnings(self) -> int:
         return sum(f.severity == "warning" for f in self.findings)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**vars(self), "findings": [dict(vars(f)) for f in self.findings]}  # flat: no deep asdict
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LintReport:
+        """The report back from its JSON (--format json)."""
+        return cls(**{**data, "findings": [Finding(**f) for f in data["findings"]]})

@@ -51,7 +51,13 @@ def as_text(report: LintReport, sources: dict[str, str] | None = None) -> str:
 
 
 def as_json(report: LintReport) -> str:
-    return report.model_dump_json(indent=2) + "\n"
+    """The report as JSON, one finding per line: json's C encoder writes each line (with indent=
+    the pure-Python encoder wrote every value, a quarter of the time of linting 700 files)."""
+    data = report.as_dict()
+    findings = data.pop("findings")
+    head = json.dumps(data, indent=2, ensure_ascii=False)[:-2]  # without the closing "\n}"
+    lines = ",\n".join("    " + json.dumps(f, ensure_ascii=False) for f in findings)
+    return f'{head},\n  "findings": [' + (f"\n{lines}\n  ]" if findings else "]") + "\n}\n"
 
 
 def as_sarif(report: LintReport) -> str:

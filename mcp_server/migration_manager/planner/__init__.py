@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT
 from ..errors import InputError
 from ..ident import quote_ident, quote_literal
 from ..knowledge.postgres import Action
@@ -65,10 +66,6 @@ from .indexes import plan_add_index, plan_drop_index
 from .renames import plan_rename_column
 from .retype import plan_change_column_type
 from .tables import plan_create_table, plan_drop_table, plan_rename_table
-
-DEFAULT_LOCK_TIMEOUT = "200ms"
-DEFAULT_LOCK_RETRIES = 20
-DEFAULT_STATEMENT_TIMEOUT = "60s"
 
 
 def plan_add_enum_value(ctx: Context, op: AddEnumValue) -> list[Draft]:

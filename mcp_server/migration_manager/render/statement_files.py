@@ -16,8 +16,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..discover.naming import next_number
 from ..model import Plan
+from ..naming import next_number
 from .context import migration_context, readme
 from .files import RenderedFile
 from .templating import environment

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..rules.base import Hit, Severity
+from ..model import Severity
+from ..rules.base import Hit
 
 
 @dataclass

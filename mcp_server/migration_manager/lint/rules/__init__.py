@@ -3,6 +3,7 @@ the examples the tests lint and measure on a real server."""
 
 from __future__ import annotations
 
+from ..model import Severity
 from . import (
     add_column_not_null,
     add_column_references,
@@ -26,7 +27,7 @@ from . import (
     unbatched_dml,
     unique_without_index,
 )
-from .base import Context, Example, Hit, Rule, Severity
+from .base import Context, Example, Hit, Rule
 
 RULES: tuple[Rule, ...] = tuple(
     m.RULE

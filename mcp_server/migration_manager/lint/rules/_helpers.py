@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...knowledge.postgres import Action, fact
-from ...model import LockMode
+from ...locks import LockMode
 from ..tree import Tree, bodies, table_key
 from .base import Context
 

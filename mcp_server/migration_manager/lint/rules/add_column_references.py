@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...model import LockMode
+from ...locks import LockMode
 from ..tree import bodies, table_key
 from ._helpers import alter_commands, column_def, lock_words
 from .base import Context, Example, Hit, Rule

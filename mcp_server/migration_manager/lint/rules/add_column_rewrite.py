@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...knowledge.postgres import Action, default_is_volatile
-from ...model import LockMode
+from ...locks import LockMode
 from ..fixes import planned
 from ..tree import Tree, bodies, function_names, strings
 from ._helpers import action_lock, alter_commands, column_def

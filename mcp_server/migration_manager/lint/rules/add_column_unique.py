@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...model import LockMode
+from ...locks import LockMode
 from ._helpers import alter_commands, column_def, constraint_kinds, lock_words
 from .base import Context, Example, Hit, Rule
 

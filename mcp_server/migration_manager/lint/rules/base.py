@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
 
-from ...model import LockMode
+from ...locks import LockMode
+from ..model import Severity
 from ..schema import Schema
 from ..tree import Tree
-
-Severity = Literal["error", "warning"]
 
 
 @dataclass

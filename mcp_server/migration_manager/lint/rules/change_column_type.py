@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...knowledge.postgres import Action, normalize_type, type_change_in_place
-from ...model import LockMode
+from ...locks import LockMode
 from ..fixes import planned
 from ..tree import column_type
 from ._helpers import action_lock, alter_commands, column_def

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...knowledge.postgres import Action
-from ...model import LockMode
+from ...locks import LockMode
 from ..tree import object_name
 from ._helpers import action_lock, alter_commands
 from .base import Context, Example, Hit, Rule

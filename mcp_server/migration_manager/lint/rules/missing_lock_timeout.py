@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...model import LockMode
+from ...locks import LockMode
 from ..tree import bodies, object_name, table_key
 from ._helpers import lock_words
 from .base import Context, Example, Hit, Rule

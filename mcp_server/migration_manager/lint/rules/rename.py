@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...knowledge.postgres import Action
-from ...model import LockMode
+from ...locks import LockMode
 from ..fixes import planned
 from ..tree import table_key
 from ._helpers import action_lock
