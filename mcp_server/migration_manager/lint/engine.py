@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
+from ..gcpause import paused_gc
 from ..naming import version_key
 from .config import LintConfig
 from .model import Finding, LintReport
@@ -227,13 +228,14 @@ def lint_paths(paths: list[Path], config: LintConfig, root: Path | None = None) 
     linter = Linter(config)
     findings: list[Finding] = []
     shown: list[str] = []
-    for f in files:
-        name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
-        shown.append(name)
-        text = read_text(f)
-        sources = python_sql(name, text) if f.suffix == ".py" else [Source(name, text)]
-        for source in sources:
-            findings.extend(linter.lint_source(source))
+    with paused_gc():  # a parse tree per statement: see gcpause.py
+        for f in files:
+            name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
+            shown.append(name)
+            text = read_text(f)
+            sources = python_sql(name, text) if f.suffix == ".py" else [Source(name, text)]
+            for source in sources:
+                findings.extend(linter.lint_source(source))
     return LintReport(
         pg_version=config.pg_version,
         dialect=config.dialect,
@@ -245,7 +247,8 @@ def lint_paths(paths: list[Path], config: LintConfig, root: Path | None = None) 
 
 def lint_text(sql: str, config: LintConfig, path: str = "<sql>") -> LintReport:
     linter = Linter(config)
-    findings = linter.lint_source(Source(path, sql))
+    with paused_gc():
+        findings = linter.lint_source(Source(path, sql))
     return LintReport(
         pg_version=config.pg_version,
         dialect=config.dialect,
