@@ -1,18 +1,115 @@
 """The safe alternative to a flagged statement, written by the planner: the same change as the
-migrations migration-manager would generate, so a finding's fix is as proven as a plan."""
+migrations migration-manager would generate, so a finding's fix is as proven as a plan.
+
+A repository's migrations repeat a few shapes with different names (ALTER TABLE <t> ALTER COLUMN
+<c> TYPE bigint), so fixes are planned once per shape: the statement's table, column and
+constraint names become placeholders, the planner plans that, and the names go back in. A shape
+is trusted only after its first statement planned both ways gave the same SQL; names the planner
+itself treats specially (the default key column `id`, its own `mm_` names), quoted or upper-case
+names, and names long enough for a derived name to reach PostgreSQL's 63-byte limit keep a
+statement out of the cache: it is planned as written.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from functools import cache
+from typing import Any
+
+from pglast.parser import ParseError, parse_sql_json, scan
 
 from ..errors import MigrationManagerError
+from .tree import Tree
+
+# tree keys whose string values are names, and node-list keys whose String items are names
+_NAME_KEYS = frozenset({"relname", "schemaname", "colname", "conname", "name", "subname", "newname", "idxname"})
+_NAME_LISTS = frozenset({"fields", "fk_attrs", "pk_attrs", "keys"})
+_PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
+_PLACEHOLDER = re.compile(r"mmq(\d{3})q")
+_KEPT = frozenset({"id"})  # the planner's default key column: a name it reads, so never a placeholder
+_ROOM = 36  # bytes of names a derived name may hold: 63 less the longest suffix the planner appends
+
+
+def planned(sql: str, version: int, tree: Tree | None = None) -> str | None:
+    """The plan's SQL for `sql`, migration by migration, or None when it cannot be planned
+    (the DDL lacks a fact the plan needs, or it is not a schema change the planner knows).
+    `tree`: the statement's parse tree, when the caller has it (tree.py).
+    The planner (and the pydantic models of a plan) load on the first finding that needs it."""
+    shaped = _shape(sql, tree)
+    if shaped is None:
+        return _plan(sql, version)
+    template, names = shaped
+    key = (template, version)
+    if key not in _TRUSTED:  # the first statement of this shape: plan it both ways
+        _TRUSTED[key] = _fill(_plan(template, version), names) == _plan(sql, version)
+    return _fill(_plan(template, version), names) if _TRUSTED[key] else _plan(sql, version)
+
+
+_TRUSTED: dict[tuple[str, int], bool] = {}  # shape -> whether it plans as its first statement did
+
+
+def _fill(text: str | None, names: list[str]) -> str | None:
+    return None if text is None else _PLACEHOLDER.sub(lambda m: names[int(m[1])], text)
+
+
+def _shape(sql: str, tree: Tree | None) -> tuple[str, list[str]] | None:
+    """The statement with each name replaced by a numbered placeholder, and the names; None when
+    the statement must be planned as written."""
+    if _PLACEHOLDER.search(sql):
+        return None
+    try:
+        tree = json.loads(parse_sql_json(sql)) if tree is None else tree
+        tokens = scan(sql)
+    except ParseError:
+        return None
+    names: set[str] = set()
+    others: set[str] = set()
+    _collect(tree, names, others, in_names=False)
+    mappable = {n for n in names if n not in others and n not in _KEPT and not n.startswith("mm")}
+    if not mappable or sum(max(len(n.encode()), 7) if n in mappable else len(n.encode()) for n in names) > _ROOM:
+        return None  # 7: a placeholder's length
+    index: dict[str, int] = {}  # numbered as they first appear, so one shape is one template
+    out: list[str] = []
+    at = 0
+    for token in tokens:
+        if token.name != "IDENT":
+            continue
+        text = sql[token.start : token.end + 1]
+        if not _PLAIN.fullmatch(text):  # quoted, or folded to lower case by the server
+            return None
+        if text in mappable:
+            number = index.setdefault(text, len(index))
+            out.append(sql[at : token.start])
+            out.append(f"mmq{number:03d}q")
+            at = token.end + 1
+    out.append(sql[at:])
+    if len(index) > 999:
+        return None
+    return "".join(out), list(index)
+
+
+def _collect(node: Any, names: set[str], others: set[str], in_names: bool) -> None:
+    """Sort the strings of a parse tree into names (of tables, columns, constraints) and the rest
+    (types, functions, options): a string found in both is never replaced."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, str):
+                if key == "sval":
+                    (names if in_names else others).add(value)
+                elif key in _NAME_KEYS:
+                    names.add(value)
+                else:
+                    others.add(value)
+            elif key != "location":
+                _collect(value, names, others, in_names or key in _NAME_LISTS)
+    elif isinstance(node, list):
+        for item in node:
+            _collect(item, names, others, in_names)
 
 
 @cache
-def planned(sql: str, version: int) -> str | None:
-    """The plan's SQL for `sql`, migration by migration, or None when it cannot be planned
-    (the DDL lacks a fact the plan needs, or it is not a schema change the planner knows).
-    The planner (and the pydantic models of a plan) load on the first finding that needs it."""
+def _plan(sql: str, version: int) -> str | None:
     from ..model import Target
     from ..planner import plan
     from ..sql.postgres import parse_operations

@@ -6,17 +6,15 @@ from collections.abc import Iterator
 
 from ...knowledge.postgres import Action, fact
 from ...locks import LockMode
-from ..tree import Tree, bodies, table_key
+from ..tree import Tree, bodies
 from .base import Context
 
 
 def alter_commands(ctx: Context, *kinds: str) -> Iterator[tuple[str, Tree]]:
     """(table key, command body) for each subcommand of an ALTER TABLE whose subtype is one of
     `kinds` ("AT_AddColumn" ...)."""
-    if ctx.kind != "AlterTableStmt" or ctx.node.get("objtype") != "OBJECT_TABLE":
-        return
-    key = table_key(ctx.node.get("relation", {}))
-    for cmd in bodies(ctx.node.get("cmds"), "AlterTableCmd"):
+    key, commands = ctx.alter_table
+    for cmd in commands:
         if cmd.get("subtype") in kinds:
             yield key, cmd
 

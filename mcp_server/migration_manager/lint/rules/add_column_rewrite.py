@@ -57,7 +57,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 f"adding {column.get('colname')} rewrites {key} while it is locked: {reason}",
                 action_lock(Action.ADD_COLUMN_VOLATILE_DEFAULT, ctx.version),
-                planned(ctx.text, ctx.version)
+                planned(ctx.text, ctx.version, ctx.node)
                 or "add the column without a default, set the default, backfill in batches, then add NOT NULL",
                 uncertain=uncertain,
             )

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ...locks import LockMode
 from ..model import Severity
 from ..schema import Schema
-from ..tree import Tree
+from ..tree import Tree, bodies, table_key
 
 
 @dataclass
@@ -29,6 +30,14 @@ class Context:
     lock_timeout_set: bool = False  # set earlier in the file, or already reported once in it
     in_transaction_block: bool = False
     timezone_utc: bool = False
+
+    @cached_property
+    def alter_table(self) -> tuple[str, list[Tree]]:
+        """An ALTER TABLE's table key and its subcommands' bodies (("", []) for any other
+        statement): read once, for the several rules that look at them."""
+        if self.kind != "AlterTableStmt" or self.node.get("objtype") != "OBJECT_TABLE":
+            return "", []
+        return table_key(self.node.get("relation", {})), list(bodies(self.node.get("cmds"), "AlterTableCmd"))
 
     def is_new(self, key: str) -> bool:
         return self.schema.is_new(key, self.path)

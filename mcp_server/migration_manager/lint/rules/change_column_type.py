@@ -29,7 +29,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         table = ctx.schema.table(key)
         old = table.columns[name].type if table and name in table.columns else None
         fix = (
-            planned(ctx.text, ctx.version)
+            planned(ctx.text, ctx.version, ctx.node)
             or "add a new column, keep it in sync with a trigger, backfill in batches, swap"
         )
         if not old:

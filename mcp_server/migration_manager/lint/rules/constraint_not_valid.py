@@ -42,7 +42,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             f"{label}: {what} is checked against every row of {key} while the lock is held",
             action_lock(action, ctx.version),
-            planned(ctx.text, ctx.version)
+            planned(ctx.text, ctx.version, ctx.node)
             or f"add it NOT VALID, then in a second transaction: ALTER TABLE {key} VALIDATE CONSTRAINT {label};",
         )
 

@@ -29,7 +29,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         f"renaming {what} to {node.get('newname')} breaks the application still running with the old name, from "
         "the moment it commits until every instance runs the new code",
         action_lock(action, ctx.version),
-        planned(ctx.text, ctx.version)
+        planned(ctx.text, ctx.version, ctx.node)
         or "expand and contract: add the new name, write both, switch readers, drop the old",
     )
 

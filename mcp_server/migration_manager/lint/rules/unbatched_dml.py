@@ -23,7 +23,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         f"{verb} of every row of {key} in one statement: each row stays locked until it commits, and the "
         "transaction holds back vacuum and replication meanwhile",
         action_lock(Action.UPDATE_BATCH, ctx.version),
-        (planned(ctx.text, ctx.version) if verb == "UPDATE" else None)
+        (planned(ctx.text, ctx.version, ctx.node) if verb == "UPDATE" else None)
         or f"{verb} in batches of a few thousand rows by primary key, committing after each batch",
     )
 
