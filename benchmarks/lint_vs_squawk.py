@@ -5,7 +5,8 @@ The corpus (seeded, so every run sees the same files) is FILES migration files o
 LINES lines in all: tables created early, then the changes a team makes over years (columns,
 indexes, constraints, type changes, renames, backfills, DO blocks and functions), some safe and
 some hazardous. Each run pair runs both tools back to back; the table reports the median wall
-time of each, the median of the per-pair ratios, and how many findings each reports.
+time of each, the median of the per-pair ratios, and how many findings each reports. A second
+table does the same for one file of the corpus, as a pre-commit hook runs them on a new migration.
 Usage: .venv/bin/python benchmarks/lint_vs_squawk.py [--files 700] [--lines 20000] [--runs 5] [--json]
 """
 
@@ -111,15 +112,21 @@ def main() -> None:
         paths = sorted(str(p) for p in folder.glob("*.sql"))
         squawk = [str(BIN / "squawk"), "--reporter", "json", "--pg-version", "16", *paths]
         ours = [str(BIN / "migration-manager"), "lint", str(folder), "--format", "json", "--pg-version", "16"]
+        one = paths[len(paths) // 2]
+        squawk_one = [str(BIN / "squawk"), "--reporter", "json", "--pg-version", "16", one]
+        ours_one = [str(BIN / "migration-manager"), "lint", one, "--format", "json", "--pg-version", "16"]
         ours_t: list[float] = []
         squawk_t: list[float] = []
         ratios: list[float] = []
+        one_t: dict[str, list[float]] = {"squawk": [], "ours": []}
         for _ in range(args.runs):
             s, s_out = timed(squawk)
             o, o_out = timed(ours)
             squawk_t.append(s)
             ours_t.append(o)
             ratios.append(o / s)
+            one_t["squawk"].append(timed(squawk_one)[0])
+            one_t["ours"].append(timed(ours_one)[0])
         s_findings = json.loads(s_out)
         o_findings = json.loads(o_out)["findings"]
     result = {
@@ -135,6 +142,9 @@ def main() -> None:
         "ours_errors": sum(f["severity"] == "error" for f in o_findings),
         "squawk_by_rule": dict(Counter(f["rule_name"] for f in s_findings).most_common()),
         "ours_by_rule": dict(Counter(f["rule"] for f in o_findings).most_common()),
+        "one_file": Path(one).name,
+        "one_file_squawk_p50_s": round(statistics.median(one_t["squawk"]), 3),
+        "one_file_ours_p50_s": round(statistics.median(one_t["ours"]), 3),
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -145,6 +155,10 @@ def main() -> None:
     summary = f"{result['ours_findings']} ({result['ours_errors']} errors)"
     print(f"| migration-manager lint | {result['ours_p50_s']} s | {summary} |")
     print(f"ratio ours/squawk per pair: {result['ratios']} (median {result['ratio_p50']})")
+    print(f"\none file ({result['one_file']}), as a pre-commit hook runs it:")
+    print("| tool | p50 wall time |\n|---|---|")
+    print(f"| squawk-cli | {result['one_file_squawk_p50_s']} s |")
+    print(f"| migration-manager lint | {result['one_file_ours_p50_s']} s |")
     print("squawk by rule:", result["squawk_by_rule"])
     print("ours by rule:", result["ours_by_rule"])
 
