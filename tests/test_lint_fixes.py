@@ -4,13 +4,19 @@ be exactly what planning the statement as written gives."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
+import sys
+from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from pglast.parser import parse_sql_json
 
-from migration_manager.lint import fixes
+from migration_manager.lint import LintConfig, engine, fixes, lint_paths
+from migration_manager.lint.fixes import Requests
+from migration_manager.lint.plan_worker import PlanWorker, serve
 from migration_manager.lint.tree import Tree, unwrap
 
 # names that must come back as written, and names that tempt a wrong substitution: the planner's
@@ -89,3 +95,73 @@ def test_one_shape_is_planned_once_whatever_the_names() -> None:
     # the template once, and the first statement as written to trust it
     assert fixes._plan.cache_info().misses == 2
     assert "t39" in (fixes.planned(sqls[-1], 16, _tree(sqls[-1])) or "")
+
+
+def _folder(tmp_path: Path, files: int) -> Path:
+    """Migrations whose findings need the planner's fixes: renames, type changes, volatile
+    defaults, checks without NOT VALID, whole-table updates, over a few tables."""
+    rnd = random.Random(files)
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    tables = [f"t{i}" for i in range(5)]
+    for i in range(files):
+        body = [f"CREATE TABLE {tables[i]} (id bigint PRIMARY KEY, amount integer);"] if i < len(tables) else []
+        for _ in range(4):
+            t, c = rnd.choice(tables[: max(1, min(i, len(tables)))]), f"c{rnd.randrange(1000)}"
+            body.append(
+                rnd.choice(
+                    [
+                        f"ALTER TABLE {t} ADD COLUMN {c} uuid DEFAULT gen_random_uuid();",
+                        f"ALTER TABLE {t} ALTER COLUMN amount TYPE bigint;",
+                        f"ALTER TABLE {t} RENAME COLUMN amount TO {c};",
+                        f"ALTER TABLE {t} ADD CONSTRAINT {t}_{c}_check CHECK (id > 0);",
+                        f"UPDATE {t} SET amount = 0;",
+                    ]
+                )
+            )
+        (folder / f"V{i + 1}__m.sql").write_text("\n".join(body) + "\n")
+    return folder
+
+
+class _Spy(PlanWorker):
+    batches: ClassVar[list[int]] = []
+
+    def __call__(self, requests: Requests) -> dict[tuple[str, int], str | None]:
+        answers = super().__call__(requests)
+        _Spy.batches.append(len(requests))
+        return answers
+
+
+def test_the_helper_process_writes_the_same_fixes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _folder(tmp_path, 30)
+    here = lint_paths([folder], LintConfig(), tmp_path, fix_worker=False)
+    monkeypatch.setattr(engine, "PlanWorker", _Spy)
+    fixes._TRUSTED.clear()  # the helper is asked for every shape again
+    helped = lint_paths([folder], LintConfig(), tmp_path, fix_worker=True)
+    assert _Spy.batches and _Spy.batches[0] > 3, "the helper process planned nothing"
+    assert helped.as_dict() == here.as_dict()
+    assert sum(f.fix is not None and f.fix.startswith("-- migration 1 of") for f in helped.findings) > 20
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-c", "import sys; sys.exit(3)"],  # dies at once
+        [sys.executable, "-c", "import sys; sys.stdin.readline(); print('[1, 2]')"],  # answers nonsense
+        ["/nonexistent/python"],  # cannot start
+    ],
+)
+def test_a_failing_helper_process_falls_back_to_planning_here(command: list[str]) -> None:
+    sql = "ALTER TABLE orders RENAME COLUMN note TO remark;"
+    with PlanWorker(command) as worker:
+        answers = worker([(sql, 16)])
+        assert worker.proc is None  # closed after the failure
+    assert answers == {(sql, 16): fixes._plan(sql, 16)} and answers[(sql, 16)]
+
+
+def test_the_helper_protocol() -> None:
+    sql = "ALTER TABLE orders RENAME COLUMN note TO remark;"
+    out = io.StringIO()
+    serve(io.StringIO(json.dumps([sql, 16]) + "\n" + json.dumps(["SELECT 1", 16]) + "\n\n"), out)
+    first, second = out.getvalue().splitlines()
+    assert json.loads(first) == fixes._plan(sql, 16) and json.loads(second) is None

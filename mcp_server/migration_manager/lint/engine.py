@@ -9,8 +9,11 @@ created by an earlier file already exists in production and may be large.
 from __future__ import annotations
 
 import ast as pyast
+import os
 import re
+import sys
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +22,9 @@ from ..errors import InputError
 from ..gcpause import paused_gc
 from ..naming import version_key
 from .config import LintConfig
+from .fixes import PlanMany, PlannedFix, plan_here, resolve
 from .model import Finding, LintReport
+from .plan_worker import PlanWorker
 from .rules import BY_ID, BY_KIND, Context
 from .rules.base import Rule
 from .schema import Schema
@@ -102,14 +107,32 @@ def python_sql(path: str, text: str) -> list[Source]:
 
 
 class Linter:
-    def __init__(self, config: LintConfig) -> None:
+    """Lints sources in the order given, keeping the schema they build. Fixes the planner writes
+    are resolved at the end of each source, or, with `defer_fixes`, when resolve_fixes is called:
+    one batch for a whole run (lint_paths)."""
+
+    def __init__(self, config: LintConfig, defer_fixes: bool = False) -> None:
         self.config = config
         self.schema = Schema()
         self.statements = 0
+        self.defer_fixes = defer_fixes
+        self.pending: list[tuple[Finding, PlannedFix]] = []
+
+    def resolve_fixes(self, plan_many: PlanMany = plan_here) -> None:
+        """Write the fix of each finding that waits for the planner."""
+        if self.pending:
+            texts = resolve([fix for _, fix in self.pending], plan_many)
+            for (finding, _), text in zip(self.pending, texts, strict=True):
+                finding.fix = text
+        self.pending = []
 
     def lint_source(self, source: Source) -> list[Finding]:
-        if self.config.dialect != "postgresql":
-            return self._lint_mysql(source)
+        findings = self._lint_mysql(source) if self.config.dialect != "postgresql" else self._lint_postgres(source)
+        if not self.defer_fixes:
+            self.resolve_fixes()
+        return findings
+
+    def _lint_postgres(self, source: Source) -> list[Finding]:
         findings: list[Finding] = []
         lock_timeout = in_transaction = utc = False
         for st in statements(source.text):
@@ -189,7 +212,7 @@ class Linter:
         rule_id: str,
         message: str,
         lock: str | None,
-        fix: str | None,
+        fix: str | PlannedFix | None,
         uncertain: bool = False,
     ) -> list[Finding]:
         if rule_id in self.config.ignore or rule_id in st.ignored or "all" in st.ignored:
@@ -206,29 +229,46 @@ class Linter:
         line, column = (
             (error_line or st.line, error_column or st.column) if rule_id == "parse-error" else (st.line, st.column)
         )
-        return [
-            Finding(
-                rule=rule_id,
-                severity=self.config.severity.get(rule_id, "warning" if uncertain else rule.severity),
-                path=source.path,
-                line=line + source.line_offset,
-                column=column,
-                message=message,
-                lock=lock,
-                why=rule.why,
-                fix=fix,
-                statement=st.text.strip()[:400],
-            )
-        ]
+        finding = Finding(
+            rule=rule_id,
+            severity=self.config.severity.get(rule_id, "warning" if uncertain else rule.severity),
+            path=source.path,
+            line=line + source.line_offset,
+            column=column,
+            message=message,
+            lock=lock,
+            why=rule.why,
+            fix=None if isinstance(fix, PlannedFix) else fix,
+            statement=st.text.strip()[:400],
+        )
+        if isinstance(fix, PlannedFix):
+            self.pending.append((finding, fix))
+        return [finding]
 
 
-def lint_paths(paths: list[Path], config: LintConfig, root: Path | None = None) -> LintReport:
-    """Lint files and folders in migration order; paths in the report are relative to `root`."""
+# From this many files, and when the planner is not loaded yet (the CLI; the MCP server has it),
+# the fixes are planned in a helper process that loads the planner while the files are read
+# (plan_worker.py). Below it, linting ends before the helper would be ready.
+WORKER_FILES = 100
+
+
+def lint_paths(
+    paths: list[Path], config: LintConfig, root: Path | None = None, fix_worker: bool | None = None
+) -> LintReport:
+    """Lint files and folders in migration order; paths in the report are relative to `root`.
+    `fix_worker`: plan the fixes in a helper process (None: when it saves time, see WORKER_FILES)."""
     files = collect(paths)
-    linter = Linter(config)
+    if fix_worker is None:
+        fix_worker = (
+            len(files) >= WORKER_FILES
+            and (os.cpu_count() or 1) > 1
+            and "migration_manager.planner" not in sys.modules
+            and config.dialect == "postgresql"
+        )
+    linter = Linter(config, defer_fixes=True)
     findings: list[Finding] = []
     shown: list[str] = []
-    with paused_gc():  # a parse tree per statement: see gcpause.py
+    with PlanWorker() if fix_worker else nullcontext() as worker, paused_gc():  # gc: see gcpause.py
         for f in files:
             name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
             shown.append(name)
@@ -236,6 +276,7 @@ def lint_paths(paths: list[Path], config: LintConfig, root: Path | None = None) 
             sources = python_sql(name, text) if f.suffix == ".py" else [Source(name, text)]
             for source in sources:
                 findings.extend(linter.lint_source(source))
+        linter.resolve_fixes(worker or plan_here)
     return LintReport(
         pg_version=config.pg_version,
         dialect=config.dialect,

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -31,26 +33,73 @@ _KEPT = frozenset({"id"})  # the planner's default key column: a name it reads, 
 _ROOM = 36  # bytes of names a derived name may hold: 63 less the longest suffix the planner appends
 
 
+@dataclass(frozen=True)
+class PlannedFix:
+    """A fix for the planner to write, and what to say where it cannot. A lint run resolves all of
+    them at once (resolve), so the planner can load in a helper process while the files are read."""
+
+    sql: str
+    version: int
+    tree: Tree | None = field(default=None, compare=False, hash=False)
+    fallback: str | None = None
+
+
+Requests = list[tuple[str, int]]
+PlanMany = Callable[[Requests], dict[tuple[str, int], str | None]]
+
+
+def plan_here(requests: Requests) -> dict[tuple[str, int], str | None]:
+    """Plan each (sql, version) in this process."""
+    return {(sql, version): _plan(sql, version) for sql, version in requests}
+
+
 def planned(sql: str, version: int, tree: Tree | None = None) -> str | None:
     """The plan's SQL for `sql`, migration by migration, or None when it cannot be planned
     (the DDL lacks a fact the plan needs, or it is not a schema change the planner knows).
-    `tree`: the statement's parse tree, when the caller has it (tree.py).
-    The planner (and the pydantic models of a plan) load on the first finding that needs it."""
-    shaped = _shape(sql, tree)
-    if shaped is None:
-        return _plan(sql, version)
-    template, names = shaped
-    key = (template, version)
-    if key not in _TRUSTED:  # the first statement of this shape: plan it both ways
-        _TRUSTED[key] = _fill(_plan(template, version), names) == _plan(sql, version)
-    return _fill(_plan(template, version), names) if _TRUSTED[key] else _plan(sql, version)
+    `tree`: the statement's parse tree, when the caller has it (tree.py)."""
+    return resolve([PlannedFix(sql, version, tree)])[0]
+
+
+def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here) -> list[str | None]:
+    """Each fix's SQL (or its fallback), asking `plan_many` for each shape once: the template, and
+    the first statement of a shape not tried before as written, to decide whether to trust it."""
+    shapes = [_shape(f.sql, f.tree) for f in fixes]
+    wanted: set[tuple[str, int]] = set()
+    first: dict[tuple[str, int], tuple[str, list[str]]] = {}  # untried shape -> its first statement
+    for fix, shape in zip(fixes, shapes, strict=True):
+        if shape is None:
+            wanted.add((fix.sql, fix.version))
+            continue
+        key = (shape[0], fix.version)
+        wanted.add(key)
+        if key not in _TRUSTED and key not in first:
+            first[key] = (fix.sql, shape[1])
+            wanted.add((fix.sql, fix.version))
+    plans = plan_many(sorted(wanted)) if wanted else {}
+    for key, (sql, names) in first.items():
+        _TRUSTED[key] = _fill(plans[key], names) == plans[(sql, key[1])]
+    again = {(f.sql, f.version) for f, s in zip(fixes, shapes, strict=True) if s and not _TRUSTED[(s[0], f.version)]}
+    if again - plans.keys():  # shapes that did not plan as their first statement did: as written
+        plans.update(plan_many(sorted(again - plans.keys())))
+    out: list[str | None] = []
+    for fix, shape in zip(fixes, shapes, strict=True):
+        if shape is not None and _TRUSTED[(shape[0], fix.version)]:
+            text = _fill(plans[(shape[0], fix.version)], shape[1])
+        else:
+            text = plans[(fix.sql, fix.version)]
+        out.append(text or fix.fallback)
+    return out
 
 
 _TRUSTED: dict[tuple[str, int], bool] = {}  # shape -> whether it plans as its first statement did
 
 
 def _fill(text: str | None, names: list[str]) -> str | None:
-    return None if text is None else _PLACEHOLDER.sub(lambda m: names[int(m[1])], text)
+    if text is None:
+        return None
+    for number, name in enumerate(names):
+        text = text.replace(f"mmq{number:03d}q", name)
+    return text
 
 
 def _shape(sql: str, tree: Tree | None) -> tuple[str, list[str]] | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ...knowledge.postgres import Action, default_is_volatile
 from ...locks import LockMode
-from ..fixes import planned
+from ..fixes import PlannedFix
 from ..tree import Tree, bodies, function_names, strings
 from ._helpers import action_lock, alter_commands, column_def
 from .base import Context, Example, Hit, Rule
@@ -57,8 +57,12 @@ def check(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 f"adding {column.get('colname')} rewrites {key} while it is locked: {reason}",
                 action_lock(Action.ADD_COLUMN_VOLATILE_DEFAULT, ctx.version),
-                planned(ctx.text, ctx.version, ctx.node)
-                or "add the column without a default, set the default, backfill in batches, then add NOT NULL",
+                PlannedFix(
+                    ctx.text,
+                    ctx.version,
+                    ctx.node,
+                    "add the column without a default, set the default, backfill in batches, then add NOT NULL",
+                ),
                 uncertain=uncertain,
             )
 

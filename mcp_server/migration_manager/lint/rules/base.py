@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ...locks import LockMode
+from ..fixes import PlannedFix
 from ..model import Severity
 from ..schema import Schema
 from ..tree import Tree, bodies, table_key
@@ -47,7 +48,7 @@ class Context:
 class Hit:
     message: str
     lock: str | None = None  # the lock taken and what it blocks, in words
-    fix: str | None = None  # the safe alternative, as SQL where there is one
+    fix: str | PlannedFix | None = None  # the safe alternative, as SQL where there is one
     uncertain: bool = False  # the hazard depends on something the files do not say: reported as a warning
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from ...knowledge.postgres import Action, normalize_type, type_change_in_place
 from ...locks import LockMode
-from ..fixes import planned
+from ..fixes import PlannedFix
 from ..tree import column_type
 from ._helpers import action_lock, alter_commands, column_def
 from .base import Context, Example, Hit, Rule
@@ -28,9 +28,11 @@ def check(ctx: Context) -> Iterator[Hit]:
         new = column_type(definition.get("typeName", {}), ctx.text)
         table = ctx.schema.table(key)
         old = table.columns[name].type if table and name in table.columns else None
-        fix = (
-            planned(ctx.text, ctx.version, ctx.node)
-            or "add a new column, keep it in sync with a trigger, backfill in batches, swap"
+        fix = PlannedFix(
+            ctx.text,
+            ctx.version,
+            ctx.node,
+            "add a new column, keep it in sync with a trigger, backfill in batches, swap",
         )
         if not old:
             yield Hit(

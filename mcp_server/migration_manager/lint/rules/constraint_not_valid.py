@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ...knowledge.postgres import Action
 from ...locks import LockMode
-from ..fixes import planned
+from ..fixes import PlannedFix
 from ..tree import deparse, strings, table_key, unwrap
 from ._helpers import action_lock, alter_commands, constraint_def, lock_words
 from .base import Context, Example, Hit, Rule
@@ -42,8 +42,12 @@ def check(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             f"{label}: {what} is checked against every row of {key} while the lock is held",
             action_lock(action, ctx.version),
-            planned(ctx.text, ctx.version, ctx.node)
-            or f"add it NOT VALID, then in a second transaction: ALTER TABLE {key} VALIDATE CONSTRAINT {label};",
+            PlannedFix(
+                ctx.text,
+                ctx.version,
+                ctx.node,
+                f"add it NOT VALID, then in a second transaction: ALTER TABLE {key} VALIDATE CONSTRAINT {label};",
+            ),
         )
 
 

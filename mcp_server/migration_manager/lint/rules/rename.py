@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ...knowledge.postgres import Action
 from ...locks import LockMode
-from ..fixes import planned
+from ..fixes import PlannedFix
 from ..tree import table_key
 from ._helpers import action_lock
 from .base import Context, Example, Hit, Rule
@@ -29,8 +29,12 @@ def check(ctx: Context) -> Iterator[Hit]:
         f"renaming {what} to {node.get('newname')} breaks the application still running with the old name, from "
         "the moment it commits until every instance runs the new code",
         action_lock(action, ctx.version),
-        planned(ctx.text, ctx.version, ctx.node)
-        or "expand and contract: add the new name, write both, switch readers, drop the old",
+        PlannedFix(
+            ctx.text,
+            ctx.version,
+            ctx.node,
+            "expand and contract: add the new name, write both, switch readers, drop the old",
+        ),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ...knowledge.postgres import Action
 from ...locks import LockMode
-from ..fixes import planned
+from ..fixes import PlannedFix
 from ..tree import table_key
 from ._helpers import action_lock
 from .base import Context, Example, Hit, Rule
@@ -19,12 +19,12 @@ def check(ctx: Context) -> Iterator[Hit]:
     if ctx.is_new(key):
         return
     verb = "UPDATE" if ctx.kind == "UpdateStmt" else "DELETE"
+    batches = f"{verb} in batches of a few thousand rows by primary key, committing after each batch"
     yield Hit(
         f"{verb} of every row of {key} in one statement: each row stays locked until it commits, and the "
         "transaction holds back vacuum and replication meanwhile",
         action_lock(Action.UPDATE_BATCH, ctx.version),
-        (planned(ctx.text, ctx.version, ctx.node) if verb == "UPDATE" else None)
-        or f"{verb} in batches of a few thousand rows by primary key, committing after each batch",
+        PlannedFix(ctx.text, ctx.version, ctx.node, batches) if verb == "UPDATE" else batches,
     )
 
 
