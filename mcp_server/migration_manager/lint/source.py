@@ -163,6 +163,7 @@ def _read(text: str, spans: list[tuple[int, int]], parsed: bool) -> list[Stateme
     parsed again for their trees."""
     out: list[Statement] = []
     previous_end = 0
+    ignores = _IGNORE.search(text) is not None  # most files have none: no window to search
     for start, stop in spans:
         chunk = text[start:stop]
         line, column = position(text, start)
@@ -187,7 +188,7 @@ def _read(text: str, spans: list[tuple[int, int]], parsed: bool) -> list[Stateme
                     error,
                     error_line,
                     error_column,
-                    _ignored(text, start, previous_end),
+                    _ignored(text, start, previous_end) if ignores else set(),
                 )
             )
             previous_end = stop
@@ -211,7 +212,7 @@ def _read(text: str, spans: list[tuple[int, int]], parsed: bool) -> list[Stateme
                 error,
                 error_line or (line if error else None),
                 error_column or (column if error else None),
-                _ignored(text, start, previous_end),
+                _ignored(text, start, previous_end) if ignores else set(),
             )
         )
         previous_end = stop
