@@ -165,3 +165,19 @@ def test_the_helper_protocol() -> None:
     serve(io.StringIO(json.dumps([sql, 16]) + "\n" + json.dumps(["SELECT 1", 16]) + "\n\n"), out)
     first, second = out.getvalue().splitlines()
     assert json.loads(first) == fixes._plan(sql, 16) and json.loads(second) is None
+
+
+def test_a_shape_that_plans_differently_from_its_first_statement_is_not_used() -> None:
+    """A planner that read a name itself (as it reads `id`) would plan the template differently
+    from the statement; resolve then plans every statement of that shape as written."""
+    asked: list[str] = []
+
+    def reads_names(requests: Requests) -> dict[tuple[str, int], str | None]:
+        asked.extend(sql for sql, _ in requests)
+        return {(sql, v): ("template plan" if "mmq" in sql else f"plan of {sql}") for sql, v in requests}
+
+    fixes._TRUSTED.clear()
+    sqls = [f"ALTER TABLE t{i} RENAME COLUMN a{i} TO b{i};" for i in range(3)]
+    got = fixes.resolve([fixes.PlannedFix(sql, 16, _tree(sql)) for sql in sqls], reads_names)
+    assert got == [f"plan of {sql}" for sql in sqls]
+    assert sum("mmq" in sql for sql in asked) == 1  # the template once, then each statement as written

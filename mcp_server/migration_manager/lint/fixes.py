@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from pglast.parser import ParseError, parse_sql_json, scan
@@ -64,6 +64,7 @@ def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here) -> list[st
     """Each fix's SQL (or its fallback), asking `plan_many` for each shape once: the template, and
     the first statement of a shape not tried before as written, to decide whether to trust it."""
     shapes = [_shape(f.sql, f.tree) for f in fixes]
+    trust: dict[tuple[str, int], bool] = {}  # this call's verdicts: another thread may clear _TRUSTED
     wanted: set[tuple[str, int]] = set()
     first: dict[tuple[str, int], tuple[str, list[str]]] = {}  # untried shape -> its first statement
     for fix, shape in zip(fixes, shapes, strict=True):
@@ -72,18 +73,24 @@ def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here) -> list[st
             continue
         key = (shape[0], fix.version)
         wanted.add(key)
-        if key not in _TRUSTED and key not in first:
+        known = _TRUSTED.get(key)
+        if known is not None:
+            trust[key] = known
+        elif key not in first:
             first[key] = (fix.sql, shape[1])
             wanted.add((fix.sql, fix.version))
     plans = plan_many(sorted(wanted)) if wanted else {}
     for key, (sql, names) in first.items():
-        _TRUSTED[key] = _fill(plans[key], names) == plans[(sql, key[1])]
-    again = {(f.sql, f.version) for f, s in zip(fixes, shapes, strict=True) if s and not _TRUSTED[(s[0], f.version)]}
+        trust[key] = _fill(plans[key], names) == plans[(sql, key[1])]
+    if len(_TRUSTED) > 4096:  # bounded, like _plan's cache: the shapes are tried again
+        _TRUSTED.clear()
+    _TRUSTED.update(trust)
+    again = {(f.sql, f.version) for f, s in zip(fixes, shapes, strict=True) if s and not trust[(s[0], f.version)]}
     if again - plans.keys():  # shapes that did not plan as their first statement did: as written
         plans.update(plan_many(sorted(again - plans.keys())))
     out: list[str | None] = []
     for fix, shape in zip(fixes, shapes, strict=True):
-        if shape is not None and _TRUSTED[(shape[0], fix.version)]:
+        if shape is not None and trust[(shape[0], fix.version)]:
             text = _fill(plans[(shape[0], fix.version)], shape[1])
         else:
             text = plans[(fix.sql, fix.version)]
@@ -157,7 +164,7 @@ def _collect(node: Any, names: set[str], others: set[str], in_names: bool) -> No
             _collect(item, names, others, in_names)
 
 
-@cache
+@lru_cache(maxsize=4096)  # bounded: the MCP server lints for as long as it runs
 def _plan(sql: str, version: int) -> str | None:
     from ..model import Target
     from ..planner import plan
