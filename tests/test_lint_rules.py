@@ -87,8 +87,9 @@ def test_every_rule_has_a_bad_and_a_good_example() -> None:
         assert rule.why and rule.summary
 
 
-def _step(sql: str) -> Step:
-    return Step(description="example", up=[sql], down=[], estimate=Estimate(seconds=None, basis="test"), risk=Risk.LOW)
+def _step(*sql: str) -> Step:
+    estimate = Estimate(seconds=None, basis="test")
+    return Step(description="example", up=list(sql), down=[], estimate=estimate, risk=Risk.LOW)
 
 
 def _oid(conn: psycopg.Connection[Any], table: str) -> int:
@@ -102,6 +103,8 @@ def test_example_does_on_the_server_what_the_rule_says(rule: Rule, example: Exam
     if not example.min_version <= server.version <= example.max_version:
         pytest.skip(f"the example is for PostgreSQL {example.min_version}-{example.max_version}")
     with psycopg.connect(db, autocommit=True) as conn:
+        # a server not in UTC, so an example that needs UTC must set it itself
+        conn.execute("SET TIME ZONE 'America/New_York'")
         if example.setup:
             conn.execute(example.setup)
         parts = [s.text for s in statements(example.sql)]
@@ -109,13 +112,19 @@ def test_example_does_on_the_server_what_the_rule_says(rule: Rule, example: Exam
             with pytest.raises(psycopg.Error):
                 conn.execute(example.sql)  # as one script, like a migration tool
             return
-        for earlier in parts[:-1]:
+        # SET LOCAL right before the measured statement belongs to its transaction (run alone,
+        # in autocommit, it would be a no-op); the rest runs first
+        local = 0
+        while local < len(parts) - 1 and parts[-2 - local].upper().startswith("SET LOCAL"):
+            local += 1
+        for earlier in parts[: len(parts) - 1 - local]:
             conn.execute(earlier)
         last = parts[-1]
+        in_transaction = parts[len(parts) - 1 - local :]
         oid = _oid(conn, example.table)
         rows = conn.execute(f"SELECT count(*) FROM {example.table}").fetchone()[0]  # type: ignore[index]
         if example.transactional:
-            measured = measure_in_transaction(conn, _step(last))
+            measured = measure_in_transaction(conn, _step(*in_transaction))
         else:
             measured = measure_concurrent(db, _step(last), TableRef(example.table))
     lock = measured.locks.get(oid)
