@@ -10,8 +10,10 @@ answer is one line per request, in order: the plan's SQL or null. EOF on stdin e
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import IO
 
 from .fixes import Requests, plan_here
@@ -24,6 +26,9 @@ class PlanWorker:
         self.command = command or [sys.executable, "-m", "migration_manager.lint.plan_worker"]
         self.used = False
         self.proc: subprocess.Popen[str] | None
+        # the helper imports this very copy of the package, whatever else sys.executable has installed
+        package_parent = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p)
         try:
             self.proc = subprocess.Popen(
                 self.command,
@@ -32,6 +37,7 @@ class PlanWorker:
                 stderr=subprocess.DEVNULL,
                 text=True,
                 encoding="utf-8",
+                env={**os.environ, "PYTHONPATH": path},
             )
         except OSError:
             self.proc = None
