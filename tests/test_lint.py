@@ -161,6 +161,14 @@ def test_a_bad_setting_is_named_with_what_it_should_be(tmp_path: Path, setting: 
     assert "pyproject.toml [tool.migration-manager] " + named in done.stderr
 
 
+@pytest.mark.parametrize("version", ["9", "19"])
+def test_an_unsupported_version_on_the_command_line_exits_2(tmp_path: Path, version: str) -> None:
+    (tmp_path / "1.sql").write_text("SELECT 1;\n")
+    done = run("1.sql", "--pg-version", version, cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"pg_version {version}: PostgreSQL {version} is not supported" in done.stderr
+
+
 def test_outputs_and_exit_codes(tmp_path: Path) -> None:
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "0001_x.sql").write_text(

@@ -252,6 +252,7 @@ def test_lint_sql_on_text_and_on_repository_files(tmp_path: Path) -> None:
     assert "path '../etc' leads outside the root" in error("lint_sql", {"root": str(tmp_path), "paths": ["../etc"]})
     assert "exactly one of" in error("lint_sql", {})
     assert "unknown lint rule" in error("lint_sql", {"sql": "SELECT 1", "ignore": ["nope"]})
+    assert "pg_version 19: PostgreSQL 19 is not supported" in error("lint_sql", {"sql": "SELECT 1", "pg_version": 19})
 
 
 def test_preflight_and_verify_tools(tmp_path: Path) -> None:

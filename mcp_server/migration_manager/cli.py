@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, unsupported_pg
+from .defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT
 from .errors import DatabaseError, InputError, MigrationManagerError, PlanningError
 
 if TYPE_CHECKING:
@@ -157,16 +157,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from .lint.output import render_report
 
     paths = [Path(p) for p in args.paths]
-    config = load_config(paths[0] if paths else Path("."))
-    if args.pg_version is not None:
-        problem = unsupported_pg(args.pg_version)
-        if problem:
-            raise InputError(f"--pg-version: {problem}")
-        config.pg_version = args.pg_version
-    if args.dialect:
-        config.dialect = args.dialect
-    config.ignore.extend(args.ignore or [])
-    config.check_rule_ids()
+    config = load_config(paths[0] if paths else Path(".")).override(args.pg_version, args.dialect, args.ignore)
     root = Path.cwd()
     report = lint_paths(paths, config, root)
     sources = None

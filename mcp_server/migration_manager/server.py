@@ -26,6 +26,8 @@ from .defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEM
 from .discover import RepoMigrations, find_migrations
 from .errors import InputError, MigrationManagerError, PlanningError
 from .lint import LintConfig, lint_paths, lint_text, load_config
+from .lint.model import Dialect as LintDialect
+from .lint.model import Severity
 from .model import Operation, Plan, TableStats
 from .planner import plan
 from .preflight import PreflightReport, preflight
@@ -105,7 +107,7 @@ class FindingOut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rule: str = Field(description="the rule's id, e.g. index-without-concurrently")
-    severity: Literal["error", "warning"]
+    severity: Severity
     path: str
     line: int = Field(ge=1)
     column: int = Field(ge=1)
@@ -122,7 +124,7 @@ class LintReportOut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pg_version: int
-    dialect: Literal["postgresql", "mariadb", "mysql"] = "postgresql"
+    dialect: LintDialect = "postgresql"
     files: list[str] = Field(description="the files linted, in the order they run")
     statements: int = Field(description="statements read")
     findings: list[FindingOut]
@@ -356,7 +358,7 @@ def lint_sql(
     ] = None,
     ignore: Annotated[list[str] | None, Field(description="rule ids to switch off")] = None,
     dialect: Annotated[
-        Literal["postgresql", "mariadb", "mysql"] | None,
+        LintDialect | None,
         Field(description="the database the SQL is for (default: pyproject [tool.migration-manager], else postgresql)"),
     ] = None,
 ) -> LintReportOut:
@@ -372,13 +374,7 @@ def lint_sql(
     if (sql is None) == (paths is None):
         raise InputError("give exactly one of `sql` (the text) or `paths` (with `root`)")
     start = Path(root) if root else Path.cwd()
-    config = load_config(start) if root else LintConfig()
-    if pg_version is not None:
-        config.pg_version = target_from(pg_version).version
-    config.ignore.extend(ignore or [])
-    if dialect is not None:
-        config.dialect = dialect
-    config.check_rule_ids()
+    config = (load_config(start) if root else LintConfig()).override(pg_version, dialect, ignore)
     if sql is not None:
         return LintReportOut.model_validate(lint_text(sql, config).as_dict())
     if root is None:

@@ -32,6 +32,22 @@ class LintConfig:
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
 
+    def override(
+        self, pg_version: int | None = None, dialect: Dialect | None = None, ignore: list[str] | None = None
+    ) -> LintConfig:
+        """The configuration with what a command line or a tool call gives on top, checked: the
+        CLI and the MCP tool both come through here."""
+        if pg_version is not None:
+            problem = unsupported_pg(pg_version)
+            if problem:
+                raise InputError(f"pg_version {pg_version}: {problem}")
+            self.pg_version = pg_version
+        if dialect is not None:
+            self.dialect = dialect
+        self.ignore.extend(ignore or [])
+        self.check_rule_ids()
+        return self
+
     def check_rule_ids(self) -> None:
         unknown = sorted((set(self.ignore) | set(self.severity)) - set(BY_ID))
         if unknown:  # the MySQL rules load sqlglot: only when a PostgreSQL id does not explain them
