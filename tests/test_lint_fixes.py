@@ -14,7 +14,7 @@ from typing import ClassVar
 import pytest
 from pglast.parser import parse_sql_json
 
-from migration_manager.lint import LintConfig, engine, fixes, lint_paths
+from migration_manager.lint import LintConfig, fixes, lint_paths, plan_worker
 from migration_manager.lint.fixes import Requests
 from migration_manager.lint.plan_worker import PlanWorker, serve
 from migration_manager.lint.tree import Tree, unwrap
@@ -56,6 +56,10 @@ SHAPES = [
 ]
 
 
+def planned(sql: str, version: int, tree: Tree) -> str | None:
+    return fixes.resolve([fixes.PlannedFix(sql, version, tree)])[0]
+
+
 def _tree(sql: str) -> Tree:
     return unwrap(json.loads(parse_sql_json(sql))["stmts"][0]["stmt"])[1]
 
@@ -73,17 +77,17 @@ def _statements(seed: int, count: int) -> list[str]:
 
 @pytest.mark.parametrize("version", [11, 16])
 def test_a_shaped_fix_is_the_plan_of_the_statement_as_written(version: int) -> None:
-    checked = planned = 0
+    checked = with_fix = 0
     for sql in _statements(version, 400):
         try:
             tree = _tree(sql)
         except Exception:
             continue  # a name the parser refuses in that place ("name" as a column is fine, "user" is not)
-        fix = fixes.planned(sql, version, tree)
+        fix = planned(sql, version, tree)
         assert fix == fixes._plan(sql, version), sql
         checked += 1
-        planned += fix is not None
-    assert checked > 150 and planned > 100
+        with_fix += fix is not None
+    assert checked > 150 and with_fix > 100
 
 
 def test_one_shape_is_planned_once_whatever_the_names() -> None:
@@ -91,10 +95,10 @@ def test_one_shape_is_planned_once_whatever_the_names() -> None:
     fixes._TRUSTED.clear()
     sqls = [f"ALTER TABLE t{i} RENAME COLUMN c{i} TO c{i}_renamed;" for i in range(40)]
     for sql in sqls:
-        assert fixes.planned(sql, 16, _tree(sql)) is not None
+        assert planned(sql, 16, _tree(sql)) is not None
     # the template once, and the first statement as written to trust it
     assert fixes._plan.cache_info().misses == 2
-    assert "t39" in (fixes.planned(sqls[-1], 16, _tree(sqls[-1])) or "")
+    assert "t39" in (planned(sqls[-1], 16, _tree(sqls[-1])) or "")
 
 
 def _folder(tmp_path: Path, files: int) -> Path:
@@ -136,7 +140,7 @@ class _Spy(PlanWorker):
 def test_the_helper_process_writes_the_same_fixes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _folder(tmp_path, 30)
     here = lint_paths([folder], LintConfig(), tmp_path, fix_worker=False)
-    monkeypatch.setattr(engine, "PlanWorker", _Spy)
+    monkeypatch.setattr(plan_worker, "PlanWorker", _Spy)
     fixes._TRUSTED.clear()  # the helper is asked for every shape again
     helped = lint_paths([folder], LintConfig(), tmp_path, fix_worker=True)
     assert _Spy.batches and _Spy.batches[0] > 3, "the helper process answered nothing"

@@ -24,7 +24,6 @@ from ..naming import version_key
 from .config import LintConfig
 from .fixes import PlanMany, PlannedFix, plan_here, resolve
 from .model import Finding, LintReport
-from .plan_worker import PlanWorker
 from .rules import BY_ID, BY_KIND, Context
 from .rules.base import Rule
 from .schema import Schema
@@ -268,6 +267,9 @@ def lint_paths(
     linter = Linter(config, defer_fixes=True)
     findings: list[Finding] = []
     shown: list[str] = []
+    if fix_worker:
+        from .plan_worker import PlanWorker  # subprocess: imported only for a long run
+
     with PlanWorker() if fix_worker else nullcontext() as worker, paused_gc():  # gc: see gcpause.py
         for f in files:
             name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)

@@ -53,13 +53,6 @@ def plan_here(requests: Requests) -> dict[tuple[str, int], str | None]:
     return {(sql, version): _plan(sql, version) for sql, version in requests}
 
 
-def planned(sql: str, version: int, tree: Tree | None = None) -> str | None:
-    """The plan's SQL for `sql`, migration by migration, or None when it cannot be planned
-    (the DDL lacks a fact the plan needs, or it is not a schema change the planner knows).
-    `tree`: the statement's parse tree, when the caller has it (tree.py)."""
-    return resolve([PlannedFix(sql, version, tree)])[0]
-
-
 def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here) -> list[str | None]:
     """Each fix's SQL (or its fallback), asking `plan_many` for each shape once: the template, and
     the first statement of a shape not tried before as written, to decide whether to trust it."""

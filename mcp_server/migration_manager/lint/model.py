@@ -51,8 +51,3 @@ class LintReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {**vars(self), "findings": [dict(vars(f)) for f in self.findings]}  # flat: no deep asdict
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LintReport:
-        """The report back from its JSON (--format json)."""
-        return cls(**{**data, "findings": [Finding(**f) for f in data["findings"]]})
