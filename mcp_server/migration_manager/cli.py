@@ -20,6 +20,7 @@ from .errors import DatabaseError, InputError, MigrationManagerError, PlanningEr
 if TYPE_CHECKING:
     from .discover import RepoMigrations
     from .model import ChangeRequest, Plan
+    from .schema.model import Schema
 
 # Each command imports what it uses: `lint`, what pre-commit hooks call, starts without the
 # planner and the pydantic models of a plan, and `plan` without discover/ and render/.
@@ -49,6 +50,7 @@ def _request(args: argparse.Namespace) -> ChangeRequest:
     else:
         request = request_from_json(_read(args.ops))
     dialect, release = getattr(args, "dialect", None), getattr(args, "release", None)
+    args.target_given = request.target is not None or args.pg_version is not None
     if args.pg_version is not None or request.target is None or dialect or release:
         request.target = target_from(args.pg_version, dialect, release)
     if args.stats:
@@ -59,10 +61,28 @@ def _request(args: argparse.Namespace) -> ChangeRequest:
     return request
 
 
-def _plan(args: argparse.Namespace) -> Plan:
+def _schema(args: argparse.Namespace) -> Schema | None:
+    if getattr(args, "no_schema", False):
+        return None
+    dialect = getattr(args, "dialect", None)
+    if dialect not in (None, "postgresql"):
+        return None  # MariaDB / MySQL schemas are not read yet: their plans guard at run time
+    from .schema.sources import resolve_schema
+
+    return resolve_schema(getattr(args, "dsn", None), getattr(args, "schema", None), getattr(args, "root", None))
+
+
+def _plan(args: argparse.Namespace, schema: Schema | None = None, *, read_schema: bool = True) -> Plan:
+    """The plan the arguments ask for; its schema from their source unless `read_schema` is False."""
     from .planner import plan
 
     request = _request(args)
+    if read_schema:
+        schema = _schema(args)
+    if schema is not None and not args.target_given and request.target is not None and request.target.is_postgresql:
+        from .request import target_from
+
+        request.target = target_from(schema.server_version)  # plan for the server the schema came from
     return plan(
         request.operations,
         request.target,
@@ -72,6 +92,7 @@ def _plan(args: argparse.Namespace) -> Plan:
         batch_size=args.batch_size,
         pause_ms=args.pause_ms,
         lock_retries=args.lock_retries,
+        schema=schema,
     )
 
 
@@ -208,7 +229,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             if not pairs:
                 raise InputError(f"{folder}: no .sql migrations in it")
         else:
-            planned = _plan(args)
+            schema = None
+            if args.schema and not args.no_schema:
+                from .schema.sources import schema_from_file
+
+                schema = schema_from_file(Path(args.schema), dsn=args.dsn)
+            planned = _plan(args, schema, read_schema=False)
             if not planned.target.is_postgresql:
                 raise InputError(f"verify runs PostgreSQL migrations; {planned.target.label} is not supported yet")
             write_files(render_sql(planned), Path(tmp))
@@ -267,6 +293,30 @@ def _add_input(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--pause-ms", type=int, default=50, metavar="MS", help="pause between backfill batches (default 50)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_schema_source(p)
+
+
+def _add_schema_source(p: argparse.ArgumentParser, *, dsn: bool = True) -> None:
+    group = p.add_argument_group(
+        "schema source",
+        "what the tables really are (types, NOT NULL, defaults, indexes, keys, views, partitions, sizes): read "
+        "from a live database, from a schema file, or from the repository's db/structure.sql; with none the "
+        "plan says so and its migrations check the facts when they run",
+    )
+    if dsn:
+        group.add_argument(
+            "--dsn",
+            metavar="DSN",
+            help="postgresql://user@host:port/dbname, read in a read-only transaction (a password is better in "
+            "PGPASSWORD or ~/.pgpass; it is never printed)",
+        )
+    group.add_argument(
+        "--schema",
+        metavar="FILE",
+        help="pg_dump --schema-only output or a Rails db/structure.sql, loaded into the embedded PostgreSQL "
+        "and read from its catalogs",
+    )
+    group.add_argument("--no-schema", action="store_true", help="plan from the DDL alone")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -280,6 +330,11 @@ def parser() -> argparse.ArgumentParser:
     sub = root.add_subparsers(dest="command", required=True)
     p = sub.add_parser("plan", help="plan a change and print it", description="Plan a change and print it.")
     _add_input(p)
+    p.add_argument(
+        "--root",
+        metavar="DIR",
+        help="a repository whose db/structure.sql is the schema source when no --dsn or --schema is given",
+    )
     p.set_defaults(func=cmd_plan)
     r = sub.add_parser(
         "render",
@@ -304,7 +359,13 @@ def parser() -> argparse.ArgumentParser:
         default="auto",
         help="output format; auto (default): the framework the repository already uses (else sql)",
     )
-    r.add_argument("--root", metavar="DIR", default=".", help="the repository (default: the current folder)")
+    r.add_argument(
+        "--root",
+        metavar="DIR",
+        default=".",
+        help="the repository (default: the current folder); its db/structure.sql is the schema source when no "
+        "--dsn or --schema is given",
+    )
     r.add_argument("--out", metavar="DIR", help="folder to write into, relative to --root")
     r.add_argument("--write", action="store_true", help="write into the repository's migrations folder")
     r.add_argument("--timestamp", metavar="YYYYMMDDHHMMSS", help="timestamp of the first file (default: now, UTC)")
@@ -356,11 +417,6 @@ def parser() -> argparse.ArgumentParser:
     )
     _add_input(pre)
     pre.add_argument(
-        "--dsn",
-        metavar="DSN",
-        help="postgresql://user@host:port/dbname (a password is better in PGPASSWORD or ~/.pgpass)",
-    )
-    pre.add_argument(
         "--long-transaction",
         type=int,
         default=60,
@@ -391,6 +447,7 @@ def parser() -> argparse.ArgumentParser:
     ver.add_argument("--rows", type=int, default=1000, metavar="N", help="synthetic rows per table (default 1000)")
     ver.add_argument("--dsn", metavar="DSN", help="a server to create the scratch database on (default: embedded)")
     ver.add_argument("--json", action="store_true", help="machine-readable output, no progress")
+    ver.add_argument("--no-schema", action="store_true", help="plan from the DDL alone, not from --schema")
     ver.set_defaults(
         func=cmd_verify,
         stats=None,

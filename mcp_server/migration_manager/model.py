@@ -433,6 +433,11 @@ class Plan(Strict):
         description="attempts at taking a transactional migration's locks: each waits at most lock_timeout, "
         "then gives the lock queue back, sleeps (0.1 s doubling to 2 s, with jitter) and tries again",
     )
+    schema_source: str | None = Field(
+        None,
+        description="where the plan read what the tables are (a live database, a schema file, the repository's "
+        "migrations replayed); None: planned from the DDL alone, with the facts it needed checked at run time",
+    )
 
 
 ChangeRequest.model_rebuild()

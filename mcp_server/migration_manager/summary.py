@@ -23,6 +23,8 @@ def _seconds(value: float | None) -> str:
 
 def format_plan(p: Plan) -> str:
     out = [f"Plan for {p.target.label}: {len(p.migrations)} migration(s)"]
+    if p.target.is_postgresql:
+        out.append(f"Schema read from the {p.schema_source}." if p.schema_source else "Schema: none read.")
     if p.target.is_postgresql and any(m.transactional for m in p.migrations):
         out.append(
             f"Locks are taken with lock_timeout {p.lock_timeout} per attempt; a transaction that cannot get "

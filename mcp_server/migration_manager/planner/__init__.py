@@ -10,7 +10,7 @@ lock while holding the first.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT
 from ..errors import InputError
@@ -65,7 +65,18 @@ from .constraints import (
 from .indexes import plan_add_index, plan_drop_index
 from .renames import plan_rename_column
 from .retype import plan_change_column_type
+from .sequence import guard_step
 from .tables import plan_create_table, plan_drop_table, plan_rename_table
+
+if TYPE_CHECKING:
+    from ..schema.model import Schema
+
+
+NO_SCHEMA_WARNING = (
+    "planned without a schema source: what the tables are (types, NOT NULL, defaults, indexes, keys, views) was "
+    "not read, so the migrations check it when they run and stop before any change if it differs; give --dsn, "
+    "--schema FILE or the repository (--root) to plan from the real schema"
+)
 
 
 def plan_add_enum_value(ctx: Context, op: AddEnumValue) -> list[Draft]:
@@ -143,6 +154,7 @@ def _merge(drafts: Sequence[Draft]) -> list[Draft]:
                 steps=[*last.steps, *draft.steps],
                 gate_before=last.gate_before,
                 checks=[*last.checks, *draft.checks],
+                done=[*last.done, *draft.done],
             )
         else:
             merged.append(draft)
@@ -159,6 +171,7 @@ def plan(
     batch_size: int = 1000,
     pause_ms: int = 50,
     lock_retries: int = DEFAULT_LOCK_RETRIES,
+    schema: Schema | None = None,
 ) -> Plan:
     """Plan `operations` for `target`: ordered migrations whose every step is safe on a live table.
 
@@ -181,7 +194,9 @@ def plan(
             batch_size=batch_size,
             pause_ms=pause_ms,
         )
-    ctx = Context(target=target, stats=dict(stats or {}), batch_size=batch_size, pause_ms=pause_ms)
+    ctx = Context(target=target, stats=dict(stats or {}), batch_size=batch_size, pause_ms=pause_ms, schema=schema)
+    if schema is None:
+        ctx.warnings.append(NO_SCHEMA_WARNING)
     if target.version < 12:
         ctx.warnings.append(
             f"PostgreSQL {target.version} is past end of life; its lock and rewrite facts here come from the "
@@ -190,17 +205,22 @@ def plan(
     drafts: list[Draft] = []
     for op in operations:
         drafts.extend(_FAMILIES[type(op)](ctx, op))
-    migrations = [
-        Migration(
-            name=d.name,
-            title=d.title,
-            transactional=d.transactional,
-            gate_before=d.gate_before,
-            steps=d.steps,
-            checks=d.checks,
+    merged = _merge(drafts)
+    migrations = []
+    for i, d in enumerate(merged):
+        steps = d.steps
+        if i > 0 and merged[i - 1].done:
+            steps = [guard_step(ctx, merged[i - 1].done, d.title, merged[i - 1].title), *steps]
+        migrations.append(
+            Migration(
+                name=d.name,
+                title=d.title,
+                transactional=d.transactional,
+                gate_before=d.gate_before,
+                steps=steps,
+                checks=d.checks,
+            )
         )
-        for d in _merge(drafts)
-    ]
     return Plan(
         target=target,
         operations=list(operations),
@@ -209,4 +229,5 @@ def plan(
         lock_timeout=lock_timeout,
         statement_timeout=statement_timeout,
         lock_retries=lock_retries,
+        schema_source=schema.source if schema is not None else None,
     )

