@@ -17,7 +17,8 @@ import psycopg
 _QUERIES: dict[str, str] = {
     "tables": """
         SELECT c.relname, c.relkind::text FROM pg_class c
-         WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = %(ns)s) AND c.relkind IN ('r', 'p', 'v', 'm', 'S')""",
+         WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = %(ns)s)
+           AND c.relkind IN ('r', 'p', 'v', 'm', 'S')""",
     "columns": """
         SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text
