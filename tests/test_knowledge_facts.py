@@ -34,6 +34,10 @@ class Example:
 
 _TRIGGER_FN = "CREATE FUNCTION mm_noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;"
 
+_PARTITIONED = """CREATE TABLE pev (id bigint, kind text) PARTITION BY LIST (kind);
+CREATE TABLE pev_a PARTITION OF pev FOR VALUES IN ('a');
+INSERT INTO pev SELECT g, 'a' FROM generate_series(1, 3000) AS g;"""
+
 EXAMPLES: dict[Action, Example] = {
     Action.ADD_COLUMN: Example("orders", "ALTER TABLE orders ADD COLUMN x text NOT NULL DEFAULT 'a'"),
     Action.ADD_COLUMN_VOLATILE_DEFAULT: Example(
@@ -88,6 +92,14 @@ EXAMPLES: dict[Action, Example] = {
     ),
     Action.CREATE_INDEX: Example("orders", "CREATE INDEX orders_code_idx ON orders (code)"),
     Action.CREATE_INDEX_CONCURRENTLY: Example("orders", "CREATE INDEX CONCURRENTLY orders_code_idx ON orders (code)"),
+    Action.CREATE_INDEX_ON_ONLY: Example("pev", "CREATE INDEX pev_kind_idx ON ONLY pev (kind)", setup=_PARTITIONED),
+    Action.ATTACH_INDEX_PARTITION: Example(
+        "pev",
+        "ALTER INDEX pev_kind_idx ATTACH PARTITION pev_a_kind_idx",
+        setup=_PARTITIONED
+        + "CREATE INDEX pev_kind_idx ON ONLY pev (kind); CREATE INDEX pev_a_kind_idx ON pev_a (kind);",
+        also={"pev_a": LockMode.ACCESS_SHARE},
+    ),
     Action.DROP_INDEX: Example(
         "orders", "DROP INDEX orders_code_idx", setup="CREATE INDEX orders_code_idx ON orders (code)"
     ),
@@ -134,7 +146,7 @@ def _count(conn: psycopg.Connection[Any], table: str) -> int:
 
 def _oids(conn: psycopg.Connection[Any]) -> dict[str, int]:
     rows = conn.execute(
-        "SELECT relname, oid FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'v')"
+        "SELECT relname, oid FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'v', 'p')"
     ).fetchall()
     return {name: oid for name, oid in rows}
 

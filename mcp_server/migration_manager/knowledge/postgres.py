@@ -50,6 +50,8 @@ class Action(StrEnum):
     ADD_CONSTRAINT_USING_INDEX = "add unique/primary key constraint USING INDEX"
     CREATE_INDEX = "create index"
     CREATE_INDEX_CONCURRENTLY = "create index concurrently"
+    CREATE_INDEX_ON_ONLY = "create index on only a partitioned table (invalid until every partition's is attached)"
+    ATTACH_INDEX_PARTITION = "attach a partition's index to the partitioned index"
     DROP_INDEX = "drop index"
     DROP_INDEX_CONCURRENTLY = "drop index concurrently"
     CHANGE_TYPE_IN_PLACE = "change column type, binary coercible"
@@ -101,6 +103,10 @@ _FACTS: dict[Action, Fact] = {
     Action.CREATE_INDEX_CONCURRENTLY: Fact(
         LockMode.SHARE_UPDATE_EXCLUSIVE, False, True, transactional=False, note="two scans; writes go on"
     ),
+    Action.CREATE_INDEX_ON_ONLY: Fact(
+        LockMode.SHARE, False, False, note="catalog only: the parent holds no rows and its partitions are not touched"
+    ),
+    Action.ATTACH_INDEX_PARTITION: Fact(LockMode.ACCESS_SHARE, False, False, note="catalog only"),
     Action.DROP_INDEX: Fact(AE, False, False),
     Action.DROP_INDEX_CONCURRENTLY: Fact(LockMode.SHARE_UPDATE_EXCLUSIVE, False, False, transactional=False),
     Action.CHANGE_TYPE_IN_PLACE: Fact(AE, False, False, note="binary coercible: catalog change only"),

@@ -9,7 +9,10 @@ with ADD CONSTRAINT ... USING INDEX, which needs no scan.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from ..errors import PlanningError
 from ..ident import derived_name, quote_ident, quote_literal
 from ..knowledge.postgres import Action
 from ..model import (
@@ -26,6 +29,10 @@ from ..model import (
 )
 from .base import Context, Draft, TableRef, column_list, index_name, name_part, slug
 from .indexes import create_index_drafts
+from .sequence import constraint_exists, index_valid
+
+if TYPE_CHECKING:
+    from ..schema.model import TableInfo
 
 
 def not_null_check_name(table: TableRef, column: str) -> str:
@@ -218,6 +225,20 @@ def plan_add_foreign_key(ctx: Context, op: AddForeignKey) -> list[Draft]:
             also_locks=[(ref, LockMode.SHARE_ROW_EXCLUSIVE)],
         )
         return [Draft(name=slug(f"add fk {name}"), title=f"add foreign key {name}", transactional=True, steps=[step])]
+    info = ctx.table_info(table)
+    covering: list[Draft] = []
+    note = f"deletes on {ref.key} look up {table.key}({', '.join(op.columns)}): make sure an index covers it"
+    if info is not None:
+        _require_columns(info, op.columns, "add_foreign_key")
+        if info.index_covering(op.columns) is None:
+            # Without it every DELETE (and key UPDATE) on the referenced table scans this one, and a
+            # cascading delete does so while holding row locks on both.
+            index = index_name(table, op.columns, "idx")
+            covering = create_index_drafts(ctx, table, op.columns, index, unique=False, method=None, where=None)
+            covering[-1].done = [index_valid(index, table.schema)]
+            note = f"no index covered {table.key}({', '.join(op.columns)}): {index} is built first, concurrently"
+        else:
+            note = f"{info.index_covering(op.columns).name} covers {table.key}({', '.join(op.columns)})"  # type: ignore[union-attr]
     add = ctx.step(
         Action.ADD_FOREIGN_KEY_NOT_VALID,
         table,
@@ -225,12 +246,28 @@ def plan_add_foreign_key(ctx: Context, op: AddForeignKey) -> list[Draft]:
         [f"ALTER TABLE {table.sql} ADD CONSTRAINT {q} {clause} NOT VALID"],
         [f"ALTER TABLE {table.sql} DROP CONSTRAINT IF EXISTS {q}"],
         also_locks=[(ref, LockMode.SHARE_ROW_EXCLUSIVE)],
-        notes=[f"deletes on {ref.key} look up {table.key}({', '.join(op.columns)}): make sure an index covers it"],
+        notes=[note],
     )
     return [
-        Draft(name=slug(f"add fk {name}"), title=f"add foreign key {name} not valid", transactional=True, steps=[add]),
+        *covering,
+        Draft(
+            name=slug(f"add fk {name}"),
+            title=f"add foreign key {name} not valid",
+            transactional=True,
+            steps=[add],
+            done=[constraint_exists(table, name)],
+        ),
         validate_draft(ctx, table, name, f"validate {name}", references=ref, check=_orphans(op, table, ref, name)),
     ]
+
+
+def _require_columns(info: TableInfo, columns: Sequence[str], op: str) -> None:
+    missing = [c for c in columns if not c.strip().startswith("(") and info.column(c) is None]
+    if missing:
+        raise PlanningError(
+            f"{op} on {info.key}: no column {', '.join(missing)} in the schema read "
+            f"(columns: {', '.join(info.columns)}); check the names (they are case-sensitive when quoted)"
+        )
 
 
 def _orphans(op: AddForeignKey, table: TableRef, ref: TableRef, name: str) -> Check:
@@ -275,8 +312,13 @@ def plan_add_primary_key(ctx: Context, op: AddPrimaryKey) -> list[Draft]:
     table = TableRef(op.table, op.schema_name)
     name = op.name or derived_name(table.name, suffix="pkey")
     drafts: list[Draft] = []
+    info = ctx.table_info(table)
+    nullable = list(op.columns)
+    if info is not None:  # only the key columns that are nullable today need NOT NULL first
+        _require_columns(info, op.columns, "add_primary_key")
+        nullable = [c for c in op.columns if not info.columns[c].not_null]
     if not op.columns_not_null and not ctx.is_new(table):
-        for column in op.columns:
+        for column in nullable:
             drafts.extend(not_null_drafts(ctx, table, column))
     drafts.extend(create_index_drafts(ctx, table, op.columns, name, unique=True, method=None, where=None))
     attach = _attach_index_step(ctx, table, name, "PRIMARY KEY", name)

@@ -1,0 +1,132 @@
+"""Issue 17, cases 3, 5 and 8: plans made from the real schema, proved on PostgreSQL 15 and 18.
+
+Each test: 10,000+ rows, the schema read from a source, plan -> SQL files -> ups with psql -> the
+catalog equals the naive DDL's -> downs -> the start again (data too) -> ups again (schema_proof).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import Server
+from migration_manager.model import Target
+from migration_manager.planner import plan
+from migration_manager.schema.sources import schema_from_dsn
+from migration_manager.sql.postgres import parse_operations
+from schema_proof import Source, catalog, prove, run_out_of_order, run_sql
+from support import psql_file
+
+PARTITIONED = """
+CREATE SCHEMA app;
+CREATE TABLE app.events (id bigint NOT NULL, kind text, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE app.events_2025 PARTITION OF app.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE app.events_2026 PARTITION OF app.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')
+    PARTITION BY LIST (kind);
+CREATE TABLE app.events_2026_a PARTITION OF app.events_2026 FOR VALUES IN ('a');
+CREATE TABLE app.events_2026_rest PARTITION OF app.events_2026 DEFAULT;
+INSERT INTO app.events SELECT g, CASE WHEN g % 3 = 0 THEN 'a' ELSE 'k' || g % 7 END,
+       date '2025-01-01' + (g % 700) FROM generate_series(1, 12000) AS g;
+ANALYZE;
+"""
+
+
+@pytest.mark.parametrize("source", ["dsn", "structure"])
+def test_case3_index_on_a_partitioned_table(
+    source: Source, server: Server, empty_db: str, empty_twin: str, tmp_path: Path
+) -> None:
+    change = "CREATE INDEX events_kind_idx ON app.events (kind)"
+    proof = prove(server, empty_db, empty_twin, tmp_path, setup=PARTITIONED, change=change, source=source)
+    sql = "\n".join(s for m in proof.plan.migrations for st in m.steps for s in st.up)
+    assert "CONCURRENTLY IF NOT EXISTS events_kind_idx ON app.events " not in sql  # refused by PostgreSQL
+    assert "ON ONLY app.events " in sql and "ON ONLY app.events_2026 " in sql
+    online = [s for m in proof.plan.migrations if not m.transactional for st in m.steps for s in st.up]
+    assert sum("CREATE INDEX CONCURRENTLY" in s for s in online) == 3  # one per leaf partition
+
+
+def test_case3_out_of_order_changes_nothing(server: Server, empty_db: str, tmp_path: Path) -> None:
+    run_sql(empty_db, PARTITIONED)
+    p = plan(
+        parse_operations("CREATE INDEX events_kind_idx ON app.events (kind)"),
+        Target(version=server.version),
+        schema=schema_from_dsn(empty_db),
+    )
+    from migration_manager.render import render_sql, write_files
+
+    write_files(render_sql(p), tmp_path)
+    ups = sorted(x for x in tmp_path.glob("*.sql") if not x.name.endswith("_down.sql"))
+    for k in range(1, len(ups)):
+        error = run_out_of_order(server, empty_db, ups, k)
+        assert "needs the work of" in error and "nothing was changed" in error
+        psql_file(server.bin_dir, empty_db, ups[k - 1])
+    psql_file(server.bin_dir, empty_db, ups[-1])
+    assert any("events_kind_idx" in str(row) for row in catalog(empty_db)["indexes"])
+
+
+SESSIONS = """
+CREATE TABLE sessions (token text NOT NULL, user_id bigint, seen timestamptz DEFAULT now());
+INSERT INTO sessions (token, user_id) SELECT md5(g::text), g FROM generate_series(1, 10000) AS g;
+"""
+
+
+def test_case5_primary_key_on_a_column_already_not_null(
+    server: Server, empty_db: str, empty_twin: str, tmp_path: Path
+) -> None:
+    proof = prove(
+        server,
+        empty_db,
+        empty_twin,
+        tmp_path,
+        setup=SESSIONS,
+        change="ALTER TABLE sessions ADD PRIMARY KEY (token)",
+    )
+    sql = "\n".join(s for m in proof.plan.migrations for st in m.steps for s in [*st.up, *st.down])
+    assert "NOT NULL) NOT VALID" not in sql and "DROP NOT NULL" not in sql  # no VALIDATE scan, no lossy down
+    assert len(proof.plan.migrations) == 2  # the unique index built concurrently, then attached
+
+
+def test_case5_a_nullable_key_column_still_gets_not_null_first(
+    server: Server, empty_db: str, empty_twin: str, tmp_path: Path
+) -> None:
+    proof = prove(
+        server,
+        empty_db,
+        empty_twin,
+        tmp_path,
+        setup=SESSIONS.replace("token text NOT NULL", "token text"),
+        change="ALTER TABLE sessions ADD PRIMARY KEY (token)",
+    )
+    assert any("VALIDATE CONSTRAINT" in s for m in proof.plan.migrations for st in m.steps for s in st.up)
+
+
+AUTHORS = """
+CREATE TABLE authors (id bigint PRIMARY KEY, name text);
+CREATE TABLE posts (id bigint PRIMARY KEY, author_id bigint, body text);
+INSERT INTO authors SELECT g, 'a' || g FROM generate_series(1, 500) AS g;
+INSERT INTO posts SELECT g, 1 + g % 500, 'p' || g FROM generate_series(1, 10000) AS g;
+"""
+FK = "ALTER TABLE posts ADD FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE CASCADE"
+
+
+def test_case8_a_foreign_key_gets_its_covering_index_first(
+    server: Server, empty_db: str, empty_twin: str, tmp_path: Path
+) -> None:
+    proof = prove(
+        server,
+        empty_db,
+        empty_twin,
+        tmp_path,
+        setup=AUTHORS,
+        change=FK,
+        naive=FK + "; CREATE INDEX posts_author_id_idx ON posts (author_id)",
+    )
+    first = proof.plan.migrations[0]
+    assert not first.transactional and "CREATE INDEX CONCURRENTLY IF NOT EXISTS posts_author_id_idx" in str(first)
+
+
+def test_case8_an_existing_index_is_used(server: Server, empty_db: str, empty_twin: str, tmp_path: Path) -> None:
+    setup = AUTHORS + "CREATE INDEX posts_by_author ON posts (author_id, id);"
+    proof = prove(server, empty_db, empty_twin, tmp_path, setup=setup, change=FK)
+    assert "CREATE INDEX" not in str(proof.plan.migrations)
+    assert any("posts_by_author covers" in n for m in proof.plan.migrations for st in m.steps for n in st.notes)
