@@ -130,3 +130,35 @@ def test_case8_an_existing_index_is_used(server: Server, empty_db: str, empty_tw
     proof = prove(server, empty_db, empty_twin, tmp_path, setup=setup, change=FK)
     assert "CREATE INDEX" not in str(proof.plan.migrations)
     assert any("posts_by_author covers" in n for m in proof.plan.migrations for st in m.steps for n in st.notes)
+
+
+ITEMS = """
+CREATE SCHEMA "Sales";
+CREATE TABLE "Sales"."OrderItems" ("Id" bigint CONSTRAINT "OrderItems_key" PRIMARY KEY, "Qty" integer);
+INSERT INTO "Sales"."OrderItems" SELECT g, g % 90 FROM generate_series(1, 10000) AS g;
+"""
+COMPOSITE = """
+CREATE SCHEMA "Sales";
+CREATE TABLE "Sales"."OrderItems" ("Order" bigint, "Line" int, "Qty" integer, PRIMARY KEY ("Order", "Line"));
+INSERT INTO "Sales"."OrderItems" SELECT g / 7, g % 7, g % 90 FROM generate_series(1, 10500) AS g;
+"""
+QTY = 'ALTER TABLE "Sales"."OrderItems" ALTER COLUMN "Qty" TYPE bigint'
+
+
+@pytest.mark.parametrize("setup", [ITEMS, COMPOSITE], ids=["key-Id", "composite-key"])
+def test_case6_backfill_walks_the_real_key(
+    setup: str, server: Server, empty_db: str, empty_twin: str, tmp_path: Path
+) -> None:
+    proof = prove(server, empty_db, empty_twin, tmp_path, setup=setup, change=QTY)
+    backfill = next(s for m in proof.plan.migrations for st in m.steps for s in st.up if "mm_batches" in s)
+    assert ".id%TYPE" not in backfill
+    key = '("Id")' if setup is ITEMS else '("Order", "Line")'
+    assert f"WHERE {key} >= " in backfill
+
+
+def test_case6_a_table_without_a_key_is_refused_with_the_way_out(server: Server, empty_db: str) -> None:
+    run_sql(empty_db, 'CREATE SCHEMA "Sales"; CREATE TABLE "Sales"."OrderItems" ("Qty" integer);')
+    from migration_manager.errors import PlanningError
+
+    with pytest.raises(PlanningError, match=r"no primary key .* add a primary key first"):
+        plan(parse_operations(QTY), Target(version=server.version), schema=schema_from_dsn(empty_db))

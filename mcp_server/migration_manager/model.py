@@ -216,7 +216,11 @@ class Backfill(TableOp):
     column: str
     value: str = Field(description="SQL expression for the new value")
     where: str | None = Field(None, description="which rows still need it (default: the column IS NULL)")
-    key: str = Field("id", description="single-column key to walk in order (the primary key)")
+    key: str | None = Field(
+        None,
+        description="column to walk in order; default: the primary key as the schema source has it (any name, "
+        "composite keys in keyset order), else id",
+    )
     batch_size: int = Field(1000, ge=1, le=1_000_000)
     pause_ms: int = Field(50, ge=0, le=60_000)
 

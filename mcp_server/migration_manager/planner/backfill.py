@@ -12,6 +12,9 @@ longer match the pending predicate, so nothing is redone or skipped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from ..errors import PlanningError
 from ..ident import quote_ident, quote_literal
 from ..knowledge.postgres import Action
 from ..model import Backfill, Step
@@ -20,48 +23,90 @@ from .base import Context, Draft, TableRef, slug
 
 
 def backfill_sql(
-    table: TableRef, column: str, value: str, pending: str, key: str, batch_size: int, pause_ms: int
+    table: TableRef, column: str, value: str, pending: str, key: str | Sequence[str], batch_size: int, pause_ms: int
 ) -> str:
-    t, k, c = table.sql, quote_ident(key), quote_ident(column)
+    """The batched UPDATE as a DO block. `key`: the column(s) of the primary key (or another unique
+    NOT NULL key), walked in keyset order: row comparisons `(a, b) > (x, y)` use the key's index."""
+    keys = [key] if isinstance(key, str) else list(key)
+    t, c = table.sql, quote_ident(column)
     label = quote_literal(f"backfill {table.key}.{column}")
+    cols = ", ".join(quote_ident(k) for k in keys)
+    desc = ", ".join(f"{quote_ident(k)} DESC" for k in keys)
+
+    def row(prefix: str) -> str:
+        return ", ".join(f"mm_{prefix}{i}" for i in range(len(keys)))
+
+    declare = "\n".join(
+        f"    mm_{p}{i} {table.column_type_of(k)};" for p in ("start", "end", "last") for i, k in enumerate(keys)
+    )
+    tup = f"({cols})"
+    start, end, last = f"({row('start')})", f"({row('end')})", f"({row('last')})"
     return f"""DO $mm$
 #variable_conflict use_column
 DECLARE
-    mm_batch_start {table.column_type_of(key)};
-    mm_batch_end {table.column_type_of(key)};
-    mm_last {table.column_type_of(key)};
+{declare}
+    mm_more boolean;
     mm_batches bigint := 0;
     mm_updated bigint := 0;
     mm_n bigint;
 BEGIN
     -- Walk the keys that exist now: rows added later get the value from the column's default or
     -- the plan's trigger, and chasing an append-only key would never end.
-    SELECT min({k}), max({k}) INTO mm_batch_start, mm_last FROM {t};
-    WHILE mm_batch_start IS NOT NULL LOOP
-        SELECT max(b.k) INTO mm_batch_end
-          FROM (SELECT {k} AS k FROM {t} WHERE {k} >= mm_batch_start AND {k} <= mm_last
-                 ORDER BY {k} LIMIT {batch_size}) AS b;
+    SELECT {cols} INTO {row("last")} FROM {t} ORDER BY {desc} LIMIT 1;
+    SELECT {cols} INTO {row("start")} FROM {t} ORDER BY {cols} LIMIT 1;
+    mm_more := FOUND;
+    WHILE mm_more LOOP
+        SELECT {cols} INTO {row("end")}
+          FROM (SELECT {cols} FROM {t} WHERE {tup} >= {start} AND {tup} <= {last}
+                 ORDER BY {cols} LIMIT {batch_size}) AS b
+         ORDER BY {desc} LIMIT 1;
         UPDATE {t} SET {c} = {value}
-         WHERE {k} >= mm_batch_start AND {k} <= mm_batch_end AND ({pending});
+         WHERE {tup} >= {start} AND {tup} <= {end} AND ({pending});
         GET DIAGNOSTICS mm_n = ROW_COUNT;
         mm_updated := mm_updated + mm_n;
         mm_batches := mm_batches + 1;
         COMMIT;
         IF mm_batches % 100 = 0 THEN
             RAISE NOTICE '%: % batches, % rows updated, up to key % of %', {label}, mm_batches, mm_updated,
-                mm_batch_end, mm_last;
+                {end}, {last};
         END IF;
         PERFORM pg_sleep({pause_ms / 1000});
-        SELECT min({k}) INTO mm_batch_start FROM {t} WHERE {k} > mm_batch_end AND {k} <= mm_last;
+        SELECT {cols} INTO {row("start")} FROM {t} WHERE {tup} > {end} AND {tup} <= {last} ORDER BY {cols} LIMIT 1;
+        mm_more := FOUND;
     END LOOP;
     RAISE NOTICE '%: done, % rows updated in % batches', {label}, mm_updated, mm_batches;
-    SELECT count(*) INTO mm_n FROM {t} WHERE {k} > mm_last AND ({pending});
+    SELECT count(*) INTO mm_n FROM {t} WHERE {tup} > {last} AND ({pending});
     IF mm_n > 0 THEN
         RAISE WARNING '%: % rows added since it started still need the value: run this file again once '
             'the application (or a default) writes it for new rows', {label}, mm_n;
     END IF;
 END
 $mm$"""
+
+
+def batch_key(ctx: Context, table: TableRef, given: str | None = None) -> list[str]:
+    """The key a backfill walks: as given; else the table's primary key as the schema has it (any
+    name, several columns in order), or a unique index on NOT NULL columns; "id" without a schema."""
+    if given is not None:
+        return [given]
+    info = ctx.table_info(table)
+    if info is None:
+        return ["id"]
+    if info.primary_key is not None:
+        return list(info.primary_key.columns)
+    for index in info.indexes:
+        if (
+            index.unique
+            and index.valid
+            and index.predicate is None
+            and None not in index.columns
+            and all(info.columns[c].not_null for c in index.columns if c is not None)
+        ):
+            return [c for c in index.columns if c is not None]
+    raise PlanningError(
+        f"{table.key} has no primary key and no unique index on NOT NULL columns, so a backfill cannot walk it in "
+        "batches: add a primary key first (ADD PRIMARY KEY, planned online), or give the backfill's key"
+    )
 
 
 def backfill_step(
@@ -71,7 +116,7 @@ def backfill_step(
     value: str,
     pending: str,
     *,
-    key: str = "id",
+    key: str | None = None,
     batch_size: int | None = None,
     pause_ms: int | None = None,
     down: list[str] | None = None,
@@ -80,16 +125,18 @@ def backfill_step(
     """A batched UPDATE; batch size and pause default to the plan's (see plan())."""
     batch_size = ctx.batch_size if batch_size is None else batch_size
     pause_ms = ctx.pause_ms if pause_ms is None else pause_ms
+    keys = batch_key(ctx, table, key)
     return ctx.step(
         Action.UPDATE_BATCH,
         table,
         description or f"Backfill {table.key}.{column} in batches of {batch_size} (resumable)",
-        [backfill_sql(table, column, value, pending, key, batch_size, pause_ms)],
+        [backfill_sql(table, column, value, pending, keys, batch_size, pause_ms)],
         down or [],
         estimate_=estimate.backfill(ctx.stats_for(table), batch_size, pause_ms),
         scans=True,
         notes=[
-            f"walks {key} in order, {batch_size} rows per transaction, {pause_ms} ms pause between batches",
+            f"walks ({', '.join(keys)}) in key order, {batch_size} rows per transaction, "
+            f"{pause_ms} ms pause between batches",
             "stopped halfway? run it again: rows already done no longer match and are not touched",
             "large backfills leave dead rows: let autovacuum catch up (or VACUUM the table) afterwards",
         ],

@@ -348,7 +348,7 @@ class _Planner:
             )
         key, table, col = _key(op), _table(op), q(op.column)
         where = op.where or f"{col} IS NULL"
-        pk = q(op.key)
+        pk = q(op.key or "id")
         block = (
             "BEGIN NOT ATOMIC\n"
             f"    DECLARE lo, hi BIGINT;\n"
