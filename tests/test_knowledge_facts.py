@@ -127,6 +127,7 @@ EXAMPLES: dict[Action, Example] = {
     # the batch's rows (the server fetches one heap tuple more than it updates); the table holds 5000
     Action.UPDATE_BATCH: Example("orders", "UPDATE orders SET code = code WHERE id BETWEEN 1 AND 100", max_read=200),
     Action.ADD_ENUM_VALUE: Example("users", "ALTER TYPE mood ADD VALUE 'happy'"),
+    Action.CREATE_OBJECT: Example("colour", "CREATE TYPE colour AS ENUM ('red', 'blue')"),
     Action.READ_CATALOG: Example(
         "users",
         "DO $$BEGIN PERFORM 1 FROM pg_attribute WHERE attrelid = to_regclass('users') AND attname = 'name'; END$$",

@@ -162,3 +162,57 @@ def test_case6_a_table_without_a_key_is_refused_with_the_way_out(server: Server,
 
     with pytest.raises(PlanningError, match=r"no primary key .* add a primary key first"):
         plan(parse_operations(QTY), Target(version=server.version), schema=schema_from_dsn(empty_db))
+
+
+ORDERS = """
+CREATE TABLE orders (id bigint PRIMARY KEY, amount integer NOT NULL);
+INSERT INTO orders SELECT g, g FROM generate_series(1, 10000) AS g;
+"""
+CURRENCY = """ALTER TABLE orders ADD COLUMN currency text;
+UPDATE orders SET currency = 'EUR';
+ALTER TABLE orders ALTER COLUMN currency SET NOT NULL;
+ALTER TABLE orders ALTER COLUMN currency SET DEFAULT 'EUR';
+CREATE INDEX orders_currency_idx ON orders (currency);"""
+
+
+def test_case7_one_intent_for_one_column(server: Server, empty_db: str, empty_twin: str, tmp_path: Path) -> None:
+    proof = prove(server, empty_db, empty_twin, tmp_path, setup=ORDERS, change=CURRENCY)
+    first, index = proof.plan.migrations
+    assert [s for st in first.steps for s in st.up] == [
+        "ALTER TABLE orders ADD COLUMN currency text DEFAULT 'EUR' NOT NULL"
+    ]
+    assert not first.steps[0].scans and not first.steps[0].rewrites  # catalog only (PostgreSQL 11+)
+    assert "CONCURRENTLY" in index.steps[-1].up[0]
+
+
+def test_case7_an_existing_column_gets_its_default_before_the_check(server: Server) -> None:
+    change = """UPDATE orders SET code = 'x' WHERE code IS NULL;
+ALTER TABLE orders ALTER COLUMN code SET NOT NULL;
+ALTER TABLE orders ALTER COLUMN code SET DEFAULT 'x';"""
+    p = plan(parse_operations(change), Target(version=server.version))
+    ups = [s for m in p.migrations for st in m.steps for s in st.up]
+    default = next(i for i, s in enumerate(ups) if "SET DEFAULT 'x'" in s)
+    assert default < next(i for i, s in enumerate(ups) if "mm_batches" in s)
+    assert default < next(i for i, s in enumerate(ups) if "IS NOT NULL) NOT VALID" in s)
+
+
+NEW_OBJECTS = """CREATE TYPE order_state AS ENUM ('new', 'paid');
+CREATE FUNCTION order_weight(amount integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT amount * 2';
+ALTER TABLE orders ADD COLUMN state order_state NOT NULL DEFAULT 'new';"""
+
+
+def test_case9_types_and_functions_a_change_needs_are_planned(
+    server: Server, empty_db: str, empty_twin: str, tmp_path: Path
+) -> None:
+    proof = prove(server, empty_db, empty_twin, tmp_path, setup=ORDERS, change=NEW_OBJECTS)
+    downs = [s for m in proof.plan.migrations for st in m.steps for s in st.down]
+    assert "DROP TYPE IF EXISTS order_state" in downs and "DROP FUNCTION IF EXISTS order_weight(integer)" in downs
+
+
+def test_case9_exclusion_constraints_are_refused_with_why_and_what_to_do() -> None:
+    from migration_manager.errors import UnsupportedStatement
+
+    with pytest.raises(UnsupportedStatement) as refused:
+        parse_operations("ALTER TABLE rooms ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&)")
+    message = str(refused.value)
+    assert "ACCESS EXCLUSIVE" in message and "USING INDEX" in message and "maintenance window" in message

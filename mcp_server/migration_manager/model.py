@@ -211,6 +211,17 @@ class AddEnumValue(Strict):
     after: str | None = None
 
 
+class CreateObject(Strict):
+    """A type, extension, function, domain or schema a later statement of the change needs: catalog only."""
+
+    op: Literal["create_object"] = "create_object"
+    kind: Literal["type", "extension", "function", "domain", "schema"]
+    name: str = Field(description="the object's name as its DROP statement takes it (a function with its arguments)")
+    sql: str = Field(description="the CREATE statement as written")
+
+    _name = field_validator("name", "sql")(_non_empty)
+
+
 class Backfill(TableOp):
     op: Literal["backfill"] = "backfill"
     column: str
@@ -246,6 +257,7 @@ Operation = Annotated[
     | DropConstraint
     | ValidateConstraint
     | AddEnumValue
+    | CreateObject
     | Backfill,
     Field(discriminator="op"),
 ]

@@ -65,6 +65,7 @@ class Action(StrEnum):
     UPDATE_BATCH = "update one batch of rows"
     ADD_ENUM_VALUE = "add enum value"
     READ_CATALOG = "read the catalog (a plan's assumption checked)"
+    CREATE_OBJECT = "create a type, extension, function, domain or schema"
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ _FACTS: dict[Action, Fact] = {
     Action.UPDATE_BATCH: Fact(LockMode.ROW_EXCLUSIVE, False, False, note="row locks on the batch only"),
     Action.ADD_ENUM_VALUE: Fact(None, False, False, note="no table lock"),
     Action.READ_CATALOG: Fact(None, False, False, note="reads pg_attribute only"),
+    Action.CREATE_OBJECT: Fact(None, False, False, note="a new object: no table is locked, nothing uses it yet"),
 }
 
 

@@ -26,6 +26,7 @@ from ..model import (
     AddUnique,
     Backfill,
     ChangeColumnType,
+    CreateObject,
     CreateTable,
     DropColumn,
     DropConstraint,
@@ -63,6 +64,7 @@ from .constraints import (
     plan_validate_constraint,
 )
 from .indexes import plan_add_index, plan_drop_index
+from .intent import merge_intents
 from .renames import plan_rename_column
 from .retype import plan_change_column_type
 from .sequence import guard_step
@@ -107,7 +109,28 @@ def plan_add_enum_value(ctx: Context, op: AddEnumValue) -> list[Draft]:
     ]
 
 
+def plan_create_object(ctx: Context, op: CreateObject) -> list[Draft]:
+    """A new type, extension, function, domain or schema: nothing uses it yet, so it is a catalog change
+    that holds no lock the application waits on (the down drops it: nothing of the change uses it then)."""
+    step = ctx.step(
+        Action.CREATE_OBJECT,
+        None,
+        f"Create {op.kind} {op.name}: a catalog change, nothing uses it yet",
+        [op.sql],
+        [f"DROP {op.kind.upper()} IF EXISTS {op.name}"],
+    )
+    return [
+        Draft(
+            name=slug(f"create {op.kind} {op.name}"),
+            title=f"create {op.kind} {op.name}",
+            transactional=True,
+            steps=[step],
+        )
+    ]
+
+
 _FAMILIES: dict[type[Any], Callable[[Context, Any], list[Draft]]] = {
+    CreateObject: plan_create_object,
     CreateTable: plan_create_table,
     DropTable: plan_drop_table,
     RenameTable: plan_rename_table,
@@ -203,7 +226,9 @@ def plan(
             "documentation and were not measured by this tool's tests (run on PostgreSQL 15 and 18)"
         )
     drafts: list[Draft] = []
-    for op in operations:
+    intended, merged_notes = merge_intents(operations)
+    ctx.warnings.extend(merged_notes)
+    for op in intended:
         drafts.extend(_FAMILIES[type(op)](ctx, op))
     merged = _merge(drafts)
     migrations = []

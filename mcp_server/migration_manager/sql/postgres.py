@@ -8,7 +8,7 @@ that is not a schema change this tool plans raises UnsupportedStatement with its
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pglast import ast, parse_sql
 from pglast.enums import AlterTableType, ConstrType, DropBehavior, ObjectType
@@ -28,6 +28,7 @@ from ..model import (
     Backfill,
     ChangeColumnType,
     Column,
+    CreateObject,
     CreateTable,
     DropColumn,
     DropConstraint,
@@ -78,6 +79,7 @@ class _Reader:
         self.sql = sql
         self.ops: list[Operation] = []
         self.where = Position(1, 1)
+        self.text = ""  # the statement being read, as written
 
     def fail(self, message: str) -> UnsupportedStatement:
         return UnsupportedStatement(f"line {self.where.line}, column {self.where.column}: {message}")
@@ -213,6 +215,13 @@ class _Reader:
             self.ops.append(AddUnique(**t, name=name, columns=_names(con.keys)))
         elif kind == ConstrType.CONSTR_PRIMARY and not con.indexname:
             self.ops.append(AddPrimaryKey(**t, name=name, columns=_names(con.keys)))
+        elif kind == ConstrType.CONSTR_EXCLUSION:
+            raise self.fail(
+                "ADD CONSTRAINT ... EXCLUDE cannot be added online: it builds its index and checks every row under "
+                "ACCESS EXCLUSIVE, and PostgreSQL has no EXCLUDE ... USING INDEX to attach one built CONCURRENTLY. "
+                "On a small or new table run it as written in a short maintenance window; on a large one enforce "
+                "the rule with a trigger first, or create the table anew with the constraint and move the rows over"
+            )
         else:
             raise self.fail(f"ADD CONSTRAINT {kind.name.removeprefix('CONSTR_')} is not supported")
 
@@ -276,6 +285,45 @@ class _Reader:
             )
         )
 
+    # -- objects later statements need: catalog-only steps ---------------------------------
+
+    def _object(self, kind: Literal["type", "extension", "function", "domain", "schema"], name: str) -> None:
+        self.ops.append(CreateObject(kind=kind, name=name, sql=self.text))
+
+    def _qualified(self, names: list[str]) -> str:
+        from ..ident import quote_ident
+
+        return ".".join(quote_ident(n) for n in names)
+
+    def _CreateEnumStmt(self, stmt: Any) -> None:
+        self._object("type", self._qualified(_names(stmt.typeName)))
+
+    def _CompositeTypeStmt(self, stmt: Any) -> None:
+        rel = stmt.typevar
+        self._object("type", self._qualified([n for n in (rel.schemaname, rel.relname) if n]))
+
+    def _CreateDomainStmt(self, stmt: Any) -> None:
+        self._object("domain", self._qualified(_names(stmt.domainname)))
+
+    def _CreateExtensionStmt(self, stmt: Any) -> None:
+        self._object("extension", self._qualified([stmt.extname]))
+
+    def _CreateSchemaStmt(self, stmt: Any) -> None:
+        if stmt.schemaElts:
+            raise self.fail("CREATE SCHEMA with objects inside it: create the schema, then each object on its own")
+        self._object("schema", self._qualified([stmt.schemaname]))
+
+    def _CreateFunctionStmt(self, stmt: Any) -> None:
+        if stmt.is_procedure:
+            raise self.fail("CREATE PROCEDURE is not planned: create it outside this change")
+        args = [
+            _type(p.argType)
+            for p in stmt.parameters or ()
+            # IN, INOUT, VARIADIC and the default (IN); OUT and TABLE are not part of its identity
+            if p.mode is None or p.mode.value in "ibvd"
+        ]
+        self._object("function", f"{self._qualified(_names(stmt.funcname))}({', '.join(args)})")
+
     def _UpdateStmt(self, stmt: Any) -> None:
         if len(stmt.targetList) != 1 or stmt.fromClause or stmt.returningClause:
             raise self.fail("only a single-column UPDATE without FROM/RETURNING is planned (as a batched backfill)")
@@ -305,6 +353,8 @@ def parse_operations(sql: str) -> list[Operation]:
     reader = _Reader(sql)
     for raw in statements:
         reader.where = _position(sql, raw.stmt_location or 0)
+        start = raw.stmt_location or 0
+        reader.text = (sql[start : start + raw.stmt_len] if raw.stmt_len else sql[start:]).strip().rstrip(";")
         if isinstance(raw.stmt, ast.TransactionStmt | ast.VariableSetStmt):
             continue  # BEGIN/COMMIT and SET lines around the DDL are the renderer's business
         try:
