@@ -216,3 +216,31 @@ def test_case9_exclusion_constraints_are_refused_with_why_and_what_to_do() -> No
         parse_operations("ALTER TABLE rooms ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&)")
     message = str(refused.value)
     assert "ACCESS EXCLUSIVE" in message and "USING INDEX" in message and "maintenance window" in message
+
+
+USERS = """
+CREATE TABLE users (id bigint PRIMARY KEY, fullname text NOT NULL DEFAULT '', email text);
+INSERT INTO users SELECT g, 'User ' || g, 'u' || g || '@example.com' FROM generate_series(1, 10000) AS g;
+"""
+RENAME = "ALTER TABLE users RENAME COLUMN fullname TO display_name"
+
+
+def test_case10_preflight_checks_what_the_plan_assumes(
+    server: Server, empty_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from migration_manager.cli import main
+
+    run_sql(empty_db, USERS)
+    # planned blind (as the issue found it): the plan assumes a nullable column without a default
+    assert main(["preflight", "--sql", RENAME, "--dsn", empty_db, "--no-schema", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    failed = [r for r in report["results"] if r["status"] == "fail"]
+    assert [r["check"]["kind"] for r in failed] == ["assumption"]
+    assert "NOT NULL, but this plan assumed nullable" in failed[0]["message"]
+    # with the DSN as the schema source the plan is made from the real column, and its assumptions hold
+    assert main(["preflight", "--sql", RENAME, "--dsn", empty_db, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assumed = [r for r in report["results"] if r["check"]["kind"] == "assumption"]
+    assert assumed and all(r["status"] == "pass" for r in assumed)

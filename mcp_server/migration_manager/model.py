@@ -385,6 +385,11 @@ class Step(Strict):
     estimate: Estimate
     risk: Risk
     notes: list[str] = Field(default_factory=list)
+    assumption: bool = Field(
+        False,
+        description="checks, read-only, what the plan assumed of the database (preflight runs it too); stops the "
+        "migration before any change when it does not hold",
+    )
 
     @property
     def blocks_writes(self) -> bool:

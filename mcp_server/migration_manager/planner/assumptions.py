@@ -78,4 +78,4 @@ def column_guard(
         [column_guard_sql(table, column, not_null=not_null, has_default=has_default, op=op)],
         [],
         notes=["stops the migration before any change if the column differs; the message names the field to give"],
-    )
+    ).model_copy(update={"assumption": True})

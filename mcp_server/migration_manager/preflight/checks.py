@@ -67,6 +67,15 @@ def checks_for(plan: Plan, long_transaction_seconds: int = 60) -> list[Preflight
     """`long_transaction_seconds`: how long an open transaction holding a lock on a table may be
     before it counts as one the migration would queue behind."""
     out: list[PreflightCheck] = []
+    if plan.migrations:  # the first migration's guards: what the plan assumed of the schema, run read-only
+        for step in plan.migrations[0].steps:
+            if step.assumption:
+                out.extend(
+                    PreflightCheck(
+                        kind="assumption", migration=1, description=step.description, sql=sql, expect="no rows"
+                    )
+                    for sql in step.up
+                )
     for index, migration in enumerate(plan.migrations, start=1):
         for c in migration.checks:
             out.append(

@@ -14,8 +14,9 @@ Status = Literal["pass", "fail", "pending", "info", "error"]
 class PreflightCheck(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["data", "activity", "size"] = Field(
-        description="data: the rows the change needs; activity: what would make it wait; size: for the estimates"
+    kind: Literal["data", "activity", "size", "assumption"] = Field(
+        description="data: the rows the change needs; activity: what would make it wait; size: for the estimates; "
+        "assumption: what the plan assumed of the schema (the first migration's own guard, run read-only)"
     )
     migration: int | None = Field(None, description="1-based migration it must pass before; None: before the first")
     table: str | None = None

@@ -73,6 +73,10 @@ def run_check(conn: psycopg.Connection[Any], check: PreflightCheck, dsn: str) ->
             conn.execute("SET LOCAL lock_timeout = '1s'")
             cur = conn.execute(check.sql)
             rows = [list(r) for r in cur.fetchmany(10)] if cur.description else []
+    except errors.RaiseException as exc:  # a guard of the plan said no: what it assumed does not hold
+        message = scrub(str(exc).splitlines()[0], dsn)
+        status_ = "fail" if check.kind == "assumption" else "error"
+        return CheckResult(check=check, status=status_, message=message, seconds=time.perf_counter() - started)
     except _PENDING as exc:
         status: Status = "pending" if (check.migration or 1) > 1 else "error"
         message = scrub(str(exc).splitlines()[0], dsn)
