@@ -89,6 +89,13 @@ PauseMs = Annotated[int, Field(description="pause between backfill batches, in m
 
 
 Root = Annotated[str, Field(description="absolute path of the repository; every path stays inside it")]
+SchemaDsn = Annotated[
+    str | None,
+    Field(
+        description="postgresql://user@host/db to read the real schema from (read-only; the password is never "
+        "echoed): types, NOT NULL, defaults, indexes, keys, views and sizes are then read, not guessed"
+    ),
+]
 
 
 class PlanResult(BaseModel):
@@ -186,7 +193,14 @@ def _plan(
     dialect: str = "postgresql",
     release: str | None = None,
     lock_retries: int = DEFAULT_LOCK_RETRIES,
+    schema_dsn: str | None = None,
+    root: Path | None = None,
 ) -> Plan:
+    schema = None
+    if dialect == "postgresql" and (schema_dsn or root):
+        from .schema.sources import resolve_schema
+
+        schema = resolve_schema(schema_dsn, None, None if schema_dsn else str(root))
     return plan(
         _operations(operations, sql),
         target_from(None if dialect != "postgresql" else pg_version, dialect, release),
@@ -196,6 +210,7 @@ def _plan(
         batch_size=batch_size,
         pause_ms=pause_ms,
         lock_retries=lock_retries,
+        schema=schema,
     )
 
 
@@ -246,16 +261,16 @@ def plan_change(
     dialect: DialectArg = "postgresql",
     release: Release = None,
     lock_retries: LockRetries = DEFAULT_LOCK_RETRIES,
+    dsn: SchemaDsn = None,
 ) -> PlanResult:
     """Plan a schema change so it never blocks the application for a time that grows with the table.
 
     Call this first for any change to a production PostgreSQL schema (add/drop/rename column or
     table, change a type, NOT NULL, defaults, indexes, foreign keys, checks, unique, primary key,
     enum values, backfills). Pass the change as `sql` (DDL as the user would write it) or as
-    `operations`. DDL cannot say whether an existing column is NOT NULL, its default or its
-    current type: for type changes and renames pass operations with `not_null`, `default` and
-    `old_type` when you know them (read the schema or the models), or the migration stops at run
-    time and says which field to give.
+    `operations`. Give `dsn` (a database the user names) so the plan reads what the tables really
+    are; without it, DDL cannot say whether a column is NOT NULL, its default or its current type,
+    and the migration checks that at run time and stops, saying which field to give.
 
     Returns `summary` (show it to the user) and `plan`: ordered migrations; each has its steps
     (up/down SQL, the lock and table, rewrites/scans, risk, estimate), `gate_before` (what the
@@ -273,6 +288,7 @@ def plan_change(
         dialect,
         release,
         lock_retries,
+        schema_dsn=dsn,
     )
     return PlanResult(summary=format_plan(p), plan=p)
 
@@ -307,6 +323,7 @@ def render_migration(
     dialect: DialectArg = "postgresql",
     release: Release = None,
     lock_retries: LockRetries = DEFAULT_LOCK_RETRIES,
+    dsn: SchemaDsn = None,
 ) -> RenderResult:
     """Render a planned change as migration files: per migration an up file, a down file and a README
     (purpose, strategy, estimated time, pre-flight checks, execution, verification, rollback, risks).
@@ -335,6 +352,8 @@ def render_migration(
         dialect,
         release,
         lock_retries,
+        schema_dsn=dsn,
+        root=base,
     )
     rendered = render(p, destination, when)
     relative = folder.relative_to(base)
@@ -412,7 +431,17 @@ def preflight_sql(
     result or in errors. Without `dsn` the checks are returned to be run by hand.
     """
     p = _plan(
-        operations, sql, pg_version, None, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, 1000, 50, dialect, release
+        operations,
+        sql,
+        pg_version,
+        None,
+        DEFAULT_LOCK_TIMEOUT,
+        DEFAULT_STATEMENT_TIMEOUT,
+        1000,
+        50,
+        dialect,
+        release,
+        schema_dsn=dsn,
     )
     return preflight(p, dsn, long_transaction_seconds=long_transaction_seconds)
 
