@@ -89,3 +89,48 @@ def test_a_schema_file_that_does_not_load_is_a_clear_error(tmp_path: Path) -> No
         schema_from_file(bad, use_cache=False)
     with pytest.raises(InputError, match="no such schema file"):
         schema_from_file(tmp_path / "missing.sql")
+
+
+def test_schema_from_a_repository_of_sql_migrations(tmp_path: Path) -> None:
+    """No dump in the repository: its migrations are replayed into the embedded server, in their order,
+    and the result cached by their content."""
+    from migration_manager.schema.sources import schema_from_repo
+
+    folder = tmp_path / "db" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "20260101000000_accounts.sql").write_text("CREATE TABLE accounts (id integer PRIMARY KEY);\n")
+    (folder / "20260101000000_accounts_down.sql").write_text("DROP TABLE accounts;\n")
+    (folder / "20260201000000_posts.sql").write_text(
+        "CREATE TABLE posts (id bigint PRIMARY KEY, account_id integer REFERENCES accounts (id));\n"
+        "CREATE INDEX posts_account_idx ON posts (account_id);\n"
+    )
+    s = schema_from_repo(tmp_path)
+    assert (
+        s is not None and "sql migrations of" in s.source and "(2 files) replayed into embedded PostgreSQL" in s.source
+    )
+    assert [i.name for i in s.table("posts").indexes_on("account_id")] == ["posts_account_idx"]  # type: ignore[union-attr]
+    (folder / "20260301000000_broken.sql").write_text("ALTER TABLE nowhere ADD COLUMN x int;\n")
+    with pytest.raises(InputError, match=r"20260301000000_broken.sql line 1: .*nowhere"):
+        schema_from_repo(tmp_path)
+
+
+def test_a_repository_without_migrations_plans_blind_and_says_so(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_manager.cli",
+            "plan",
+            "--root",
+            str(tmp_path),
+            "--sql",
+            "CREATE INDEX a_idx ON a (b)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and "Schema: none read." in done.stdout and "without a schema source" in done.stdout

@@ -92,17 +92,17 @@ STRUCTURE_FILES = ("db/structure.sql", "db/schema.sql")  # Rails' structure dump
 
 
 def schema_from_repo(root: Path) -> Schema | None:
-    """The repository's own idea of its schema: a structure dump where it keeps one, else None.
-
-    (Replaying the repository's migrations is the next source to add; until then a repository
-    without a dump plans without a schema and says so.)"""
+    """The repository's own idea of its schema: a structure dump where it keeps one, else its SQL
+    migrations replayed (replay.py), else None (the plan then says it read no schema)."""
     for name in STRUCTURE_FILES:
         path = root / name
         if path.is_file() and "CREATE TABLE" in path.read_text(encoding="utf-8", errors="replace"):
             schema = schema_from_file(path)
             schema.source = schema.source.replace(f"schema file {path}", f"repository's {name}", 1)
             return schema
-    return None
+    from .replay import schema_from_migrations
+
+    return schema_from_migrations(root)
 
 
 def resolve_schema(dsn: str | None, schema_file: str | None, root: str | None) -> Schema | None:
