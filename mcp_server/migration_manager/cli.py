@@ -296,20 +296,19 @@ def _add_input(p: argparse.ArgumentParser) -> None:
     _add_schema_source(p)
 
 
-def _add_schema_source(p: argparse.ArgumentParser, *, dsn: bool = True) -> None:
+def _add_schema_source(p: argparse.ArgumentParser) -> None:
     group = p.add_argument_group(
         "schema source",
         "what the tables really are (types, NOT NULL, defaults, indexes, keys, views, partitions, sizes): read "
         "from a live database, from a schema file, or from the repository's db/structure.sql; with none the "
         "plan says so and its migrations check the facts when they run",
     )
-    if dsn:
-        group.add_argument(
-            "--dsn",
-            metavar="DSN",
-            help="postgresql://user@host:port/dbname, read in a read-only transaction (a password is better in "
-            "PGPASSWORD or ~/.pgpass; it is never printed)",
-        )
+    group.add_argument(
+        "--dsn",
+        metavar="DSN",
+        help="postgresql://user@host:port/dbname, read in a read-only transaction (a password is better in "
+        "PGPASSWORD or ~/.pgpass; it is never printed)",
+    )
     group.add_argument(
         "--schema",
         metavar="FILE",
@@ -333,7 +332,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--root",
         metavar="DIR",
-        help="a repository whose db/structure.sql is the schema source when no --dsn or --schema is given",
+        help="a repository whose db/structure.sql, else its SQL migrations replayed, is the schema source when no "
+        "--dsn or --schema is given",
     )
     p.set_defaults(func=cmd_plan)
     r = sub.add_parser(
@@ -363,8 +363,8 @@ def parser() -> argparse.ArgumentParser:
         "--root",
         metavar="DIR",
         default=".",
-        help="the repository (default: the current folder); its db/structure.sql is the schema source when no "
-        "--dsn or --schema is given",
+        help="the repository (default: the current folder); its db/structure.sql, else its SQL migrations "
+        "replayed, is the schema source when no --dsn or --schema is given",
     )
     r.add_argument("--out", metavar="DIR", help="folder to write into, relative to --root")
     r.add_argument("--write", action="store_true", help="write into the repository's migrations folder")

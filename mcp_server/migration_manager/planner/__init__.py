@@ -76,8 +76,8 @@ if TYPE_CHECKING:
 
 NO_SCHEMA_WARNING = (
     "planned without a schema source: what the tables are (types, NOT NULL, defaults, indexes, keys, views) was "
-    "not read, so the migrations check it when they run and stop before any change if it differs; give --dsn, "
-    "--schema FILE or the repository (--root) to plan from the real schema"
+    "not read, so the migrations check it when they run and stop before any change if it differs; give a schema "
+    "source (a live database, a schema file or the repository) to plan from the real schema"
 )
 
 
