@@ -54,8 +54,8 @@ def schema_from_migrations(root: Path, *, use_cache: bool = True) -> Schema | No
     if found is None:
         return None
     framework, files = found
-    from ..verify.scratch import cache_dir, scratch_database
     from ..preflight.run import connect
+    from ..verify.scratch import cache_dir, scratch_database
     from .read import read_schema
     from .sources import file_hash, load_sql_file
 
