@@ -61,7 +61,8 @@ def _request(args: argparse.Namespace) -> ChangeRequest:
     return request
 
 
-def _schema(args: argparse.Namespace) -> Schema | None:
+def _schema(args: argparse.Namespace, found: RepoMigrations | None = None) -> Schema | None:
+    """The schema source the arguments name; `found`: the repository already read (render)."""
     if getattr(args, "no_schema", False):
         return None
     dialect = getattr(args, "dialect", None)
@@ -69,7 +70,9 @@ def _schema(args: argparse.Namespace) -> Schema | None:
         return None  # MariaDB / MySQL schemas are not read yet: their plans guard at run time
     from .schema.sources import resolve_schema
 
-    return resolve_schema(getattr(args, "dsn", None), getattr(args, "schema", None), getattr(args, "root", None))
+    return resolve_schema(
+        getattr(args, "dsn", None), getattr(args, "schema", None), getattr(args, "root", None), found=found
+    )
 
 
 def _plan(args: argparse.Namespace, schema: Schema | None = None, *, read_schema: bool = True) -> Plan:
@@ -112,8 +115,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     now = timestamp_from(args.timestamp, "--timestamp")
     root = Path(args.root)
-    destination = choose(find_migrations(root), args.format, args.out)
-    p = _plan(args)
+    found = find_migrations(root)
+    destination = choose(found, args.format, args.out)
+    p = _plan(args, _schema(args, found), read_schema=False)
     files = render(p, destination, now)
     if args.out is None and not args.write:
         if args.json:

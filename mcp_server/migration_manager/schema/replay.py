@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from . import cache
 from .model import Schema
+
+if TYPE_CHECKING:
+    from ..discover import RepoMigrations
 
 REPLAYED = ("sql", "flyway", "golang-migrate", "dbmate", "diesel", "prisma")
 
@@ -32,11 +36,13 @@ def _up_text(framework: str, path: Path) -> str | None:
     return text
 
 
-def up_files(root: Path) -> tuple[str, list[Path]] | None:
-    """(framework, up files in order) of the first replayable PostgreSQL migration folder, or None."""
-    from ..discover import find_migrations
+def up_files(root: Path, found: RepoMigrations | None = None) -> tuple[str, list[Path]] | None:
+    """(framework, up files in order) of the first replayable PostgreSQL migration folder, or None.
+    `found`: the repository as find_migrations already read it (else it is read here)."""
+    if found is None:
+        from ..discover import find_migrations
 
-    found = find_migrations(root)
+        found = find_migrations(root)
     for f in found.frameworks:
         if f.framework not in REPLAYED or (f.dialect and "postgres" not in f.dialect.lower()):
             continue
@@ -48,12 +54,12 @@ def up_files(root: Path) -> tuple[str, list[Path]] | None:
     return None
 
 
-def schema_from_migrations(root: Path, *, use_cache: bool = True) -> Schema | None:
+def schema_from_migrations(root: Path, *, use_cache: bool = True, found: RepoMigrations | None = None) -> Schema | None:
     """The schema the repository's SQL migrations build, or None when it has none to replay."""
-    found = up_files(root)
-    if found is None:
+    ups = up_files(root, found)
+    if ups is None:
         return None
-    framework, files = found
+    framework, files = ups
     from ..preflight.run import connect
     from ..verify.scratch import cache_dir, scratch_database
     from .read import read_schema

@@ -9,11 +9,15 @@ import hashlib
 import re
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import DatabaseError, InputError
 from ..preflight.run import connect, redact
 from . import cache
 from .model import Schema
+
+if TYPE_CHECKING:
+    from ..discover import RepoMigrations
 from .read import read_schema
 
 
@@ -91,7 +95,7 @@ def schema_from_file(path: Path, *, dsn: str | None = None, use_cache: bool = Tr
 STRUCTURE_FILES = ("db/structure.sql", "db/schema.sql")  # Rails' structure dump; dbmate's schema file
 
 
-def schema_from_repo(root: Path) -> Schema | None:
+def schema_from_repo(root: Path, found: RepoMigrations | None = None) -> Schema | None:
     """The repository's own idea of its schema: a structure dump where it keeps one, else its SQL
     migrations replayed (replay.py), else None (the plan then says it read no schema)."""
     for name in STRUCTURE_FILES:
@@ -102,10 +106,12 @@ def schema_from_repo(root: Path) -> Schema | None:
             return schema
     from .replay import schema_from_migrations
 
-    return schema_from_migrations(root)
+    return schema_from_migrations(root, found=found)
 
 
-def resolve_schema(dsn: str | None, schema_file: str | None, root: str | None) -> Schema | None:
+def resolve_schema(
+    dsn: str | None, schema_file: str | None, root: str | None, *, found: RepoMigrations | None = None
+) -> Schema | None:
     """The schema source a request names: a live DSN, else a schema file, else the repository (if any)."""
     if dsn and schema_file:
         raise InputError("give one schema source: --dsn (a live database) or --schema FILE, not both")
@@ -117,5 +123,5 @@ def resolve_schema(dsn: str | None, schema_file: str | None, root: str | None) -
         folder = Path(root)
         if not folder.is_dir():
             raise InputError(f"{root}: not a folder (the repository to read the schema from)")
-        return schema_from_repo(folder)
+        return schema_from_repo(folder, found)
     return None
