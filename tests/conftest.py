@@ -154,27 +154,16 @@ def db(server: Server) -> Iterator[str]:
     yield from _fresh(server, f"mm_tpl_{os.getpid()}")
 
 
-def _empty(server: Server) -> Iterator[str]:
-    name = f"mm_e{os.getpid()}_{next(_counter)}"
-    with psycopg.connect(server.admin_uri, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
-    try:
-        yield server.uri(name)
-    finally:
-        with psycopg.connect(server.admin_uri, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 @pytest.fixture
 def empty_db(server: Server) -> Iterator[str]:
     """A fresh empty database, on each server in turn: for tests that build their own schema."""
-    yield from _empty(server)
+    yield from _fresh(server, "template0")
 
 
 @pytest.fixture
 def empty_twin(server: Server) -> Iterator[str]:
     """A second empty one on the same server: where the naive DDL runs, to compare with a plan."""
-    yield from _empty(server)
+    yield from _fresh(server, "template0")
 
 
 @pytest.fixture
