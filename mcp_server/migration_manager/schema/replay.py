@@ -77,12 +77,15 @@ def schema_from_migrations(root: Path, *, use_cache: bool = True, found: RepoMig
             up = Path(tmp) / f"{i:05d}.sql"
             up.write_text(text, encoding="utf-8")
             try:
-                load_sql_file(uri, up, label=str(path.relative_to(root)))
+                load_sql_file(
+                    uri,
+                    up,
+                    label=str(path.relative_to(root)),
+                    hint="Give a live database (--dsn) or a schema dump (--schema FILE) instead, or plan without "
+                    "one (--no-schema)",
+                )
             except InputError as exc:
-                raise InputError(
-                    f"replaying the repository's migrations to read its schema failed: {exc}. Give --dsn or "
-                    "--schema FILE instead, or --no-schema"
-                ) from None
+                raise InputError(f"replaying the repository's migrations to read its schema failed at {exc}") from None
         with connect(uri) as conn:
             schema = read_schema(conn, f"{label} {where}")
     cache.store(key, schema)

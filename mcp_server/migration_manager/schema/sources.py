@@ -47,7 +47,10 @@ def _psql() -> str:
 _PSQL_ERROR = re.compile(r"^psql:(?P<file>[^:]*):(?P<line>\d+): (?P<msg>.*)$", re.MULTILINE)
 
 
-def load_sql_file(uri: str, path: Path, label: str | None = None) -> None:
+_FILE_HINT = "Give a pg_dump --schema-only file or db/structure.sql as the database has it"
+
+
+def load_sql_file(uri: str, path: Path, label: str | None = None, hint: str = _FILE_HINT) -> None:
     """Apply a SQL file with psql (-v ON_ERROR_STOP=1): pg_dump output, COPY blocks and meta-commands included."""
     done = subprocess.run(
         [_psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", uri, "-f", str(path)],
@@ -58,10 +61,9 @@ def load_sql_file(uri: str, path: Path, label: str | None = None) -> None:
     if done.returncode != 0:
         m = _PSQL_ERROR.search(done.stderr)
         where = f"{label or path} line {m['line']}: {m['msg']}" if m else f"{label or path}: {done.stderr.strip()}"
-        raise InputError(
-            f"the schema file does not load into PostgreSQL: {where}. Give a pg_dump --schema-only file or "
-            "db/structure.sql as the database has it"
-        )
+        if "is not available" in where and "extension" in where:
+            where += " (the embedded PostgreSQL ships without contrib extensions)"
+        raise InputError(f"{where}. {hint}")
 
 
 def file_hash(*paths: Path) -> str:
@@ -84,7 +86,10 @@ def schema_from_file(path: Path, *, dsn: str | None = None, use_cache: bool = Tr
     if use_cache and dsn is None and (hit := cache.load(key)) is not None:
         return hit
     with scratch_database(dsn) as (uri, where):
-        load_sql_file(uri, path)
+        try:
+            load_sql_file(uri, path)
+        except InputError as exc:
+            raise InputError(f"the schema file does not load into PostgreSQL: {exc}") from None
         with connect(uri) as conn:
             schema = read_schema(conn, f"schema file {path} loaded into {where}")
     if dsn is None:
