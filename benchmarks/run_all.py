@@ -48,6 +48,7 @@ def main() -> int:
         ("MCP server", ["mcp_server.py"]),
         ("verify", ["verify_plan.py", "--runs", str(runs)]),
         ("Planning and rendering", ["plan_render.py"]),
+        ("Schema sources", ["schema_sources.py", "--runs", str(max(runs, 3))]),
         ("find_migrations", ["find_migrations.py"] + (["--n", "1000"] if args.quick else [])),
     ]
     cores = _cores()
