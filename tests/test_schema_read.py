@@ -134,3 +134,26 @@ def test_a_repository_without_migrations_plans_blind_and_says_so(tmp_path: Path)
         timeout=60,
     )
     assert done.returncode == 0 and "Schema: none read." in done.stdout and "without a schema source" in done.stdout
+
+
+def test_the_live_read_writes_nothing_and_gives_up_fast_behind_a_lock(server: Server, empty_db: str) -> None:
+    """The read runs on a session that refuses every write. PostgreSQL's deparsing functions
+    (pg_get_expr, pg_get_indexdef, pg_get_viewdef) take ACCESS SHARE on the table, so behind a
+    migration holding ACCESS EXCLUSIVE the read gives up after its 1 s lock_timeout, and says why,
+    instead of queueing the application behind it."""
+    import time
+
+    import psycopg
+
+    from migration_manager.errors import DatabaseError
+
+    run_sql(empty_db, RICH)
+    sep = "&" if "?" in empty_db else "?"
+    read_only = f"{empty_db}{sep}options=-c%20default_transaction_read_only%3Don"
+    _check(schema_from_dsn(read_only))
+    with psycopg.connect(empty_db) as holder:
+        holder.execute("LOCK TABLE posts IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        with pytest.raises(DatabaseError, match=r"lock timeout.*a table is locked"):
+            schema_from_dsn(read_only)
+        assert time.monotonic() - started < 5

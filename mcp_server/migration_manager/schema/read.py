@@ -1,9 +1,13 @@
 """Fill the schema model from a server's catalogs: one set-based query per kind of object.
 
-Runs in one READ ONLY transaction with a short statement_timeout and lock_timeout, so reading a
-production database holds nothing up. Only user schemas are read (not pg_catalog,
+Runs in one READ ONLY transaction with a short statement_timeout and a 1 s lock_timeout: the
+deparsing functions (pg_get_expr, pg_get_indexdef, pg_get_viewdef) take ACCESS SHARE on each
+table, so behind an ACCESS EXCLUSIVE holder the read gives up instead of queueing others.
+Only user schemas are read (not pg_catalog,
 information_schema, pg_toast or temporary schemas); objects that belong to an extension are
 left out.
+Sizes are the planner's own figures (reltuples, relpages), not pg_relation_size(), which takes a
+lock on the table and would wait behind a migration holding ACCESS EXCLUSIVE.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ SELECT c.oid, n.nspname, c.relname, c.relkind::text,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
        (SELECT pn.nspname || '.' || p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
           JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid AND c.relispartition),
-       c.reltuples::bigint, pg_relation_size(c.oid)
+       c.reltuples::bigint, c.relpages::bigint * current_setting('block_size')::bigint
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p') AND {_USER_NS} AND {_NOT_EXTENSION}
 """

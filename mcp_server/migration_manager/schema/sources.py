@@ -33,9 +33,10 @@ def schema_from_dsn(dsn: str) -> Schema:
         except psycopg.Error as exc:
             from ..preflight.run import scrub
 
-            raise DatabaseError(
-                f"cannot read the schema of {redact(dsn)}: {scrub(str(exc).splitlines()[0], dsn)}"
-            ) from None
+            why = scrub(str(exc).splitlines()[0], dsn)
+            if isinstance(exc, psycopg.errors.LockNotAvailable):
+                why += " (a table is locked ACCESS EXCLUSIVE, by a migration or a long ALTER: try again after it)"
+            raise DatabaseError(f"cannot read the schema of {redact(dsn)}: {why}") from None
 
 
 def _psql() -> str:
