@@ -70,8 +70,13 @@ def _schema(args: argparse.Namespace, found: RepoMigrations | None = None) -> Sc
         return None  # MariaDB / MySQL schemas are not read yet: their plans guard at run time
     from .schema.sources import resolve_schema
 
+    replay = args.command == "plan" or getattr(args, "replay", False)  # render's --root is "." by default
     return resolve_schema(
-        getattr(args, "dsn", None), getattr(args, "schema", None), getattr(args, "root", None), found=found
+        getattr(args, "dsn", None),
+        getattr(args, "schema", None),
+        getattr(args, "root", None),
+        found=found,
+        replay=replay,
     )
 
 
@@ -367,8 +372,14 @@ def parser() -> argparse.ArgumentParser:
         "--root",
         metavar="DIR",
         default=".",
-        help="the repository (default: the current folder); its db/structure.sql, else its SQL migrations "
-        "replayed, is the schema source when no --dsn or --schema is given",
+        help="the repository (default: the current folder); its db/structure.sql is the schema source when no "
+        "--dsn or --schema is given",
+    )
+    r.add_argument(
+        "--replay",
+        action="store_true",
+        help="without a structure dump, replay the repository's SQL migrations into the embedded PostgreSQL "
+        "to read the schema (about a second the first time, cached after)",
     )
     r.add_argument("--out", metavar="DIR", help="folder to write into, relative to --root")
     r.add_argument("--write", action="store_true", help="write into the repository's migrations folder")

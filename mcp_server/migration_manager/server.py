@@ -200,7 +200,8 @@ def _plan(
     if dialect == "postgresql" and (schema_dsn or root):
         from .schema.sources import resolve_schema
 
-        schema = resolve_schema(schema_dsn, None, None if schema_dsn else str(root))
+        # render: the repository's structure dump; replaying its migrations is left to the CLI's --replay
+        schema = resolve_schema(schema_dsn, None, None if schema_dsn else str(root), replay=False)
     return plan(
         _operations(operations, sql),
         target_from(None if dialect != "postgresql" else pg_version, dialect, release),

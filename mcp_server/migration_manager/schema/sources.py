@@ -101,22 +101,29 @@ def schema_from_file(path: Path, *, dsn: str | None = None, use_cache: bool = Tr
 STRUCTURE_FILES = ("db/structure.sql", "db/schema.sql")  # Rails' structure dump; dbmate's schema file
 
 
-def schema_from_repo(root: Path, found: RepoMigrations | None = None) -> Schema | None:
-    """The repository's own idea of its schema: a structure dump where it keeps one, else its SQL
-    migrations replayed (replay.py), else None (the plan then says it read no schema)."""
+def schema_from_repo(root: Path, found: RepoMigrations | None = None, *, replay: bool = True) -> Schema | None:
+    """The repository's own idea of its schema: a structure dump where it keeps one, else (with
+    `replay`) its SQL migrations replayed (replay.py), else None (the plan then says it read none)."""
     for name in STRUCTURE_FILES:
         path = root / name
         if path.is_file() and "CREATE TABLE" in path.read_text(encoding="utf-8", errors="replace"):
             schema = schema_from_file(path)
             schema.source = schema.source.replace(f"schema file {path}", f"repository's {name}", 1)
             return schema
+    if not replay:
+        return None
     from .replay import schema_from_migrations
 
     return schema_from_migrations(root, found=found)
 
 
 def resolve_schema(
-    dsn: str | None, schema_file: str | None, root: str | None, *, found: RepoMigrations | None = None
+    dsn: str | None,
+    schema_file: str | None,
+    root: str | None,
+    *,
+    found: RepoMigrations | None = None,
+    replay: bool = True,
 ) -> Schema | None:
     """The schema source a request names: a live DSN, else a schema file, else the repository (if any)."""
     if dsn and schema_file:
@@ -129,5 +136,5 @@ def resolve_schema(
         folder = Path(root)
         if not folder.is_dir():
             raise InputError(f"{root}: not a folder (the repository to read the schema from)")
-        return schema_from_repo(folder, found)
+        return schema_from_repo(folder, found, replay=replay)
     return None
