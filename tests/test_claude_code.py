@@ -38,6 +38,9 @@ def claude_env(tmp_path: Path) -> dict[str, str]:
         "DISABLE_TELEMETRY": "1",
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
         "LANG": "C.UTF-8",
+        # The plugin's first start builds its environment (pip, ~15-25 s on these machines) before it
+        # answers; Claude Code's default 30 s MCP start-up timeout leaves no room on a slow day.
+        "MCP_TIMEOUT": "120000",
     }
 
 
