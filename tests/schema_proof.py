@@ -24,7 +24,7 @@ from migration_manager.model import Plan, Target
 from migration_manager.planner import plan
 from migration_manager.render import render_sql, write_files
 from migration_manager.schema.model import Schema
-from migration_manager.schema.sources import schema_from_dsn, schema_from_file
+from migration_manager.schema.sources import schema_from_dsn, schema_from_file, schema_from_repo
 from migration_manager.sql.postgres import parse_operations
 from support import psql_file
 
@@ -77,12 +77,18 @@ def pg_dump_schema(server: Server, uri: str, out: Path) -> Path:
     return out
 
 
-def read_source(source: Source, server: Server, uri: str, tmp: Path) -> Schema:
+def read_source(source: Source, server: Server, uri: str, tmp: Path, setup: str) -> Schema:
     if source == "dsn":
         return schema_from_dsn(uri)
     if source == "structure":
         return schema_from_file(pg_dump_schema(server, uri, tmp / "structure.sql"), use_cache=False)
-    raise AssertionError(f"source {source} is proved in its own test")
+    # a repository of plain SQL migrations whose one migration is the setup: replayed into the embedded server
+    folder = tmp / "repo" / "db" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "20260101000000_setup.sql").write_text(setup, encoding="utf-8")
+    schema = schema_from_repo(tmp / "repo")
+    assert schema is not None and "replayed into embedded PostgreSQL" in schema.source, schema
+    return schema
 
 
 @dataclass
@@ -117,7 +123,7 @@ def prove(
     run_sql(db, setup)
     run_sql(twin, setup)
     if schema is None:
-        schema = read_source(source, server, db, tmp)
+        schema = read_source(source, server, db, tmp, setup)
     p = plan(parse_operations(change), Target(version=server.version), schema=schema)
     out = tmp / "rendered"
     write_files(render_sql(p), out)

@@ -32,7 +32,7 @@ ANALYZE;
 """
 
 
-@pytest.mark.parametrize("source", ["dsn", "structure"])
+@pytest.mark.parametrize("source", ["dsn", "structure", "replay"])
 def test_case3_index_on_a_partitioned_table(
     source: Source, server: Server, empty_db: str, empty_twin: str, tmp_path: Path
 ) -> None:
@@ -132,16 +132,6 @@ def test_case8_an_existing_index_is_used(server: Server, empty_db: str, empty_tw
     assert any("posts_by_author covers" in n for m in proof.plan.migrations for st in m.steps for n in st.notes)
 
 
-_ITEMS = """
-CREATE SCHEMA "Sales";
-CREATE TABLE "Sales"."OrderItems" ("Id" bigint CONSTRAINT "OrderItems_key" PRIMARY KEY, "Qty" integer);
-INSERT INTO "Sales"."OrderItems" SELECT g, g % 90 FROM generate_series(1, 10000) AS g;
-"""
-_COMPOSITE = """
-CREATE SCHEMA "Sales";
-CREATE TABLE "Sales"."OrderItems" ("Order" bigint, "Line" int, "Qty" integer, PRIMARY KEY ("Order", "Line"));
-INSERT INTO "Sales"."OrderItems" SELECT g / 7, g % 7, g % 90 FROM generate_series(1, 10500) AS g;
-"""
 QTY = 'ALTER TABLE "Sales"."OrderItems" ALTER COLUMN "Qty" TYPE bigint'
 
 

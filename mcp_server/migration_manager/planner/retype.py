@@ -8,18 +8,74 @@ in a last, gated migration.
 
 from __future__ import annotations
 
+from ..errors import PlanningError
 from ..ident import derived_name, quote_ident
 from ..knowledge.postgres import Action, type_change_in_place
-from ..model import ChangeColumnType
+from ..model import ChangeColumnType, LockMode
 from ..sql.expressions import check_expression, qualify_columns
 from ..sql.types import check_type
 from . import sync
 from .assumptions import column_guard
-from .backfill import backfill_draft, backfill_step
+from .backfill import backfill_draft, backfill_sql, backfill_step, batch_key
 from .base import Context, Draft, TableRef, slug
+from .carry import (
+    Carried,
+    carried,
+    copy_index_name,
+    copy_name,
+    create_views_sql,
+    drop_views_sql,
+    retired_name,
+    sequence_owner_sql,
+    swap_sql,
+    unique_name_for,
+)
 from .constraints import not_null_check_name, not_null_drafts
+from .indexes import drop_index_sql, drop_invalid_leftover_sql
+from .sequence import Done, column_absent, column_exists, constraint_exists, index_valid, no_rows, trigger_exists
 
 UTC = "SET LOCAL TIME ZONE 'UTC'"
+
+
+def _from_schema(
+    ctx: Context, op: ChangeColumnType, table: TableRef, where: str
+) -> tuple[ChangeColumnType, Carried | None]:
+    """The operation with the column's facts (old type, NOT NULL, default) read from the schema, and what
+    the column carries. Without a schema source: the operation as given, nothing known to carry."""
+    info = ctx.table_info(table)
+    if info is None or ctx.schema is None:
+        return op, None
+    col = info.column(op.column)
+    if col is None:
+        raise PlanningError(f"{where}: {info.key} has no column {op.column} in {ctx.schema.source}")
+    given: dict[str, str | bool | None] = {
+        "old_type": op.old_type,
+        "not_null": op.not_null or None,
+        "default": op.default,
+    }
+    read: dict[str, str | bool | None] = {"old_type": col.type, "not_null": col.not_null, "default": col.default}
+    for name, value in given.items():
+        if (
+            value is not None
+            and value != read[name]
+            and not (isinstance(value, str) and name == "old_type" and _same_type(value, col.type))
+        ):
+            ctx.warnings.append(
+                f"{where}: {name} was given as {value!r} but the schema has {read[name]!r}; the plan uses the schema's"
+            )
+    op = op.model_copy(update={"old_type": col.type, "not_null": col.not_null, "default": col.default})
+    return op, carried(ctx.schema, info, op.column, where)
+
+
+def _same_type(a: str, b: str) -> bool:
+    aliases = {
+        "int": "integer",
+        "int4": "integer",
+        "int8": "bigint",
+        "int2": "smallint",
+        "varchar": "character varying",
+    }
+    return aliases.get(a.lower(), a.lower()) == aliases.get(b.lower(), b.lower())
 
 
 def plan_change_column_type(ctx: Context, op: ChangeColumnType) -> list[Draft]:
@@ -30,6 +86,7 @@ def plan_change_column_type(ctx: Context, op: ChangeColumnType) -> list[Draft]:
         check_type(op.old_type, where)
     if op.using:
         check_expression(op.using, f"{where}: using")
+    op, carry = _from_schema(ctx, op, table, where)
     c = quote_ident(op.column)
     title = f"change {table.name} {op.column} to {op.new_type}"
 
@@ -39,11 +96,21 @@ def plan_change_column_type(ctx: Context, op: ChangeColumnType) -> list[Draft]:
     if in_place or ctx.is_new(table):
         assert op.old_type is not None or ctx.is_new(table)
         needs_utc = "timestamp" in reason
-        up = ([UTC] if needs_utc else []) + [
-            f"ALTER TABLE {table.sql} ALTER COLUMN {c} TYPE {op.new_type}" + (f" USING {op.using}" if op.using else "")
-        ]
-        down = ([UTC] if needs_utc else []) + (
-            [f"ALTER TABLE {table.sql} ALTER COLUMN {c} TYPE {op.old_type}"] if op.old_type else []
+        views = carry.views if carry is not None else []
+        up = (
+            ([UTC] if needs_utc else [])
+            + drop_views_sql(views)
+            + [
+                f"ALTER TABLE {table.sql} ALTER COLUMN {c} TYPE {op.new_type}"
+                + (f" USING {op.using}" if op.using else "")
+            ]
+            + create_views_sql(views)
+        )
+        down = (
+            ([UTC] if needs_utc else [])
+            + drop_views_sql(views)
+            + ([f"ALTER TABLE {table.sql} ALTER COLUMN {c} TYPE {op.old_type}"] if op.old_type else [])
+            + create_views_sql(views)
         )
         step = ctx.step(
             Action.CHANGE_TYPE_IN_PLACE if in_place else Action.CHANGE_TYPE_REWRITE,
@@ -52,6 +119,11 @@ def plan_change_column_type(ctx: Context, op: ChangeColumnType) -> list[Draft]:
             up,
             down,
             down_note="going back to the narrower type checks every row and may rewrite the table",
+            notes=[
+                f"views read the column and are dropped and created again around it: {', '.join(v.key for v in views)}"
+            ]
+            if views
+            else [],
         )
         return [Draft(name=slug(title), title=title, transactional=True, steps=[step])]
 
@@ -61,10 +133,12 @@ def plan_change_column_type(ctx: Context, op: ChangeColumnType) -> list[Draft]:
             "(varchar widening, varchar -> text, numeric precision increase, timestamp -> timestamptz). "
             "If it is, give old_type for a one-step plan."
         )
-    return _expand_contract(ctx, op, table, title, reason)
+    return _expand_contract(ctx, op, table, title, reason, carry)
 
 
-def _expand_contract(ctx: Context, op: ChangeColumnType, table: TableRef, title: str, reason: str) -> list[Draft]:
+def _expand_contract(
+    ctx: Context, op: ChangeColumnType, table: TableRef, title: str, reason: str, carry: Carried | None
+) -> list[Draft]:
     col, shadow = op.column, derived_name(op.column, suffix="new")
     retired = derived_name(op.column, suffix="old")
     c, s, r = quote_ident(col), quote_ident(shadow), quote_ident(retired)
@@ -72,7 +146,17 @@ def _expand_contract(ctx: Context, op: ChangeColumnType, table: TableRef, title:
     convert = op.using or f"{c}::{op.new_type}"
     forward = sync.function_name(table, f"{col}_to_new")
     backward = sync.function_name(table, f"{col}_to_old")
+    known = carry is not None  # the schema says what the column carries
 
+    copies_up = (
+        [carry.constraint_sql(table, k, shadow, copy_name(k.name), not_valid=True) for k in carry.constraints]
+        if carry
+        else []
+    )
+    copies_down = [
+        f"ALTER TABLE {table.sql} DROP CONSTRAINT IF EXISTS {quote_ident(copy_name(k.name))}"
+        for k in (carry.constraints if carry else [])
+    ]
     expand = [
         column_guard(ctx, table, col, not_null=op.not_null, default=op.default, op="change_column_type"),
         ctx.step(
@@ -92,19 +176,91 @@ def _expand_contract(ctx: Context, op: ChangeColumnType, table: TableRef, title:
             sync.drop_sql(table, forward),
         ),
     ]
-    drafts = [Draft(name=slug(f"{title} expand"), title=f"{title}: add {shadow}", transactional=True, steps=expand)]
-    drafts.append(
-        backfill_draft(
-            ctx,
-            backfill_step(ctx, table, shadow, convert, f"{s} IS DISTINCT FROM ({convert})"),
-            f"backfill {table.name} {shadow}",
+    if copies_up:
+        expand.append(
+            ctx.step(
+                Action.ADD_CHECK_NOT_VALID,
+                table,
+                f"Copy the constraints of {col} onto {shadow}, NOT VALID: new writes are checked at once",
+                copies_up,
+                list(reversed(copies_down)),
+                also_locks=[
+                    (TableRef(k.ref_table, k.ref_schema), LockMode.SHARE_ROW_EXCLUSIVE)
+                    for k in (carry.constraints if carry else [])
+                    if k.kind == "f" and k.ref_table
+                ],
+            )
         )
+    expand_done: list[Done] = [
+        column_exists(table, shadow),
+        trigger_exists(table, forward),
+        *(constraint_exists(table, copy_name(k.name)) for k in (carry.constraints if carry else [])),
+    ]
+    drafts = [
+        Draft(
+            name=slug(f"{title} expand"),
+            title=f"{title}: add {shadow}",
+            transactional=True,
+            steps=expand,
+            done=expand_done,
+        )
+    ]
+    fill = backfill_draft(
+        ctx,
+        backfill_step(ctx, table, shadow, convert, f"{s} IS DISTINCT FROM ({convert})"),
+        f"backfill {table.name} {shadow}",
     )
+    fill.done = [
+        *expand_done,
+        no_rows(
+            f"no row of {table.key} whose {shadow} differs from {col}",
+            f"SELECT 1 FROM {table.sql} WHERE {s} IS DISTINCT FROM ({convert})",
+        ),
+    ]
+    drafts.append(fill)
     if op.not_null:
-        drafts.extend(not_null_drafts(ctx, table, shadow)[:2])  # check + validate; SET NOT NULL in the swap
+        check_name = not_null_check_name(table, shadow)
+        nn = not_null_drafts(ctx, table, shadow)[:2]  # check + validate; SET NOT NULL in the swap
+        nn[0].done = [*expand_done, constraint_exists(table, check_name)]
+        nn[1].done = [*expand_done, constraint_exists(table, check_name, validated=True)]
+        drafts.extend(nn)
+    if carry is not None and carry.constraints:
+        validate = [
+            ctx.step(
+                Action.VALIDATE_CONSTRAINT,
+                table,
+                f"Validate {copy_name(k.name)} on {table.key}: checks existing rows while reads and writes go on",
+                [f"ALTER TABLE {table.sql} VALIDATE CONSTRAINT {quote_ident(copy_name(k.name))}"],
+                [],  # the expand's down drops it
+                down_note="nothing to undo: the constraint goes with the expand's down",
+            )
+            for k in carry.constraints
+            if k.validated
+        ]
+        if validate:
+            drafts.append(
+                Draft(
+                    name=slug(f"{title} validate"),
+                    title=f"{title}: validate the copied constraints",
+                    transactional=True,
+                    steps=validate,
+                    solo=True,
+                    done=[
+                        *expand_done,
+                        *(
+                            constraint_exists(table, copy_name(k.name), validated=True)
+                            for k in carry.constraints
+                            if k.validated
+                        ),
+                    ],
+                )
+            )
+    if carry is not None and carry.every_index():
+        drafts.append(_index_draft(ctx, table, title, carry, shadow, expand_done))
 
-    swap_up = []
-    swap_down = []
+    before_renames, after_renames, undo_after = swap_sql(table, carry) if carry else ([], [], [])
+    swap_up: list[str] = []
+    swap_nn_down: list[str] = []
     if op.not_null:
         check = quote_ident(not_null_check_name(table, shadow))
         if ctx.version >= 12:
@@ -112,25 +268,39 @@ def _expand_contract(ctx: Context, op: ChangeColumnType, table: TableRef, title:
                 f"ALTER TABLE {table.sql} ALTER COLUMN {s} SET NOT NULL",
                 f"ALTER TABLE {table.sql} DROP CONSTRAINT {check}",
             ]
-            swap_down = [
+            swap_nn_down = [
                 f"ALTER TABLE {table.sql} ADD CONSTRAINT {check} CHECK ({s} IS NOT NULL) NOT VALID",
                 f"ALTER TABLE {table.sql} ALTER COLUMN {s} DROP NOT NULL",
             ]
     swap_up += [
         *sync.drop_sql(table, forward),
+        *before_renames,
         f"ALTER TABLE {table.sql} ALTER COLUMN {c} DROP DEFAULT",
+        *(sequence_owner_sql(carry, table, shadow) if carry else []),
         f"ALTER TABLE {table.sql} RENAME COLUMN {c} TO {r}",
         f"ALTER TABLE {table.sql} RENAME COLUMN {s} TO {c}",
+        *after_renames,
         *sync.one_way_sql(table, backward, retired, f"NEW.{c}"),
     ]
     swap_down = [
         *sync.drop_sql(table, backward),
+        *undo_after,
         f"ALTER TABLE {table.sql} RENAME COLUMN {c} TO {s}",
         f"ALTER TABLE {table.sql} RENAME COLUMN {r} TO {c}",
-        *sync.one_way_sql(table, forward, shadow, convert_row),
+        *(sequence_owner_sql(carry, table, col) if carry else []),
         *([f"ALTER TABLE {table.sql} ALTER COLUMN {c} SET DEFAULT {op.default}"] if op.default else []),
-        *swap_down,
+        *(create_views_sql(carry.views) if carry else []),
+        *sync.one_way_sql(table, forward, shadow, convert_row),
+        *swap_nn_down,
     ]
+    moved = (
+        "its indexes, constraints and views move with it (built on the shadow column beforehand)"
+        if known and carry and not carry.empty
+        else "the schema shows nothing else on the column to move"
+        if known
+        else f"indexes, constraints and foreign keys on {col} are not moved (no schema source was read): create "
+        f"them on {shadow} (CONCURRENTLY) before this migration"
+    )
     swap = ctx.step(
         Action.RENAME_COLUMN,
         table,
@@ -139,8 +309,16 @@ def _expand_contract(ctx: Context, op: ChangeColumnType, table: TableRef, title:
         swap_down,
         notes=[
             "renames only: a catalog change under a brief ACCESS EXCLUSIVE",
-            f"indexes, constraints and foreign keys on {col} are not moved: create them on {shadow} "
-            "(CONCURRENTLY) before this migration",
+            moved,
+            *(
+                [
+                    "views dropped and created again in this transaction from their catalog definitions: "
+                    + ", ".join(v.key for v in carry.views)
+                    + " (their grants and comments are not kept: grant again after it)"
+                ]
+                if carry and carry.views
+                else []
+            ),
             f"the old column's default is dropped; {retired} is filled by a trigger from now on",
             f'a statement the application prepared on the server that returns {col} fails with "cached plan '
             'must not change result type" after the swap, on every run, until its connection is replaced '
@@ -149,38 +327,141 @@ def _expand_contract(ctx: Context, op: ChangeColumnType, table: TableRef, title:
             "statements turned off",
         ],
     )
-    drafts.append(Draft(name=slug(f"{title} swap"), title=f"{title}: swap columns", transactional=True, steps=[swap]))
+    swap_done = [
+        column_exists(table, col, type_is=op.new_type),
+        column_exists(table, retired),
+        trigger_exists(table, backward),
+        no_rows(
+            f"no value of {table.key}.{retired} missing from {col}",
+            f"SELECT 1 FROM {table.sql} WHERE {c} IS NULL AND {r} IS NOT NULL",
+        ),
+    ]
+    drafts.append(
+        Draft(
+            name=slug(f"{title} swap"),
+            title=f"{title}: swap columns",
+            transactional=True,
+            steps=[swap],
+            done=swap_done,
+        )
+    )
+    drafts.append(_contract_draft(ctx, op, table, title, carry, retired, backward))
+    if op.old_type:  # without it, plan_change_column_type has already said why
+        ctx.warnings.append(f"{table.key}.{col}: {reason}; planned as expand/contract with a shadow column.")
+    return drafts
+
+
+def _index_draft(
+    ctx: Context, table: TableRef, title: str, carry: Carried, shadow: str, expand_done: list[Done]
+) -> Draft:
+    """Build each index of the column again on the shadow column, concurrently, under its copy name."""
+    steps = []
+    names = []
+    for index in carry.every_index():
+        name = copy_index_name(carry, index)
+        names.append(name)
+        steps.append(
+            ctx.step(
+                Action.DROP_INDEX,
+                table,
+                f"Drop an INVALID {name} left by an earlier failed run, if there is one",
+                [drop_invalid_leftover_sql(name, table.schema)],
+                [],
+                notes=["does nothing unless a failed build left an INVALID index of this name"],
+            ).model_copy(update={"transactional": False})
+        )
+        steps.append(
+            ctx.step(
+                Action.CREATE_INDEX_CONCURRENTLY,
+                table,
+                f"Build {name} on {table.key}.{shadow} concurrently, as {index.name} is on {carry.column}",
+                [carry.index_sql(index, shadow, name)],
+                [drop_index_sql(name, table.schema, concurrently=True)],
+                notes=["if it fails it leaves an INVALID index; running the migration again drops it and rebuilds"]
+                + (["the unique index becomes the constraint in the swap"] if unique_name_for(carry, index) else []),
+            )
+        )
+    return Draft(
+        name=slug(f"{title} indexes"),
+        title=f"{title}: build the indexes on {shadow}",
+        transactional=False,
+        steps=steps,
+        solo=True,
+        done=[*expand_done, *(index_valid(n, table.schema) for n in names)],
+    )
+
+
+def _contract_draft(
+    ctx: Context,
+    op: ChangeColumnType,
+    table: TableRef,
+    title: str,
+    carry: Carried | None,
+    retired: str,
+    backward: str,
+) -> Draft:
+    """Drop the retired column. Its down builds it again online: the column, its trigger, a batched refill,
+    NOT NULL proven by a validated check, its constraints NOT VALID then validated, its indexes concurrently."""
+    c, r = quote_ident(op.column), quote_ident(retired)
+    down: list[str] = []
+    if op.old_type:
+        back = f"{c}::{op.old_type}"
+        down = [
+            f"ALTER TABLE {table.sql} ADD COLUMN IF NOT EXISTS {r} {op.old_type}",
+            *sync.one_way_sql(table, backward, retired, f"NEW.{c}"),
+            backfill_sql(
+                table,
+                retired,
+                back,
+                f"{r} IS DISTINCT FROM {back}",
+                batch_key(ctx, table),
+                ctx.batch_size,
+                ctx.pause_ms,
+            ),
+        ]
+        if op.not_null:
+            check = quote_ident(not_null_check_name(table, retired))
+            down += [
+                f"ALTER TABLE {table.sql} ADD CONSTRAINT {check} CHECK ({r} IS NOT NULL) NOT VALID",
+                f"ALTER TABLE {table.sql} VALIDATE CONSTRAINT {check}",
+            ]
+            if ctx.version >= 12:
+                down += [
+                    f"ALTER TABLE {table.sql} ALTER COLUMN {r} SET NOT NULL",
+                    f"ALTER TABLE {table.sql} DROP CONSTRAINT {check}",
+                ]
+        if carry is not None:
+            for k in carry.constraints:
+                down.append(carry.constraint_sql(table, k, retired, retired_name(k.name), not_valid=True))
+                if k.validated:
+                    down.append(f"ALTER TABLE {table.sql} VALIDATE CONSTRAINT {quote_ident(retired_name(k.name))}")
+            for index in carry.indexes:
+                down.append(carry.index_sql(index, retired, retired_name(index.name)))
+            for k, index in carry.uniques:
+                down += [
+                    carry.index_sql(index, retired, retired_name(k.name)),
+                    f"ALTER TABLE {table.sql} ADD CONSTRAINT {quote_ident(retired_name(k.name))} UNIQUE USING INDEX "
+                    f"{quote_ident(retired_name(k.name))}",
+                ]
     contract = ctx.step(
         Action.DROP_COLUMN,
         table,
         f"Drop the retired column {retired} and its trigger",
         [*sync.drop_sql(table, backward), f"ALTER TABLE {table.sql} DROP COLUMN IF EXISTS {r}"],
-        (
-            [
-                f"ALTER TABLE {table.sql} ADD COLUMN {r} {op.old_type}",
-                *sync.one_way_sql(table, backward, retired, f"NEW.{c}"),
-                f"UPDATE {table.sql} SET {r} = {c}",
-                *([f"ALTER TABLE {table.sql} ALTER COLUMN {r} SET NOT NULL"] if op.not_null else []),
-            ]
-            if op.old_type
-            else []
-        ),
-        lossy_down=True,
+        down,
+        lossy_down=not op.old_type,
         down_note=(
-            "the down re-adds the old column and refills it with one UPDATE of every row (long on a big table)"
+            f"the down adds {retired} again and refills it in batches, proves NOT NULL with a validated check and "
+            "builds its indexes concurrently: online, but as long as the expand on a big table"
             if op.old_type
             else "old_type not given: the down cannot re-add the retired column"
         ),
+    ).model_copy(update={"transactional": False})
+    return Draft(
+        name=slug(f"{title} contract"),
+        title=f"{title}: drop {retired}",
+        transactional=False,
+        steps=[contract],
+        gate_before=f"Run the application on the new {table.key}.{op.column} until you no longer need to roll back.",
+        done=[column_absent(table, retired)],
     )
-    drafts.append(
-        Draft(
-            name=slug(f"{title} contract"),
-            title=f"{title}: drop {retired}",
-            transactional=True,
-            steps=[contract],
-            gate_before=f"Run the application on the new {table.key}.{col} until you no longer need to roll back.",
-        )
-    )
-    if op.old_type:  # without it, plan_change_column_type has already said why
-        ctx.warnings.append(f"{table.key}.{col}: {reason}; planned as expand/contract with a shadow column.")
-    return drafts

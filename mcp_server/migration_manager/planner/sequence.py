@@ -34,10 +34,21 @@ def _column_row(table: TableRef, column: str) -> str:
     )
 
 
-def column_exists(table: TableRef, column: str, *, type_sql: str | None = None, not_null: bool | None = None) -> Done:
-    """`column` exists (of `type_sql` as format_type spells it, and NOT NULL or not, when given)."""
+def column_exists(
+    table: TableRef,
+    column: str,
+    *,
+    type_sql: str | None = None,
+    type_is: str | None = None,
+    not_null: bool | None = None,
+) -> Done:
+    """`column` exists (of `type_sql` as format_type spells it, or of the type `type_is` names in any
+    spelling PostgreSQL accepts, and NOT NULL or not, when given)."""
     cond = ""
     what = f"column {table.key}.{column}"
+    if type_is is not None:
+        cond += f" AND atttypid = {quote_literal(type_is)}::regtype"
+        what += f" of type {type_is}"
     if type_sql is not None:
         cond += f" AND format_type(atttypid, atttypmod) = {quote_literal(type_sql)}"
         what += f" of type {type_sql}"
