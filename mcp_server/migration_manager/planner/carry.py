@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import PlanningError
-from ..ident import derived_name, qualified, quote_ident
-from ..schema.model import ConstraintInfo, IndexInfo, Schema, SequenceInfo, TableInfo, ViewInfo
+from ..ident import derived_name, qualified, quote_ident, quote_literal
+from ..schema.model import ConstraintInfo, ForeignKeyRef, IndexInfo, Schema, SequenceInfo, TableInfo, ViewInfo
 from ..sql.column_refs import constraint_on_column, index_on_column
 from .base import TableRef
 
@@ -40,11 +40,24 @@ class Carried:
     uniques: list[tuple[ConstraintInfo, IndexInfo]] = field(default_factory=list)  # UNIQUE constraints
     constraints: list[ConstraintInfo] = field(default_factory=list)  # CHECK and FOREIGN KEY on the column
     views: list[ViewInfo] = field(default_factory=list)  # in creation order
-    sequence: SequenceInfo | None = None  # a sequence OWNED BY the column (serial)
+    sequence: SequenceInfo | None = None  # a sequence OWNED BY the column (serial) or its identity's
+    identity: str = ""  # 'a' ALWAYS, 'd' BY DEFAULT
+    primary: tuple[ConstraintInfo, IndexInfo] | None = None  # the primary key the column is in
+    incoming: list[ForeignKeyRef] = field(default_factory=list)  # foreign keys that reference the column
 
     @property
     def empty(self) -> bool:
-        return not (self.indexes or self.uniques or self.constraints or self.views or self.sequence)
+        return (
+            not (self.indexes or self.uniques or self.constraints or self.views or self.sequence or self.primary)
+            and not self.incoming
+        )
+
+    def spare_key_index(self) -> tuple[IndexInfo, str] | None:
+        """The primary key's index built again on the old column as `<pk>_old`: the swap's down makes it the
+        primary key again (the original index goes with the constraint in the swap)."""
+        if self.primary is None:
+            return None
+        return self.primary[1], retired_name(self.primary[0].name)
 
     def index_sql(self, index: IndexInfo, on: str, name: str, *, concurrently: bool = True) -> str:
         return index_on_column(index.definition, self.column, on, name, concurrently=concurrently)
@@ -53,7 +66,19 @@ class Carried:
         return constraint_on_column(table.sql, c.definition, self.column, on, name, not_valid=not_valid)
 
     def every_index(self) -> list[IndexInfo]:
-        return [*self.indexes, *(i for _, i in self.uniques)]
+        return [*self.indexes, *(i for _, i in self.uniques), *([self.primary[1]] if self.primary else [])]
+
+    def foreign_key_sql(self, ref: ForeignKeyRef, on: str, name: str, *, not_valid: bool) -> str:
+        """An incoming foreign key again, referencing `on` (this table's column) instead of the column."""
+        return constraint_on_column(
+            qualified(ref.table, ref.schema),
+            ref.constraint.definition,
+            self.column,
+            on,
+            name,
+            not_valid=not_valid,
+            referenced=True,
+        )
 
 
 def carried(schema: Schema, info: TableInfo, column: str, where: str) -> Carried:
@@ -62,11 +87,6 @@ def carried(schema: Schema, info: TableInfo, column: str, where: str) -> Carried
     by_index = {c.index: c for c in info.constraints if c.index}
     for index in info.indexes_on(column):
         backing = by_index.get(index.name) if index.constraint else None
-        if index.primary or (backing is not None and backing.kind == "p"):
-            raise PlanningError(
-                f"{where}: {column} is in the primary key {index.name}, which this plan does not move yet; "
-                "change the key's type in a maintenance window, or plan a new key column and switch to it"
-            )
         if backing is not None and backing.kind == "x":
             raise PlanningError(
                 f"{where}: exclusion constraint {backing.name} reads {column}; drop it first and add it again "
@@ -77,7 +97,9 @@ def carried(schema: Schema, info: TableInfo, column: str, where: str) -> Carried
                 f"{where}: {info.key} is partitioned and index {index.name} reads {column}; change the type "
                 "partition by partition, or plan a maintenance window"
             )
-        if backing is not None and backing.kind == "u":
+        if backing is not None and backing.kind == "p":
+            out.primary = (backing, index)
+        elif backing is not None and backing.kind == "u":
             out.uniques.append((backing, index))
         elif backing is None:
             out.indexes.append(index)
@@ -86,10 +108,12 @@ def carried(schema: Schema, info: TableInfo, column: str, where: str) -> Carried
             out.constraints.append(c)
     for ref in schema.incoming_foreign_keys(info):
         if column in ref.constraint.ref_columns:
-            raise PlanningError(
-                f"{where}: foreign key {ref.constraint.name} on {ref.schema}.{ref.table} references {column}; "
-                "its referencing columns must change type with it, which this plan does not do yet"
-            )
+            if schema.tables[f"{ref.schema}.{ref.table}"].partitioned:
+                raise PlanningError(
+                    f"{where}: foreign key {ref.constraint.name} of the partitioned table {ref.schema}.{ref.table} "
+                    f"references {column}; it cannot be moved online: plan a maintenance window"
+                )
+            out.incoming.append(ref)
     for view in schema.views_on(info, column):
         if view.materialized:
             raise PlanningError(
@@ -98,11 +122,7 @@ def carried(schema: Schema, info: TableInfo, column: str, where: str) -> Carried
             )
         out.views.append(view)
     col = info.column(column)
-    if col is not None and col.identity:
-        raise PlanningError(
-            f"{where}: {column} is an identity column, which this plan does not move yet; change it in a "
-            "maintenance window"
-        )
+    out.identity = col.identity if col is not None else ""
     out.sequence = schema.sequence_owned_by(info, column)
     return out
 
@@ -133,16 +153,39 @@ def unique_using_index_sql(table: TableRef, c: ConstraintInfo, index: str) -> st
     return f"ALTER TABLE {table.sql} ADD CONSTRAINT {quote_ident(c.name)} UNIQUE USING INDEX {quote_ident(index)}{tail}"
 
 
-def swap_sql(table: TableRef, carry: Carried) -> tuple[list[str], list[str], list[str]]:
-    """(before the column renames, after them, the down's after-renames undo) for the swap migration.
+@dataclass
+class Swap:
+    """The swap migration's statements around the column renames, and its down's."""
 
-    Before: views that read the column are dropped. After: the copies take the names, the
-    originals move aside, the views are created again (now reading the new column).
-    """
+    before: list[str] = field(default_factory=list)  # up, before the renames
+    after: list[str] = field(default_factory=list)  # up, after them
+    undo_before: list[str] = field(default_factory=list)  # down, before the renames back
+    undo_after: list[str] = field(default_factory=list)  # down, after them
+
+
+def swap_sql(table: TableRef, carry: Carried, shadow: str, retired: str) -> Swap:
+    """Before the renames: views that read the column are dropped, foreign keys that reference it and the
+    primary key are dropped (their copies are ready). After: the copies take the names, the originals move
+    aside, the identity moves, the views are created again (now reading the new column)."""
     schema = carry.table.schema
-    before = drop_views_sql(carry.views)
-    after: list[str] = []
-    undo: list[str] = [*drop_views_sql(carry.views)]
+    col = carry.column
+    out = Swap()
+    before = out.before
+    after = out.after
+    undo = out.undo_before
+    before += drop_views_sql(carry.views)
+    undo += drop_views_sql(carry.views)
+    for ref in carry.incoming:
+        ref_sql = qualified(ref.table, ref.schema)
+        before.append(f"ALTER TABLE {ref_sql} DROP CONSTRAINT {quote_ident(ref.constraint.name)}")
+        undo.append(f"ALTER TABLE {ref_sql} DROP CONSTRAINT IF EXISTS {quote_ident(ref.constraint.name)}")
+    if carry.primary is not None:
+        pk = carry.primary[0]
+        before.append(f"ALTER TABLE {table.sql} DROP CONSTRAINT {quote_ident(pk.name)}")
+        undo.append(f"ALTER TABLE {table.sql} DROP CONSTRAINT IF EXISTS {quote_ident(pk.name)}")
+    if carry.identity and carry.sequence is not None:
+        before.append(identity_move_sql(table, carry, col, shadow))  # before the renames: the names are known
+        undo.append(identity_move_sql(table, carry, col, retired))
     for index in carry.indexes:
         after += [
             rename_index_sql(schema, index.name, retired_name(index.name)),
@@ -170,12 +213,61 @@ def swap_sql(table: TableRef, carry: Carried) -> tuple[list[str], list[str], lis
             rename_constraint_sql(table, c.name, copy_name(c.name)),
             rename_constraint_sql(table, retired_name(c.name), c.name),
         ]
+    if carry.primary is not None:
+        pk = carry.primary[0]
+        after.append(
+            f"ALTER TABLE {table.sql} ADD CONSTRAINT {quote_ident(pk.name)} PRIMARY KEY USING INDEX "
+            f"{quote_ident(copy_name(pk.name))}"
+        )
+        out.undo_after.append(
+            f"ALTER TABLE {table.sql} ADD CONSTRAINT {quote_ident(pk.name)} PRIMARY KEY USING INDEX "
+            f"{quote_ident(retired_name(pk.name))}"
+        )
+    for ref in carry.incoming:
+        ref_table = TableRef(ref.table, ref.schema)
+        after.append(rename_constraint_sql(ref_table, copy_name(ref.constraint.name), ref.constraint.name))
+        # the original comes back NOT VALID (no scan under this lock); the down of the migration that
+        # validated the copies validates it again, online
+        out.undo_after.append(
+            f"ALTER TABLE {ref_table.sql} ADD CONSTRAINT {quote_ident(ref.constraint.name)} "
+            f"{ref.constraint.definition} NOT VALID"
+        )
     after += create_views_sql(carry.views)
-    return before, after, undo
+    return out
+
+
+def identity_move_sql(table: TableRef, carry: Carried, source: str, target: str) -> str:
+    """Move the identity (its sequence's name, options and position) from `source` to `target` (NOT NULL)."""
+    seq = carry.sequence
+    assert seq is not None
+    kind = "ALWAYS" if carry.identity == "a" else "BY DEFAULT"
+    name = qualified(seq.name, seq.schema)
+    options = f"SEQUENCE NAME {name} INCREMENT BY {seq.increment} START WITH {seq.start} CACHE {seq.cache}"
+    options += " CYCLE" if seq.cycle else ""
+    return f"""DO $mm$
+DECLARE
+    mm_last bigint;
+    mm_called boolean;
+BEGIN
+    SELECT last_value, is_called INTO mm_last, mm_called FROM {name};
+    ALTER TABLE {table.sql} ALTER COLUMN {quote_ident(source)} DROP IDENTITY;
+    ALTER TABLE {table.sql} ALTER COLUMN {quote_ident(target)} ADD GENERATED {kind} AS IDENTITY ({options});
+    PERFORM setval({quote_literal(name)}, mm_last, mm_called);
+END
+$mm$"""
+
+
+def widened_sequence_sql(carry: Carried, new_type: str) -> tuple[list[str], list[str]]:
+    """A serial's sequence made as wide as the column (the plain ALTER leaves it at integer's maximum)."""
+    seq = carry.sequence
+    if seq is None or carry.identity or seq.type == new_type or new_type not in ("bigint", "int8"):
+        return [], []
+    name = qualified(seq.name, seq.schema)
+    return [f"ALTER SEQUENCE {name} AS bigint"], [f"ALTER SEQUENCE {name} AS {seq.type}"]
 
 
 def sequence_owner_sql(carry: Carried, table: TableRef, column: str) -> list[str]:
-    if carry.sequence is None:
+    if carry.sequence is None or carry.identity:  # an identity's sequence moves with the identity
         return []
     seq = qualified(carry.sequence.name, carry.sequence.schema)
     return [f"ALTER SEQUENCE {seq} OWNED BY {table.sql}.{quote_ident(column)}"]

@@ -9,10 +9,10 @@ in a last, gated migration.
 from __future__ import annotations
 
 from ..errors import PlanningError
-from ..ident import derived_name, quote_ident
+from ..ident import derived_name, qualified, quote_ident, quote_literal
 from ..knowledge.postgres import Action, type_change_in_place
 from ..model import ChangeColumnType, LockMode
-from ..sql.expressions import check_expression, qualify_columns
+from ..sql.expressions import check_expression, function_names, qualify_columns
 from ..sql.types import check_type
 from . import sync
 from .assumptions import column_guard
@@ -20,6 +20,7 @@ from .backfill import backfill_draft, backfill_sql, backfill_step, batch_key
 from .base import Context, Draft, TableRef, slug
 from .carry import (
     Carried,
+    Swap,
     carried,
     copy_index_name,
     copy_name,
@@ -29,6 +30,7 @@ from .carry import (
     sequence_owner_sql,
     swap_sql,
     unique_name_for,
+    widened_sequence_sql,
 )
 from .constraints import not_null_check_name, not_null_drafts
 from .indexes import drop_index_sql, drop_invalid_leftover_sql
@@ -147,6 +149,19 @@ def _expand_contract(
     forward = sync.function_name(table, f"{col}_to_new")
     backward = sync.function_name(table, f"{col}_to_old")
     known = carry is not None  # the schema says what the column carries
+    # a sequence's nextval() default moves in the swap: on the shadow too it would draw twice per insert
+    early_default = op.default if op.default and "nextval" not in function_names(op.default) else None
+    if carry is not None:
+        for ref in carry.incoming:
+            ref_col = ref.constraint.columns[ref.constraint.ref_columns.index(col)]
+            ref_info = ctx.schema.table(ref.table, ref.schema) if ctx.schema else None
+            ref_type = ref_info.columns[ref_col].type if ref_info and ref_col in ref_info.columns else "?"
+            if ref_type != op.new_type:
+                ctx.warnings.append(
+                    f"{ref.schema}.{ref.table}.{ref_col} ({ref_type}) references {table.key}.{col} and keeps its "
+                    f"type, as with the plain ALTER: plan `ALTER TABLE {qualified(ref.table, ref.schema)} ALTER "
+                    f"COLUMN {quote_ident(ref_col)} TYPE {op.new_type}` as its own change before values outgrow it"
+                )
 
     copies_up = (
         [carry.constraint_sql(table, k, shadow, copy_name(k.name), not_valid=True) for k in carry.constraints]
@@ -165,7 +180,7 @@ def _expand_contract(
             f"Add shadow column {shadow} {op.new_type} to {table.key}",
             # added without a default (a volatile one would rewrite), the default set after it
             [f"ALTER TABLE {table.sql} ADD COLUMN {s} {op.new_type}"]
-            + ([f"ALTER TABLE {table.sql} ALTER COLUMN {s} SET DEFAULT {op.default}"] if op.default else []),
+            + ([f"ALTER TABLE {table.sql} ALTER COLUMN {s} SET DEFAULT {op.default}"] if early_default else []),
             [f"ALTER TABLE {table.sql} DROP COLUMN IF EXISTS {s}"],
         ),
         ctx.step(
@@ -257,8 +272,11 @@ def _expand_contract(
             )
     if carry is not None and carry.every_index():
         drafts.append(_index_draft(ctx, table, title, carry, shadow, expand_done))
+    if carry is not None and carry.incoming:
+        drafts.extend(_incoming_drafts(ctx, table, title, carry, shadow, expand_done))
 
-    before_renames, after_renames, undo_after = swap_sql(table, carry) if carry else ([], [], [])
+    sw = swap_sql(table, carry, shadow, retired) if carry else Swap()
+    widen_up, widen_down = widened_sequence_sql(carry, op.new_type) if carry else ([], [])
     swap_up: list[str] = []
     swap_nn_down: list[str] = []
     if op.not_null:
@@ -274,21 +292,30 @@ def _expand_contract(
             ]
     swap_up += [
         *sync.drop_sql(table, forward),
-        *before_renames,
+        *sw.before,
         f"ALTER TABLE {table.sql} ALTER COLUMN {c} DROP DEFAULT",
         *(sequence_owner_sql(carry, table, shadow) if carry else []),
+        *widen_up,
         f"ALTER TABLE {table.sql} RENAME COLUMN {c} TO {r}",
         f"ALTER TABLE {table.sql} RENAME COLUMN {s} TO {c}",
-        *after_renames,
+        *(
+            [f"ALTER TABLE {table.sql} ALTER COLUMN {c} SET DEFAULT {op.default}"]
+            if op.default and not early_default
+            else []
+        ),
+        *sw.after,
         *sync.one_way_sql(table, backward, retired, f"NEW.{c}"),
     ]
     swap_down = [
         *sync.drop_sql(table, backward),
-        *undo_after,
+        *sw.undo_before,
+        *([f"ALTER TABLE {table.sql} ALTER COLUMN {c} DROP DEFAULT"] if op.default and not early_default else []),
         f"ALTER TABLE {table.sql} RENAME COLUMN {c} TO {s}",
         f"ALTER TABLE {table.sql} RENAME COLUMN {r} TO {c}",
+        *widen_down,
         *(sequence_owner_sql(carry, table, col) if carry else []),
         *([f"ALTER TABLE {table.sql} ALTER COLUMN {c} SET DEFAULT {op.default}"] if op.default else []),
+        *sw.undo_after,
         *(create_views_sql(carry.views) if carry else []),
         *sync.one_way_sql(table, forward, shadow, convert_row),
         *swap_nn_down,
@@ -307,6 +334,11 @@ def _expand_contract(
         f"Swap: {col} becomes the {op.new_type} column, the old one is kept as {retired} and still filled",
         swap_up,
         swap_down,
+        also_locks=[
+            (TableRef(ref.table, ref.schema), LockMode.ACCESS_EXCLUSIVE)
+            for ref in (carry.incoming if carry else [])
+            if carry is not None and (ref.schema, ref.table) != (carry.table.schema, carry.table.name)
+        ],
         notes=[
             "renames only: a catalog change under a brief ACCESS EXCLUSIVE",
             moved,
@@ -357,8 +389,11 @@ def _index_draft(
     """Build each index of the column again on the shadow column, concurrently, under its copy name."""
     steps = []
     names = []
-    for index in carry.every_index():
-        name = copy_index_name(carry, index)
+    builds = [(index, copy_index_name(carry, index), shadow) for index in carry.every_index()]
+    spare = carry.spare_key_index()
+    if spare is not None:
+        builds.append((spare[0], spare[1], carry.column))
+    for index, name, on in builds:
         names.append(name)
         steps.append(
             ctx.step(
@@ -374,8 +409,9 @@ def _index_draft(
             ctx.step(
                 Action.CREATE_INDEX_CONCURRENTLY,
                 table,
-                f"Build {name} on {table.key}.{shadow} concurrently, as {index.name} is on {carry.column}",
-                [carry.index_sql(index, shadow, name)],
+                f"Build {name} on {table.key}.{on} concurrently, as {index.name} is on {carry.column}"
+                + (" (the swap's down makes it the primary key again)" if on == carry.column else ""),
+                [carry.index_sql(index, on, name)],
                 [drop_index_sql(name, table.schema, concurrently=True)],
                 notes=["if it fails it leaves an INVALID index; running the migration again drops it and rebuilds"]
                 + (["the unique index becomes the constraint in the swap"] if unique_name_for(carry, index) else []),
@@ -437,6 +473,9 @@ def _contract_draft(
                     down.append(f"ALTER TABLE {table.sql} VALIDATE CONSTRAINT {quote_ident(retired_name(k.name))}")
             for index in carry.indexes:
                 down.append(carry.index_sql(index, retired, retired_name(index.name)))
+            spare = carry.spare_key_index()
+            if spare is not None:
+                down.append(carry.index_sql(spare[0], retired, spare[1]))
             for k, index in carry.uniques:
                 down += [
                     carry.index_sql(index, retired, retired_name(k.name)),
@@ -465,3 +504,67 @@ def _contract_draft(
         gate_before=f"Run the application on the new {table.key}.{op.column} until you no longer need to roll back.",
         done=[column_absent(table, retired)],
     )
+
+
+def _incoming_drafts(
+    ctx: Context, table: TableRef, title: str, carry: Carried, shadow: str, expand_done: list[Done]
+) -> list[Draft]:
+    """Foreign keys that reference the column, added again NOT VALID referencing the shadow column (its copy of
+    the key's index is built), then validated; the swap drops the originals and gives the copies their names."""
+    add, validate, done_add, done_valid = [], [], [], []
+    for ref in carry.incoming:
+        ref_table = TableRef(ref.table, ref.schema)
+        self_ref = (ref.schema, ref.table) == (carry.table.schema, carry.table.name)
+        name = copy_name(ref.constraint.name)
+        add.append(
+            ctx.step(
+                Action.ADD_FOREIGN_KEY_NOT_VALID,
+                ref_table,
+                f"Foreign key {name} on {ref.schema}.{ref.table} referencing {table.key}.{shadow}, NOT VALID",
+                [carry.foreign_key_sql(ref, shadow, name, not_valid=True)],
+                [f"ALTER TABLE {ref_table.sql} DROP CONSTRAINT IF EXISTS {quote_ident(name)}"],
+                also_locks=[] if self_ref else [(table, LockMode.SHARE_ROW_EXCLUSIVE)],
+            )
+        )
+        original = quote_ident(ref.constraint.name)
+        validate.append(
+            ctx.step(
+                Action.VALIDATE_CONSTRAINT,
+                ref_table,
+                f"Validate {name} on {ref.schema}.{ref.table}: checks existing rows while reads and writes go on",
+                [f"ALTER TABLE {ref_table.sql} VALIDATE CONSTRAINT {quote_ident(name)}"],
+                # after the swap's down the original is back NOT VALID: validated again here, online
+                [
+                    f"""DO $mm$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass({ref_table.regclass_literal()})
+               AND conname = {quote_literal(ref.constraint.name)} AND NOT convalidated) THEN
+        ALTER TABLE {ref_table.sql} VALIDATE CONSTRAINT {original};
+    END IF;
+END
+$mm$"""
+                ]
+                if ref.constraint.validated
+                else [],
+                also_locks=[] if self_ref else [(table, LockMode.ROW_SHARE)],
+            )
+        )
+        done_add.append(constraint_exists(ref_table, name))
+        done_valid.append(constraint_exists(ref_table, name, validated=True))
+    return [
+        Draft(
+            name=slug(f"{title} foreign keys"),
+            title=f"{title}: point the foreign keys at {shadow}",
+            transactional=True,
+            steps=add,
+            done=[*expand_done, *done_add],
+        ),
+        Draft(
+            name=slug(f"{title} validate foreign keys"),
+            title=f"{title}: validate the foreign keys on {shadow}",
+            transactional=True,
+            steps=validate,
+            solo=True,
+            done=[*expand_done, *done_valid],
+        ),
+    ]

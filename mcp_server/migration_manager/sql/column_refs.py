@@ -64,11 +64,17 @@ def index_on_column(definition: str, old: str, new: str, name: str, *, concurren
     return str(RawStream()(stmt))
 
 
-def constraint_on_column(table_sql: str, definition: str, old: str, new: str, name: str, *, not_valid: bool) -> str:
-    """ALTER TABLE ... ADD CONSTRAINT name <definition with old read as new> [NOT VALID]."""
+def constraint_on_column(
+    table_sql: str, definition: str, old: str, new: str, name: str, *, not_valid: bool, referenced: bool = False
+) -> str:
+    """ALTER TABLE ... ADD CONSTRAINT name <definition with old read as new> [NOT VALID]. With `referenced`,
+    `old` is a column the foreign key references (in the other table) and only that side is renamed."""
     stmt = _parse_one(f"ALTER TABLE {table_sql} ADD CONSTRAINT mm {definition}", "constraint definition")
     constraint = stmt.cmds[0].def_
-    _rename(constraint, old, new)
+    if referenced:
+        constraint.pk_attrs = tuple(ast.String(sval=new) if n.sval == old else n for n in constraint.pk_attrs or ())
+    else:
+        _rename(constraint, old, new)
     constraint.conname = name
     if not_valid:
         constraint.skip_validation = True
