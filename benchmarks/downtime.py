@@ -44,6 +44,8 @@ from migration_manager.model import (
 )
 from migration_manager.planner import plan
 from migration_manager.render import render_sql, write_files
+from migration_manager.schema.sources import schema_from_dsn
+from migration_manager.sql.postgres import parse_operations
 
 BATCH_SIZE = 5000
 PAUSE_MS = 10
@@ -55,6 +57,8 @@ class Change:
     naive: str
     ops: list[Operation]
     renames: dict[str, str] = field(default_factory=dict)  # logical column -> new name after the deploy
+    setup: str = ""  # run on the fresh copy before the load starts
+    from_schema: bool = False  # plan the naive DDL with the schema read from the database (ops unused)
 
 
 CHANGES = [
@@ -96,6 +100,16 @@ CHANGES = [
         ],
     ),
     Change(
+        "int -> bigint, primary key referenced by a foreign key",
+        "ALTER TABLE orders ALTER COLUMN id TYPE bigint",
+        [],
+        setup="""CREATE TABLE order_lines (id bigint PRIMARY KEY, order_id integer NOT NULL REFERENCES orders (id));
+INSERT INTO order_lines SELECT g, 1 + g % 1000000 FROM generate_series(1, 200000) AS g;
+CREATE INDEX order_lines_order_id_idx ON order_lines (order_id);
+ANALYZE;""",
+        from_schema=True,
+    ),
+    Change(
         "rename column",
         "ALTER TABLE orders RENAME COLUMN code TO reference",
         [RenameColumn(table="orders", column="code", new_name="reference", type="text")],
@@ -109,15 +123,24 @@ CHANGES = [
 ]
 
 
-def _files(change: Change, version: int, folder: Path) -> list[tuple[Path, bool]]:
+def _files(change: Change, version: int, folder: Path, uri: str) -> list[tuple[Path, bool]]:
     """The plan's up files in order, each with whether a gate comes before its migration."""
-    p = plan(
-        change.ops,
-        Target(version=version),
-        {"orders": TableStats(rows=ROWS, bytes=70_000_000)},
-        batch_size=BATCH_SIZE,
-        pause_ms=PAUSE_MS,
-    )
+    if change.from_schema:
+        p = plan(
+            parse_operations(change.naive),
+            Target(version=version),
+            schema=schema_from_dsn(uri),
+            batch_size=BATCH_SIZE,
+            pause_ms=PAUSE_MS,
+        )
+    else:
+        p = plan(
+            change.ops,
+            Target(version=version),
+            {"orders": TableStats(rows=ROWS, bytes=70_000_000)},
+            batch_size=BATCH_SIZE,
+            pause_ms=PAUSE_MS,
+        )
     write_files(render_sql(p), folder)
     ups = sorted(f for f in folder.glob("*.sql") if not f.name.endswith("_down.sql"))
     assert len(ups) == len(p.migrations), [f.name for f in ups]
@@ -139,7 +162,7 @@ def run_naive(server: Server, uri: str, change: Change) -> dict[str, Any]:
 
 
 def run_plan(server: Server, uri: str, change: Change, folder: Path) -> dict[str, Any]:
-    files = _files(change, server.version, folder)
+    files = _files(change, server.version, folder, uri)
     with Load(uri) as load:
         time.sleep(0.5)
         started = time.perf_counter()
@@ -169,6 +192,9 @@ def main() -> None:
                 for variant in ("naive", "plan"):
                     print(f"run {run + 1}/{args.runs}: {change.name}: {variant}", file=sys.stderr, flush=True)
                     with fresh_database(server, template, "bench_run") as uri:
+                        if change.setup:
+                            with psycopg.connect(uri, autocommit=True) as conn:
+                                conn.execute(change.setup)
                         if variant == "naive":
                             out = run_naive(server, uri, change)
                         else:

@@ -55,3 +55,54 @@ def test_up_down_up(case: Case, server: Server, db: str, tmp_path: Path) -> None
         psql_file(server.bin_dir, db, f)
     with psycopg.connect(db, autocommit=True) as conn:
         case.check(conn)
+
+
+SEQUENCES = [c for c in CASES if c.id not in ("rename_column_trigger", "rename_column_dual_write")]
+
+
+@pytest.mark.parametrize("case", SEQUENCES, ids=[c.id for c in SEQUENCES])
+def test_each_migration_run_before_its_predecessor_stops_and_changes_nothing(
+    case: Case, server: Server, db: str, tmp_path: Path
+) -> None:
+    """Issue 17: run migration N+1 without N (as after N failed): it stops at its guard, the catalog unchanged;
+    then N, and N+1 runs."""
+    from schema_proof import run_out_of_order
+
+    p = prepared_plan(case, server.version, db)
+    if p is None or len(p.migrations) < 2:
+        return
+    write_files(render_sql(p), tmp_path)
+    ups, _ = _files(tmp_path)
+    for k in range(1, len(ups)):
+        # a migration that only checks (changes nothing) leaves nothing to wait for: its successor's guard
+        # asks for the same fact, which holds
+        if not all(st.assumption for st in p.migrations[k - 1].steps):
+            error = run_out_of_order(server, db, ups, k)
+            assert "needs the work of" in error and "nothing was changed" in error, error
+        psql_file(server.bin_dir, db, ups[k - 1])
+    psql_file(server.bin_dir, db, ups[-1])
+    with psycopg.connect(db, autocommit=True) as conn:
+        case.check(conn)
+
+
+def test_after_a_failed_index_build_the_next_migration_stops(server: Server, db: str, tmp_path: Path) -> None:
+    """A unique index build that fails on a duplicate leaves an INVALID index; the constraint migration after it
+    stops on its guard instead of attaching it."""
+    case = next(c for c in CASES if c.id == "add_unique")
+    p = prepared_plan(case, server.version, db)
+    assert p is not None
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("UPDATE orders SET code = 'dup' WHERE id IN (SELECT id FROM orders ORDER BY id LIMIT 2)")
+    write_files(render_sql(p), tmp_path)
+    ups, _ = _files(tmp_path)
+    import subprocess
+
+    psql = str(server.bin_dir / "psql") if server.bin_dir else "psql"
+    failed = subprocess.run(
+        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-f", str(ups[0])], capture_output=True, text=True
+    )
+    assert failed.returncode != 0 and "could not create unique index" in failed.stderr
+    from schema_proof import run_out_of_order
+
+    error = run_out_of_order(server, db, ups, 1)
+    assert "valid index" in error and "nothing was changed" in error, error

@@ -18,6 +18,7 @@ from .assumptions import column_guard
 from .backfill import backfill_draft, backfill_step
 from .base import Context, Draft, TableRef, slug
 from .constraints import not_null_drafts
+from .sequence import column_exists, no_rows
 
 _SERIAL = {
     "serial": "integer",
@@ -142,7 +143,8 @@ def plan_add_column(ctx: Context, op: AddColumn) -> list[Draft]:
                 [f"ALTER TABLE {table.sql} ALTER COLUMN {c} DROP DEFAULT"],
             )
         )
-    drafts = [Draft(name=slug(title), title=title, transactional=True, steps=steps)]
+    added = [column_exists(table, col.name)]
+    drafts = [Draft(name=slug(title), title=title, transactional=True, steps=steps, done=added)]
     fill = backfill_draft(
         ctx,
         backfill_step(ctx, table, col.name, op.backfill or col.default or "NULL", f"{c} IS NULL"),
@@ -153,6 +155,10 @@ def plan_add_column(ctx: Context, op: AddColumn) -> list[Draft]:
             f"Deploy application code that writes {table.key}.{col.name} on every INSERT and UPDATE, "
             "so that rows written after the backfill are not left NULL."
         )
+    fill.done = [
+        *added,
+        no_rows(f"no NULL left in {table.key}.{col.name}", f"SELECT 1 FROM {table.sql} WHERE {c} IS NULL"),
+    ]
     drafts.append(fill)
     if not col.nullable:
         drafts.extend(not_null_drafts(ctx, table, col.name))
@@ -234,14 +240,18 @@ def _add_sequence_backed(ctx: Context, table: TableRef, col: Column, serial: str
         f"{table.key}.{col.name}: adding an identity/serial column directly rewrites the table under ACCESS EXCLUSIVE; "
         "the plan fills it from a sequence in batches instead."
     )
-    drafts = [Draft(name=slug(title), title=title, transactional=True, steps=setup)]
-    drafts.append(
-        backfill_draft(
-            ctx,
-            backfill_step(ctx, table, col.name, f"nextval({seq_lit})", f"{c} IS NULL"),
-            f"backfill {table.name} {col.name}",
-        )
+    added = [column_exists(table, col.name)]
+    drafts = [Draft(name=slug(title), title=title, transactional=True, steps=setup, done=added)]
+    fill = backfill_draft(
+        ctx,
+        backfill_step(ctx, table, col.name, f"nextval({seq_lit})", f"{c} IS NULL"),
+        f"backfill {table.name} {col.name}",
     )
+    fill.done = [
+        *added,
+        no_rows(f"no NULL left in {table.key}.{col.name}", f"SELECT 1 FROM {table.sql} WHERE {c} IS NULL"),
+    ]
+    drafts.append(fill)
     drafts.extend(not_null_drafts(ctx, table, col.name))
     if col.identity and ctx.version >= 12:
         # The identity sequence takes the helper's name (PostgreSQL's own choice for it), so the
@@ -309,6 +319,7 @@ def plan_drop_column(ctx: Context, op: DropColumn) -> list[Draft]:
                 title=f"relax {table.key}.{op.column}",
                 transactional=True,
                 steps=[relax],
+                done=[column_exists(table, op.column, not_null=False)],
             )
         )
     elif not ctx.is_new(table):
@@ -320,6 +331,7 @@ def plan_drop_column(ctx: Context, op: DropColumn) -> list[Draft]:
                 title=f"check {table.key}.{op.column} is nullable before code stops writing it",
                 transactional=True,
                 steps=[guard],
+                done=[column_exists(table, op.column, not_null=False)],
             )
         )
     down = [f"ALTER TABLE {table.sql} ADD COLUMN IF NOT EXISTS {c} {op.type}"] if op.type else []

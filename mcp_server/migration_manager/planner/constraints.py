@@ -29,7 +29,7 @@ from ..model import (
 )
 from .base import Context, Draft, TableRef, column_list, index_name, name_part, slug
 from .indexes import create_index_drafts
-from .sequence import constraint_exists, index_valid
+from .sequence import column_exists, constraint_exists, index_valid
 
 if TYPE_CHECKING:
     from ..schema.model import TableInfo
@@ -59,7 +59,13 @@ def validate_draft(
         down_note="the down re-creates the constraint NOT VALID (catalog only), as it was before",
     )
     return Draft(
-        name=slug(title), title=title, transactional=True, steps=[step], solo=True, checks=[check] if check else []
+        name=slug(title),
+        title=title,
+        transactional=True,
+        steps=[step],
+        solo=True,
+        checks=[check] if check else [],
+        done=[constraint_exists(table, name, validated=True)],
     )
 
 
@@ -98,6 +104,7 @@ def not_null_drafts(ctx: Context, table: TableRef, column: str) -> list[Draft]:
             title=f"check {table.key}.{column} not null",
             transactional=True,
             steps=[add],
+            done=[constraint_exists(table, not_null_check_name(table, column))],
         ),
         validate_draft(
             ctx,
@@ -138,6 +145,7 @@ def not_null_drafts(ctx: Context, table: TableRef, column: str) -> list[Draft]:
             title=f"set {table.key}.{column} not null",
             transactional=True,
             steps=[set_nn, drop_check],
+            done=[column_exists(table, column, not_null=True)],
         )
     )
     return drafts
@@ -185,7 +193,13 @@ def plan_add_check(ctx: Context, op: AddCheck) -> list[Draft]:
         [f"ALTER TABLE {table.sql} DROP CONSTRAINT IF EXISTS {q}"],
     )
     return [
-        Draft(name=slug(f"add check {name}"), title=f"add check {name} not valid", transactional=True, steps=[add]),
+        Draft(
+            name=slug(f"add check {name}"),
+            title=f"add check {name} not valid",
+            transactional=True,
+            steps=[add],
+            done=[constraint_exists(table, name)],
+        ),
         validate_draft(
             ctx,
             table,
@@ -299,10 +313,15 @@ def plan_add_unique(ctx: Context, op: AddUnique) -> list[Draft]:
     table = TableRef(op.table, op.schema_name)
     name = op.name or index_name(table, op.columns, "key")
     drafts = create_index_drafts(ctx, table, op.columns, name, unique=True, method=None, where=None)
+    drafts[-1].done = [index_valid(name, table.schema)]
     attach = _attach_index_step(ctx, table, name, "UNIQUE", name)
     drafts.append(
         Draft(
-            name=slug(f"add unique {name}"), title=f"add unique constraint {name}", transactional=True, steps=[attach]
+            name=slug(f"add unique {name}"),
+            title=f"add unique constraint {name}",
+            transactional=True,
+            steps=[attach],
+            done=[constraint_exists(table, name)],
         )
     )
     return drafts
@@ -321,9 +340,16 @@ def plan_add_primary_key(ctx: Context, op: AddPrimaryKey) -> list[Draft]:
         for column in nullable:
             drafts.extend(not_null_drafts(ctx, table, column))
     drafts.extend(create_index_drafts(ctx, table, op.columns, name, unique=True, method=None, where=None))
+    drafts[-1].done = [index_valid(name, table.schema)]
     attach = _attach_index_step(ctx, table, name, "PRIMARY KEY", name)
     drafts.append(
-        Draft(name=slug(f"add primary key {name}"), title=f"add primary key {name}", transactional=True, steps=[attach])
+        Draft(
+            name=slug(f"add primary key {name}"),
+            title=f"add primary key {name}",
+            transactional=True,
+            steps=[attach],
+            done=[constraint_exists(table, name)],
+        )
     )
     return drafts
 

@@ -62,6 +62,11 @@ def column_absent(table: TableRef, column: str) -> Done:
     return Done(f"no column {table.key}.{column}", f"NOT EXISTS ({_column_row(table, column)})")
 
 
+def relation_exists(name_sql: str, what: str) -> Done:
+    """A table, view, sequence or index of this (SQL-quoted, possibly qualified) name exists."""
+    return Done(what, f"to_regclass({quote_literal(name_sql)}) IS NOT NULL")
+
+
 def trigger_exists(table: TableRef, name: str) -> Done:
     return Done(
         f"trigger {name} on {table.key}",

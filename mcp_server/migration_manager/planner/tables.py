@@ -13,6 +13,7 @@ from ..knowledge.postgres import Action
 from ..model import CreateTable, DropTable, LockMode, RenameTable
 from .base import Context, Draft, TableRef, column_list, slug
 from .columns import column_sql, validate_column
+from .sequence import relation_exists
 
 
 def plan_create_table(ctx: Context, op: CreateTable) -> list[Draft]:
@@ -36,7 +37,13 @@ def plan_create_table(ctx: Context, op: CreateTable) -> list[Draft]:
     )
     ctx.new_tables.add(table.key)
     return [
-        Draft(name=slug(f"create {table.name}"), title=f"create table {table.key}", transactional=True, steps=[step])
+        Draft(
+            name=slug(f"create {table.name}"),
+            title=f"create table {table.key}",
+            transactional=True,
+            steps=[step],
+            done=[relation_exists(table.sql, f"table {table.key}")],
+        )
     ]
 
 
@@ -115,6 +122,7 @@ def plan_rename_table(ctx: Context, op: RenameTable) -> list[Draft]:
             title=f"rename table {old.key} to {op.new_name}",
             transactional=True,
             steps=expand,
+            done=[relation_exists(new.sql, f"table {new.key}"), relation_exists(view, f"view {old.key}")],
         ),
         Draft(
             name=slug(f"drop view {op.table}"),
