@@ -1,0 +1,269 @@
+"""status / migration_status on PostgreSQL 18 and 15: a real multi-migration plan rendered as SQL,
+applied one file at a time with psql, and after each file status says exactly which migrations
+the database has and which one is next; an interrupted concurrent build is reported as a
+leftover; a framework's version table is read (Alembic through the repository's files, Flyway by
+name); the CLI's exit codes and the MCP tool, with good and bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from conftest import Server
+from migration_manager.cli import main
+from migration_manager.discover import find_migrations
+from migration_manager.model import DoneCheck, Plan, Target
+from migration_manager.planner import plan
+from migration_manager.render import render_alembic, render_sql, write_files
+from migration_manager.schema.sources import schema_from_dsn
+from migration_manager.sql.postgres import parse_operations
+from migration_manager.status import migration_status
+from migration_manager.status.text import format_status
+from support import psql_file
+from test_mcp_tools import call, error
+
+SETUP = """
+CREATE SCHEMA app;
+CREATE TABLE app.events (id bigint NOT NULL, kind text, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE app.events_2025 PARTITION OF app.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE app.events_2026 PARTITION OF app.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')
+    PARTITION BY LIST (kind);
+CREATE TABLE app.events_2026_a PARTITION OF app.events_2026 FOR VALUES IN ('a');
+CREATE TABLE app.events_2026_rest PARTITION OF app.events_2026 DEFAULT;
+INSERT INTO app.events SELECT g, CASE WHEN g % 3 = 0 THEN 'a' ELSE 'k' || g % 7 END,
+       date '2025-01-01' + (g % 700) FROM generate_series(1, 12000) AS g;
+CREATE TABLE app.kinds (kind text PRIMARY KEY);
+INSERT INTO app.kinds SELECT DISTINCT kind FROM app.events;
+CREATE TABLE app.notes (id bigint PRIMARY KEY, kind text);
+INSERT INTO app.notes SELECT g, CASE WHEN g % 2 = 0 THEN 'a' ELSE 'k1' END FROM generate_series(1, 10000) AS g;
+ANALYZE;
+"""
+
+# An index on a partitioned table (per partition, concurrently, then attached) and a foreign key
+# on an unindexed column (its covering index first): three migrations, each with a done list.
+CHANGE = (
+    "CREATE INDEX events_kind_idx ON app.events (kind);\n"
+    "ALTER TABLE app.notes ADD CONSTRAINT notes_kind_fk FOREIGN KEY (kind) REFERENCES app.kinds (kind)"
+)
+
+
+def run_sql(uri: str, sql: str) -> None:
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def planned(server: Server, uri: str, change: str = CHANGE) -> Plan:
+    return plan(parse_operations(change), Target(version=server.version), schema=schema_from_dsn(uri))
+
+
+def ups(p: Plan, folder: Path) -> list[Path]:
+    write_files(render_sql(p, datetime(2026, 1, 2, 3, 4, 5)), folder)
+    return sorted(f for f in folder.glob("*.sql") if not f.name.endswith("_down.sql"))
+
+
+def states(uri: str, p: Plan, **kw: Any) -> list[str]:
+    return [m.state for m in migration_status(p, uri, **kw).migrations]
+
+
+def test_status_follows_the_plan_file_by_file(
+    server: Server, empty_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_sql(empty_db, SETUP)
+    p = planned(server, empty_db)
+    assert len(p.migrations) == 3 and all(m.done for m in p.migrations)
+    files = ups(p, tmp_path / "sql")
+    assert len(files) == len(p.migrations)
+    saved = tmp_path / "plan.json"
+    saved.write_text(p.model_dump_json())
+    for k in range(len(files) + 1):
+        report = migration_status(p, empty_db)
+        assert [m.state for m in report.migrations] == ["applied"] * k + ["not_applied"] * (len(files) - k), (
+            format_status(report)
+        )
+        assert all(m.evidence == "objects" for m in report.migrations)
+        if k < len(files):
+            assert report.next == k + 1 and report.next_name == p.migrations[k].name
+            assert report.gate == p.migrations[k].gate_before
+        else:
+            assert report.next is None and report.all_applied
+        leftovers = {(x.kind, x.name) for x in report.leftovers}
+        # between the foreign key added NOT VALID and its validation, the constraint is reported
+        assert (("not_valid_constraint", "notes_kind_fk") in leftovers) == (k == 2)
+        if k == 2:
+            (x,) = report.leftovers
+            assert x.migration == 3 and "validates it" in x.fix
+        code = main(["status", "--plan", str(saved), "--dsn", empty_db, "--json"])
+        out = json.loads(capsys.readouterr().out)
+        assert code == (0 if k == len(files) else 1) and out["all_applied"] == (k == len(files))
+        assert [m["state"] for m in out["migrations"]] == [m.state for m in report.migrations]
+        if k < len(files):
+            psql_file(server.bin_dir, empty_db, files[k])
+    assert main(["status", "--plan", str(saved), "--dsn", empty_db]) == 0
+    assert "All migrations of the plan are applied." in capsys.readouterr().out
+
+
+def test_an_interrupted_concurrent_build_is_a_leftover(server: Server, db: str, tmp_path: Path) -> None:
+    # orders.user_id repeats: a unique index built concurrently fails and stays behind INVALID
+    p = planned(server, db, "CREATE UNIQUE INDEX orders_user_key ON orders (user_id)")
+    (up,) = ups(p, tmp_path)
+    with pytest.raises(AssertionError, match="could not create unique index"):
+        psql_file(server.bin_dir, db, up)
+    report = migration_status(p, db)
+    (x,) = [x for x in report.leftovers if x.kind == "invalid_index"]
+    assert x.name == "orders_user_key" and x.table.endswith("orders") and x.migration == 1
+    assert "run migration 1" in x.fix and "again" in x.fix
+    assert report.migrations[0].state == "partly" and report.next == 1
+    assert any("interrupted" in n for n in report.migrations[0].notes)
+    assert "INVALID" in format_status(report)
+
+
+def test_shadow_columns_and_sync_triggers_of_an_unfinished_type_change(server: Server, db: str, tmp_path: Path) -> None:
+    p = planned(server, db, "ALTER TABLE orders ALTER COLUMN user_id TYPE numeric(20)")
+    files = ups(p, tmp_path)
+    psql_file(server.bin_dir, db, files[0])  # the expand: user_id_new and the triggers that fill it
+    report = migration_status(p, db)
+    kinds = {(x.kind, x.name) for x in report.leftovers}
+    assert ("shadow_column", "user_id_new") in kinds
+    triggers = [x for x in report.leftovers if x.kind == "sync_trigger"]
+    assert triggers and all(x.name.endswith("_mm_sync") and x.migration is not None for x in triggers)
+    # the type change states no done list yet: status says it cannot tell rather than guess
+    first = report.migrations[0]
+    assert first.state in ("applied", "unknown")
+    if first.state == "unknown":
+        assert any("cannot tell from the objects" in n for n in first.notes)
+
+
+def test_the_gate_the_next_migration_waits_at(server: Server, db: str, tmp_path: Path) -> None:
+    p = planned(server, db, "ALTER TABLE users DROP COLUMN note")
+    gated = [i for i, m in enumerate(p.migrations) if m.gate_before]
+    assert gated and gated[0] > 0
+    # A plan as a saved JSON holds each migration's done list; give the migrations before the gate one
+    # (the drop-column family states none yet) so that status can tell they have run.
+    for m in p.migrations[: gated[0]]:
+        m.done = m.done or [DoneCheck(description="users.note is there", sql="to_regclass('users') IS NOT NULL")]
+    report = migration_status(p, db)
+    assert report.next == gated[0] + 1 and report.gate == p.migrations[gated[0]].gate_before
+    text = format_status(report)
+    assert "It waits at a gate:" in text and p.migrations[gated[0]].gate_before in text  # type: ignore[operator]
+
+
+def _alembic_repo(root: Path, p: Plan, revisions: list[str]) -> None:
+    (root / "migrations" / "versions").mkdir(parents=True)
+    (root / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s/migrations\n")
+    (root / "migrations" / "env.py").write_text("from alembic import context\n")
+    write_files(render_alembic(p, revisions=revisions), root / "migrations" / "versions")
+
+
+def test_the_alembic_version_table_through_the_repository(server: Server, empty_db: str, tmp_path: Path) -> None:
+    run_sql(empty_db, SETUP)
+    p = planned(server, empty_db)
+    revisions = ["a1b2c3d4e5f1", "a1b2c3d4e5f2", "a1b2c3d4e5f3"]
+    _alembic_repo(tmp_path / "repo", p, revisions)
+    found = find_migrations(tmp_path / "repo")
+    files = ups(p, tmp_path / "sql")
+    psql_file(server.bin_dir, empty_db, files[0])
+    psql_file(server.bin_dir, empty_db, files[1])
+    # what `alembic upgrade a1b2c3d4e5f2` leaves: the head only (its ancestors are implied)
+    run_sql(
+        empty_db,
+        "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);"
+        f"INSERT INTO alembic_version VALUES ('{revisions[1]}')",
+    )
+    report = migration_status(p, empty_db, found=found)
+    assert [(m.state, m.evidence, m.version) for m in report.migrations] == [
+        ("applied", "version_table", revisions[0]),
+        ("applied", "version_table", revisions[1]),
+        ("not_applied", "version_table", revisions[2]),
+    ]
+    (table,) = report.version_tables
+    assert table.framework == "alembic" and table.matched and table.table.endswith("alembic_version")
+    assert report.next == 3
+    # without the repository the table's versions cannot be matched: the objects decide, and it says so
+    alone = migration_status(p, empty_db)
+    assert not alone.version_tables[0].matched and "--root" in (alone.version_tables[0].note or "")
+    assert [m.evidence for m in alone.migrations] == ["objects"] * 3
+    assert [m.state for m in alone.migrations] == ["applied", "applied", "not_applied"]
+    # the version table is what the framework goes by: it wins over the objects, and a disagreement is said
+    run_sql(empty_db, f"UPDATE alembic_version SET version_num = '{revisions[0]}'")
+    behind = migration_status(p, empty_db, found=found)
+    assert [m.state for m in behind.migrations] == ["applied", "not_applied", "not_applied"]
+    assert any("disagree" in n for n in behind.migrations[1].notes)
+    saved = tmp_path / "plan.json"
+    saved.write_text(p.model_dump_json())
+    assert main(["status", "--plan", str(saved), "--dsn", empty_db, "--root", str(tmp_path / "repo")]) == 1
+
+
+def test_the_flyway_history_by_name(server: Server, db: str, tmp_path: Path) -> None:
+    p = planned(
+        server, db, "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)"
+    )
+    assert len(p.migrations) == 3
+    files = ups(p, tmp_path)
+    psql_file(server.bin_dir, db, files[0])
+    run_sql(
+        db,
+        "CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50), "
+        "description varchar(200), type varchar(20), script varchar(1000), success boolean NOT NULL);"
+        f"INSERT INTO flyway_schema_history VALUES (1, '7', 'x', 'SQL', 'V7__{p.migrations[0].name}.sql', true),"
+        f" (2, '8', 'y', 'SQL', 'V8__{p.migrations[1].name}.sql', false)",
+    )
+    report = migration_status(p, db)
+    assert [(m.state, m.evidence) for m in report.migrations] == [
+        ("applied", "version_table"),
+        ("partly", "version_table"),
+        ("not_applied", "objects"),
+    ]
+    assert "failed" in " ".join(report.migrations[1].notes)
+    assert report.next == 2 and any("did not finish" in w for w in report.warnings)
+
+
+def test_cli_bad_input_and_unreachable_database(
+    server: Server, db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text('{"migrations": []}')
+    assert main(["status", "--plan", str(bad), "--dsn", db]) == 2
+    assert "not a plan saved with `migration-manager plan --json`" in capsys.readouterr().err
+    assert main(["status", "--plan", str(bad), "--schema", "s.sql", "--dsn", db]) == 2
+    assert "--plan is planned" in capsys.readouterr().err
+    assert main(["status", "--plan", str(tmp_path / "missing.json"), "--dsn", db]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["status", "--sql", "CREATE INDEX i ON orders (code)", "--dsn", db, "--root", "/nonexistent"]) == 2
+    assert "--root /nonexistent: not a folder" in capsys.readouterr().err
+    code = main(["status", "--sql", "CREATE INDEX i ON t (c)", "--dsn", "postgresql://u:s3cret@127.0.0.1:1/x"])
+    err = capsys.readouterr().err
+    assert code == 4 and "cannot connect" in err and "s3cret" not in err
+    with pytest.raises(SystemExit) as exc:
+        main(["status", "--sql", "CREATE INDEX i ON t (c)"])
+    assert exc.value.code == 2 and "--dsn" in capsys.readouterr().err
+    # planned again from the database: fine before anything ran, and the report says how it was planned
+    assert main(["status", "--sql", "CREATE INDEX orders_code_idx ON orders (code)", "--dsn", db]) == 1
+    out = capsys.readouterr().out
+    assert "planned from live database" in out and "Next: migration 1" in out and "made again" in out
+
+
+def test_mcp_tool(server: Server, db: str, tmp_path: Path) -> None:
+    sql = "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)"
+    planned_ = call("plan_change", {"sql": sql, "dsn": db})
+    assert not planned_.is_error and planned_.structured_content is not None
+    result = call("migration_status", {"dsn": db, "plan": planned_.structured_content["plan"]})
+    assert not result.is_error and result.structured_content is not None
+    status = result.structured_content["status"]
+    assert [m["state"] for m in status["migrations"]] == ["not_applied"] * 3 and status["next"] == 1
+    assert "Next: migration 1" in result.structured_content["summary"]
+    again = call("migration_status", {"dsn": db, "sql": sql, "root": str(tmp_path)})
+    assert not again.is_error and again.structured_content is not None
+    assert "planned again" in again.structured_content["status"]["plan_source"]
+    assert "exactly one of" in error("migration_status", {"dsn": db})
+    assert "exactly one of" in error(
+        "migration_status", {"dsn": db, "sql": sql, "plan": planned_.structured_content["plan"]}
+    )
+    refused = error("migration_status", {"dsn": "postgresql://u:pw9@127.0.0.1:1/x", "sql": sql})
+    assert "cannot connect to" in refused and "pw9" not in refused
+    assert "absolute path" in error("migration_status", {"dsn": db, "sql": sql, "root": "relative/dir"})
+    assert error("migration_status", {"dsn": db, "plan": {"migrations": "no"}})
