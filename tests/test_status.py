@@ -267,3 +267,154 @@ def test_mcp_tool(server: Server, db: str, tmp_path: Path) -> None:
     assert "cannot connect to" in refused and "pw9" not in refused
     assert "absolute path" in error("migration_status", {"dsn": db, "sql": sql, "root": "relative/dir"})
     assert error("migration_status", {"dsn": db, "plan": {"migrations": "no"}})
+
+
+FK = "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)"
+
+
+def test_real_alembic_upgrades_read_back_through_the_repository(server: Server, db: str, tmp_path: Path) -> None:
+    from test_render_alembic import alembic, project, sqlalchemy_url
+
+    p = planned(server, db, FK)
+    root = project(tmp_path / "repo", sqlalchemy_url(db))
+    revisions = ["b1b2c3d4e5f1", "b1b2c3d4e5f2", "b1b2c3d4e5f3"]
+    write_files(render_alembic(p, head="000000000001", revisions=revisions), root / "migrations" / "versions")
+    alembic(root, "upgrade", revisions[1])
+    report = migration_status(p, db, found=find_migrations(root))
+    assert [(m.state, m.evidence) for m in report.migrations] == [
+        ("applied", "version_table"),
+        ("applied", "version_table"),
+        ("not_applied", "version_table"),
+    ]
+    assert not any("disagree" in n for m in report.migrations for n in m.notes)  # the objects agree
+    assert report.next == 3 and [x.kind for x in report.leftovers] == ["not_valid_constraint"]
+    alembic(root, "upgrade", "head")
+    saved = tmp_path / "plan.json"
+    saved.write_text(p.model_dump_json())
+    assert main(["status", "--plan", str(saved), "--dsn", db, "--root", str(root)]) == 0
+
+
+def _cut_repo(fmt: str, p: Plan, root: Path) -> str:
+    """Render `p` into a fresh repository of framework `fmt`; return the migrations folder."""
+    from migration_manager.render.choose import Destination, render
+
+    folder = {
+        "rails": "db/migrate",
+        "dbmate": "db/migrations",
+        "golang-migrate": "migrations",
+        "diesel": "migrations",
+        "django": "shop/migrations",
+        "flyway": "db/migration",
+    }[fmt]
+    (root / folder).mkdir(parents=True)
+    if fmt == "diesel":
+        (root / "diesel.toml").write_text("[print_schema]\n")
+    if fmt == "django":
+        (root / "manage.py").write_text("")
+        (root / "shop" / "__init__.py").write_text("")
+        (root / folder / "__init__.py").write_text("")
+    destination = Destination(fmt, folder, app="shop", version="7" if fmt == "flyway" else "1")  # type: ignore[arg-type]
+    write_files(render(p, destination, datetime(2026, 1, 2, 3, 4, 5)), root / folder)
+    return folder
+
+
+_VERSION_TABLES = {
+    "rails": "CREATE TABLE schema_migrations (version varchar PRIMARY KEY)",
+    "dbmate": "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY)",
+    "golang-migrate": "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)",
+    "diesel": "CREATE TABLE __diesel_schema_migrations (version varchar(50) PRIMARY KEY, "
+    "run_on timestamp DEFAULT now())",
+    "django": "CREATE TABLE django_migrations (id serial PRIMARY KEY, app varchar(255), name varchar(255), "
+    "applied timestamptz DEFAULT now())",
+    "flyway": "CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50), "
+    "description varchar(200), type varchar(20), script varchar(1000), success boolean NOT NULL)",
+}
+
+
+@pytest.mark.parametrize("fmt", list(_VERSION_TABLES))
+def test_each_frameworks_version_table(fmt: str, server: Server, db: str, tmp_path: Path) -> None:
+    """The rows each framework writes once the plan's first migration has run (all its files: the
+    statement-file formats cut a non-transactional migration into several), matched via --root."""
+    p = planned(server, db, FK)
+    root = tmp_path / "repo"
+    folder = _cut_repo(fmt, p, root)
+    found = find_migrations(root)
+    (fw,) = [f for f in found.frameworks if f.folder == folder]
+    first = [e for e in fw.migrations if e.name.startswith(p.migrations[0].name)]
+    assert first
+    ids = [e.id for e in first]
+    rows = {
+        "rails": [f"INSERT INTO schema_migrations VALUES ('{x}')" for x in ids],
+        "dbmate": [f"INSERT INTO schema_migrations VALUES ('{x}')" for x in ids],
+        "golang-migrate": [f"INSERT INTO schema_migrations VALUES ({ids[-1]}, false)"],
+        "diesel": [f"INSERT INTO __diesel_schema_migrations (version) VALUES ('{x}')" for x in ids],
+        "django": [f"INSERT INTO django_migrations (app, name) VALUES ('shop', '{x}')" for x in ids],
+        "flyway": [
+            f"INSERT INTO flyway_schema_history VALUES ({k}, '{x}', 'd', 'SQL', "
+            f"'V{x}__{p.migrations[0].name}.sql', true)"
+            for k, x in enumerate(ids, start=1)
+        ],
+    }[fmt]
+    run_sql(db, ";".join([_VERSION_TABLES[fmt], *rows]))
+    report = migration_status(p, db, found=found)
+    assert [(m.state, m.evidence) for m in report.migrations] == [
+        ("applied", "version_table"),
+        ("not_applied", "version_table"),
+        ("not_applied", "version_table"),
+    ], format_status(report)
+    assert report.migrations[0].version == ", ".join(ids) and report.next == 2
+    (table,) = report.version_tables
+    assert table.matched and table.framework == ("rails" if fmt == "dbmate" else fmt)
+    if len(ids) > 1 and fmt in ("dbmate", "diesel"):  # only the first file of the migration has run
+        run_sql(
+            db,
+            f"DELETE FROM {'schema_migrations' if fmt == 'dbmate' else '__diesel_schema_migrations'} "
+            f"WHERE version = '{ids[-1]}'",
+        )
+        assert migration_status(p, db, found=found).migrations[0].state == "partly"
+    if fmt == "golang-migrate":  # failed half-way: golang-migrate marks the version dirty
+        run_sql(db, "UPDATE schema_migrations SET dirty = true")
+        assert migration_status(p, db, found=found).migrations[0].state == "partly"
+
+
+def test_liquibase_changesets_by_name(server: Server, db: str) -> None:
+    p = planned(server, db, FK)
+    steps = len(p.migrations[0].steps)
+    base = f"20260102030405_{p.migrations[0].name}"
+    run_sql(
+        db,
+        "CREATE TABLE databasechangelog (id varchar(255), author varchar(255), filename varchar(255));"
+        + ";".join(
+            f"INSERT INTO databasechangelog VALUES ('{base}-{k}', 'migration-manager', 'db/changelog/{base}.xml')"
+            for k in range(1, steps + 1)
+        ),
+    )
+    report = migration_status(p, db)
+    first = report.migrations[0]
+    assert (first.state, first.evidence) == ("applied", "version_table")
+    if steps > 1:
+        run_sql(db, f"DELETE FROM databasechangelog WHERE id = '{base}-{steps}'")
+        assert migration_status(p, db).migrations[0].state == "partly"
+
+
+def test_a_later_migration_that_ran_vouches_for_the_earlier_ones(server: Server, db: str, tmp_path: Path) -> None:
+    p = planned(server, db, FK)
+    for f in ups(p, tmp_path):
+        psql_file(server.bin_dir, db, f)
+    # as if the first migration's work had been changed since (a later change dropped its index):
+    gone = p.model_copy(deep=True)
+    gone.migrations[0].done = [DoneCheck(description="never", sql="false")]
+    report = migration_status(gone, db)
+    assert [(m.state, m.evidence) for m in report.migrations] == [
+        ("applied", "later_migration"),
+        ("applied", "objects"),
+        ("applied", "objects"),
+    ]
+    assert report.all_applied
+    # with a link that checks nothing, status says "probably", never "applied"
+    unchecked = p.model_copy(deep=True)
+    unchecked.migrations[0].done = []
+    unchecked.migrations[1].done = []
+    told = migration_status(unchecked, db)
+    assert [m.state for m in told.migrations] == ["unknown", "unknown", "applied"]
+    assert any("probably" in n for n in told.migrations[0].notes) and told.next == 1
