@@ -24,7 +24,7 @@ from psycopg import errors
 from ..discover import RepoMigrations
 from ..errors import DatabaseError
 from ..ident import derived_name, qualified
-from ..model import DoneCheck, Plan
+from ..model import DoneCheck, Migration, Plan
 from ..preflight.run import connect, redact, scrub
 from .model import DoneResult, Leftover, MigrationState, State, StatusReport
 from .versions import read_versions
@@ -204,18 +204,33 @@ def _owned(plan: Plan, kind: Any, table: str, name: str, detail: str) -> Leftove
     return Leftover(kind=kind, table=table, name=name, detail=detail, fix=fix)
 
 
-def _from_objects(checks: list[DoneResult], partial: bool) -> tuple[State, list[str]]:
+def _is_absence(check: DoneCheck) -> bool:
+    """A check that something is not there (no such column, no such row): it holds before the work too."""
+    return check.sql.lstrip().upper().startswith("NOT ")
+
+
+def _from_objects(m: Migration, checks: list[DoneResult]) -> tuple[State, list[str], bool]:
+    """(state, notes, weak) from the migration's own checks: those its predecessor's list does not
+    carry (a done list repeats what must still be there: that is the predecessor's work). `weak`:
+    every own check is an absence, which held before the migration ran as well."""
     if not checks:
-        return "unknown", ["cannot tell from the objects: this migration states no check of its work"]
-    told = [c.holds for c in checks]
-    notes = ["its checks cover only part of its work"] if partial else []
+        return "unknown", ["cannot tell from the objects: this migration states no check of its work"], False
+    own = [(d, c) for d, c in zip(m.done, checks, strict=True) if not c.carried]
+    if not own:
+        return "unknown", ["cannot tell from the objects: its checks are the previous migration's"], False
+    told = [c.holds for _, c in own]
+    notes = ["its checks cover only part of its work"] if m.done_partial else []
     if all(h is True for h in told):
-        return "applied", notes
+        return "applied", notes, all(_is_absence(d) for d, _ in own)
     if all(h is False for h in told):
-        return "not_applied", notes
-    if any(h is True for h in told):
-        return "partly", [*notes, "some of its work is there, some is not: it was interrupted, or is running now"]
-    return "unknown", [*notes, "its checks could not be evaluated (see their messages)"]
+        return "not_applied", notes, False
+    if any(h is True for h in told) and not any(h is None for h in told):
+        return (
+            "partly",
+            [*notes, "some of its work is there, some is not: it was interrupted, or is running now"],
+            False,
+        )
+    return "unknown", [*notes, "its checks could not be evaluated (see their messages)"], False
 
 
 def migration_status(
@@ -235,6 +250,10 @@ def migration_status(
                 conn.execute("SET LOCAL statement_timeout = '10s'")
                 conn.execute("SET LOCAL lock_timeout = '1s'")
                 results = [[_holds(conn, d, dsn) for d in m.done] for m in plan.migrations]
+                for k, m in enumerate(plan.migrations[1:], start=1):
+                    before = {(d.description, d.sql) for d in plan.migrations[k - 1].done}
+                    for d, r in zip(m.done, results[k], strict=True):
+                        r.carried = (d.description, d.sql) in before
                 versions = read_versions(conn, plan, found)
                 leftovers = _leftovers(conn, plan)
         except psycopg.Error as exc:
@@ -243,8 +262,9 @@ def migration_status(
                 why += " (a table is locked ACCESS EXCLUSIVE, by a migration running now?: try again after it)"
             raise DatabaseError(f"cannot read the status of the plan on {redact(dsn)}: {why}") from None
     states: list[MigrationState] = []
+    weak: set[int] = set()
     for i, (m, checks) in enumerate(zip(plan.migrations, results, strict=True)):
-        state, notes = _from_objects(checks, m.done_partial)
+        state, notes, absence_only = _from_objects(m, checks)
         evidence = "objects" if checks and state != "unknown" else "none"
         version = None
         verdict = versions.verdicts.get(i)
@@ -258,6 +278,8 @@ def migration_status(
             notes = [n for n in notes if not n.startswith("cannot tell from the objects")]
             if verdict.note:
                 notes.append(verdict.note)
+        elif absence_only and i > 0:
+            weak.add(i)
         elif state in ("not_applied", "unknown"):
             started = [x.name for x in leftovers if x.migration == i + 1 and x.kind == "invalid_index"]
             if started:
@@ -277,7 +299,16 @@ def migration_status(
                 notes=notes,
             )
         )
-    _imply_from_later(plan, states)
+    _imply_from_later(plan, states, weak)
+    for i in sorted(weak):  # its absences prove it ran only if the migration before it had run (or begun)
+        s = states[i]
+        if s.evidence == "objects" and s.state == "applied" and states[i - 1].state not in ("applied", "partly"):
+            s.state = "not_applied"
+            s.notes.append(
+                f"what it checks is absent, but that was so before it ran too, and migration {i} before it has not run"
+            )
+    weak = {i for i in weak if states[i].state != "applied" or states[i].evidence != "objects"}
+    _imply_from_later(plan, states, weak)
     report = StatusReport(
         server=redact(dsn),
         server_version=server_version,
@@ -305,10 +336,13 @@ def migration_status(
     return report
 
 
-def _imply_from_later(plan: Plan, states: list[MigrationState]) -> None:
+def _imply_from_later(plan: Plan, states: list[MigrationState], weak: set[int]) -> None:
     """A migration before one that ran has run too, as far as each link in between was guarded: a
-    migration's guard checks the done list of the one before it (planner/sequence.py)."""
-    by_objects = [s.state == "applied" and s.evidence != "version_table" for s in states]
+    migration's guard checks the done list of the one before it (planner/sequence.py). A migration
+    whose only evidence is absences (`weak`, not yet confirmed) vouches for none."""
+    by_objects = [
+        s.state == "applied" and s.evidence != "version_table" and i not in weak for i, s in enumerate(states)
+    ]
     last = max((i for i, ok in enumerate(by_objects) if ok), default=None)
     if last is None:
         return

@@ -18,6 +18,9 @@ class DoneResult(_Out):
     description: str
     holds: bool | None = Field(description="true / false; None: the query could not tell (see message)")
     message: str | None = None
+    carried: bool = Field(
+        False, description="the previous migration's check, repeated (its work must still be there): not this one's"
+    )
 
 
 class MigrationState(_Out):

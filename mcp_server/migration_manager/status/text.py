@@ -27,9 +27,15 @@ def format_status(report: StatusReport) -> str:
     for m in report.migrations:
         version = f", version {m.version}" if m.version else ""
         out.append(f"  [{_MARK[m.state]}] {m.number}. {m.name}  ({_EVIDENCE[m.evidence]}{version})")
+        carried = [c for c in m.checks if c.carried]
         for c in m.checks:
+            if c.carried:
+                continue
             mark = {True: "yes", False: "no ", None: "?  "}[c.holds]
             out.append(f"             {mark} {c.description}" + (f": {c.message}" if c.message else ""))
+        if carried:
+            held = sum(c.holds is True for c in carried)
+            out.append(f"             ({held} of the {len(carried)} checks it repeats from the migration before hold)")
         out.extend(f"             note: {n}" for n in m.notes)
     if report.leftovers:
         out.append("")
