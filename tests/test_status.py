@@ -122,20 +122,37 @@ def test_an_interrupted_concurrent_build_is_a_leftover(server: Server, db: str, 
     assert "INVALID" in format_status(report)
 
 
-def test_shadow_columns_and_sync_triggers_of_an_unfinished_type_change(server: Server, db: str, tmp_path: Path) -> None:
-    p = planned(server, db, "ALTER TABLE orders ALTER COLUMN user_id TYPE numeric(20)")
+def test_a_type_change_file_by_file_with_its_gate_and_leftovers(server: Server, db: str, tmp_path: Path) -> None:
+    """int -> bigint on orders.amount: expand, backfill, NOT NULL check, validate, swap, contract (gated).
+    The done lists repeat what must still be there, and the swap renames the shadow: the early
+    migrations' checks fail once later ones ran, and a later migration vouches for them; the
+    contract's check (no amount_old) holds before anything ran too, and is not taken for its work."""
+    p = planned(server, db, "ALTER TABLE orders ALTER COLUMN amount TYPE bigint")
     files = ups(p, tmp_path)
-    psql_file(server.bin_dir, db, files[0])  # the expand: user_id_new and the triggers that fill it
-    report = migration_status(p, db)
-    kinds = {(x.kind, x.name) for x in report.leftovers}
-    assert ("shadow_column", "user_id_new") in kinds
-    triggers = [x for x in report.leftovers if x.kind == "sync_trigger"]
-    assert triggers and all(x.name.endswith("_mm_sync") and x.migration is not None for x in triggers)
-    # the type change states no done list yet: status says it cannot tell rather than guess
-    first = report.migrations[0]
-    assert first.state in ("applied", "unknown")
-    if first.state == "unknown":
-        assert any("cannot tell from the objects" in n for n in first.notes)
+    n = len(files)
+    assert n == len(p.migrations) >= 4 and p.migrations[-1].gate_before and not p.migrations[-2].gate_before
+    swap = next(i for i, m in enumerate(p.migrations) if m.name.endswith("_swap"))
+    for k in range(n + 1):
+        report = migration_status(p, db)
+        assert [m.state for m in report.migrations] == ["applied"] * k + ["not_applied"] * (n - k), format_status(
+            report
+        )
+        assert report.next == (k + 1 if k < n else None)
+        assert report.gate == (p.migrations[-1].gate_before if k == n - 1 else None)
+        found = {(x.kind, x.name): x for x in report.leftovers}
+        if k in (0, n):
+            assert not found
+        elif k <= swap:
+            assert found[("shadow_column", "amount_new")].migration == swap + 1
+            assert found[("sync_trigger", "orders_amount_to_new_mm_sync")].migration == swap + 1
+        else:
+            assert found[("shadow_column", "amount_old")].migration == n
+            assert found[("sync_trigger", "orders_amount_to_old_mm_sync")].migration == n
+        if k < n:
+            psql_file(server.bin_dir, db, files[k])
+    assert "later_migration" in {m.evidence for m in report.migrations}
+    text = format_status(report)
+    assert "All migrations of the plan are applied." in text
 
 
 def test_the_gate_the_next_migration_waits_at(server: Server, db: str, tmp_path: Path) -> None:
