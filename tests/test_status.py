@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from conftest import Server
 from migration_manager.cli import main
@@ -50,6 +51,9 @@ CHANGE = (
     "CREATE INDEX events_kind_idx ON app.events (kind);\n"
     "ALTER TABLE app.notes ADD CONSTRAINT notes_kind_fk FOREIGN KEY (kind) REFERENCES app.kinds (kind)"
 )
+
+# On the fixture schema: the covering index on orders(user_id), the key NOT VALID, its validation.
+FK = "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)"
 
 
 def run_sql(uri: str, sql: str) -> None:
@@ -239,6 +243,12 @@ def test_the_flyway_history_by_name(server: Server, db: str, tmp_path: Path) -> 
     assert report.next == 2 and any("did not finish" in w for w in report.warnings)
 
 
+def _fk_plan(server: Server, db: str, tmp_path: Path) -> Path:
+    saved = tmp_path / "fk.json"
+    saved.write_text(planned(server, db, FK).model_dump_json())
+    return saved
+
+
 def test_cli_bad_input_and_unreachable_database(
     server: Server, db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -258,10 +268,18 @@ def test_cli_bad_input_and_unreachable_database(
     with pytest.raises(SystemExit) as exc:
         main(["status", "--sql", "CREATE INDEX i ON t (c)"])
     assert exc.value.code == 2 and "--dsn" in capsys.readouterr().err
+    # a password in the DSN is used, never shown; a database without the plan's tables is pointed out
+    secret = make_conninfo(db, password="s3cret")
+    assert main(["status", "--plan", str(_fk_plan(server, db, tmp_path)), "--dsn", secret, "--json"]) == 1
+    shown = capsys.readouterr()
+    assert "s3cret" not in shown.out + shown.err and json.loads(shown.out)["next"] == 1
     # planned again from the database: fine before anything ran, and the report says how it was planned
-    assert main(["status", "--sql", "CREATE INDEX orders_code_idx ON orders (code)", "--dsn", db]) == 1
+    assert main(["status", "--sql", "CREATE INDEX users_name_idx ON users (name)", "--dsn", db]) == 1
     out = capsys.readouterr().out
     assert "planned from live database" in out and "Next: migration 1" in out and "made again" in out
+    run_sql(db, "DROP TABLE orders, users CASCADE")
+    assert main(["status", "--plan", str(tmp_path / "fk.json"), "--dsn", secret]) == 1
+    assert "is it the database the plan is for?" in capsys.readouterr().out
 
 
 def test_mcp_tool(server: Server, db: str, tmp_path: Path) -> None:
@@ -284,9 +302,6 @@ def test_mcp_tool(server: Server, db: str, tmp_path: Path) -> None:
     assert "cannot connect to" in refused and "pw9" not in refused
     assert "absolute path" in error("migration_status", {"dsn": db, "sql": sql, "root": "relative/dir"})
     assert error("migration_status", {"dsn": db, "plan": {"migrations": "no"}})
-
-
-FK = "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)"
 
 
 def test_real_alembic_upgrades_read_back_through_the_repository(server: Server, db: str, tmp_path: Path) -> None:

@@ -125,12 +125,13 @@ def _validated_in(plan: Plan, name: str) -> int | None:
     return None
 
 
-def _leftovers(conn: psycopg.Connection[Any], plan: Plan) -> list[Leftover]:
+def _leftovers(conn: psycopg.Connection[Any], plan: Plan) -> tuple[list[Leftover], bool]:
+    """What the plan's tables hold half-way, and whether any of those tables is there at all."""
     tree = conn.execute(_TREE, (_tables(plan),)).fetchall()
     label = {oid: qualified(rel, ns) for oid, ns, rel, _ in tree}
     oids = list(label)
     if not oids:
-        return []
+        return [], False
     out: list[Leftover] = []
     for relid, name, partitioned in conn.execute(_INVALID_INDEXES, (oids,)):
         where = _mentions(plan, name)
@@ -191,7 +192,7 @@ def _leftovers(conn: psycopg.Connection[Any], plan: Plan) -> list[Leftover]:
     schemas = sorted({ns for _, ns, _, _ in tree})
     for ns, name in conn.execute(_FUNCTIONS, (schemas,)):
         out.append(_owned(plan, "sync_function", ns, name, "a sync trigger's function, with no trigger using it"))
-    return out
+    return out, True
 
 
 def _owned(plan: Plan, kind: Any, table: str, name: str, detail: str) -> Leftover:
@@ -255,7 +256,7 @@ def migration_status(
                     for d, r in zip(m.done, results[k], strict=True):
                         r.carried = (d.description, d.sql) in before
                 versions = read_versions(conn, plan, found)
-                leftovers = _leftovers(conn, plan)
+                leftovers, tables_there = _leftovers(conn, plan)
         except psycopg.Error as exc:
             why = scrub(str(exc).splitlines()[0], dsn)
             if isinstance(exc, errors.LockNotAvailable):
@@ -318,6 +319,12 @@ def migration_status(
         leftovers=leftovers,
         all_applied=all(s.state == "applied" for s in states),
     )
+    creates = any(op.op == "create_table" for op in plan.operations)
+    if not tables_there and not creates and _tables(plan):
+        report.warnings.append(
+            f"none of the plan's tables ({', '.join(_tables(plan))}) is in this database (on its search_path): "
+            "is it the database the plan is for?"
+        )
     pending = next((s for s in states if s.state != "applied"), None)
     if pending is not None:
         report.next, report.next_name = pending.number, pending.name
