@@ -588,7 +588,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "serve",
         help="run the MCP server on stdio",
-        description="Run the MCP server (stdio) with the tools plan_change and render_migration. "
+        description="Run the MCP server (stdio) with the tools find_migrations, plan_change, render_migration, "
+        "lint_sql, preflight_sql, verify_migration and migration_status. "
         "Logs go to stderr; stdout carries the protocol.",
     )
     s.set_defaults(func=cmd_serve)
