@@ -34,6 +34,7 @@ from .preflight import PreflightReport, preflight
 from .render import write_files
 from .render.choose import Format, choose, render
 from .request import request_from_sql, target_from, timestamp_from
+from .schema.model import Schema
 from .status import StatusReport
 from .summary import format_plan
 from .verify import VerifyReport
@@ -565,7 +566,7 @@ def migration_status(
     return StatusResult(summary=format_status(report), status=report)
 
 
-def _plan_from(operations: list[Operation] | None, sql: str | None, schema: Any) -> Plan:
+def _plan_from(operations: list[Operation] | None, sql: str | None, schema: Schema) -> Plan:
     return plan(
         _operations(operations, sql), target_from(schema.server_version, "postgresql", None), None, schema=schema
     )
