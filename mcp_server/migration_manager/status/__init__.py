@@ -270,9 +270,11 @@ def migration_status(
         version = None
         verdict = versions.verdicts.get(i)
         if verdict is not None:
-            if state in ("applied", "not_applied") and state != verdict.state and verdict.state != "partly":
-                says = "there" if state == "applied" else "not all there"
-                notes.append(f"the version table and the objects disagree: its work is {says}")
+            later = any(v.state == "applied" for j, v in versions.verdicts.items() if j > i)
+            if state == "applied" and verdict.state == "not_applied" and not absence_only:
+                notes.append("the version table and the objects disagree: its work is there (run by hand?)")
+            elif state == "not_applied" and verdict.state == "applied" and not later:
+                notes.append("the version table and the objects disagree: its work is not all there")
             elif state == "partly" and verdict.state == "applied":
                 notes.append("recorded as run, but only some of its work is there now (a later migration changed it?)")
             state, evidence, version = verdict.state, "version_table", verdict.version
