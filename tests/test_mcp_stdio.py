@@ -47,6 +47,7 @@ def test_sdk_client_over_stdio(tmp_path: Path) -> None:
     assert sorted(t.name for t in out["tools"].tools) == [
         "find_migrations",
         "lint_sql",
+        "migration_status",
         "plan_change",
         "preflight_sql",
         "render_migration",
@@ -106,6 +107,7 @@ def test_inspector_cli_lists_and_calls_the_tools(tmp_path: Path) -> None:
     assert set(tools) == {
         "find_migrations",
         "lint_sql",
+        "migration_status",
         "plan_change",
         "preflight_sql",
         "render_migration",

@@ -53,6 +53,7 @@ def test_tools_are_listed_with_schemas_and_hints() -> None:
     assert set(tools) == {
         "find_migrations",
         "lint_sql",
+        "migration_status",
         "plan_change",
         "preflight_sql",
         "render_migration",
@@ -201,7 +202,7 @@ def test_the_server_survives_any_arguments(name: str, arguments: dict[str, Any])
             return result, len(alive.tools)
 
     result, tools = asyncio.run(session())
-    assert tools == 6
+    assert tools == 7
     if result.is_error:
         message = text(result)
         assert message and "internal error" not in message, message

@@ -1,6 +1,7 @@
 """migration-manager command line: a thin shell over the engine.
 
-Exit codes: 0 done; 1 problems found (find --strict, lint, a failed preflight check); 2 bad input
+Exit codes: 0 done; 1 problems found (find --strict, lint, a failed preflight check, status: a
+migration not applied or half-applied); 2 bad input
 (fix the request); 3 the change cannot be planned safely as asked (the message says what to add);
 4 the database cannot be reached or refused; 70 an internal error (a bug).
 """
@@ -210,6 +211,60 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if report.failed else EXIT_OK
 
 
+def _status_plan(args: argparse.Namespace) -> tuple[Plan, str]:
+    """The plan status judges: a saved one (--plan), else planned as `plan` would, from the schema
+    file given, else from the database itself."""
+    if args.plan is not None:
+        if args.schema or args.no_schema:
+            raise InputError("--schema and --no-schema say how to plan --sql / --sql-file / --ops; --plan is planned")
+        from pydantic import ValidationError
+
+        from .model import Plan as PlanModel
+
+        text = _read(args.plan)
+        try:
+            return PlanModel.model_validate_json(text), f"saved plan {args.plan}"
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"]) or "the top level"
+            raise InputError(
+                f"{args.plan}: not a plan saved with `migration-manager plan --json` ({where}: {first['msg']}); "
+                "save one with `migration-manager plan --json ... > plan.json`, or give the change as --sql"
+            ) from None
+    from .schema.sources import schema_from_dsn, schema_from_file
+
+    schema = None
+    if args.schema:
+        schema = schema_from_file(Path(args.schema))
+    elif not args.no_schema:
+        schema = schema_from_dsn(args.dsn)
+    planned = _plan(args, schema, read_schema=False)
+    what = "the --sql change" if args.sql is not None else f"the change in {args.sql_file or args.ops}"
+    source = planned.schema_source or "the DDL alone (--no-schema)"
+    return planned, f"{what}, planned from {source}"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .status import REPLANNED, migration_status
+    from .status.text import format_status
+
+    found = None
+    if args.root is not None:
+        from .discover import find_migrations
+
+        if not Path(args.root).is_dir():
+            raise InputError(
+                f"--root {args.root}: not a folder (give the repository the migrations were rendered into)"
+            )
+        found = find_migrations(args.root)
+    planned, source = _status_plan(args)
+    report = migration_status(planned, args.dsn, found=found, plan_source=source)
+    if args.plan is None and not args.schema and not args.no_schema and report.next is not None:
+        report.warnings.append(REPLANNED)
+    print(report.model_dump_json(indent=2) if args.json else format_status(report), end="" if not args.json else "\n")
+    return EXIT_OK if report.all_applied else EXIT_PROBLEMS
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -331,7 +386,8 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="migration-manager",
         description="Plan zero-downtime schema changes and write them as migration files.",
-        epilog="Exit codes: 0 ok, 1 problems found (find --strict, lint, preflight), 2 bad input, "
+        epilog="Exit codes: 0 ok, 1 problems found (find --strict, lint, preflight, verify; status: a migration "
+        "still to run), 2 bad input, "
         "3 cannot be done safely as asked, 4 database unreachable or refused, 70 internal error.",
     )
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -472,10 +528,68 @@ def parser() -> argparse.ArgumentParser:
         pause_ms=50,
         lock_retries=DEFAULT_LOCK_RETRIES,
     )
+    st = sub.add_parser(
+        "status",
+        help="which of a plan's migrations a database has, what an interrupted one left, what runs next",
+        description="Read a database (read-only: one READ ONLY transaction, 10 s statement_timeout, 1 s "
+        "lock_timeout; the DSN's password is never printed) and say, for each migration of a plan, whether it "
+        "is applied, not applied or partly applied, and by what evidence: the framework's version table "
+        "(alembic_version, schema_migrations of Rails / dbmate / golang-migrate, flyway_schema_history, "
+        "databasechangelog, django_migrations, __diesel_schema_migrations) where one holds the plan's "
+        "migrations, else the migration's own checks of its objects (an index valid, a constraint validated ...). "
+        "Then what an interrupted plan left on its tables (INVALID indexes, NOT VALID constraints, shadow "
+        "*_new / *_old columns, sync triggers and their functions), and the next migration to run with the gate "
+        "it waits at.",
+        epilog="Exit codes: 0 every migration of the plan is applied; 1 one is not applied, partly applied or "
+        "cannot be told (the report says which and what to run next); 2 bad input (the message says what to "
+        "fix); 3 the change cannot be planned safely; 4 the database cannot be reached or refused.",
+    )
+    st_plan = st.add_mutually_exclusive_group(required=True)
+    st_plan.add_argument(
+        "--plan",
+        metavar="FILE",
+        help="a plan saved with `plan --json` when it was rendered (exact: recommended); - = stdin",
+    )
+    st_plan.add_argument("--sql", metavar="TEXT", help="the change, as PostgreSQL DDL, planned again as `plan` does")
+    st_plan.add_argument("--sql-file", "--file", metavar="FILE", help="the change as DDL, from a file; - = stdin")
+    st_plan.add_argument("--ops", metavar="FILE", help="the change as operations JSON; - = stdin")
+    st.add_argument(
+        "--dsn",
+        metavar="DSN",
+        required=True,
+        help="the database to read: postgresql://user@host:port/dbname (a password is better in PGPASSWORD or "
+        "~/.pgpass)",
+    )
+    st.add_argument(
+        "--root",
+        metavar="DIR",
+        help="the repository the plan was rendered into: matches the plan's migrations to the versions a "
+        "framework records (needed for Alembic, Rails, dbmate, golang-migrate and Diesel, whose tables hold "
+        "versions only; Flyway, Django and Liquibase rows carry the names)",
+    )
+    st.add_argument(
+        "--schema",
+        metavar="FILE",
+        help="with --sql / --sql-file / --ops: plan from this schema (the one from before the change) instead "
+        "of the database as it is now",
+    )
+    st.add_argument("--no-schema", action="store_true", help="with --sql / --sql-file / --ops: plan from the DDL alone")
+    st.add_argument("--pg-version", type=int, metavar="N", help="PostgreSQL major version the plan is for")
+    st.add_argument("--json", action="store_true", help="machine-readable output")
+    st.set_defaults(
+        func=cmd_status,
+        stats=None,
+        lock_timeout=DEFAULT_LOCK_TIMEOUT,
+        statement_timeout=DEFAULT_STATEMENT_TIMEOUT,
+        batch_size=1000,
+        pause_ms=50,
+        lock_retries=DEFAULT_LOCK_RETRIES,
+    )
     s = sub.add_parser(
         "serve",
         help="run the MCP server on stdio",
-        description="Run the MCP server (stdio) with the tools plan_change and render_migration. "
+        description="Run the MCP server (stdio) with the tools find_migrations, plan_change, render_migration, "
+        "lint_sql, preflight_sql, verify_migration and migration_status. "
         "Logs go to stderr; stdout carries the protocol.",
     )
     s.set_defaults(func=cmd_serve)

@@ -421,6 +421,13 @@ class Check(Strict):
     expect: Literal["no rows", "zero"] = Field(description="no rows returned, or a single count of 0")
 
 
+class DoneCheck(Strict):
+    """Something true in the database once a migration has run (what the next one's guard checks)."""
+
+    description: str
+    sql: str = Field(description="a boolean SQL expression; reads only the catalog unless the description says so")
+
+
 class Migration(Strict):
     name: str = Field(description="snake_case name used in file names")
     title: str
@@ -428,6 +435,14 @@ class Migration(Strict):
     gate_before: str | None = Field(None, description="what the application must have done before this runs")
     steps: list[Step]
     checks: list[Check] = Field(default_factory=list, description="pre-flight checks for this migration")
+    done: list[DoneCheck] = Field(
+        default_factory=list,
+        description="what is true in the database once this migration has run (status reads them; the next "
+        "migration's guard checks them); empty: its work cannot be told from the objects",
+    )
+    done_partial: bool = Field(
+        False, description="`done` covers only part of the migration: it merges work that states no check"
+    )
 
     @property
     def risk(self) -> Risk:

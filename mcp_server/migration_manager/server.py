@@ -34,6 +34,8 @@ from .preflight import PreflightReport, preflight
 from .render import write_files
 from .render.choose import Format, choose, render
 from .request import request_from_sql, target_from, timestamp_from
+from .schema.model import Schema
+from .status import StatusReport
 from .summary import format_plan
 from .verify import VerifyReport
 
@@ -50,7 +52,8 @@ it rewrites or scans the table, and the application gates between them. render_m
 those migrations as files (up, down, README) under a repository root. lint_sql reviews existing
 or hand-written migrations. preflight_sql lists (and with a DSN runs, read-only) the checks to pass
 before each migration; verify_migration tries migrations on a scratch database (up, down, up again,
-locks traced). Plan first, show the plan, then render."""
+locks traced). migration_status says which of a plan's migrations a database has, what an
+interrupted one left, and the next one with its gate. Plan first, show the plan, then render."""
 
 
 # --------------------------------------------------------------------------- input and output
@@ -498,6 +501,77 @@ def verify_migration(
         return verify(pairs, dsn=dsn, schema_sql=schema_sql, rows=rows)
 
 
+class StatusResult(BaseModel):
+    summary: str = Field(description="the status as text: show this to the user")
+    status: StatusReport
+
+
+def migration_status(
+    dsn: Annotated[
+        str,
+        Field(
+            description="postgresql://user@host:port/dbname of the database to read (read-only; the password is "
+            "never echoed)"
+        ),
+    ],
+    plan: Annotated[
+        Plan | None,
+        Field(
+            description="the plan as plan_change returned it (its `plan` field): exact; or give `sql` / "
+            "`operations` to plan the change again from the database"
+        ),
+    ] = None,
+    sql: Sql = None,
+    operations: Operations = None,
+    root: Annotated[
+        str | None,
+        Field(
+            description="absolute path of the repository the plan was rendered into: matches the plan's "
+            "migrations to the versions Alembic, Rails, dbmate, golang-migrate or Diesel record"
+        ),
+    ] = None,
+) -> StatusResult:
+    """Where a planned change stands in a database: for each of its migrations, applied / not_applied /
+    partly / unknown, and the evidence (the framework's version table row where one holds it, else the
+    migration's own checks of its objects, else a later migration that ran); what an interrupted plan
+    left on its tables (INVALID indexes, NOT VALID constraints, shadow *_new / *_old columns, sync
+    triggers and functions), each with what to do; and `next`, the migration to run next, with `gate`,
+    what the application must have deployed before it runs.
+
+    Give the change as `plan` (the plan plan_change returned when the migrations were rendered: exact)
+    or as `sql` / `operations` (planned again from the database as it is now, which can differ once part
+    of the change has run). Reads only, in a READ ONLY transaction with short timeouts.
+    """
+    from .schema.sources import schema_from_dsn
+    from .status import REPLANNED
+    from .status import migration_status as status_of
+    from .status.text import format_status
+
+    given = sum(x is not None for x in (plan, sql, operations))
+    if given != 1:
+        raise InputError("give exactly one of `plan` (the plan plan_change returned), `sql` (DDL text) or `operations`")
+    found = None
+    if root is not None:
+        base, _ = confined(root, ".")
+        found = find_migrations(base)
+    if plan is None:
+        schema = schema_from_dsn(dsn)
+        plan = _plan_from(operations, sql, schema)
+        source = f"the change planned again from {schema.source}"
+    else:
+        source = "the plan given"
+    report = status_of(plan, dsn, found=found, plan_source=source)
+    if source != "the plan given" and report.next is not None:
+        report.warnings.append(REPLANNED)
+    return StatusResult(summary=format_status(report), status=report)
+
+
+def _plan_from(operations: list[Operation] | None, sql: str | None, schema: Schema) -> Plan:
+    return plan(
+        _operations(operations, sql), target_from(schema.server_version, "postgresql", None), None, schema=schema
+    )
+
+
 # --------------------------------------------------------------------------- the server
 
 TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
@@ -514,6 +588,10 @@ TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
     (preflight_sql, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True)),
     (
         verify_migration,
+        ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True),
+    ),
+    (
+        migration_status,
         ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True),
     ),
 ]

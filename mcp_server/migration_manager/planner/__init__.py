@@ -28,6 +28,7 @@ from ..model import (
     ChangeColumnType,
     CreateObject,
     CreateTable,
+    DoneCheck,
     DropColumn,
     DropConstraint,
     DropDefault,
@@ -178,6 +179,7 @@ def _merge(drafts: Sequence[Draft]) -> list[Draft]:
                 gate_before=last.gate_before,
                 checks=[*last.checks, *draft.checks],
                 done=[*last.done, *draft.done],
+                done_partial=last.done_partial or draft.done_partial or bool(last.done) != bool(draft.done),
             )
         else:
             merged.append(draft)
@@ -244,6 +246,8 @@ def plan(
                 gate_before=d.gate_before,
                 steps=steps,
                 checks=d.checks,
+                done=[DoneCheck(description=x.description, sql=x.sql) for x in d.done],
+                done_partial=d.done_partial and bool(d.done),
             )
         )
     return Plan(

@@ -51,6 +51,7 @@ class Draft:
     solo: bool = False
     checks: list[Check] = field(default_factory=list)
     done: list[Done] = field(default_factory=list)  # true in the database once it has run (sequence.py)
+    done_partial: bool = False  # merged with a draft that states no done list: `done` covers part of it
 
 
 @dataclass

@@ -253,6 +253,10 @@ def plan_add_foreign_key(ctx: Context, op: AddForeignKey) -> list[Draft]:
             note = f"no index covered {table.key}({', '.join(op.columns)}): {index} is built first, concurrently"
         else:
             note = f"{info.index_covering(op.columns).name} covers {table.key}({', '.join(op.columns)})"  # type: ignore[union-attr]
+    validated = validate_draft(
+        ctx, table, name, f"validate {name}", references=ref, check=_orphans(op, table, ref, name)
+    )
+    validated.done = [constraint_exists(table, name, validated=True)]  # what status reads (and a later guard)
     add = ctx.step(
         Action.ADD_FOREIGN_KEY_NOT_VALID,
         table,
@@ -271,7 +275,7 @@ def plan_add_foreign_key(ctx: Context, op: AddForeignKey) -> list[Draft]:
             steps=[add],
             done=[constraint_exists(table, name)],
         ),
-        validate_draft(ctx, table, name, f"validate {name}", references=ref, check=_orphans(op, table, ref, name)),
+        validated,
     ]
 
 
