@@ -6,16 +6,28 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
 
 from ..naming import NAME, next_number, next_timestamp
+from .jvm import (
+    Resolver,
+    code_settings,
+    describe,
+    liquibase_properties,
+    maven_settings,
+    quiet_text,
+    spring_settings,
+)
 from .models import FrameworkFindings, MigrationEntry, Problem
 from .walk import Repo, basename, dirname
 
 _MASTER_NAMES = re.compile(r"(db\.)?changelog[-_.]?(master|root|main)?\.(xml|ya?ml|json|sql)$", re.I)
+# JHipster's config/liquibase/master.xml (Spring names it; found by name when the config is elsewhere)
+_JHIPSTER_MASTER = re.compile(r"(^|/)liquibase/master\.(xml|ya?ml|json)$")
 _EXTS = (".xml", ".yaml", ".yml", ".json", ".sql")
 _CHANGESET = re.compile(r"^--\s*changeset\s+([^:\s]+):(\S+)(.*)$", re.I)
 _URL = re.compile(r"jdbc:(\w+):")
@@ -40,13 +52,25 @@ _AUTO_ROLLBACK = {
 }
 
 
+def _walk_values(data: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield str(k), v
+            yield from _walk_values(v)
+    elif isinstance(data, list):
+        for v in data:
+            yield from _walk_values(v)
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
 class _Reader:
-    def __init__(self, repo: Repo) -> None:
+    def __init__(self, repo: Repo, resolver: Resolver) -> None:
         self.repo = repo
+        self.resolver = resolver
+        self.referenced: set[str] = set()
         self.entries: list[MigrationEntry] = []
         self.problems: list[Problem] = []
         self.visited: set[str] = set()
@@ -76,21 +100,38 @@ class _Reader:
             self.problem("malformed", f"cannot parse: {str(exc).splitlines()[0]}", path)
 
     def include(self, base: str, file: str, relative: bool, where: str) -> None:
-        target = str(PurePosixPath(base).parent / file) if relative else file
-        target = self.repo.inside(target.lstrip("/")) or ""
-        if target not in self.repo.files:
-            self.problem("broken_include", f"include of {file!r} points nowhere", where)
+        if relative:
+            target: str | None = self.repo.inside(str(PurePosixPath(base).parent / file).lstrip("/"))
+            why = f"include of {file!r} points nowhere"
+        else:  # from the search path: the resource roots (classpath), the module, the root
+            target, reason = self.resolver.file(file, base, local=False)
+            why = f"include of {file!r} (relativeToChangelogFile false: classpath) points nowhere: {reason}"
+        if target is None or target not in self.repo.files:
+            self.problem("broken_include", why, where)
             return
         self.read(target)
 
     def include_all(self, base: str, folder: str, relative: bool, where: str) -> None:
-        target = str(PurePosixPath(base).parent / folder) if relative else folder
-        target = (self.repo.inside(target.strip("/")) or "").rstrip("/")
-        files = sorted(p for p in self.repo.under(target) if p.endswith(_EXTS))
+        if relative:
+            targets = [(self.repo.inside(str(PurePosixPath(base).parent / folder).strip("/")) or "").rstrip("/")]
+        else:
+            targets, _ = self.resolver.candidates(folder, base, local=False)
+        files: list[str] = []
+        for target in targets:
+            files = sorted(p for p in self.repo.under(target) if p.endswith(_EXTS) and p != base)
+            if files:
+                break
         if not files:
             self.problem("broken_include", f"includeAll of {folder!r} finds no changelog files", where)
         for f in files:
             self.read(f)
+
+    def refer(self, base: str, value: Any) -> None:
+        """A file a changeSet names (sqlFile, loadData ...): not a changelog of its own."""
+        if isinstance(value, str) and value:
+            self.referenced.add(str(PurePosixPath(base).parent / value))
+            paths, _ = self.resolver.candidates(value, base, local=False)
+            self.referenced.update(paths)
 
     def changeset(self, path: str, cs_id: Any, author: Any, has_down: bool | None, extra: str = "") -> None:
         if not isinstance(cs_id, str | int) or not isinstance(author, str | int):
@@ -110,6 +151,8 @@ class _Reader:
             elif tag == "includeAll":
                 self.include_all(path, child.get("path", ""), relative, path)
             elif tag == "changeSet":
+                for el in child.iter():
+                    self.refer(path, el.get("path") or el.get("file"))
                 changes = [_local(c.tag) for c in child]
                 has_down = "rollback" in changes or (
                     bool(changes)
@@ -136,6 +179,9 @@ class _Reader:
                 self.include_all(path, str(inc.get("path", "")), bool(inc.get("relativeToChangelogFile")), path)
             elif isinstance(item.get("changeSet"), dict):
                 cs = item["changeSet"]
+                for key, value in _walk_values(cs):
+                    if key in ("path", "file"):
+                        self.refer(path, value)
                 changes = [next(iter(c)) for c in cs.get("changes", []) if isinstance(c, dict) and c]
                 has_down = "rollback" in cs or (bool(changes) and all(c in _AUTO_ROLLBACK for c in changes))
                 extra = ";".join(f"{k}={cs[k]}" for k in ("context", "contextFilter", "labels") if cs.get(k))
@@ -143,6 +189,15 @@ class _Reader:
 
     def _sql(self, path: str, text: str) -> None:
         if not text.lstrip().lower().startswith("--liquibase formatted sql"):
+            # Liquibase runs an included plain SQL file whole, as one changeSet raw::includeAll
+            self.changeset(path, "raw", "includeAll", False)
+            self.problem(
+                "not_formatted",
+                "plain SQL without a '--liquibase formatted sql' header: Liquibase runs it whole as "
+                "changeSet raw::includeAll, with no rollback",
+                path,
+                severity="warning",
+            )
             return
         current: tuple[str, str, str] | None = None
         rollback = False
@@ -156,16 +211,46 @@ class _Reader:
                 rollback = True
 
 
-def _masters(repo: Repo) -> list[str]:
-    configured = []
-    for path in repo.files:
-        if basename(path) == "liquibase.properties":
-            for line in (repo.text(path) or "").splitlines():
-                key, _, value = line.partition(":") if ":" in line.split("=")[0] else line.partition("=")
-                if key.strip() in ("changeLogFile", "changelog-file"):
-                    configured.append(str(PurePosixPath(path).parent / value.strip()).removeprefix("./"))
-    named = [p for p in repo.files if _MASTER_NAMES.search(basename(p))]
-    return sorted(set(configured)) or sorted(named)
+def _masters(repo: Repo, resolver: Resolver) -> list[tuple[str, str | None]]:
+    """(master, what names it) for every changelog the configuration names (Spring, the Maven and
+    Gradle plugins, configuration code, liquibase.properties), then the usual file names; what
+    names a changelog that is not there is a problem of the repository."""
+    problems: list[Problem] = []
+    spring, _ = spring_settings(repo, problems)
+    maven, _, propfiles = maven_settings(repo, problems)
+    code, _ = code_settings(repo, problems)
+    problems = [p for p in problems if p.code != "unresolved_location"]  # Flyway's, reported there
+    settings = liquibase_properties(repo, propfiles) + spring + maven + code
+    out: dict[str, str | None] = {}
+    for s in settings:
+        value = s.values[0]
+        if basename(s.source) == "liquibase.properties" and not value.startswith(("classpath:", "/")):
+            # the CLI's search path is where it runs (beside the file), then the classpath
+            local = repo.inside(f"{dirname(s.source)}/{value}".removeprefix("./"))
+            target = local if local in repo.files else resolver.file(value, s.source)[0]
+            why = None if target else "names a changelog that does not exist"
+        else:
+            target, why = resolver.file(value, s.source)
+        if target is None:
+            problems.append(
+                Problem(
+                    severity="error",
+                    code="broken_include",
+                    message=f"{describe(s)} names {value!r}: {why}"
+                    if basename(s.source) != "liquibase.properties"
+                    else "liquibase.properties names a changelog that does not exist",
+                    path=s.source
+                    if basename(s.source) != "liquibase.properties"
+                    else str(PurePosixPath(s.source).parent / value).removeprefix("./"),
+                )
+            )
+            continue
+        out.setdefault(target, describe(s))
+    repo.problems.extend(problems)
+    for p in repo.files:
+        if _MASTER_NAMES.search(basename(p)) or _JHIPSTER_MASTER.search(p):
+            out.setdefault(p, None)
+    return list(out.items())
 
 
 def _dialect(repo: Repo) -> str | None:
@@ -178,31 +263,41 @@ def _dialect(repo: Repo) -> str | None:
 
 
 def find(repo: Repo) -> list[FrameworkFindings]:
-    out = []
+    resolver = Resolver(repo)
+    readers: list[tuple[str, str | None, _Reader]] = []
     included: set[str] = set()
-    for master in _masters(repo):
+    for master, named_by in _masters(repo, resolver):
         if master in included:
             continue  # a changelog another master already includes
-        if master not in repo.files:
-            repo.problems.append(
-                Problem(
-                    severity="error",
-                    code="broken_include",
-                    message="liquibase.properties names a changelog that does not exist",
-                    path=master,
-                )
-            )
-            continue
-        reader = _Reader(repo)
+        reader = _Reader(repo, resolver)
         reader.read(master)
-        if not reader.entries and len(reader.visited) == 1 and not reader.problems:
+        if not reader.entries and len(reader.visited) == 1 and not reader.problems and named_by is None:
             continue  # a file that only looks like a changelog
         included |= reader.visited
-        out.append(_findings(repo, master, reader))
-    return out
+        readers.append((master, named_by, reader))
+    referenced = set().union(*(r.referenced for _, _, r in readers)) if readers else set()
+    masters = {m for m, _, _ in readers}
+    for master, _, reader in readers:
+        for path in repo.under(dirname(master)):
+            if path in included or path in referenced or path in masters or not path.endswith(_EXTS):
+                continue
+            if any(
+                m != master and dirname(m).startswith(dirname(master) + "/") and path.startswith(dirname(m) + "/")
+                for m in masters
+            ):
+                continue  # under a deeper master's folder: reported there
+            text = quiet_text(repo, path) or ""
+            if "databaseChangeLog" in text or text.lstrip().lower().startswith("--liquibase formatted sql"):
+                reader.problem(
+                    "not_included",
+                    f"a changelog no include from {master} reaches: Liquibase never runs it",
+                    path,
+                    severity="warning",
+                )
+    return [_findings(repo, master, named_by, reader) for master, named_by, reader in readers]
 
 
-def _findings(repo: Repo, master: str, reader: _Reader) -> FrameworkFindings:
+def _findings(repo: Repo, master: str, named_by: str | None, reader: _Reader) -> FrameworkFindings:
     seen: dict[tuple[str, str], str] = {}
     for e in reader.entries:
         key = (e.id, e.path)
@@ -213,7 +308,7 @@ def _findings(repo: Repo, master: str, reader: _Reader) -> FrameworkFindings:
             reader.problem("missing_down", f"changeSet {e.id} has no rollback", e.path, severity="warning")
     folder = dirname(master)
     last = reader.entries[-1].path if reader.entries else master
-    ids = [e.name for e in reader.entries]
+    ids = [e.name for e in reader.entries if e.id != "raw::includeAll"]
     nxt = next_number(ids) if ids and all(i.isdigit() for i in ids) else next_timestamp([])
     ext = PurePosixPath(master).suffix
     return FrameworkFindings(
@@ -223,7 +318,9 @@ def _findings(repo: Repo, master: str, reader: _Reader) -> FrameworkFindings:
         migrations=reader.entries,
         heads=[reader.entries[-1].id] if reader.entries else [],
         dialect=_dialect(repo),
-        naming=f"changeSets (id::author) in {ext} changelogs included from {master}; "
+        naming=f"changeSets (id::author) in {ext} changelogs included from {master}"
+        + (f" (named by {named_by})" if named_by else "")
+        + "; "
         "a new file must be included from it (unless an includeAll folder covers it)",
         next_id=nxt,
         next_file=f"{PurePosixPath(last).parent}/{nxt}_{NAME}{ext}",
