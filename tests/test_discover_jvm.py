@@ -299,6 +299,154 @@ def test_liquibase_changelog_set_in_java_config_code(tmp_path: Path) -> None:
     assert codes(result.problems) == {"unresolved_changelog": ["src/main/java/com/example/config/OtherConfig.java"]}
 
 
+# ---- Flyway ---------------------------------------------------------------------------------
+
+RES = "src/main/resources"
+
+
+def test_spring_yaml_locations_with_the_vendor_placeholder(tmp_path: Path) -> None:
+    files: repos.Files = {
+        f"{RES}/application.yml": "spring:\n  datasource:\n    url: jdbc:postgresql://db/app\n"
+        "  flyway:\n    locations:\n      - classpath:db/migration/common\n      - classpath:db/migration/{vendor}\n",
+        f"{RES}/db/migration/common/V1__init.sql": "CREATE TABLE a (id int);\n",
+        f"{RES}/db/migration/common/V2__more.sql": "CREATE TABLE b (id int);\n",
+        f"{RES}/db/migration/postgresql/V3__pg_only.sql": "CREATE EXTENSION citext;\n",
+        f"{RES}/db/migration/h2/V3__h2_only.sql": "SELECT 1;\n",
+    }
+    fw = of(scan(tmp_path, files), "flyway")
+    assert set(fw) == {f"{RES}/db/migration/{v}" for v in ("common", "postgresql", "h2")}
+    for f in fw.values():
+        assert f.config == f"{RES}/application.yml"
+        assert f.next_id == "4"  # versions are shared with the other locations of the set
+    assert fw[f"{RES}/db/migration/common"].dialect == "postgresql"
+    assert fw[f"{RES}/db/migration/h2"].dialect == "h2"
+    assert fw[f"{RES}/db/migration/postgresql"].dialect == "postgresql"
+    assert [m.id for m in fw[f"{RES}/db/migration/common"].migrations] == ["1", "2"]
+    assert fw[f"{RES}/db/migration/common"].heads == ["2"]
+    assert fw[f"{RES}/db/migration/postgresql"].next_file == f"{RES}/db/migration/postgresql/V4__NAME.sql"
+
+
+def test_spring_properties_locations_classpath_filesystem_and_problems(tmp_path: Path) -> None:
+    files: repos.Files = {
+        f"{RES}/application.properties": "spring.datasource.url=jdbc:mysql://db/app\n"
+        "spring.flyway.locations=classpath:db/schema, \\\n    filesystem:sql/seed\n",
+        f"{RES}/application-prod.properties": "spring.flyway.locations=classpath:db/missing,"
+        "filesystem:/opt/flyway/sql,${EXTRA_LOCATIONS}\n",
+        "src/test/resources/application-test.properties": "spring.flyway.locations[0]=classpath:db/schema\n"
+        "spring.flyway.locations[1]=classpath:db/testdata\n",
+        f"{RES}/db/schema/V1__init.sql": "CREATE TABLE a (id int);\n",
+        f"{RES}/db/schema/V2__add_b.sql": "ALTER TABLE a ADD b int;\n",
+        f"{RES}/db/schema/V3_add_c.sql": "ALTER TABLE a ADD c int;\n",  # one underscore: Flyway skips it
+        f"{RES}/db/schema/notes.txt": "why\n",
+        f"{RES}/db/schema/afterMigrate.sql": "ANALYZE;\n",  # a callback, not a stray
+        "sql/seed/V2__seed.sql": "INSERT INTO a VALUES (1);\n",
+        "src/test/resources/db/testdata/V100__fixtures.sql": "INSERT INTO a VALUES (2);\n",
+    }
+    result = scan(tmp_path, files)
+    fw = of(result, "flyway")
+    assert set(fw) == {f"{RES}/db/schema", "sql/seed", "src/test/resources/db/testdata"}
+    schema = fw[f"{RES}/db/schema"]
+    assert schema.config == f"{RES}/application.properties" and schema.dialect == "mysql"
+    assert [m.id for m in schema.migrations] == ["1", "2"]
+    problems = codes(schema.problems)
+    assert problems["not_a_migration"] == [f"{RES}/db/schema/V3_add_c.sql", f"{RES}/db/schema/notes.txt"]
+    assert [p.severity for p in schema.problems if p.code == "not_a_migration"] == ["error", "warning"]
+    assert problems["duplicate_id"] == [f"{RES}/db/schema/V2__add_b.sql"]  # V2 is in sql/seed too
+    assert codes(fw["sql/seed"].problems)["duplicate_id"] == ["sql/seed/V2__seed.sql"]
+    # the test profile reads db/schema with testdata: the next version must pass V100
+    assert schema.next_id == "101" and fw["src/test/resources/db/testdata"].next_id == "101"
+    assert fw["src/test/resources/db/testdata"].config == "src/test/resources/application-test.properties"
+    unresolved = [p for p in result.problems if p.code == "unresolved_location"]
+    assert {p.path for p in unresolved} == {f"{RES}/application-prod.properties"}
+    reasons = " | ".join(p.message for p in unresolved)
+    assert "'classpath:db/missing': no such folder" in reasons
+    assert "absolute path" in reasons and "placeholder" in reasons and len(unresolved) == 3
+
+
+def test_flyway_conf_relative_to_its_folder(tmp_path: Path) -> None:
+    files: repos.Files = {
+        "tools/flyway/flyway.conf": "flyway.url=jdbc:mariadb://db/app\n"
+        "flyway.locations=filesystem:../../migrations/sql\n",
+        "migrations/sql/V1__a.sql": "SELECT 1;\n",
+        "migrations/sql/V2__b.sql": "SELECT 1;\n",
+        "src/main/resources/db/migration/V1__unused_default.sql": "SELECT 1;\n",  # not what the conf reads
+    }
+    fw = of(scan(tmp_path, files), "flyway")
+    f = fw["migrations/sql"]
+    assert f.config == "tools/flyway/flyway.conf" and f.dialect == "mariadb"
+    assert f.heads == ["2"] and f.next_file == "migrations/sql/V3__NAME.sql"
+
+
+def test_flyway_toml_environments(tmp_path: Path) -> None:
+    files: repos.Files = {
+        "flyway.toml": '[environments.default]\nurl = "jdbc:postgresql://localhost/app"\n\n'
+        '[environments.staging]\nurl = "jdbc:mysql://staging/app"\n\n'
+        '[environments.staging.flyway]\nlocations = ["filesystem:database/staging"]\n\n'
+        '[flyway]\nlocations = ["filesystem:database/migrations", "filesystem:database/nowhere"]\n',
+        "database/migrations/V1__a.sql": "SELECT 1;\n",
+        "database/migrations/V1.1__b.sql": "SELECT 1;\n",
+        "database/staging/V1__s.sql": "SELECT 1;\n",
+    }
+    result = scan(tmp_path, files)
+    fw = of(result, "flyway")
+    assert set(fw) == {"database/migrations", "database/staging"}
+    assert fw["database/migrations"].dialect == "postgresql" and fw["database/migrations"].next_id == "1.2"
+    assert fw["database/staging"].dialect == "mysql" and fw["database/staging"].config == "flyway.toml"
+    assert [(p.code, p.path) for p in result.problems] == [("unresolved_location", "flyway.toml")]
+    assert "database/nowhere" in result.problems[0].message
+
+
+def test_flyway_locations_in_java_and_kotlin_code(tmp_path: Path) -> None:
+    files: repos.Files = {
+        "app/src/main/java/com/example/MigrationConfig.java": "package com.example;\n\n"
+        "class MigrationConfig {\n  Flyway flyway(DataSource ds) {\n    return Flyway.configure()\n"
+        '        .dataSource(ds)\n        .locations("classpath:db/app", "classpath:db/reference")\n'
+        "        .load();\n  }\n}\n",
+        "app/src/main/resources/db/app/V1__app.sql": "SELECT 1;\n",
+        "app/src/main/resources/db/reference/V2__ref.sql": "SELECT 1;\n",
+        "worker/src/main/kotlin/com/example/Migrate.kt": "package com.example\n\n"
+        "fun migrate(ds: DataSource, props: Props) {\n"
+        '    Flyway.configure().dataSource(ds).locations(Location("filesystem:db/worker")).load().migrate()\n'
+        "    Flyway.configure().dataSource(ds).locations(*props.locations).load()\n}\n",
+        "worker/db/worker/V1__w.sql": "SELECT 1;\n",
+    }
+    result = scan(tmp_path, files)
+    fw = of(result, "flyway")
+    assert set(fw) == {"app/src/main/resources/db/app", "app/src/main/resources/db/reference", "worker/db/worker"}
+    assert fw["app/src/main/resources/db/app"].next_id == "3"
+    assert fw["worker/db/worker"].config == "worker/src/main/kotlin/com/example/Migrate.kt"
+    assert [(p.code, p.path) for p in result.problems] == [
+        ("unresolved_location", "worker/src/main/kotlin/com/example/Migrate.kt")
+    ]
+    assert "line 5" in result.problems[0].message
+
+
+def test_flyway_maven_and_gradle_plugins(tmp_path: Path) -> None:
+    files: repos.Files = {
+        "svc-a/pom.xml": "<project><build><plugins><plugin><groupId>org.flywaydb</groupId>"
+        "<artifactId>flyway-maven-plugin</artifactId><configuration><url>jdbc:postgresql://x/a</url>"
+        "<locations><location>filesystem:${project.basedir}/src/main/resources/db/maven</location>"
+        "</locations></configuration></plugin></plugins></build></project>\n",
+        "svc-a/src/main/resources/db/maven/V1__a.sql": "SELECT 1;\n",
+        "svc-b/build.gradle": "plugins { id 'org.flywaydb.flyway' version '10.0.0' }\n"
+        "flyway {\n    url = 'jdbc:postgresql://x/b'\n    locations = ['classpath:db/gradle']\n}\n",
+        "svc-b/src/main/resources/db/gradle/V5__b.sql": "SELECT 1;\n",
+        "svc-c/build.gradle.kts": 'flyway {\n    locations = arrayOf("filesystem:migrations")\n}\n',
+        "svc-c/migrations/V1__c.sql": "SELECT 1;\n",
+        "svc-c/migrations/README.md": "how to add one\n",
+    }
+    result = scan(tmp_path, files)
+    fw = of(result, "flyway")
+    assert fw["svc-a/src/main/resources/db/maven"].config == "svc-a/pom.xml"
+    assert fw["svc-b/src/main/resources/db/gradle"].config == "svc-b/build.gradle"
+    assert fw["svc-b/src/main/resources/db/gradle"].next_file == "svc-b/src/main/resources/db/gradle/V6__NAME.sql"
+    c = fw["svc-c/migrations"]
+    assert c.config == "svc-c/build.gradle.kts"
+    assert codes(c.problems) == {"not_a_migration": ["svc-c/migrations/README.md"]}
+    assert set(fw) == {"svc-a/src/main/resources/db/maven", "svc-b/src/main/resources/db/gradle", "svc-c/migrations"}
+    assert result.problems == []
+
+
 # ---- render into what find found --------------------------------------------------------------
 
 
@@ -313,3 +461,18 @@ def test_render_into_the_jhipster_changelog_folder(tmp_path: Path, capsys: pytes
     root = repos.write(tmp_path, JHIPSTER)
     out = _render(root, capsys=capsys)
     assert out["format"] == "liquibase" and out["folder"] == f"{LB}/changelog"
+
+
+def test_render_into_a_spring_flyway_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = repos.write(
+        tmp_path,
+        {
+            f"{RES}/application.yml": "spring:\n  flyway:\n    locations: classpath:flyway/sql/pg\n",
+            f"{RES}/flyway/sql/pg/V3.8.0_1__a.sql": "SELECT 1;\n",
+            f"{RES}/flyway/sql/pg/V3.8.1_1__b.sql": "SELECT 1;\n",
+        },
+    )
+    out = _render(root, capsys=capsys)
+    assert out["format"] == "flyway" and out["folder"] == f"{RES}/flyway/sql/pg"
+    names = [f["path"] for f in out["files"]]  # type: ignore[attr-defined]
+    assert names[0].startswith("V3.8.1_2__"), names

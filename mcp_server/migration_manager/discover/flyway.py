@@ -1,78 +1,194 @@
-"""Flyway: V<version>__<desc>.sql, U (undo), R__ (repeatable), in flyway.conf / flyway.toml locations
-or the usual folders."""
+"""Flyway: V<version>__<desc>.sql, U (undo), R__ (repeatable), in the locations flyway.conf /
+flyway.toml, Spring Boot (spring.flyway.locations), the Maven or Gradle plugin or configuration code
+give (classpath: from the resource roots, filesystem:, {vendor}), else the usual folders. Every file
+in a location that is not a migration is reported."""
 
 from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import PurePosixPath
+from dataclasses import dataclass
+from typing import Any
 
 from ..naming import NAME, next_version, version_key
+from .jvm import Resolver, Setting, code_settings, describe, maven_settings, module_of, properties, spring_settings
 from .models import FrameworkFindings, MigrationEntry, Problem
 from .walk import Repo, basename, dirname
 
 _FILE = re.compile(r"([VUR])(\d+(?:[._]\d+)*)?__(.+)\.sql")
+# SQL callbacks (beforeMigrate.sql, afterEachMigrate__log.sql ...) and per-script .conf files
+_CALLBACK = re.compile(r"(before|after|create)[A-Z]\w*(__.+)?\.sql|.+\.sql\.conf")
 _URL = re.compile(r"jdbc:(\w+):")
 _DEFAULT_FOLDERS = ("db/migration", "src/main/resources/db/migration", "sql")
 
 
-def _config(repo: Repo) -> tuple[str | None, list[str], str | None]:
-    """(config file, locations, dialect) from flyway.conf or flyway.toml, if any."""
+@dataclass
+class _Set:
+    """The locations one configuration gives Flyway: it reads them as one set of migrations."""
+
+    source: str
+    folders: list[str]
+    dialects: dict[str, str | None]  # per folder: a {vendor} folder's vendor, else the URL's database
+
+
+def _conf_settings(repo: Repo, problems: list[Problem]) -> list[Setting]:
+    """flyway.locations (and the url beside it) of flyway.conf / flyway.toml files: [flyway] and
+    each [environments.<name>.flyway]."""
+    out: list[Setting] = []
     for path in repo.files:
         name = basename(path)
-        text = repo.text(path) if name in ("flyway.conf", "flyway.toml") else None
+        if not name.startswith("flyway") or not name.endswith((".conf", ".toml")):
+            continue
+        text = repo.text(path)
         if text is None:
             continue
-        here = PurePosixPath(path).parent
-        locations: list[str] = []
-        url = None
-        if name == "flyway.conf":
-            for line in text.splitlines():
-                key, _, value = line.partition("=")
-                if key.strip() == "flyway.locations":
-                    locations = [v.strip() for v in value.split(",") if v.strip()]
-                elif key.strip() == "flyway.url":
-                    url = value.strip()
-        else:
-            try:
-                data = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as exc:
-                repo.problems.append(Problem(severity="error", code="malformed", message=str(exc), path=path))
+        if name.endswith(".conf"):
+            pairs = {k: (v, n) for k, v, n in properties(text)}
+            url = pairs.get("flyway.url", ("", None))[0] or None
+            if "flyway.locations" in pairs:
+                value, line = pairs["flyway.locations"]
+                values = tuple(v.strip() for v in value.split(",") if v.strip())
+                out.append(Setting(values, path, "flyway.locations", line, url))
+            continue
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(Problem(severity="error", code="malformed", message=str(exc), path=path))
+            continue
+        envs = data.get("environments", {})
+        envs = envs if isinstance(envs, dict) else {}
+        urls = [e["url"] for e in envs.values() if isinstance(e, dict) and isinstance(e.get("url"), str)]
+        flyway = data.get("flyway", {})
+        flyway = flyway if isinstance(flyway, dict) else {}
+        default_env = flyway.get("environment", "default")
+        scopes: list[tuple[str, Any, Any]] = [
+            ("[flyway] locations", flyway, envs.get(default_env) if isinstance(envs, dict) else None)
+        ]
+        scopes += [
+            (f"[environments.{n}.flyway] locations", e.get("flyway"), e)
+            for n, e in envs.items()
+            if isinstance(e, dict) and isinstance(e.get("flyway"), dict)
+        ]
+        for key, scope, env in scopes:
+            if not isinstance(scope, dict) or "locations" not in scope:
                 continue
-            flyway = data.get("flyway", {})
-            locations = list(flyway.get("locations", [])) if isinstance(flyway, dict) else []
-            for env in data.get("environments", {}).values():
-                if isinstance(env, dict) and isinstance(env.get("url"), str):
-                    url = env["url"]
-        folders = []
-        for loc in locations:
-            kind, _, where = loc.partition(":") if ":" in loc else ("filesystem", "", loc)
-            if kind == "classpath":
-                folders.append(f"src/main/resources/{where}".rstrip("/"))
-            else:
-                folders.append(str(here / where) if str(here) != "." else where)
-        m = _URL.search(url or "")
-        return path, folders, m.group(1) if m else None
-    return None, [], None
-
-
-def find(repo: Repo) -> list[FrameworkFindings]:
-    config, locations, dialect = _config(repo)
-    folders = locations or [
-        f
-        for f in {dirname(p) for p in repo.files if _FILE.fullmatch(basename(p))}
-        if f == "sql" or any(f == d or f.endswith("/" + d) for d in _DEFAULT_FOLDERS)
-    ]
-    out = []
-    for folder in sorted(set(folders)):
-        files = [p for p in repo.under(folder) if _FILE.fullmatch(basename(p))]
-        if files or locations:
-            out.append(_read(repo, folder, files, config if locations else None, dialect))
+            locations = scope["locations"]
+            values = (locations,) if isinstance(locations, str) else tuple(str(v) for v in locations)
+            url = env.get("url") if isinstance(env, dict) and isinstance(env.get("url"), str) else None
+            out.append(Setting(values, path, key, None, url or (urls[0] if urls else None)))
     return out
 
 
-def _read(repo: Repo, folder: str, files: list[str], config: str | None, dialect: str | None) -> FrameworkFindings:
+def _sets(repo: Repo) -> list[_Set]:
+    """Every configured location set, resolved; `{vendor}` gives one set per vendor folder. What
+    cannot be resolved is a problem of the repository (the config file, and why)."""
     problems: list[Problem] = []
+    settings = _conf_settings(repo, problems)
+    settings += spring_settings(repo, problems)[1]
+    settings += maven_settings(repo, problems)[1]
+    settings += code_settings(repo, problems)[1]
+    repo.problems.extend(p for p in problems if p.code != "unresolved_changelog")  # Liquibase's
+    resolver = Resolver(repo)
+    out: list[_Set] = []
+    for s in settings:
+        m = _URL.search(s.url or "")
+        fixed: list[str] = []
+        vendors: dict[str, list[str]] = {}
+        for value in s.values:
+            found, why = resolver.folders(value, s.source)
+            if why:
+                repo.problems.append(
+                    Problem(
+                        severity="warning",
+                        code="unresolved_location",
+                        message=f"{describe(s)}: Flyway location {why}",
+                        path=s.source,
+                    )
+                )
+            for folder, vendor in found:
+                if vendor is None:
+                    fixed.append(folder)
+                else:
+                    vendors.setdefault(vendor, []).append(folder)
+        url = m.group(1) if m else None
+        vendors = {v: [f for f in fs if f not in fixed] for v, fs in vendors.items()}  # common is no vendor
+        groups: dict[str | None, list[str]] = {v: fixed + fs for v, fs in vendors.items() if fs} or {None: fixed}
+        for vendor, folders in groups.items():
+            # Flyway discards a location inside another one of the same set
+            kept = [f for f in dict.fromkeys(folders) if not any(f.startswith(o + "/") for o in folders if o != f)]
+            if kept:
+                out.append(_Set(s.source, kept, {f: vendor if f not in fixed else url for f in kept}))
+    return out
+
+
+def find(repo: Repo) -> list[FrameworkFindings]:
+    sets = _sets(repo)
+    configured = {module_of(s.source) for s in sets}
+    defaults = [
+        f
+        for f in {dirname(p) for p in repo.files if _FILE.fullmatch(basename(p))}
+        if (f == "sql" or any(f == d or f.endswith("/" + d) for d in _DEFAULT_FOLDERS))
+        and module_of(f + "/x") not in configured
+        and not (f == "sql" and "." in configured)
+    ]
+    sets += [_Set("", [f], {f: None}) for f in sorted(defaults)]
+    owner: dict[str, _Set] = {}
+    for s in sets:
+        for folder in s.folders:
+            owner.setdefault(folder, s)
+    out = []
+    for folder, s in sorted(owner.items()):
+        files = [p for p in repo.under(folder) if _FILE.fullmatch(basename(p))]
+        if not files and not s.source:
+            continue
+        # the other folders Flyway reads with this one: versions are shared across them
+        others = sorted({o for t in sets if folder in t.folders for o in t.folders if o != folder})
+        out.append(_read(repo, folder, files, s.source or None, s.dialects[folder], others))
+    return out
+
+
+def _versions(repo: Repo, folder: str) -> dict[tuple[int, ...], str]:
+    out: dict[tuple[int, ...], str] = {}
+    for path in repo.under(folder):
+        m = _FILE.fullmatch(basename(path))
+        if m and m.group(1) == "V" and m.group(2):
+            out.setdefault(version_key(m.group(2)), path)
+    return out
+
+
+def _strays(repo: Repo, folder: str) -> list[Problem]:
+    """Every file in a location that Flyway will not run as a migration, and why."""
+    problems = []
+    for path in repo.under(folder):
+        name = basename(path)
+        if _FILE.fullmatch(name) or _CALLBACK.fullmatch(name):
+            continue
+        if name.lower().endswith(".sql"):
+            why = (
+                "an SQL file Flyway ignores: not V<version>__<description>.sql, U<version>__ or R__"
+                " (prefixes are upper case, two underscores before the description)"
+            )
+            problems.append(Problem(severity="error", code="not_a_migration", message=why, path=path))
+        else:
+            problems.append(
+                Problem(
+                    severity="warning",
+                    code="not_a_migration",
+                    message="not an .sql file: Flyway does not run it from this location",
+                    path=path,
+                )
+            )
+    return problems
+
+
+def _read(
+    repo: Repo, folder: str, files: list[str], config: str | None, dialect: str | None, others: list[str]
+) -> FrameworkFindings:
+    problems: list[Problem] = _strays(repo, folder)
+    shared: dict[tuple[int, ...], str] = {}
+    for other in others:
+        for key, path in _versions(repo, other).items():
+            shared.setdefault(key, path)
     versioned: dict[tuple[int, ...], MigrationEntry] = {}
     undo: dict[tuple[int, ...], str] = {}
     repeatable: list[MigrationEntry] = []
@@ -102,6 +218,15 @@ def _read(repo: Repo, folder: str, files: list[str], config: str | None, dialect
                 )
             )
             continue
+        if key in shared and not shared[key].startswith(folder.rstrip("/") + "/"):
+            problems.append(
+                Problem(
+                    severity="error",
+                    code="duplicate_id",
+                    message=f"version {version} is also {shared[key]}, in a location Flyway reads with this one",
+                    path=path,
+                )
+            )
         versioned[key] = MigrationEntry(id=version, name=desc, path=path, kind="versioned")
     for key, path in undo.items():
         if key not in versioned:
@@ -116,7 +241,7 @@ def _read(repo: Repo, folder: str, files: list[str], config: str | None, dialect
     ordered = [
         versioned[k].model_copy(update={"down_path": undo.get(k), "has_down": k in undo}) for k in sorted(versioned)
     ]
-    nxt = next_version(e.id for e in ordered)
+    nxt = next_version([*(e.id for e in ordered), *(".".join(map(str, k)) for k in shared)])
     return FrameworkFindings(
         framework="flyway",
         folder=folder,
