@@ -476,3 +476,37 @@ def test_render_into_a_spring_flyway_location(tmp_path: Path, capsys: pytest.Cap
     assert out["format"] == "flyway" and out["folder"] == f"{RES}/flyway/sql/pg"
     names = [f["path"] for f in out["files"]]  # type: ignore[attr-defined]
     assert names[0].startswith("V3.8.1_2__"), names
+
+
+def test_unreadable_jvm_settings_are_reported_once(tmp_path: Path) -> None:
+    """Both detectors read the same settings; a broken file is one problem, not one per reader."""
+    files: repos.Files = {
+        f"{RES}/application.yml": "spring:\n  flyway:\n    locations: [classpath:db/migration\n",
+        "pom.xml": "<project><artifactId>liquibase-thing</artifactId>\n",
+        f"{RES}/db/migration/V1__a.sql": "SELECT 1;\n",
+    }
+    result = scan(tmp_path, files)
+    assert sorted((p.code, p.path) for p in result.problems) == [
+        ("malformed", "pom.xml"),
+        ("malformed", f"{RES}/application.yml"),
+    ]
+    assert list(of(result, "flyway")) == [f"{RES}/db/migration"]  # the default location still stands
+
+
+def test_flyway_locations_from_a_value_bound_field(tmp_path: Path) -> None:
+    """`.locations(locations)` where Spring fills the field from spring.flyway.locations: the
+    property is read from the configuration files, its default from the annotation."""
+    files: repos.Files = {
+        "src/main/java/org/example/FlywayConfig.java": "class FlywayConfig {\n"
+        '  @Value("${spring.flyway.locations:classpath:flyway/sql/mysql}")\n  private String locations;\n'
+        '  @Value("${app.extra-locations}")\n  private String extra;\n'
+        "  void run(DataSource ds) {\n    Flyway.configure().dataSource(ds).locations(locations).load().migrate();\n"
+        "    Flyway.configure().dataSource(ds).locations(extra).load().migrate();\n  }\n}\n",
+        f"{RES}/flyway/sql/mysql/V1__a.sql": "SELECT 1;\n",
+        f"{RES}/flyway/sql/mysql/README.md": "notes\n",
+    }
+    result = scan(tmp_path, files)
+    f = of(result, "flyway")[f"{RES}/flyway/sql/mysql"]
+    assert f.config == "src/main/java/org/example/FlywayConfig.java" and f.next_id == "2"
+    assert codes(f.problems) == {"not_a_migration": [f"{RES}/flyway/sql/mysql/README.md"]}
+    assert [(p.code, p.message[:7]) for p in result.problems] == [("unresolved_location", "line 8:")]

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..naming import NAME, next_version, version_key
-from .jvm import Resolver, Setting, code_settings, describe, maven_settings, module_of, properties, spring_settings
+from .jvm import Resolver, Setting, describe, module_of, properties
+from .jvm import settings as jvm_settings
 from .models import FrameworkFindings, MigrationEntry, Problem
 from .walk import Repo, basename, dirname
 
@@ -84,10 +85,8 @@ def _sets(repo: Repo) -> list[_Set]:
     cannot be resolved is a problem of the repository (the config file, and why)."""
     problems: list[Problem] = []
     settings = _conf_settings(repo, problems)
-    settings += spring_settings(repo, problems)[1]
-    settings += maven_settings(repo, problems)[1]
-    settings += code_settings(repo, problems)[1]
-    repo.problems.extend(p for p in problems if p.code != "unresolved_changelog")  # Liquibase's
+    settings += jvm_settings(repo).locations
+    repo.problems.extend(problems)
     resolver = Resolver(repo)
     out: list[_Set] = []
     for s in settings:

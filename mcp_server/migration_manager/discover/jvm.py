@@ -12,6 +12,7 @@ dropped.
 from __future__ import annotations
 
 import re
+import weakref
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -362,6 +363,11 @@ def _strings(args: str) -> tuple[list[str], bool]:
 
 _CODE_LOCATIONS = re.compile(r"(?:\.locations|\bsetLocations|\blocations\s*=)\s*(?=[(\[]|\w+\s*\()")
 _CODE_CHANGELOG = re.compile(r"(?:\bsetChangeLog\s*\(|\.changeLog\s*\(|\bchangeLog\s*=|\bchange[lL]ogFile\s*=)\s*")
+# @Value("${spring.flyway.locations:classpath:db/x}") private String locations;  (Kotlin: \${...}, var x)
+_VALUE_BINDING = re.compile(
+    r'@Value\(\s*"\\?\$\{([^}:"]+)(?::([^}"]*))?\}"\s*\)\s*'
+    r"(?:(?:private|protected|public|final|lateinit|var|val|static)\s+)*(?:[\w.<>\[\]]+\s+)?(\w+)"
+)
 _GRADLE_CHANGELOG = re.compile(r"""["']?\bchange[lL]ogFile["']?\s*(?:[:=(]|\bto\b)?\s*\(?\s*(?=["'])""")
 _GRADLE_LOCATIONS = re.compile(r"\blocations\s*(?:=|\+=)?\s*(?:arrayOf|listOf|mutableListOf)?\s*(?=[(\[\"'])")
 
@@ -380,14 +386,24 @@ def code_settings(repo: Repo, problems: list[Problem]) -> tuple[list[Setting], l
         if text is None:
             continue
         lower = text.lower()
+        bindings = {m.group(3): (m.group(1), m.group(2)) for m in _VALUE_BINDING.finditer(text)}
         if "flyway" in lower:
             pattern = _GRADLE_LOCATIONS if gradle else _CODE_LOCATIONS
             for m in pattern.finditer(text):
                 end = m.end()
                 while end < len(text) and text[end] not in "([\"'\n":
                     end += 1  # arrayOf / listOf / Location between = and the bracket
-                values, other = _strings(_call_args(text, end))
+                args = _call_args(text, end)
+                values, other = _strings(args)
                 line = _line(text, m.start())
+                bound = bindings.get(args.strip().lstrip("*").strip()) if not values else None
+                if bound is not None and (bound[1] or _relaxed(bound[0]).startswith("spring.flyway.")):
+                    # a field Spring fills from a property: spring.flyway.locations is read from the
+                    # configuration files; a default given here counts as one more setting
+                    if bound[1]:
+                        defaults = tuple(v.strip() for v in bound[1].split(",") if v.strip())
+                        locations.append(Setting(defaults, path, f"@Value default of {bound[0]}", line))
+                    continue
                 if values:
                     locations.append(Setting(tuple(values), path, "locations", line))
                 if other or not values:
@@ -434,6 +450,36 @@ def liquibase_properties(repo: Repo, extra: list[Setting]) -> list[Setting]:
             if _relaxed(key).rpartition(".")[2] == "changelogfile" and value:
                 out.append(Setting((value,), path, key, line))
     return out
+
+
+@dataclass(frozen=True)
+class Settings:
+    changelogs: list[Setting]  # liquibase.properties, Spring, Maven, Gradle and code, in that order
+    locations: list[Setting]  # Spring, Maven, Gradle and code (flyway.conf / .toml are Flyway's own)
+
+
+_CACHE: dict[int, tuple[weakref.ref[Repo], Settings]] = {}
+
+
+def settings(repo: Repo) -> Settings:
+    """Every JVM setting of the repository, read once for both detectors; what cannot be read or
+    evaluated goes to the repository's problems, once."""
+    hit = _CACHE.get(id(repo))
+    if hit is not None and hit[0]() is repo:
+        return hit[1]
+    for key in [k for k, (ref, _) in _CACHE.items() if ref() is None]:
+        del _CACHE[key]
+    problems: list[Problem] = []
+    spring_changelogs, spring_locations = spring_settings(repo, problems)
+    maven_changelogs, maven_locations, propfiles = maven_settings(repo, problems)
+    code_changelogs, code_locations = code_settings(repo, problems)
+    found = Settings(
+        liquibase_properties(repo, propfiles) + spring_changelogs + maven_changelogs + code_changelogs,
+        spring_locations + maven_locations + code_locations,
+    )
+    repo.problems.extend(problems)
+    _CACHE[id(repo)] = (weakref.ref(repo), found)
+    return found
 
 
 def describe(s: Setting) -> str:

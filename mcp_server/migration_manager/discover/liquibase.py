@@ -13,15 +13,8 @@ from typing import Any
 import yaml
 
 from ..naming import NAME, next_number, next_timestamp
-from .jvm import (
-    Resolver,
-    code_settings,
-    describe,
-    liquibase_properties,
-    maven_settings,
-    quiet_text,
-    spring_settings,
-)
+from .jvm import Resolver, describe, quiet_text
+from .jvm import settings as jvm_settings
 from .models import FrameworkFindings, MigrationEntry, Problem
 from .walk import Repo, basename, dirname
 
@@ -216,11 +209,7 @@ def _masters(repo: Repo, resolver: Resolver) -> list[tuple[str, str | None]]:
     Gradle plugins, configuration code, liquibase.properties), then the usual file names; what
     names a changelog that is not there is a problem of the repository."""
     problems: list[Problem] = []
-    spring, _ = spring_settings(repo, problems)
-    maven, _, propfiles = maven_settings(repo, problems)
-    code, _ = code_settings(repo, problems)
-    problems = [p for p in problems if p.code != "unresolved_location"]  # Flyway's, reported there
-    settings = liquibase_properties(repo, propfiles) + spring + maven + code
+    settings = jvm_settings(repo).changelogs
     out: dict[str, str | None] = {}
     for s in settings:
         value = s.values[0]
