@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -450,10 +451,10 @@ def test_flyway_maven_and_gradle_plugins(tmp_path: Path) -> None:
 # ---- render into what find found --------------------------------------------------------------
 
 
-def _render(root: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+def _render(root: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     sql = "CREATE INDEX books_title ON book (title)"
     main(["render", "--root", str(root), "--sql", sql, "--no-schema", "--json", *args])
-    out: dict[str, object] = json.loads(capsys.readouterr().out)
+    out: dict[str, Any] = json.loads(capsys.readouterr().out)
     return out
 
 
@@ -461,6 +462,25 @@ def test_render_into_the_jhipster_changelog_folder(tmp_path: Path, capsys: pytes
     root = repos.write(tmp_path, JHIPSTER)
     out = _render(root, capsys=capsys)
     assert out["format"] == "liquibase" and out["folder"] == f"{LB}/changelog"
+    changelogs = [f for f in out["files"] if f["path"].endswith(".xml")]
+    base = changelogs[0]["path"].removesuffix(".xml")
+    # the master includes from the classpath root, so the line to add does too
+    line = f'<include file="config/liquibase/changelog/{base}.xml" relativeToChangelogFile="false"/>'
+    assert line in changelogs[0]["content"]
+
+
+def test_render_include_line_relative_to_the_master(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files: repos.Files = {
+        "api/build.gradle": "liquibase { activities { main { changelogFile 'src/main/resources/db/all.xml' } } }\n",
+        "api/src/main/resources/db/all.xml": f"<databaseChangeLog {_NS}>\n"
+        '  <include file="changes/001.xml" relativeToChangelogFile="true"/>\n</databaseChangeLog>\n',
+        "api/src/main/resources/db/changes/001.xml": changelog(create_table("001", "a")),
+    }
+    out = _render(repos.write(tmp_path, files), capsys=capsys)
+    assert out["folder"] == "api/src/main/resources/db/changes"
+    changelog_file = next(f for f in out["files"] if f["path"].endswith(".xml"))
+    base = changelog_file["path"].removesuffix(".xml")
+    assert f'<include file="changes/{base}.xml" relativeToChangelogFile="true"/>' in changelog_file["content"]
 
 
 def test_render_into_a_spring_flyway_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -474,7 +494,7 @@ def test_render_into_a_spring_flyway_location(tmp_path: Path, capsys: pytest.Cap
     )
     out = _render(root, capsys=capsys)
     assert out["format"] == "flyway" and out["folder"] == f"{RES}/flyway/sql/pg"
-    names = [f["path"] for f in out["files"]]  # type: ignore[attr-defined]
+    names = [f["path"] for f in out["files"]]
     assert names[0].startswith("V3.8.1_2__"), names
 
 

@@ -3,6 +3,7 @@ already uses (find_migrations), so new files fit in after the existing ones."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +40,8 @@ class Destination:
     taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
     version: str = "1"  # Flyway, golang-migrate, Django: the first new version (number)
     app: str = ""  # Django: the app label
+    include_dir: str = ""  # Liquibase: the folder as the master's <include file=...> names it
+    include_relative: bool = True  # Liquibase: relativeToChangelogFile of that include
 
 
 def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destination:
@@ -97,8 +100,32 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
         return Destination("diesel", f.folder, after=datetime.strptime(f.next_id, "%Y-%m-%d-%H%M%S"))
     if f.framework == "liquibase":  # beside the newest changelog; its <include> line is in each file
         newest = f.migrations[-1].path.rpartition("/")[0] if f.migrations else f.folder
-        return Destination("liquibase", newest or ".")
+        include_dir, relative = _liquibase_include(Path(found.root), f.config, newest or ".")
+        return Destination("liquibase", newest or ".", include_dir=include_dir, include_relative=relative)
     return Destination("sql", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"))
+
+
+_RELATIVE = re.compile(r"relativeToChangelogFile\W{1,3}true", re.I)
+_INCLUDE = re.compile(r"<include\b|\binclude\s*:", re.I)
+_RESOURCES = re.compile(r"(^|.*/)src/(main|test)/resources(/|$)")
+
+
+def _liquibase_include(root: Path, master: str | None, folder: str) -> tuple[str, bool]:
+    """How the master's <include> should name a file in `folder`: relative to the master when its
+    includes are (or it has none), else as Liquibase's search path sees it (from the classpath
+    root for a master under src/main/resources: JHipster's config/liquibase/changelog/...)."""
+    if not master:
+        return "", True
+    try:
+        text = (root / master).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    here = master.rpartition("/")[0] or "."
+    if not _INCLUDE.search(text) or _RELATIVE.search(text):
+        rel = Path(os.path.relpath(folder, here)).as_posix()
+        return ("" if rel == "." else rel + "/"), True
+    stripped = _RESOURCES.sub("", folder, count=1) if _RESOURCES.match(folder + "/") else folder
+    return ("" if stripped in ("", ".") else stripped.rstrip("/") + "/"), False
 
 
 def render(plan: Plan, destination: Destination, now: datetime | None = None) -> list[RenderedFile]:
@@ -111,7 +138,7 @@ def render(plan: Plan, destination: Destination, now: datetime | None = None) ->
     if destination.format == "alembic":
         return render_alembic(plan, head=destination.head, now=now)
     if destination.format == "liquibase":
-        return render_liquibase(plan, now)
+        return render_liquibase(plan, now, destination.include_dir, destination.include_relative)
     if destination.format == "flyway":
         return render_flyway(plan, first_version=destination.version)
     if destination.format == "django":

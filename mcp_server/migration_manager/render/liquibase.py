@@ -33,7 +33,11 @@ def check_sql(check: Check) -> str:
     return f"SELECT count(*) FROM ({check.sql.rstrip().rstrip(';')}) AS mm_check"
 
 
-def render_liquibase(plan: Plan, now: datetime | None = None) -> list[RenderedFile]:
+def render_liquibase(
+    plan: Plan, now: datetime | None = None, include_dir: str = "", include_relative: bool = True
+) -> list[RenderedFile]:
+    """`include_dir`: the folder the files go to as the master's <include> lines name it (relative
+    to the master, or from the classpath root when the master's includes are not relative)."""
     env = environment("liquibase")
     env.filters.update(cdata=cdata, xmlcomment=xmlcomment, check_sql=check_sql, mysql_line=mysql_line)
     bases = [f"{stamp}_{m.name}" for stamp, m in zip(stamps(plan, now), plan.migrations, strict=True)]
@@ -46,6 +50,8 @@ def render_liquibase(plan: Plan, now: datetime | None = None) -> list[RenderedFi
             ".xml",
             run_up=f"liquibase update  # with {base}.xml included from the master changelog",
             run_down=f"liquibase rollback-count {len(migration.steps)}",
+            include_dir=include_dir,
+            include_relative="true" if include_relative else "false",
         )
         template = "changelog.xml.j2" if plan.target.is_postgresql else "changelog_mysql.xml.j2"
         files.append(RenderedFile(path=f"{base}.xml", content=env.get_template(template).render(context)))
