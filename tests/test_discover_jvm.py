@@ -435,6 +435,7 @@ def test_flyway_maven_and_gradle_plugins(tmp_path: Path) -> None:
         "svc-c/build.gradle.kts": 'flyway {\n    locations = arrayOf("filesystem:migrations")\n}\n',
         "svc-c/migrations/V1__c.sql": "SELECT 1;\n",
         "svc-c/migrations/README.md": "how to add one\n",
+        "svc-c/migrations/V1__c_README.md": "what V1 does\n",  # a migration's own README is no stray
     }
     result = scan(tmp_path, files)
     fw = of(result, "flyway")
@@ -496,6 +497,11 @@ def test_render_into_a_spring_flyway_location(tmp_path: Path, capsys: pytest.Cap
     assert out["format"] == "flyway" and out["folder"] == f"{RES}/flyway/sql/pg"
     names = [f["path"] for f in out["files"]]
     assert names[0].startswith("V3.8.1_2__"), names
+    main(["render", "--root", str(root), "--sql", "CREATE INDEX b_x ON b (x)", "--no-schema", "--write"])
+    capsys.readouterr()
+    again = of(find_migrations(root), "flyway")[f"{RES}/flyway/sql/pg"]
+    assert again.heads == ["3.8.1_2"] and again.next_id == "3.8.1_3"
+    assert again.problems == []  # the rendered undo, .conf and README files are all understood
 
 
 def test_unreadable_jvm_settings_are_reported_once(tmp_path: Path) -> None:

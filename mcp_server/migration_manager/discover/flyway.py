@@ -158,10 +158,13 @@ def _versions(repo: Repo, folder: str) -> dict[tuple[int, ...], str]:
 def _strays(repo: Repo, folder: str) -> list[Problem]:
     """Every file in a location that Flyway will not run as a migration, and why."""
     problems = []
-    for path in repo.under(folder):
+    files = set(repo.under(folder))
+    for path in sorted(files):
         name = basename(path)
         if _FILE.fullmatch(name) or _CALLBACK.fullmatch(name):
             continue
+        if name.endswith("_README.md") and path.removesuffix("_README.md") + ".sql" in files:
+            continue  # a migration's README (render writes one beside each)
         if name.lower().endswith(".sql"):
             why = (
                 "an SQL file Flyway ignores: not V<version>__<description>.sql, U<version>__ or R__"
