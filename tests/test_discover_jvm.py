@@ -205,7 +205,7 @@ def test_liquibase_properties_in_a_module_with_classpath_yaml_includes(tmp_path:
         "      changes:\n        - sqlFile:\n            path: ../sql-scripts/payments.sql\n"
         "            relativeToChangelogFile: true\n",
         f"{res}/sql-scripts/payments.sql": "CREATE TABLE payment (id bigint);\n",
-        f"{res}/sql/003-index.sql": "--liquibase formatted sql\n--changeset bo:3\nCREATE INDEX i ON invoice (id);\n"
+        f"{res}/sql/003-index.sql": "-- liquibase formatted sql\n--changeset bo:3\nCREATE INDEX i ON invoice (id);\n"
         "--rollback DROP INDEX i;\n",
         f"{res}/sql/004-plain.sql": "UPDATE invoice SET id = id;\n",
     }

@@ -22,6 +22,7 @@ _MASTER_NAMES = re.compile(r"(db\.)?changelog[-_.]?(master|root|main)?\.(xml|ya?
 # JHipster's config/liquibase/master.xml (Spring names it; found by name when the config is elsewhere)
 _JHIPSTER_MASTER = re.compile(r"(^|/)liquibase/master\.(xml|ya?ml|json)$")
 _EXTS = (".xml", ".yaml", ".yml", ".json", ".sql")
+_FORMATTED = re.compile(r"\s*--\s*liquibase\s+formatted\s+sql", re.I)  # Liquibase allows the spaces
 _CHANGESET = re.compile(r"^--\s*changeset\s+([^:\s]+):(\S+)(.*)$", re.I)
 _URL = re.compile(r"jdbc:(\w+):")
 # Change types Liquibase can roll back by itself.
@@ -181,7 +182,7 @@ class _Reader:
                 self.changeset(path, cs.get("id"), cs.get("author"), has_down, extra)
 
     def _sql(self, path: str, text: str) -> None:
-        if not text.lstrip().lower().startswith("--liquibase formatted sql"):
+        if not _FORMATTED.match(text):
             # Liquibase runs an included plain SQL file whole, as one changeSet raw::includeAll
             self.changeset(path, "raw", "includeAll", False)
             self.problem(
@@ -276,7 +277,7 @@ def find(repo: Repo) -> list[FrameworkFindings]:
             ):
                 continue  # under a deeper master's folder: reported there
             text = quiet_text(repo, path) or ""
-            if "databaseChangeLog" in text or text.lstrip().lower().startswith("--liquibase formatted sql"):
+            if "databaseChangeLog" in text or _FORMATTED.match(text):
                 reader.problem(
                     "not_included",
                     f"a changelog no include from {master} reaches: Liquibase never runs it",
