@@ -161,7 +161,7 @@ def test_jhipster_master_under_another_name_is_still_followed(tmp_path: Path) ->
     files = {k: v for k, v in files.items() if not k.endswith("application.yml")}
     files[f"{LB}/schema-root.xml"] = files.pop(f"{LB}/master.xml")  # no name to go by
     files["src/main/resources/config/application.properties"] = (
-        "spring.liquibase.change-log=classpath:config/liquibase/schema-root.xml\n"
+        "spring.liquibase.change-log=${SCHEMA_ROOT:classpath:config/liquibase/schema-root.xml}\n"
     )
     lb = of(scan(tmp_path / "renamed", files), "liquibase")
     _assert_jhipster(lb[LB], f"{LB}/schema-root.xml")

@@ -32,6 +32,7 @@ _STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'')
 # liquibase.datasources.x. for Micronaut)
 _LB_KEY = re.compile(r"(^|\.)liquibase\.(.+\.)?changelog$")
 _FW_KEY = re.compile(r"(^|\.)flyway\.(.+\.)?locations(\[\d+\])?$")
+_SPRING_DEFAULT = re.compile(r"\$\{[^}:$]+:([^{}$]*)\}")
 _MAVEN_PROP = re.compile(r"\$\{([^}]+)\}")
 
 
@@ -112,6 +113,9 @@ class Resolver:
         names are classpath first (as Spring, Flyway and Liquibase read them), then files from
         the naming file's folder (unless not `local`), its module, the root."""
         value = value.strip()
+        m = _SPRING_DEFAULT.fullmatch(value)
+        if m:  # ${NAME:default}: what Spring uses when nothing sets NAME
+            value = m.group(1)
         if "${" in value:
             return [], f"{value!r} holds a placeholder find cannot evaluate"
         kind, sep, rest = value.partition(":")
@@ -136,6 +140,8 @@ class Resolver:
             path = self._join(base, rest)
             if path is not None and path not in out:
                 out.append(path)
+        if not out and kind.startswith("classpath"):
+            return [], f"{value!r}: no resource root (src/main/resources) to read the classpath from"
         if not out:
             return [], f"{value!r} points outside the repository"
         return out, None
