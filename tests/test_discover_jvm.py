@@ -536,3 +536,18 @@ def test_flyway_locations_from_a_value_bound_field(tmp_path: Path) -> None:
     assert f.config == "src/main/java/org/example/FlywayConfig.java" and f.next_id == "2"
     assert codes(f.problems) == {"not_a_migration": [f"{RES}/flyway/sql/mysql/README.md"]}
     assert [(p.code, p.message[:7]) for p in result.problems] == [("unresolved_location", "line 8:")]
+
+
+def test_not_included_looks_beside_the_included_changelogs_only(tmp_path: Path) -> None:
+    files: repos.Files = {
+        "changelog.xml": f'<databaseChangeLog {_NS}>\n  <include file="db/001.xml"/>\n</databaseChangeLog>\n',
+        "db/001.xml": changelog(create_table("1", "a")),
+        "db/002.xml": changelog(create_table("2", "b")),  # forgotten
+        "db/notes.xml": "<notes>not a changelog</notes>\n",
+        "docs/examples/sample.xml": changelog(create_table("9", "z")),  # elsewhere: not this master's
+        "pom.xml": "<project/>\n",
+    }
+    lb = of(scan(tmp_path, files), "liquibase")
+    f = lb["."]
+    assert [m.id for m in f.migrations] == ["1::gen"]
+    assert codes(f.problems) == {"not_included": ["db/002.xml"]}

@@ -266,24 +266,25 @@ def find(repo: Repo) -> list[FrameworkFindings]:
         included |= reader.visited
         readers.append((master, named_by, reader))
     referenced = set().union(*(r.referenced for _, _, r in readers)) if readers else set()
-    masters = {m for m, _, _ in readers}
+    # a changelog beside the ones a master reaches (same folders), that nothing includes
+    by_folder: dict[str, list[str]] = {}
+    for path in repo.files:
+        by_folder.setdefault(dirname(path), []).append(path)
+    reported: set[str] = set()
     for master, _, reader in readers:
-        for path in repo.under(dirname(master)):
-            if path in included or path in referenced or path in masters or not path.endswith(_EXTS):
-                continue
-            if any(
-                m != master and dirname(m).startswith(dirname(master) + "/") and path.startswith(dirname(m) + "/")
-                for m in masters
-            ):
-                continue  # under a deeper master's folder: reported there
-            text = quiet_text(repo, path) or ""
-            if "databaseChangeLog" in text or _FORMATTED.match(text):
-                reader.problem(
-                    "not_included",
-                    f"a changelog no include from {master} reaches: Liquibase never runs it",
-                    path,
-                    severity="warning",
-                )
+        for folder in sorted({dirname(p) for p in reader.visited}):
+            for path in by_folder.get(folder, []):
+                if path in included or path in referenced or path in reported or not path.endswith(_EXTS):
+                    continue
+                text = quiet_text(repo, path) or ""
+                if "databaseChangeLog" in text or _FORMATTED.match(text):
+                    reported.add(path)
+                    reader.problem(
+                        "not_included",
+                        f"a changelog beside those {master} includes, that no include reaches: Liquibase never runs it",
+                        path,
+                        severity="warning",
+                    )
     return [_findings(repo, master, named_by, reader) for master, named_by, reader in readers]
 
 
