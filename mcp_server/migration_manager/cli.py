@@ -123,6 +123,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     root = Path(args.root)
     found = find_migrations(root)
     destination = choose(found, args.format, args.out)
+    from .render.dialect import render_dialect
+
+    args.dialect, note = render_dialect(found, destination, args.dialect, flag="--dialect")
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     p = _plan(args, _schema(args, found), read_schema=False)
     files = render(p, destination, now)
     if args.out is None and not args.write:
@@ -158,7 +163,7 @@ def format_findings(result: RepoMigrations) -> str:
         out.append(
             f"{f.framework} in {f.folder}"
             + (f" (from {f.config})" if f.config else "")
-            + (f", database: {f.dialect}" if f.dialect else "")
+            + (f", database: {f.dialect}" + (f" ({f.dialect_source})" if f.dialect_source else "") if f.dialect else "")
         )
         out.append(f"  {len(f.migrations)} migration(s); head(s): {', '.join(f.heads) or 'none'}")
         if f.migrations:
