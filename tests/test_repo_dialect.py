@@ -105,6 +105,7 @@ def test_lint_reads_mysql_sql_as_mysql_and_says_so(tmp_path: Path, capsys: pytes
 def test_a_repository_that_names_no_database_is_planned_for_postgresql_with_a_word(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = repos.write(tmp_path / "plain", {"db/migrations/20260101000000_users.sql": "CREATE TABLE users (id integer);\n"})
+    files: repos.Files = {"db/migrations/20260101000000_users.sql": "CREATE TABLE users (id integer);\n"}
+    root = repos.write(tmp_path / "plain", files)
     assert main(["render", "--root", str(root), "--sql", CHANGE]) == 0
     assert "does not say which database" in capsys.readouterr().err

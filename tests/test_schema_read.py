@@ -3,6 +3,7 @@ live DSN and from a pg_dump'ed structure.sql loaded into the embedded server, th
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,45 @@ def test_the_live_read_writes_nothing_and_gives_up_fast_behind_a_lock(server: Se
         with pytest.raises(DatabaseError, match=r"lock timeout.*a table is locked"):
             schema_from_dsn(read_only)
         assert time.monotonic() - started < 5
+
+
+def test_schema_from_an_alembic_project_replayed_with_its_own_upgrade(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Alembic revisions are code: with --replay, `alembic upgrade head` runs on a scratch embedded server
+    and the plan is made from what it built (here: the index on orders.amount moves with the type change)."""
+    import repos
+    from migration_manager.cli import main
+
+    revision = repos.alembic_revision("000000000001", None).replace(
+        'op.create_table("t", sa.Column("id", sa.Integer))',
+        'op.create_table("orders", sa.Column("id", sa.BigInteger, primary_key=True), '
+        'sa.Column("amount", sa.Integer, nullable=False))\n'
+        '    op.create_index("orders_amount_idx", "orders", ["amount"])',
+    )
+    root = repos.write(
+        tmp_path / "app",
+        {
+            "alembic.ini": "[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = sqlite://\n",
+            "migrations/env.py": (
+                "from alembic import context\nfrom sqlalchemy import engine_from_config, pool\n\n"
+                "config = context.config\n"
+                'engine = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.", '
+                "poolclass=pool.NullPool)\n"
+                "with engine.connect() as connection:\n"
+                "    context.configure(connection=connection, target_metadata=None)\n"
+                "    with context.begin_transaction():\n"
+                "        context.run_migrations()\n"
+            ),
+            "migrations/script.py.mako": "",
+            "migrations/versions/000000000001_start.py": revision,
+        },
+    )
+    change = "ALTER TABLE orders ALTER COLUMN amount TYPE bigint"
+    # implicitly only SQL migrations are replayed: an Alembic project's code is not run
+    assert main(["plan", "--sql", change, "--root", str(root), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["schema_source"] is None
+    assert main(["plan", "--sql", change, "--root", str(root), "--replay", "--json"]) == 0
+    p = json.loads(capsys.readouterr().out)
+    assert "`alembic upgrade head`) replayed into" in p["schema_source"]
+    assert "orders_amount_idx_mm" in json.dumps(p["migrations"])  # the index read from what Alembic built

@@ -78,6 +78,7 @@ def _schema(args: argparse.Namespace, found: RepoMigrations | None = None) -> Sc
         getattr(args, "root", None),
         found=found,
         replay=replay,
+        run_code=getattr(args, "replay", False),
     )
 
 
@@ -405,6 +406,12 @@ def parser() -> argparse.ArgumentParser:
         help="a repository whose db/structure.sql, else its SQL migrations replayed, is the schema source when no "
         "--dsn or --schema is given",
     )
+    p.add_argument(
+        "--replay",
+        action="store_true",
+        help="with --root: also replay migrations that are code (Alembic: `alembic upgrade head` on a scratch "
+        "embedded PostgreSQL; this runs the repository's env.py and revisions)",
+    )
     p.set_defaults(func=cmd_plan)
     r = sub.add_parser(
         "render",
@@ -439,8 +446,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--replay",
         action="store_true",
-        help="without a structure dump, replay the repository's SQL migrations into the embedded PostgreSQL "
-        "to read the schema (about a second the first time, cached after)",
+        help="without a structure dump, replay the repository's migrations into the embedded PostgreSQL "
+        "to read the schema: SQL files with psql, Alembic with `alembic upgrade head` (runs its env.py); "
+        "about a second the first time, cached after",
     )
     r.add_argument("--out", metavar="DIR", help="folder to write into, relative to --root")
     r.add_argument("--write", action="store_true", help="write into the repository's migrations folder")
