@@ -184,3 +184,51 @@ def test_cli_find_json_and_exit_codes(tmp_path: Path) -> None:
     assert strict.returncode == 1  # errors found: CI can fail on them
     missing = subprocess.run([*cli, str(tmp_path / "nope")], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "no such folder" in missing.stderr
+
+
+def test_diesel_1x_and_2x_names_in_the_folder_diesel_toml_names(tmp_path: Path) -> None:
+    """Lemmy's shape: diesel_cli 2.x names (-0000) after 1.x ones, in [migrations_directory] dir;
+    versions are the names without dashes, in Diesel's (string) order; every other entry is a
+    problem with its path and why; the next folder is named as the newest one is (2.x)."""
+    result = scan(tmp_path, repos.DIESEL_MIXED)
+    d = only(result, "diesel")
+    assert d.folder == repos.DIESEL_DIR and d.config == "diesel.toml"
+    assert [m.id for m in d.migrations] == [
+        "00000000000000",
+        "20190301101500",
+        "202411020809100000",
+        "20250214120000",
+        "202506302359590000",
+        "202603051415160000",
+    ]
+    assert d.migrations[2].name == "early_v2_name" and d.migrations[-1].name == "post_person_index"
+    assert d.heads == ["202603051415160000"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d-\d{6}-0000", d.next_id), d.next_id
+    assert d.next_id.replace("-", "") > "202603051415160000"
+    assert d.next_file == f"{repos.DIESEL_DIR}/{d.next_id}_NAME/up.sql"
+    assert "2.x" in d.naming
+    assert codes(d) == {
+        "not_a_migration": [
+            f"{repos.DIESEL_DIR}/2026-04-01-000000-0000_forgot_the_up",
+            f"{repos.DIESEL_DIR}/scratch",
+            f"{repos.DIESEL_DIR}/seed.sql",
+        ],
+        "missing_down": [f"{repos.DIESEL_DIR}/2026-03-05-141516-0000_post_person_index/up.sql"],
+    }
+    severities = {p.path: p.severity for p in d.problems}
+    assert severities[f"{repos.DIESEL_DIR}/2026-04-01-000000-0000_forgot_the_up"] == "error"  # diesel stops there
+    assert all(p.message for p in d.problems)
+    assert not any(f.framework == "sql" for f in result.frameworks)
+
+
+def test_diesel_newest_1x_name_keeps_the_1x_style(tmp_path: Path) -> None:
+    files = {k: v for k, v in repos.DIESEL_MIXED.items() if "-0000_" not in k}
+    d = only(scan(tmp_path, files), "diesel")
+    assert [m.id for m in d.migrations] == ["00000000000000", "20190301101500", "20250214120000"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d-\d{6}", d.next_id) and "1.x" in d.naming
+
+
+def test_diesel_toml_naming_a_folder_outside_the_repository_is_a_problem(tmp_path: Path) -> None:
+    result = scan(tmp_path / "repo", {"diesel.toml": '[migrations_directory]\ndir = "../../elsewhere"\n'})
+    assert result.frameworks == []
+    assert [(p.code, p.path) for p in result.problems] == [("unresolvable", "diesel.toml")]

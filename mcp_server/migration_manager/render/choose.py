@@ -94,7 +94,7 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
     if f.framework == "dbmate":
         return Destination("dbmate", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"))
     if f.framework == "diesel":
-        return Destination("diesel", f.folder, after=datetime.strptime(f.next_id, "%Y-%m-%d-%H%M%S"))
+        return Destination("diesel", f.folder, after=datetime.strptime(f.next_id[:17], "%Y-%m-%d-%H%M%S"))
     if f.framework == "liquibase":  # beside the newest changelog; its <include> line is in each file
         newest = f.migrations[-1].path.rpartition("/")[0] if f.migrations else f.folder
         return Destination("liquibase", newest or ".")
