@@ -39,6 +39,7 @@ class Destination:
     taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
     version: str = "1"  # Flyway, golang-migrate, Django: the first new version (number)
     app: str = ""  # Django: the app label
+    diesel_v2: bool = True  # Diesel: folders named as diesel_cli 2.x does (False: the repository's newest is 1.x)
 
 
 def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destination:
@@ -94,7 +95,8 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
     if f.framework == "dbmate":
         return Destination("dbmate", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"))
     if f.framework == "diesel":
-        return Destination("diesel", f.folder, after=datetime.strptime(f.next_id[:17], "%Y-%m-%d-%H%M%S"))
+        after = datetime.strptime(f.next_id[:17], "%Y-%m-%d-%H%M%S")
+        return Destination("diesel", f.folder, after=after, diesel_v2=len(f.next_id) > 17)
     if f.framework == "liquibase":  # beside the newest changelog; its <include> line is in each file
         newest = f.migrations[-1].path.rpartition("/")[0] if f.migrations else f.folder
         return Destination("liquibase", newest or ".")
@@ -119,7 +121,7 @@ def render(plan: Plan, destination: Destination, now: datetime | None = None) ->
     if destination.format == "dbmate":
         return render_dbmate(plan, now or destination.after)
     if destination.format == "diesel":
-        return render_diesel(plan, now or destination.after)
+        return render_diesel(plan, now or destination.after, v2=destination.diesel_v2)
     if destination.format == "golang-migrate":
         return render_golang_migrate(plan, first_version=destination.version if destination.version != "1" else None)
     if destination.format == "rails":
