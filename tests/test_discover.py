@@ -232,3 +232,17 @@ def test_diesel_toml_naming_a_folder_outside_the_repository_is_a_problem(tmp_pat
     result = scan(tmp_path / "repo", {"diesel.toml": '[migrations_directory]\ndir = "../../elsewhere"\n'})
     assert result.frameworks == []
     assert [(p.code, p.path) for p in result.problems] == [("unresolvable", "diesel.toml")]
+
+
+def test_up_only_folder_is_one_problem(tmp_path: Path) -> None:
+    """Harbor's shape: golang-migrate names, ups only by design: one line for the folder, not one per file;
+    a file there that migrate would never run is its own problem."""
+    g = only(scan(tmp_path, repos.UP_ONLY), "golang-migrate")
+    assert g.folder == "make/migrations/postgresql" and len(g.migrations) == 7
+    assert g.heads == ["0040"] and g.next_id == "0041"
+    assert codes(g) == {
+        "up_only": ["make/migrations/postgresql"],
+        "not_a_migration": ["make/migrations/postgresql/0041_forgot_direction.sql"],
+    }
+    (up_only,) = [p for p in g.problems if p.code == "up_only"]
+    assert up_only.message == "up-only folder: 7 migrations have no down; rollbacks are not possible"

@@ -43,6 +43,17 @@ def _by_folder(paths: list[str]) -> dict[str, list[str]]:
 
 
 def _check_ids(entries: list[MigrationEntry], problems: list[Problem], stamps: bool, folder: str) -> None:
+    """Duplicate ids, future stamps, missing downs. A folder where no migration has a down is
+    up-only by design (goharbor/harbor): one problem for the folder, not one per file."""
+    up_only = len(entries) > 1 and all(e.has_down is False for e in entries)
+    if up_only:
+        problems.append(
+            _problem(
+                "up_only",
+                f"up-only folder: {len(entries)} migrations have no down; rollbacks are not possible",
+                folder,
+            )
+        )
     seen: dict[str, str] = {}
     for e in entries:
         if e.id in seen:
@@ -52,7 +63,7 @@ def _check_ids(entries: list[MigrationEntry], problems: list[Problem], stamps: b
             problems.append(
                 _problem("out_of_order", f"dated in the future ({e.id}): new migrations sort before it", e.path)
             )
-        if e.has_down is False:
+        if e.has_down is False and not up_only:
             problems.append(_problem("missing_down", "no down migration", e.path))
 
 
@@ -98,6 +109,7 @@ def find(repo: Repo) -> list[FrameworkFindings]:
     golang = [p for p in sql if _GOLANG.fullmatch(basename(p))]
     for folder, files in sorted(_by_folder(golang).items()):
         out.append(_golang(folder, files))
+    _strays(repo, out, set(ours) | set(dbmate) | set(golang))
     configured = _diesel_configs(repo)
     shaped = {
         dirname(dirname(p))
@@ -112,7 +124,31 @@ def find(repo: Repo) -> list[FrameworkFindings]:
     return out
 
 
+_EXPECTED = {
+    "sql": "YYYYMMDDHHMMSS_name.sql / YYYYMMDDHHMMSS_name_down.sql",
+    "dbmate": "YYYYMMDDHHMMSS_name.sql",
+    "golang-migrate": "N_name.up.sql / N_name.down.sql",
+}
 _NOT_MIGRATIONS = (".md", ".txt", ".rst", ".go", ".keep")  # docs, and Go's //go:embed beside the files
+
+
+def _strays(repo: Repo, found: list[FrameworkFindings], claimed: set[str]) -> None:
+    """Never a silent skip: a file in a SQL migrations folder that no format reads is a problem of
+    the folder's (first) findings, with why: the tool would never run it."""
+    seen: set[str] = set()
+    for f in found:
+        if f.folder in seen:
+            continue
+        seen.add(f.folder)
+        for p in repo.under(f.folder):
+            name = basename(p)
+            if dirname(p) != f.folder or p in claimed or name.startswith(".") or name.endswith(_NOT_MIGRATIONS):
+                continue
+            tools = " or ".join(sorted({g.framework for g in found if g.folder == f.folder}))
+            expected = " or ".join(_EXPECTED[g.framework] for g in found if g.folder == f.folder)
+            f.problems.append(
+                _problem("not_a_migration", f"not named like a {tools} migration ({expected}): never run", p)
+            )
 
 
 def _ours(repo: Repo, folder: str, files: list[str]) -> FrameworkFindings:
