@@ -234,6 +234,40 @@ def test_diesel_toml_naming_a_folder_outside_the_repository_is_a_problem(tmp_pat
     assert [(p.code, p.path) for p in result.problems] == [("unresolvable", "diesel.toml")]
 
 
+def test_alembic_placeholder_script_location_is_one_problem_not_a_folder(tmp_path: Path) -> None:
+    """JupyterHub's shape: `{alembic_dir}` is filled in by the application. No phantom folder (with
+    a next file); the real folder is found as `alembic init` lays it out, so render can choose."""
+    result = scan(tmp_path, repos.ALEMBIC_TEMPLATED)
+    a = only(result, "alembic")
+    assert a.folder == "hubapp/alembic/versions"
+    assert [m.id for m in a.migrations] == ["aa00000000a1", "aa00000000a2", "aa00000000a3"]
+    assert a.heads == ["aa00000000a3"] and a.next_file.startswith("hubapp/alembic/versions/")
+    assert a.problems == []  # the base revision does nothing up, so its `pass` downgrade is complete
+    unresolvable = [p for p in result.problems if p.code == "unresolvable"]
+    assert [p.path for p in unresolvable] == ["hubapp/alembic.ini"]
+    assert "{alembic_dir}" in unresolvable[0].message and "application" in unresolvable[0].message
+    assert not any("{" in f.folder for f in result.frameworks)
+
+    alone = scan(tmp_path / "alone", repos.ALEMBIC_TEMPLATED_ONLY)
+    assert alone.frameworks == []
+    assert [(p.code, p.path) for p in alone.problems] == [("unresolvable", "hubapp/alembic.ini")]
+
+
+def test_alembic_package_resource_and_here_and_a_merge_with_pass_downgrade(tmp_path: Path) -> None:
+    result = scan(tmp_path, repos.ALEMBIC_PACKAGE)
+    folders = {f.folder: f for f in result.frameworks if f.framework == "alembic"}
+    assert set(folders) == {"src/shop/db/migrations/versions", "tools/reports/schema/versions"}
+    shop = folders["src/shop/db/migrations/versions"]
+    assert shop.config == "alembic.ini" and shop.dialect == "postgresql"
+    assert shop.heads == ["b5"] and shop.merges == ["b4"]
+    assert codes(shop) == {"missing_down": ["src/shop/db/migrations/versions/b5_no_down.py"]}  # not the merge
+    merge = next(m for m in shop.migrations if m.id == "b4")
+    assert merge.kind == "merge" and merge.has_down is True
+    assert folders["tools/reports/schema/versions"].config == "tools/reports/alembic.ini"
+    assert [(p.code, p.path) for p in result.problems] == [("unresolvable", "other/alembic.ini")]
+    assert "notinstalled" in result.problems[0].message
+
+
 def test_up_only_folder_is_one_problem(tmp_path: Path) -> None:
     """Harbor's shape: golang-migrate names, ups only by design: one line for the folder, not one per file;
     a file there that migrate would never run is its own problem."""
