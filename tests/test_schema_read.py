@@ -115,6 +115,19 @@ def test_schema_from_a_repository_of_sql_migrations(tmp_path: Path) -> None:
         schema_from_repo(tmp_path)
 
 
+def test_schema_from_a_diesel_repository_replays_its_2x_folders(tmp_path: Path) -> None:
+    """Diesel folders named as diesel_cli 1.x and 2.x do, in diesel.toml's folder: every up.sql is
+    replayed in Diesel's order, the 2.x ones too (the index comes from the newest, a 2.x folder)."""
+    import repos
+    from migration_manager.schema.sources import schema_from_repo
+
+    repos.write(tmp_path, repos.DIESEL_MIXED)
+    s = schema_from_repo(tmp_path)
+    assert s is not None and "diesel migrations of" in s.source and "(6 files)" in s.source, s and s.source
+    assert s.table("person") is not None and s.table("board") is not None
+    assert [i.name for i in s.table("post").indexes_on("person_id")] == ["post_person_idx"]  # type: ignore[union-attr]
+
+
 def test_a_repository_without_migrations_plans_blind_and_says_so(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -323,7 +323,7 @@ def render_migration(
         str | None,
         Field(
             description="folder for the files, relative to root; default: the folder where the repository "
-            "already keeps its migrations (find_migrations), else the root"
+            "already keeps its migrations (find_migrations), else the root. Written there only with write=true"
         ),
     ] = None,
     timestamp: Annotated[str | None, Field(description="YYYYMMDDHHMMSS of the first file; default now (UTC)")] = None,
@@ -342,10 +342,11 @@ def render_migration(
     (purpose, strategy, estimated time, pre-flight checks, execution, verification, rollback, risks).
 
     Takes the same change as plan_change. Returns every file's path (relative to `root`) and
-    content. By default the files are written in the framework and folder the repository already
-    uses (as find_migrations reports it): SQL files numbered after the newest one, or Alembic
-    revisions chained to the current head (refused while there are several heads). With write=true it writes them:
-    all or nothing, never outside the root, never over an existing file unless overwrite=true.
+    content. By default the files are in the framework and folder the repository already uses (as
+    find_migrations reports it): SQL files numbered after the newest one, or Alembic revisions
+    chained to the current head (refused while there are several heads). Nothing is written unless
+    write=true (out_dir alone only chooses the folder); then it writes them: all or nothing, never
+    outside the root, never over an existing file unless overwrite=true.
     Apply the up files in name order; a migration with a gate must wait until the application has
     deployed what the gate says.
     """
