@@ -99,6 +99,7 @@ def from_hints(seen: Counter[tuple[str, str]]) -> tuple[str, str] | None:
     return dialect, where[0] + (f" (and {len(where) - 1} more)" if len(where) > 1 else "")
 
 
+_FOLDER_NAMES = frozenset({"mysql", "mariadb", "postgres", "postgresql", "sqlite"})
 _SQL_FRAMEWORKS = ("flyway", "sql", "golang-migrate", "dbmate", "diesel")
 
 
@@ -109,6 +110,10 @@ def fill_dialects(repo: Repo, found: list[FrameworkFindings]) -> None:
         if f.dialect is not None:
             f.dialect = normalize(f.dialect)
             f.dialect_source = f.dialect_source or _config_source(repo, f)
+            continue
+        named = [normalize(part) for part in f.folder.lower().split("/") if part in _FOLDER_NAMES]
+        if len(set(named)) == 1:  # flyway/sql/mysql, migrations/postgresql: the folder says
+            f.dialect, f.dialect_source = named[0], f"the folder name {f.folder}"
             continue
         if f.framework in _SQL_FRAMEWORKS:
             texts = [repo.text(m.path) or "" for m in f.migrations[-50:]]
