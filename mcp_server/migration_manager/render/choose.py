@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..model import Plan
 from .alembic import render_alembic
 from .django import render_django
+from .django_state import Model, read_models
 from .files import RenderedFile
 from .flyway import render_flyway
 from .liquibase import render_liquibase
@@ -39,6 +40,7 @@ class Destination:
     taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
     version: str = "1"  # Flyway, golang-migrate, Django: the first new version (number)
     app: str = ""  # Django: the app label
+    models: dict[str, Model] | None = None  # Django: table -> model, read from the app's models
 
 
 def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destination:
@@ -87,8 +89,12 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
                 f"{f.folder} has {len(f.heads)} leaf migrations ({', '.join(f.heads)}): "
                 "run `manage.py makemigrations --merge` first, then render"
             )
-        app = Path(f.folder).parent.name
-        return Destination("django", f.folder, head=f.heads[0] if f.heads else None, version=f.next_id, app=app)
+        app_dir = Path(f.folder).parent
+        naming = re.match(r"NNNN_name\.py in (\w+)/", f.naming)  # the app label find read (apps.py)
+        app = naming.group(1) if naming else app_dir.name
+        models = read_models(Path(found.root), app_dir.as_posix(), app)
+        head = f.heads[0] if f.heads else None
+        return Destination("django", f.folder, head=head, version=f.next_id, app=app, models=models)
     if f.framework == "golang-migrate":
         return Destination("golang-migrate", f.folder, version=f.next_id)
     if f.framework == "dbmate":
@@ -115,7 +121,13 @@ def render(plan: Plan, destination: Destination, now: datetime | None = None) ->
     if destination.format == "flyway":
         return render_flyway(plan, first_version=destination.version)
     if destination.format == "django":
-        return render_django(plan, app=destination.app, head=destination.head, first_number=destination.version)
+        return render_django(
+            plan,
+            app=destination.app,
+            head=destination.head,
+            first_number=destination.version,
+            models=destination.models,
+        )
     if destination.format == "dbmate":
         return render_dbmate(plan, now or destination.after)
     if destination.format == "diesel":
