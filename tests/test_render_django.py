@@ -21,7 +21,7 @@ from migration_manager.discover import find_migrations
 from migration_manager.model import ChangeRequest, Target
 from migration_manager.planner import plan
 from migration_manager.render import write_files
-from migration_manager.render.choose import choose, render
+from migration_manager.render.choose import choose, render, state_notes
 from support import apply_sql_rendering, assert_back_to_start, prepared_plan, schema_without
 
 BIN = Path(sys.executable).parent
@@ -221,3 +221,24 @@ def test_django_state_not_derived_is_said(tmp_path: Path) -> None:
     assert "SeparateDatabaseAndState" not in "".join(c for path, c in files.items() if path.endswith(".py"))
     readme = files[last.replace(".py", "_README.md")]
     assert "NOT IN DJANGO'S STATE" in readme and "audit_log" in readme
+    assert state_notes(p, destination) == [
+        "Django model state not derived: no model of app 'shop' has the table 'audit_log' (read from its models.py)",
+        "Django model state not derived: column shop_product.tags: no Django field maps exactly to the SQL type "
+        "'text[]'",
+    ]
+    (tmp_path / "ops.json").write_text(json.dumps({"operations": ops}))
+    cli = [sys.executable, "-m", "migration_manager.cli", "render", "--ops", str(tmp_path / "ops.json")]
+    done = subprocess.run([*cli, "--no-schema", "--root", str(root)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "warning: Django model state not derived: no model of app 'shop' has the table 'audit_log'" in done.stderr
+
+
+def test_django_renders_into_an_app_of_the_healthchecks_shape(tmp_path: Path) -> None:
+    """Each app of a swappable_dependency project has one leaf, so render picks it up (it refused before)."""
+    root = repos.write(tmp_path, repos.DJANGO_HEALTHCHECKS)
+    destination = choose(find_migrations(root), "auto", "hc/api/migrations")
+    assert (destination.app, destination.head, destination.version) == ("api", "0004_alter_channel_kind", "0005")
+    p = plan(ChangeRequest.model_validate({"operations": STATE_OPS[:1]}).operations, Target(version=16))
+    [migration, _] = render(p, destination)
+    assert migration.path == "0005_create_shop_product_sku_idx.py"
+    assert "dependencies = [('api', '0004_alter_channel_kind')]" in migration.content

@@ -116,7 +116,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from .discover import find_migrations
     from .render import write_files
-    from .render.choose import choose, render
+    from .render.choose import choose, render, state_notes
     from .request import timestamp_from
 
     now = timestamp_from(args.timestamp, "--timestamp")
@@ -125,6 +125,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     destination = choose(found, args.format, args.out)
     p = _plan(args, _schema(args, found), read_schema=False)
     files = render(p, destination, now)
+    for note in state_notes(p, destination):
+        print(f"warning: {note}", file=sys.stderr)
     if args.out is None and not args.write:
         if args.json:
             print(

@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..model import Plan
 from .alembic import render_alembic
 from .django import render_django
-from .django_state import Model, read_models
+from .django_state import Model, derive_state, read_models
 from .files import RenderedFile
 from .flyway import render_flyway
 from .liquibase import render_liquibase
@@ -139,3 +139,11 @@ def render(plan: Plan, destination: Destination, now: datetime | None = None) ->
             plan, now or destination.after, rails_version=destination.rails_version, taken=destination.taken
         )
     return render_sql(plan, now or destination.after)
+
+
+def state_notes(plan: Plan, destination: Destination) -> list[str]:
+    """Django: what the rendering could not tell Django's model state (each file says it too)."""
+    if destination.format != "django":
+        return []
+    notes = derive_state(plan, destination.models or {}, destination.app).notes
+    return [f"Django model state not derived: {note}" for index in sorted(notes) for note in notes[index]]
