@@ -211,8 +211,8 @@ HC_SETTINGS = (
 # The shape of healthchecks/healthchecks: apps under hc/, every FK to the user model a
 # swappable_dependency (AUTH_USER_MODEL not set: django.contrib.auth's User), cross-app
 # dependencies, plus what other projects do: a squashed migration beside the ones it replaces
-# (and a later one depending on a replaced one), two files with one number in a line, run_before,
-# ("app", "__first__"), and an app whose migrations package is empty.
+# (and a later one depending on a replaced one), two files with one number in a line and two on
+# branches a merge joins, run_before, ("app", "__first__"), and an app whose migrations package is empty.
 DJANGO_HEALTHCHECKS: Files = {
     "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'hc.settings')\n",
     "hc/__init__.py": "",
@@ -244,6 +244,11 @@ DJANGO_HEALTHCHECKS: Files = {
     "hc/logs/migrations/__init__.py": "",
     "hc/logs/migrations/0001_initial.py": django_module('("api", "__first__")'),
     "hc/logs/migrations/0002_record_host.py": django_module('("logs", "0001_initial")'),
+    "hc/logs/migrations/0003_record_level.py": django_module('("logs", "0002_record_host")'),
+    "hc/logs/migrations/0003_record_host_idx.py": django_module('("logs", "0002_record_host")'),
+    "hc/logs/migrations/0004_merge_20260101_1200.py": django_module(
+        '("logs", "0003_record_level")', '("logs", "0003_record_host_idx")'
+    ),
     "hc/payments/__init__.py": "",
     "hc/payments/migrations/__init__.py": "",
     "hc/payments/migrations/0001_initial.py": django_module(SWAPPABLE),
@@ -277,13 +282,14 @@ DJANGO_ODD_ENTRIES: Files = {
     "hc/accounts/migrations/_helpers.py": "X = 1\n",
     "hc/accounts/migrations/0006_broken.py": "class Migration(migrations.Migration:\n",
     "hc/accounts/migrations/sql/0001_views.sql": "SELECT 1;\n",
+    "hc/accounts/migrations/tasks/__init__.py": "",
     "hc/payments/migrations/0005_dynamic.py": django_module(
         '("payments", "0004_alter_subscription_user")', "EXTRA_DEPENDENCY", '("accounts", "0099_missing")'
     ),
-    "hc/logs/migrations/0003_computed.py": django_module().replace(
+    "hc/logs/migrations/0005_computed.py": django_module().replace(
         "    dependencies = [\n    ]", "    dependencies = computed()"
     ),
-    "hc/logs/migrations/0004_binary.py": b"\x00\x01class Migration",
+    "hc/logs/migrations/0006_binary.py": b"\x00\x01class Migration",
 }
 
 NOISE: Files = {

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,19 +153,22 @@ from django.db.migrations.loader import MigrationLoader
 graph = MigrationLoader(None, ignore_no_migrations=True).graph
 apps = sorted({app for app, _ in graph.nodes})
 print(json.dumps({app: {"heads": sorted(n for _, n in graph.leaf_nodes(app)),
-                        "order": [n for a, n in graph.forwards_plan(graph.leaf_nodes(app)[0]) if a == app]}
+                        "order": [n for a, n in graph.forwards_plan(graph.leaf_nodes(app)[0]) if a == app],
+                        "parents": {n: sorted(f"{p[0]}.{p[1]}" for p in graph.node_map[(a, n)].parents)
+                                    for a, n in graph.nodes if a == app}}
                   for app in apps}))
 """
 
 
-def django_graph(root: Path) -> dict[str, dict[str, list[str]]]:
-    """Heads and order per app as Django's own MigrationLoader builds them (from the files, no database)."""
+def django_graph(root: Path) -> dict[str, dict[str, Any]]:
+    """Heads, order and parents per app as Django's own MigrationLoader builds them (from the files,
+    no database; a squashed migration stands for the ones it replaces)."""
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), "DJANGO_SETTINGS_MODULE": "hc.settings"}
     done = subprocess.run(
         [sys.executable, "-c", DJANGO_LOADER], cwd=root, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    graph: dict[str, dict[str, list[str]]] = json.loads(done.stdout)
+    graph: dict[str, dict[str, Any]] = json.loads(done.stdout)
     return graph
 
 
@@ -178,14 +182,14 @@ def test_django_healthchecks_shape(tmp_path: Path) -> None:
     assert {app: f.heads for app, f in apps.items()} == {
         "accounts": ["0005_alter_profile_user"],
         "api": ["0004_alter_channel_kind"],
-        "logs": ["0002_record_host"],
+        "logs": ["0004_merge_20260101_1200"],
         "payments": ["0004_alter_subscription_user"],
     }
-    assert {app: len(f.migrations) for app, f in apps.items()} == {"accounts": 6, "api": 2, "logs": 2, "payments": 4}
+    assert {app: len(f.migrations) for app, f in apps.items()} == {"accounts": 6, "api": 2, "logs": 5, "payments": 4}
     assert {app: f.next_file for app, f in apps.items()} == {
         "accounts": "hc/accounts/migrations/0006_NAME.py",
         "api": "hc/api/migrations/0005_NAME.py",
-        "logs": "hc/logs/migrations/0003_NAME.py",
+        "logs": "hc/logs/migrations/0005_NAME.py",
         "payments": "hc/payments/migrations/0005_NAME.py",
     }
     assert [p for f in apps.values() for p in f.problems] == [] and result.problems == []
@@ -198,13 +202,22 @@ def test_django_healthchecks_shape(tmp_path: Path) -> None:
     assert squashed.kind == "squashed (replaces 0001_initial, 0002_check_grace, 0003_channel)"
     assert squashed.depends_on == ["auth.__first__", "accounts.0003_member"]
     assert apps["logs"].migrations[0].depends_on == ["api.__first__"]
+    assert apps["logs"].merges == ["0004_merge_20260101_1200"]  # two 0003s a merge joins: no duplicate_id
     payments = apps["payments"]  # 0002 runs before 0003 (run_before), so it is no leaf
     assert payments.migrations[2].depends_on == ["0001_initial", "0002_subscription_plan_id"]
 
     truth = django_graph(root)
     for app, f in apps.items():
         assert truth[app]["heads"] == f.heads, app
-        assert truth[app]["order"] == [m.id for m in f.migrations], app
+        assert sorted(truth[app]["order"]) == sorted(m.id for m in f.migrations), app
+        for m in f.migrations:  # the same edges, "app.name" for another app's migration
+            ours = sorted(d if "." in d else f"{app}.{d}" for d in m.depends_on)
+            theirs = truth[app]["parents"][m.id]
+            assert [d for d in ours if not d.endswith("__first__")] == [d for d in theirs if d in ours], m.id
+            assert len(theirs) == len(ours), (m.id, theirs, ours)  # __first__ is the app's first node there
+        # both are orders Django accepts; where the graph leaves a choice find takes the lower name
+        position = {m.id: i for i, m in enumerate(f.migrations)}
+        assert all(position[p] < position[m.id] for m in f.migrations for p in m.depends_on if p in position)
 
     cli = [sys.executable, "-m", "migration_manager.cli", "find", str(root), "--strict"]
     done = subprocess.run(cli, capture_output=True, text=True, timeout=60)
@@ -230,20 +243,22 @@ def test_django_entries_that_are_not_migrations_are_problems(tmp_path: Path) -> 
         ("warning", "not_a_migration", "hc/accounts/migrations/README.md"),
         ("warning", "not_a_migration", "hc/accounts/migrations/_helpers.py"),
         ("warning", "not_a_migration", "hc/accounts/migrations/sql"),
+        ("warning", "not_a_migration", "hc/accounts/migrations/tasks"),  # a package: Django skips it
         ("error", "malformed", "hc/accounts/migrations/utils.py"),
         ("error", "malformed", "hc/accounts/migrations/0006_broken.py"),
         ("warning", "malformed", "hc/payments/migrations/0005_dynamic.py"),  # EXTRA_DEPENDENCY
         ("error", "broken_dependency", "hc/payments/migrations/0005_dynamic.py"),  # accounts.0099_missing
-        ("warning", "malformed", "hc/logs/migrations/0003_computed.py"),  # dependencies = computed()
-        ("error", "malformed", "hc/logs/migrations/0004_binary.py"),
+        ("warning", "malformed", "hc/logs/migrations/0005_computed.py"),  # dependencies = computed()
+        ("error", "malformed", "hc/logs/migrations/0006_binary.py"),
     }
-    assert [(p.code, p.path) for p in result.problems] == [("binary", "hc/logs/migrations/0004_binary.py")]
+    assert [(p.code, p.path) for p in result.problems] == [("binary", "hc/logs/migrations/0006_binary.py")]
     messages = {p.path: p.message for f in apps.values() for p in f.problems if p.code == "broken_dependency"}
     assert "accounts.0099_missing" in messages["hc/payments/migrations/0005_dynamic.py"]
     # what could be read still counts: the unreadable entry is dropped, the rest of the list kept
     assert apps["payments"].heads == ["0005_dynamic"]
     assert apps["payments"].migrations[-1].depends_on == ["0004_alter_subscription_user", "accounts.0099_missing"]
-    assert apps["logs"].heads == ["0003_computed"] and apps["logs"].migrations[-1].depends_on == ["0002_record_host"]
+    assert apps["logs"].heads == ["0005_computed"]
+    assert apps["logs"].migrations[-1].depends_on == ["0004_merge_20260101_1200"]
     assert apps["accounts"].heads == ["0005_alter_profile_user"] and len(apps["accounts"].migrations) == 6
 
 

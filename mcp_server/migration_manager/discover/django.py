@@ -340,7 +340,7 @@ def _findings(
                 path=app.folder,
             )
         )
-    problems += _unordered_numbers(names, parents, app)
+    problems += _unordered_numbers(names, parents, g.heads, app)
     numbered = [n for n in app.migrations if _NUMBERED.fullmatch(f"{n}.py")]
     number = next_number(n.split("_", 1)[0] for n in numbered).zfill(4)
     entries = []
@@ -385,37 +385,37 @@ def _check_other(other: _App | None, name: str) -> str | None:
     return f"which is not in {other.folder}"
 
 
-def _unordered_numbers(names: list[str], parents: dict[str, list[str]], app: _App) -> list[Problem]:
-    """Two files with the same number are fine to Django when one depends on the other; a warning
-    when neither does (usually two branches, also reported as multiple_heads)."""
+def _unordered_numbers(names: list[str], parents: dict[str, list[str]], heads: list[str], app: _App) -> list[Problem]:
+    """Two files with the same number are fine to Django when the graph joins them (one depends on
+    the other, or a later merge follows both); a warning when nothing does: two branches, also
+    reported as multiple_heads."""
     by_number: dict[str, list[str]] = {}
     for name in names:
         m = _NUMBERED.fullmatch(f"{name}.py")
         if m:
             by_number.setdefault(m.group(1), []).append(name)
+    if not any(len(same) > 1 for same in by_number.values()):
+        return []
+    lines: list[set[str]] = []  # per head: it and everything it comes after
+    for head in heads:
+        seen = {head}
+        stack = list(parents.get(head, []))
+        while stack:
+            p = stack.pop()
+            if p not in seen:
+                seen.add(p)
+                stack.extend(parents.get(p, []))
+        lines.append(seen)
     out: list[Problem] = []
-    ancestors: dict[str, set[str]] = {}
-
-    def above(node: str) -> set[str]:
-        if node not in ancestors:
-            ancestors[node] = set()
-            stack = list(parents.get(node, []))
-            while stack:
-                p = stack.pop()
-                if p not in ancestors[node]:
-                    ancestors[node].add(p)
-                    stack.extend(parents.get(p, []))
-        return ancestors[node]
-
     for number, same in by_number.items():
         for i, a in enumerate(same):
             for b in same[i + 1 :]:
-                if a not in above(b) and b not in above(a):
+                if not any(a in line and b in line for line in lines):
                     out.append(
                         Problem(
                             severity="warning",
                             code="duplicate_id",
-                            message=f"{a} is also numbered {number} and neither depends on the other",
+                            message=f"{a} is also numbered {number} and no migration follows both",
                             path=app.migrations[b].path,
                         )
                     )
