@@ -115,6 +115,7 @@ MODELS_END = (
 
     class Meta:
         indexes = [models.Index(fields=["sku"], name="shop_product_sku_idx")]
+        constraints = [models.UniqueConstraint(fields=["sku"], name="shop_product_sku_key")]
 """
 )
 STATE_OPS = [
@@ -125,6 +126,7 @@ STATE_OPS = [
         "table": "shop_product",
         "column": {"name": "status", "type": "varchar(20)", "nullable": False, "default": "'new'"},
     },
+    {"op": "add_unique", "table": "shop_product", "columns": ["sku"]},
 ]
 
 
@@ -137,7 +139,7 @@ def manage(root: Path, uri: str, *args: str) -> subprocess.CompletedProcess[str]
 
 
 def test_django_state_matches_the_database(server: Server, empty_db: str, tmp_path: Path) -> None:
-    """An index, a nullable column and a NOT NULL column with a default, rendered into an app whose
+    """An index, a nullable column, a NOT NULL column with a default and a unique constraint, rendered into an app whose
     0001 makemigrations wrote: migrate applies them, makemigrations --check then finds no change
     against the models.py the README describes, and migrating back returns the start catalog."""
     root = repos.write(
@@ -170,11 +172,18 @@ def test_django_state_matches_the_database(server: Server, empty_db: str, tmp_pa
     )
     assert lint.returncode == 0, lint.stdout
     texts = "\n".join(path.read_text() for path in generated)
-    assert texts.count("migrations.SeparateDatabaseAndState(") == len(generated)
+    wrapped = [path.name for path in generated if "migrations.SeparateDatabaseAndState(" in path.read_text()]
+    assert wrapped == [  # the unique index build (0004) changes no model state: its constraint (0005) does
+        "0002_create_shop_product_sku_idx.py",
+        "0003_add_note_to_shop_product_add_status_to_shop_product.py",
+        "0005_add_unique_shop_product_sku_key.py",
+    ]
     assert "migrations.AddIndex(model_name='product'" in texts
     assert "migrations.AddField(model_name='product', name='note', field=models.TextField(null=True))" in texts
     assert "models.CharField(max_length=20, db_default='new')" in texts
     assert "NOT IN DJANGO'S STATE" not in texts
+    [constraint] = [path for path in generated if "UniqueConstraint" in path.read_text()]
+    assert "ADD CONSTRAINT shop_product_sku_key UNIQUE USING INDEX" in constraint.read_text()  # not the build
     readmes = "\n".join(f.content for f in files if f.path.endswith("_README.md"))
     assert "`Product.status = models.CharField(max_length=20, db_default='new')`" in readmes
 
@@ -211,6 +220,7 @@ def test_django_state_not_derived_is_said(tmp_path: Path) -> None:
     ops = [
         {"op": "add_index", "table": "audit_log", "columns": ["at"]},
         {"op": "add_column", "table": "shop_product", "column": {"name": "tags", "type": "text[]"}},
+        {"op": "add_index", "table": "shop_product", "columns": ["sku"], "unique": True},
     ]
     p = plan(ChangeRequest.model_validate({"operations": ops}).operations, Target(version=16))
     files = {f.path: f.content for f in render(p, destination)}
@@ -225,6 +235,9 @@ def test_django_state_not_derived_is_said(tmp_path: Path) -> None:
         "Django model state not derived: no model of app 'shop' has the table 'audit_log' (read from its models.py)",
         "Django model state not derived: column shop_product.tags: no Django field maps exactly to the SQL type "
         "'text[]'",
+        "Django model state not derived: index shop_product_sku_key: a unique index is no Django Index, and a "
+        "UniqueConstraint in the state would be dropped with DROP CONSTRAINT; plan add_unique for a constraint "
+        "Django can model",
     ]
     (tmp_path / "ops.json").write_text(json.dumps({"operations": ops}))
     cli = [sys.executable, "-m", "migration_manager.cli", "render", "--ops", str(tmp_path / "ops.json")]

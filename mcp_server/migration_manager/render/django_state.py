@@ -4,7 +4,7 @@ so that Django's migration state matches what the RunSQL did to the database, an
 
 The app's models are read with ast (models.py or a models/ package, never imported) to map a
 table to its model and a column to its field. Only what can be said exactly is derived: an index
-on known columns, a column whose SQL type is one Django field's type on PostgreSQL with a literal
+on known columns, a unique constraint, a column whose SQL type is one Django field's type on PostgreSQL with a literal
 (or now()) default, a dropped column of a known model. Anything else gets a note, in the migration
 file and its README, saying what Django's state does not learn and what to write by hand.
 """
@@ -20,6 +20,7 @@ from ..model import (
     AddColumn,
     AddEnumValue,
     AddIndex,
+    AddUnique,
     Backfill,
     Column,
     CreateObject,
@@ -225,17 +226,26 @@ def _derive(op: Operation, models: dict[str, Model], app: str) -> StateOp | str 
             return (
                 f"index {name}: longer than Django's {INDEX_NAME_MAX} characters (models.E034); give it a shorter name"
             )
-        fields = [model.fields.get(c, c) for c in op.columns]
         if op.unique:
-            expr = f"models.UniqueConstraint(fields={fields!r}, name={name!r})"
-            return StateOp(
-                f"migrations.AddConstraint(model_name={lower!r}, constraint={expr})",
-                (name,),
-                f"{model.name}.Meta.constraints: {expr}",
+            return (
+                f"index {name}: a unique index is no Django Index, and a UniqueConstraint in the state would be "
+                "dropped with DROP CONSTRAINT; plan add_unique for a constraint Django can model"
             )
+        fields = [model.fields.get(c, c) for c in op.columns]
         expr = f"models.Index(fields={fields!r}, name={name!r})"
         return StateOp(
             f"migrations.AddIndex(model_name={lower!r}, index={expr})", (name,), f"{model.name}.Meta.indexes: {expr}"
+        )
+    if isinstance(op, AddUnique):
+        name = op.name or index_name(TableRef(op.table, op.schema_name), op.columns, "key")
+        if any(c.strip().startswith("(") for c in op.columns):
+            return f"unique constraint {name}: an expression"
+        fields = [model.fields.get(c, c) for c in op.columns]
+        expr = f"models.UniqueConstraint(fields={fields!r}, name={name!r})"
+        return StateOp(
+            f"migrations.AddConstraint(model_name={lower!r}, constraint={expr})",
+            ("ADD CONSTRAINT", name),
+            f"{model.name}.Meta.constraints: {expr}",
         )
     if isinstance(op, AddColumn):
         source, why = field_source(op.column)
