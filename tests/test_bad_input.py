@@ -100,7 +100,7 @@ def test_bad_side_inputs_exit_2(tmp_path: Path) -> None:
     (tmp_path / "stats.json").write_text('{"orders": {"rows": -1}}')
     done = run("plan", *sql, "--stats", str(tmp_path / "stats.json"))
     assert done.returncode == 2 and "rows" in done.stderr
-    done = run("render", *sql, "--timestamp", "yesterday", "--out", str(tmp_path / "out"))
+    done = run("render", *sql, "--timestamp", "yesterday", "--out", str(tmp_path / "out"), "--write")
     assert done.returncode == 2 and "YYYYMMDDHHMMSS" in done.stderr
     assert not (tmp_path / "out").exists()
 
@@ -108,7 +108,7 @@ def test_bad_side_inputs_exit_2(tmp_path: Path) -> None:
 def test_render_never_overwrites_and_writes_nothing_on_conflict(tmp_path: Path) -> None:
     out = tmp_path / "migrations"
     sql = "ALTER TABLE orders ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid()"
-    first = run("render", "--sql", sql, "--timestamp", "20261124090000", "--out", str(out), "--json")
+    first = run("render", "--sql", sql, "--timestamp", "20261124090000", "--out", str(out), "--write", "--json")
     assert first.returncode == 0, first.stderr
     written = sorted(p.name for p in out.iterdir())
     assert len(written) >= 6
@@ -118,16 +118,59 @@ def test_render_never_overwrites_and_writes_nothing_on_conflict(tmp_path: Path) 
     victim = out / written[-1]
     victim.write_text("hand edited")
     contents = {p.name: p.read_bytes() for p in out.iterdir()}
-    again = run("render", "--sql", sql, "--timestamp", "20261124090000", "--out", str(out))
+    again = run("render", "--sql", sql, "--timestamp", "20261124090000", "--out", str(out), "--write")
     assert again.returncode == 2
     assert "already exists" in again.stderr and "overwrite" in again.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == contents
 
 
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_render_with_out_but_without_write_is_a_preview_that_writes_nothing(tmp_path: Path) -> None:
+    """A preview never touches the repository: --out only chooses the folder; --write writes."""
+    import repos
+
+    root = repos.write(tmp_path / "repo", repos.DIESEL_MIXED)
+    before = _tree(root)
+    sql = ("--sql", "ALTER TABLE post ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid()", "--no-schema")
+    for out in (repos.DIESEL_DIR, "elsewhere/new"):
+        shown = run("render", *sql, "--root", str(root), "--out", out)
+        assert shown.returncode == 0, shown.stderr
+        assert "nothing written: pass --write to write them" in shown.stdout
+        assert "==> " in shown.stdout  # the files, shown
+        assert _tree(root) == before and not (root / "elsewhere").exists()
+    as_json = run("render", *sql, "--root", str(root), "--out", repos.DIESEL_DIR, "--json")
+    data = json.loads(as_json.stdout)
+    assert data["written"] == [] and "--write" in data["note"] and data["files"]
+    assert _tree(root) == before
+
+    written = run("render", *sql, "--root", str(root), "--out", repos.DIESEL_DIR, "--write", "--json")
+    assert written.returncode == 0, written.stderr
+    paths = json.loads(written.stdout)["written"]
+    assert paths and all(Path(p).is_file() and p.startswith(str(root / repos.DIESEL_DIR)) for p in paths)
+
+
+def test_render_errors_name_the_clis_own_flags(tmp_path: Path) -> None:
+    import repos
+
+    root = repos.write(tmp_path, repos.GOLANG_DBMATE_DIESEL_PRISMA)
+    done = run("render", "--sql", "ALTER TABLE t ADD COLUMN a int", "--root", str(root), "--no-schema")
+    assert done.returncode == 2
+    assert "several migration folders" in done.stderr and "give --out (and --format)" in done.stderr
+    assert "out_dir" not in done.stderr
+    sql = ("--sql", "ALTER TABLE t ADD COLUMN a int", "--root", str(root), "--no-schema", "--out", "out")
+    first = run("render", *sql, "--timestamp", "20261124090000", "--write")
+    assert first.returncode == 0, first.stderr
+    second = run("render", *sql, "--timestamp", "20261124090000", "--write")
+    assert second.returncode == 2 and "pass --overwrite" in second.stderr
+
+
 def test_render_refuses_a_file_as_output_folder(tmp_path: Path) -> None:
     target = tmp_path / "a_file"
     target.write_text("keep me")
-    done = run("render", "--sql", "ALTER TABLE t ADD COLUMN a int", "--out", str(target))
+    done = run("render", "--sql", "ALTER TABLE t ADD COLUMN a int", "--out", str(target), "--write")
     assert done.returncode == 2
     assert target.read_text() == "keep me"
 

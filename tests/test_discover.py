@@ -304,3 +304,99 @@ def test_cli_find_json_and_exit_codes(tmp_path: Path) -> None:
     assert strict.returncode == 1  # errors found: CI can fail on them
     missing = subprocess.run([*cli, str(tmp_path / "nope")], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "no such folder" in missing.stderr
+
+
+def test_diesel_1x_and_2x_names_in_the_folder_diesel_toml_names(tmp_path: Path) -> None:
+    """Lemmy's shape: diesel_cli 2.x names (-0000) after 1.x ones, in [migrations_directory] dir;
+    versions are the names without dashes, in Diesel's (string) order; every other entry is a
+    problem with its path and why; the next folder is named as the newest one is (2.x)."""
+    result = scan(tmp_path, repos.DIESEL_MIXED)
+    d = only(result, "diesel")
+    assert d.folder == repos.DIESEL_DIR and d.config == "diesel.toml"
+    assert [m.id for m in d.migrations] == [
+        "00000000000000",
+        "20190301101500",
+        "202411020809100000",
+        "20250214120000",
+        "202506302359590000",
+        "202603051415160000",
+    ]
+    assert d.migrations[2].name == "early_v2_name" and d.migrations[-1].name == "post_person_index"
+    assert d.heads == ["202603051415160000"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d-\d{6}-0000", d.next_id), d.next_id
+    assert d.next_id.replace("-", "") > "202603051415160000"
+    assert d.next_file == f"{repos.DIESEL_DIR}/{d.next_id}_NAME/up.sql"
+    assert "2.x" in d.naming
+    assert codes(d) == {
+        "not_a_migration": [
+            f"{repos.DIESEL_DIR}/2026-04-01-000000-0000_forgot_the_up",
+            f"{repos.DIESEL_DIR}/scratch",
+            f"{repos.DIESEL_DIR}/seed.sql",
+        ],
+        "missing_down": [f"{repos.DIESEL_DIR}/2026-03-05-141516-0000_post_person_index/up.sql"],
+    }
+    severities = {p.path: p.severity for p in d.problems}
+    assert severities[f"{repos.DIESEL_DIR}/2026-04-01-000000-0000_forgot_the_up"] == "error"  # diesel stops there
+    assert all(p.message for p in d.problems)
+    assert not any(f.framework == "sql" for f in result.frameworks)
+
+
+def test_diesel_newest_1x_name_keeps_the_1x_style(tmp_path: Path) -> None:
+    files = {k: v for k, v in repos.DIESEL_MIXED.items() if "-0000_" not in k}
+    d = only(scan(tmp_path, files), "diesel")
+    assert [m.id for m in d.migrations] == ["00000000000000", "20190301101500", "20250214120000"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d-\d{6}", d.next_id) and "1.x" in d.naming
+
+
+def test_diesel_toml_naming_a_folder_outside_the_repository_is_a_problem(tmp_path: Path) -> None:
+    result = scan(tmp_path / "repo", {"diesel.toml": '[migrations_directory]\ndir = "../../elsewhere"\n'})
+    assert result.frameworks == []
+    assert [(p.code, p.path) for p in result.problems] == [("unresolvable", "diesel.toml")]
+
+
+def test_alembic_placeholder_script_location_is_one_problem_not_a_folder(tmp_path: Path) -> None:
+    """JupyterHub's shape: `{alembic_dir}` is filled in by the application. No phantom folder (with
+    a next file); the real folder is found as `alembic init` lays it out, so render can choose."""
+    result = scan(tmp_path, repos.ALEMBIC_TEMPLATED)
+    a = only(result, "alembic")
+    assert a.folder == "hubapp/alembic/versions"
+    assert [m.id for m in a.migrations] == ["aa00000000a1", "aa00000000a2", "aa00000000a3"]
+    assert a.heads == ["aa00000000a3"] and a.next_file.startswith("hubapp/alembic/versions/")
+    assert a.problems == []  # the base revision does nothing up, so its `pass` downgrade is complete
+    unresolvable = [p for p in result.problems if p.code == "unresolvable"]
+    assert [p.path for p in unresolvable] == ["hubapp/alembic.ini"]
+    assert "{alembic_dir}" in unresolvable[0].message and "application" in unresolvable[0].message
+    assert not any("{" in f.folder for f in result.frameworks)
+
+    alone = scan(tmp_path / "alone", repos.ALEMBIC_TEMPLATED_ONLY)
+    assert alone.frameworks == []
+    assert [(p.code, p.path) for p in alone.problems] == [("unresolvable", "hubapp/alembic.ini")]
+
+
+def test_alembic_package_resource_and_here_and_a_merge_with_pass_downgrade(tmp_path: Path) -> None:
+    result = scan(tmp_path, repos.ALEMBIC_PACKAGE)
+    folders = {f.folder: f for f in result.frameworks if f.framework == "alembic"}
+    assert set(folders) == {"src/shop/db/migrations/versions", "tools/reports/schema/versions"}
+    shop = folders["src/shop/db/migrations/versions"]
+    assert shop.config == "alembic.ini" and shop.dialect == "postgresql"
+    assert shop.heads == ["b5"] and shop.merges == ["b4"]
+    assert codes(shop) == {"missing_down": ["src/shop/db/migrations/versions/b5_no_down.py"]}  # not the merge
+    merge = next(m for m in shop.migrations if m.id == "b4")
+    assert merge.kind == "merge" and merge.has_down is True
+    assert folders["tools/reports/schema/versions"].config == "tools/reports/alembic.ini"
+    assert [(p.code, p.path) for p in result.problems] == [("unresolvable", "other/alembic.ini")]
+    assert "notinstalled" in result.problems[0].message
+
+
+def test_up_only_folder_is_one_problem(tmp_path: Path) -> None:
+    """Harbor's shape: golang-migrate names, ups only by design: one line for the folder, not one per file;
+    a file there that migrate would never run is its own problem."""
+    g = only(scan(tmp_path, repos.UP_ONLY), "golang-migrate")
+    assert g.folder == "make/migrations/postgresql" and len(g.migrations) == 7
+    assert g.heads == ["0040"] and g.next_id == "0041"
+    assert codes(g) == {
+        "up_only": ["make/migrations/postgresql"],
+        "not_a_migration": ["make/migrations/postgresql/0041_forgot_direction.sql"],
+    }
+    (up_only,) = [p for p in g.problems if p.code == "up_only"]
+    assert up_only.message == "up-only folder: 7 migrations have no down; rollbacks are not possible"

@@ -280,3 +280,12 @@ def test_preflight_and_verify_tools(tmp_path: Path) -> None:
     verified = done.structured_content
     assert verified is not None and verified["problems"] == [], verified
     assert verified["where"].startswith("a temporary database mm_verify_")
+
+
+def test_render_errors_name_the_tools_own_parameters(tmp_path: Path) -> None:
+    import repos
+
+    root = repos.write(tmp_path, repos.GOLANG_DBMATE_DIESEL_PRISMA)
+    message = error("render_migration", {"root": str(root), "sql": SQL})
+    assert "several migration folders" in message and "give out_dir (and format)" in message
+    assert "--out" not in message

@@ -185,3 +185,19 @@ def test_render_defaults_to_the_repositorys_alembic_and_chains_to_its_head(tmp_p
     cli = [str(BIN / "migration-manager"), "render", "--sql", SQL, "--root", str(root), "--format", "sql", "--json"]
     shown = subprocess.run(cli, capture_output=True, text=True, timeout=60)
     assert shown.returncode == 0 and '"format": "sql"' in shown.stdout
+
+
+def test_render_chooses_the_real_folder_when_script_location_is_a_placeholder(tmp_path: Path) -> None:
+    """JupyterHub's `script_location = {alembic_dir}` is no folder: render goes to the one laid out as
+    `alembic init` makes it, chained to its head, and (no write=true) writes nothing."""
+    from test_mcp_tools import SQL, call
+
+    root = repos.write(tmp_path, repos.ALEMBIC_TEMPLATED)
+    before = sorted(p for p in root.rglob("*"))
+    result = call("render_migration", {"root": str(root), "sql": SQL})
+    assert result.structured_content is not None, result
+    files = result.structured_content["files"]
+    assert files and all(f["path"].startswith("hubapp/alembic/versions/") for f in files)
+    first = next(f["content"] for f in files if f["path"].endswith(".py"))
+    assert re.search(r"^down_revision = ['\"]aa00000000a3['\"]$", first, re.M), first
+    assert result.structured_content["written"] == [] and sorted(root.rglob("*")) == before

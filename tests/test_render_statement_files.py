@@ -13,6 +13,7 @@ Each result must equal the plain SQL rendering's catalog; going down must return
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from cases import RENDER_ALL, Case
 from conftest import IN_CI, Server
 from migration_manager.catalog import Snapshot, differences
 from migration_manager.discover import find_migrations
-from migration_manager.render import write_files
+from migration_manager.render import RenderedFile, write_files
 from migration_manager.render.choose import choose, render
 from support import apply_sql_rendering, assert_back_to_start, prepared_plan, schema_without
 
@@ -154,3 +155,65 @@ def test_dbmate_runs_the_files_and_rolls_back(case: Case, tcp_db_pair: tuple[Ser
     for _ in files:
         run("rollback")
     assert_back_to_start(case, start, schema_without(twin_db, "schema_migrations"))
+
+
+DIESEL_SQL = "ALTER TABLE post ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid()"
+
+
+def _diesel_rendering(root: Path) -> tuple[list[RenderedFile], list[str]]:
+    """(the rendered files, the new folder names) for the repository's Diesel folder, numbered after its head."""
+    from migration_manager.model import Target
+    from migration_manager.planner import plan
+    from migration_manager.request import request_from_sql
+
+    destination = choose(find_migrations(root), "auto", None)
+    assert destination.format == "diesel" and destination.folder == repos.DIESEL_DIR
+    files = render(plan(request_from_sql(DIESEL_SQL).operations, Target(version=16)), destination)
+    return files, sorted({f.path.split("/", 1)[0] for f in files})
+
+
+def test_diesel_render_names_folders_as_the_newest_and_keeps_each_readme_inside(tmp_path: Path) -> None:
+    """Diesel reads the migrations folder as folders only: each file, the README too, goes inside a
+    migration's folder; the folders are named as diesel_cli 2.x names them when the newest is 2.x."""
+    root = repos.write(tmp_path, repos.DIESEL_MIXED)
+    files, folders = _diesel_rendering(root)
+    paths = [f.path for f in files]
+    assert len(folders) > 1  # the change needs several Diesel migrations
+    assert all("/" in p for p in paths), paths  # nothing at the top of the migrations folder
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d-\d{6}-0000_\w+", f) for f in folders), folders
+    assert min(f.split("_")[0].replace("-", "") for f in folders) > "202603051415160000"  # after the head
+    readmes = [p for p in paths if p.endswith("README.md")]
+    assert readmes and all(p.endswith("/README.md") and p.split("/")[0] in folders for p in readmes)
+    assert {p.split("/")[0] for p in paths if p.endswith("/up.sql")} == set(folders)  # each one Diesel can run
+    first_up = next(f for f in files if f.path.endswith("/up.sql"))
+    assert f"see {readmes[0]} " in first_up.content
+
+    write_files(files, root / repos.DIESEL_DIR)
+    d = next(f for f in find_migrations(root).frameworks if f.framework == "diesel")
+    assert len(d.migrations) == 6 + len(folders)
+    assert [p.code for p in d.problems].count("not_a_migration") == 3  # only the fixture's own strays
+
+
+def test_diesel_render_keeps_the_1x_name_when_the_newest_is_1x(tmp_path: Path) -> None:
+    root = repos.write(tmp_path, {k: v for k, v in repos.DIESEL_MIXED.items() if "-0000_" not in k})
+    _, folders = _diesel_rendering(root)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d-\d{6}_\w+", f) for f in folders), folders
+
+
+def test_diesel_replay_reads_2x_folders_too(tmp_path: Path) -> None:
+    """The schema replay takes its files from find: the 2.x folders are replayed, in Diesel's order."""
+    from migration_manager.schema.replay import up_files
+
+    root = repos.write(tmp_path, repos.DIESEL_MIXED)
+    found = up_files(root)
+    assert found is not None
+    framework, files = found
+    assert framework == "diesel"
+    assert [f.parent.name for f in files] == [
+        "00000000000000_diesel_initial_setup",
+        "2019-03-01-101500_create_person",
+        "2024-11-02-080910-0000_early_v2_name",
+        "2025-02-14-120000_add_person_bio",
+        "2025-06-30-235959-0000_create_post",
+        "2026-03-05-141516-0000_post_person_index",
+    ]

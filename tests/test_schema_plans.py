@@ -218,3 +218,47 @@ def test_case10_preflight_checks_what_the_plan_assumes(
     failed = [r for r in report["results"] if r["status"] == "fail"]
     assert [r["check"]["kind"] for r in failed] == ["assumption"]
     assert "NOT NULL, but this plan assumed nullable" in failed[0]["message"]
+
+
+EMPTY = """
+CREATE TABLE audit_log (id bigint PRIMARY KEY, kind text, at timestamptz);
+ANALYZE audit_log;
+"""
+EMPTY_CHANGE = """ALTER TABLE audit_log ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();
+CREATE INDEX audit_log_kind_idx ON audit_log (kind);
+ALTER TABLE audit_log ALTER COLUMN kind SET NOT NULL;"""
+
+
+def test_a_table_empty_in_the_live_database_gets_plain_ddl(
+    server: Server, empty_db: str, empty_twin: str, tmp_path: Path
+) -> None:
+    proof = prove(server, empty_db, empty_twin, tmp_path, setup=EMPTY, change=EMPTY_CHANGE)
+    assert len(proof.plan.migrations) == 1, [m.title for m in proof.plan.migrations]
+    sql = [s for st in proof.plan.migrations[0].steps for s in st.up]
+    assert "CONCURRENTLY" not in "\n".join(sql) and "mm_batches" not in "\n".join(sql)
+    assert "is still empty" in proof.plan.migrations[0].steps[0].description
+
+
+def test_plain_ddl_for_an_empty_table_stops_when_rows_arrived_since(
+    server: Server, empty_db: str, tmp_path: Path
+) -> None:
+    run_sql(empty_db, EMPTY)
+    p = plan(parse_operations(EMPTY_CHANGE), Target(version=server.version), schema=schema_from_dsn(empty_db))
+    from migration_manager.render import render_sql, write_files
+
+    write_files(render_sql(p), tmp_path)
+    run_sql(empty_db, "INSERT INTO audit_log SELECT g, 'k', now() FROM generate_series(1, 1000) AS g")
+    ups = sorted(x for x in tmp_path.glob("*.sql") if not x.name.endswith("_down.sql"))
+    import subprocess
+
+    before = catalog(empty_db)
+    psql = str(server.bin_dir / "psql") if server.bin_dir else "psql"
+    done = subprocess.run(
+        [psql, "-X", "-v", "ON_ERROR_STOP=1", "-d", empty_db, "-f", str(ups[0])],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0 and "it has rows now" in done.stderr and "plan the change again" in done.stderr
+    from migration_manager.catalog import differences
+
+    assert differences(before, catalog(empty_db)) == []

@@ -3,6 +3,7 @@ live DSN and from a pg_dump'ed structure.sql loaded into the embedded server, th
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,19 @@ def test_schema_from_a_repository_of_sql_migrations(tmp_path: Path) -> None:
         schema_from_repo(tmp_path)
 
 
+def test_schema_from_a_diesel_repository_replays_its_2x_folders(tmp_path: Path) -> None:
+    """Diesel folders named as diesel_cli 1.x and 2.x do, in diesel.toml's folder: every up.sql is
+    replayed in Diesel's order, the 2.x ones too (the index comes from the newest, a 2.x folder)."""
+    import repos
+    from migration_manager.schema.sources import schema_from_repo
+
+    repos.write(tmp_path, repos.DIESEL_MIXED)
+    s = schema_from_repo(tmp_path)
+    assert s is not None and "diesel migrations of" in s.source and "(6 files)" in s.source, s and s.source
+    assert s.table("person") is not None and s.table("board") is not None
+    assert [i.name for i in s.table("post").indexes_on("person_id")] == ["post_person_idx"]  # type: ignore[union-attr]
+
+
 def test_a_repository_without_migrations_plans_blind_and_says_so(tmp_path: Path) -> None:
     import subprocess
     import sys
@@ -157,3 +171,45 @@ def test_the_live_read_writes_nothing_and_gives_up_fast_behind_a_lock(server: Se
         with pytest.raises(DatabaseError, match=r"lock timeout.*a table is locked"):
             schema_from_dsn(read_only)
         assert time.monotonic() - started < 5
+
+
+def test_schema_from_an_alembic_project_replayed_with_its_own_upgrade(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Alembic revisions are code: with --replay, `alembic upgrade head` runs on a scratch embedded server
+    and the plan is made from what it built (here: the index on orders.amount moves with the type change)."""
+    import repos
+    from migration_manager.cli import main
+
+    revision = repos.alembic_revision("000000000001", None).replace(
+        'op.create_table("t", sa.Column("id", sa.Integer))',
+        'op.create_table("orders", sa.Column("id", sa.BigInteger, primary_key=True), '
+        'sa.Column("amount", sa.Integer, nullable=False))\n'
+        '    op.create_index("orders_amount_idx", "orders", ["amount"])',
+    )
+    root = repos.write(
+        tmp_path / "app",
+        {
+            "alembic.ini": "[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = sqlite://\n",
+            "migrations/env.py": (
+                "from alembic import context\nfrom sqlalchemy import engine_from_config, pool\n\n"
+                "config = context.config\n"
+                'engine = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.", '
+                "poolclass=pool.NullPool)\n"
+                "with engine.connect() as connection:\n"
+                "    context.configure(connection=connection, target_metadata=None)\n"
+                "    with context.begin_transaction():\n"
+                "        context.run_migrations()\n"
+            ),
+            "migrations/script.py.mako": "",
+            "migrations/versions/000000000001_start.py": revision,
+        },
+    )
+    change = "ALTER TABLE orders ALTER COLUMN amount TYPE bigint"
+    # implicitly only SQL migrations are replayed: an Alembic project's code is not run
+    assert main(["plan", "--sql", change, "--root", str(root), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["schema_source"] is None
+    assert main(["plan", "--sql", change, "--root", str(root), "--replay", "--json"]) == 0
+    p = json.loads(capsys.readouterr().out)
+    assert "`alembic upgrade head`) replayed into" in p["schema_source"]
+    assert "orders_amount_idx_mm" in json.dumps(p["migrations"])  # the index read from what Alembic built

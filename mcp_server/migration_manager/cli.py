@@ -78,6 +78,7 @@ def _schema(args: argparse.Namespace, found: RepoMigrations | None = None) -> Sc
         getattr(args, "root", None),
         found=found,
         replay=replay,
+        run_code=getattr(args, "replay", False),
     )
 
 
@@ -116,18 +117,23 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from .discover import find_migrations
     from .render import write_files
-    from .render.choose import choose, render, state_notes
+    from .render.choose import CLI_NAMES, choose, render, state_notes
     from .request import timestamp_from
 
     now = timestamp_from(args.timestamp, "--timestamp")
     root = Path(args.root)
     found = find_migrations(root)
-    destination = choose(found, args.format, args.out)
+    destination = choose(found, args.format, args.out, names=CLI_NAMES)
+    from .render.dialect import render_dialect
+
+    args.dialect, note = render_dialect(found, destination, args.dialect, flag="--dialect")
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     p = _plan(args, _schema(args, found), read_schema=False)
-    files = render(p, destination, now)
-    for note in state_notes(p, destination):
-        print(f"warning: {note}", file=sys.stderr)
-    if args.out is None and not args.write:
+    files = render(p, destination, now, names=CLI_NAMES)
+    for warning in state_notes(p, destination):
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.write:  # a preview, whatever else is given: it never touches the repository
         if args.json:
             print(
                 json.dumps(
@@ -135,16 +141,23 @@ def cmd_render(args: argparse.Namespace) -> int:
                         "format": destination.format,
                         "folder": destination.folder,
                         "files": [f.model_dump() for f in files],
+                        "written": [],
+                        "note": "not written: pass --write to write them",
                     },
                     indent=2,
                 )
             )
         else:
-            print(f"# {destination.format} files for {root / destination.folder} (not written: pass --write)")
+            print(
+                f"# {destination.format} files for {root / destination.folder} "
+                "(a preview, nothing written: pass --write to write them)"
+            )
             for f in files:
                 print(f"==> {f.path} <==\n{f.content}")
         return EXIT_OK
-    written = write_files(files, root / destination.folder, overwrite=args.overwrite)
+    written = write_files(
+        files, root / destination.folder, overwrite=args.overwrite, overwrite_name=CLI_NAMES["overwrite"]
+    )
     if args.json:
         print(json.dumps({"format": destination.format, "written": [str(w) for w in written]}, indent=2))
     else:
@@ -160,7 +173,7 @@ def format_findings(result: RepoMigrations) -> str:
         out.append(
             f"{f.framework} in {f.folder}"
             + (f" (from {f.config})" if f.config else "")
-            + (f", database: {f.dialect}" if f.dialect else "")
+            + (f", database: {f.dialect}" + (f" ({f.dialect_source})" if f.dialect_source else "") if f.dialect else "")
         )
         out.append(f"  {len(f.migrations)} migration(s); head(s): {', '.join(f.heads) or 'none'}")
         if f.migrations:
@@ -402,11 +415,19 @@ def parser() -> argparse.ArgumentParser:
         help="a repository whose db/structure.sql, else its SQL migrations replayed, is the schema source when no "
         "--dsn or --schema is given",
     )
+    p.add_argument(
+        "--replay",
+        action="store_true",
+        help="with --root: also replay migrations that are code (Alembic: `alembic upgrade head` on a scratch "
+        "embedded PostgreSQL; this runs the repository's env.py and revisions)",
+    )
     p.set_defaults(func=cmd_plan)
     r = sub.add_parser(
         "render",
-        help="write the plan as migration files",
-        description="Render the plan as files: YYYYMMDDHHMMSS_name.sql, _down.sql, _README.md.",
+        help="the plan as migration files (printed; written with --write)",
+        description="Render the plan as files in the repository's framework and folder (else "
+        "YYYYMMDDHHMMSS_name.sql, _down.sql, _README.md). Prints them unless --write is given, with --out or "
+        "without: a preview never touches the repository.",
     )
     _add_input(r)
     r.add_argument(
@@ -436,11 +457,21 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--replay",
         action="store_true",
-        help="without a structure dump, replay the repository's SQL migrations into the embedded PostgreSQL "
-        "to read the schema (about a second the first time, cached after)",
+        help="without a structure dump, replay the repository's migrations into the embedded PostgreSQL "
+        "to read the schema: SQL files with psql, Alembic with `alembic upgrade head` (runs its env.py); "
+        "about a second the first time, cached after",
     )
-    r.add_argument("--out", metavar="DIR", help="folder to write into, relative to --root")
-    r.add_argument("--write", action="store_true", help="write into the repository's migrations folder")
+    r.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder for the files, relative to --root (default: the repository's migrations folder); "
+        "written only with --write",
+    )
+    r.add_argument(
+        "--write",
+        action="store_true",
+        help="write the files (without it, render only prints them: a preview never touches the repository)",
+    )
     r.add_argument("--timestamp", metavar="YYYYMMDDHHMMSS", help="timestamp of the first file (default: now, UTC)")
     r.add_argument("--overwrite", action="store_true", help="replace files that already exist")
     r.set_defaults(func=cmd_render)

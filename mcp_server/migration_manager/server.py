@@ -33,6 +33,7 @@ from .planner import plan
 from .preflight import PreflightReport, preflight
 from .render import write_files
 from .render.choose import Format, choose, render, state_notes
+from .render.dialect import render_dialect
 from .request import request_from_sql, target_from, timestamp_from
 from .schema.model import Schema
 from .status import StatusReport
@@ -67,6 +68,13 @@ Sql = Annotated[
     Field(description="the change as PostgreSQL DDL, e.g. 'ALTER TABLE orders ADD COLUMN ...'; or give `operations`"),
 ]
 PgVersion = Annotated[int, Field(description="PostgreSQL major version of the production server (12-18)")]
+RenderDialectArg = Annotated[
+    Literal["postgresql", "mariadb", "mysql"] | None,
+    Field(
+        description="the database; default: the one the repository points to (find_migrations' dialect), else "
+        "postgresql; a repository on SQLite or another database is refused unless this is given"
+    ),
+]
 DialectArg = Annotated[
     Literal["postgresql", "mariadb", "mysql"],
     Field(
@@ -138,6 +146,7 @@ class LintReportOut(BaseModel):
     files: list[str] = Field(description="the files linted, in the order they run")
     statements: int = Field(description="statements read")
     findings: list[FindingOut]
+    dialect_note: str | None = Field(None, description="why this dialect, when lint chose it from the SQL")
 
 
 class RenderResult(BaseModel):
@@ -314,7 +323,7 @@ def render_migration(
         str | None,
         Field(
             description="folder for the files, relative to root; default: the folder where the repository "
-            "already keeps its migrations (find_migrations), else the root"
+            "already keeps its migrations (find_migrations), else the root. Written there only with write=true"
         ),
     ] = None,
     timestamp: Annotated[str | None, Field(description="YYYYMMDDHHMMSS of the first file; default now (UTC)")] = None,
@@ -324,7 +333,7 @@ def render_migration(
     statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
     batch_size: BatchSize = 1000,
     pause_ms: PauseMs = 50,
-    dialect: DialectArg = "postgresql",
+    dialect: RenderDialectArg = None,
     release: Release = None,
     lock_retries: LockRetries = DEFAULT_LOCK_RETRIES,
     dsn: SchemaDsn = None,
@@ -333,17 +342,20 @@ def render_migration(
     (purpose, strategy, estimated time, pre-flight checks, execution, verification, rollback, risks).
 
     Takes the same change as plan_change. Returns every file's path (relative to `root`) and
-    content. By default the files are written in the framework and folder the repository already
-    uses (as find_migrations reports it): SQL files numbered after the newest one, or Alembic
-    revisions chained to the current head (refused while there are several heads). With write=true it writes them:
-    all or nothing, never outside the root, never over an existing file unless overwrite=true.
+    content. By default the files are in the framework and folder the repository already uses (as
+    find_migrations reports it): SQL files numbered after the newest one, or Alembic revisions
+    chained to the current head (refused while there are several heads). Nothing is written unless
+    write=true (out_dir alone only chooses the folder); then it writes them: all or nothing, never
+    outside the root, never over an existing file unless overwrite=true.
     Apply the up files in name order; a migration with a gate must wait until the application has
     deployed what the gate says.
     """
     base, _ = confined(root, ".")
     when = timestamp_from(timestamp)
-    destination = choose(find_migrations(base), format, out_dir)
+    found = find_migrations(base)
+    destination = choose(found, format, out_dir)
     base, folder = confined(root, destination.folder)
+    chosen, note = render_dialect(found, destination, dialect, flag="dialect")
     p = _plan(
         operations,
         sql,
@@ -353,7 +365,7 @@ def render_migration(
         statement_timeout,
         batch_size,
         pause_ms,
-        dialect,
+        chosen,
         release,
         lock_retries,
         schema_dsn=dsn,
@@ -366,7 +378,7 @@ def render_migration(
     if write:
         paths = write_files(rendered, folder, overwrite=overwrite)
         written = [str(path.relative_to(base)) for path in paths]
-    warnings = p.warnings + state_notes(p, destination)
+    warnings = ([note] if note else []) + p.warnings + state_notes(p, destination)
     return RenderResult(summary=format_plan(p), files=files, written=written, warnings=warnings)
 
 
@@ -383,7 +395,10 @@ def lint_sql(
     ignore: Annotated[list[str] | None, Field(description="rule ids to switch off")] = None,
     dialect: Annotated[
         LintDialect | None,
-        Field(description="the database the SQL is for (default: pyproject [tool.migration-manager], else postgresql)"),
+        Field(
+            description="the database the SQL is for (default: pyproject [tool.migration-manager], else MySQL when "
+            "the SQL reads as MySQL, else postgresql)"
+        ),
     ] = None,
 ) -> LintReportOut:
     """Lint existing or hand-written SQL migrations for statements that would block the application,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..gcpause import paused_gc
 from . import alembic, django, flyway, liquibase, rails, sqlfiles
+from .dialect import fill_dialects
 from .models import FrameworkFindings, MigrationEntry, Problem, RepoMigrations
 from .walk import Repo
 
@@ -19,6 +20,7 @@ def find_migrations(root: str | Path) -> RepoMigrations:
     with paused_gc():  # thousands of short-lived ASTs: see gcpause.py
         for detect in _DETECTORS:
             found.extend(detect(repo))
+        fill_dialects(repo, found)
     return RepoMigrations(root=str(repo.root), frameworks=found, problems=repo.problems, files_scanned=len(repo.files))
 
 

@@ -7,7 +7,7 @@ import posixpath
 import re
 import tomllib
 import uuid
-from pathlib import PurePosixPath
+from pathlib import Path
 
 from ..naming import NAME, now_utc
 from . import pyfiles
@@ -16,6 +16,69 @@ from .models import FrameworkFindings, MigrationEntry, Problem
 from .walk import Repo, basename, dirname
 
 _DEFAULT_TEMPLATE = "%%(rev)s_%%(slug)s"
+
+
+_TEMPLATED = re.compile(r"\{[^{}]*\}|\$\{?\w|%\(\w+\)s")  # {alembic_dir}, ${VAR}, $VAR, %(other)s
+_PACKAGE = re.compile(r"([A-Za-z_][\w.]*):([^\\/].*)?")  # myapp.db:migrations (not C:\ or a URL)
+
+
+def _unresolvable(repo: Repo, config: str, raw: str, why: str) -> None:
+    repo.problems.append(
+        Problem(
+            severity="warning",
+            code="unresolvable",
+            message=f"script_location = {raw}: {why}; its migrations are not read from this setting",
+            path=config,
+        )
+    )
+
+
+def _package_folder(repo: Repo, package: str, sub: str) -> str | None:
+    """Where `package` lives in the repository (as importlib.resources would find it once the
+    project is installed): the folder `a/b` for `a.b`, at the root or under src/, lib/ and the
+    like, that holds `sub`. The one with an __init__.py first, then the shortest path."""
+    tail = "/".join(package.split("."))
+    candidates = set()
+    for f in repo.files:
+        parent = dirname(f)
+        if parent == tail or parent.endswith("/" + tail):
+            candidates.add(parent)
+    sub = sub.strip("/")
+    found = [c for c in candidates if not sub or repo.under(posixpath.join(c, sub))]
+    found.sort(key=lambda c: (f"{c}/__init__.py" not in repo.files, c.count("/"), c))
+    return posixpath.normpath(posixpath.join(found[0], sub)) if found else None
+
+
+def _location(repo: Repo, config: str, raw: str, here: str) -> str | None:
+    """script_location as Alembic resolves it, relative to the root; None (with one problem) when
+    it cannot be: a value the application fills in, a package not in the repository, a path
+    outside it. `here`: the configuration file's folder (%(here)s)."""
+    value = raw.strip()
+    has_here = "%(here)s" in value
+    value = value.replace("%(here)s", here)
+    if _TEMPLATED.search(value):
+        _unresolvable(repo, config, raw, "a placeholder the application fills in at run time")
+        return None
+    package = _PACKAGE.fullmatch(value)
+    if package and not has_here:
+        folder = _package_folder(repo, package.group(1), package.group(2) or "")
+        if folder is None:
+            _unresolvable(repo, config, raw, f"package {package.group(1)} is not in the repository")
+        return folder
+    if value.startswith("/") or re.match(r"[A-Za-z]:[\\/]", value):
+        absolute = Path(value)
+        if not absolute.is_relative_to(repo.root):
+            _unresolvable(repo, config, raw, "an absolute path outside the repository")
+            return None
+        return absolute.relative_to(repo.root).as_posix()
+    inside = repo.inside(value if has_here else posixpath.join(here, value))
+    if not has_here and inside is not None and not repo.under(inside):
+        from_root = repo.inside(value)  # Alembic reads it from where it runs: maybe the root
+        if from_root is not None and repo.under(from_root):
+            inside = from_root
+    if inside is None:
+        _unresolvable(repo, config, raw, "a path outside the repository")
+    return inside
 
 
 def _configs(repo: Repo) -> list[tuple[str, str, str | None, str | None]]:
@@ -33,14 +96,9 @@ def _configs(repo: Repo) -> list[tuple[str, str, str | None, str | None]]:
             continue
         if not parser.has_option("alembic", "script_location"):
             continue
-        here = dirname(ini)
-        location = parser.get("alembic", "script_location").replace("%(here)s", here).strip()
-        if ":" in location and not location.startswith("/"):  # package:path form
-            package, _, sub = location.partition(":")
-            location = str(PurePosixPath(*package.split("."), sub))
-        elif here not in (".", "") and not location.startswith(here):
-            location = str(PurePosixPath(here, location))
-        location = posixpath.normpath(location)
+        location = _location(repo, ini, parser.get("alembic", "script_location"), dirname(ini))
+        if location is None:
+            continue
         template = parser.get("alembic", "file_template", fallback=None)
         url = parser.get("alembic", "sqlalchemy.url", fallback=None)
         found.append((ini, location, template, url))
@@ -51,8 +109,9 @@ def _configs(repo: Repo) -> list[tuple[str, str, str | None, str | None]]:
         except tomllib.TOMLDecodeError:
             tool = {}
         if isinstance(tool, dict) and isinstance(tool.get("script_location"), str):
-            location = tool["script_location"].replace("%(here)s", ".")
-            found.append(("pyproject.toml", posixpath.normpath(location), tool.get("file_template"), None))
+            location = _location(repo, "pyproject.toml", tool["script_location"], ".")
+            if location is not None:
+                found.append(("pyproject.toml", location, tool.get("file_template"), None))
     return found
 
 
@@ -146,6 +205,8 @@ def _read(repo: Repo, folder: str, config: str | None, template: str | None, dia
             )
             continue
         empty_down = pyfiles.function_body_is_empty(text, "downgrade")
+        if empty_down and (len(down) > 1 or pyfiles.function_body_is_empty(text, "upgrade")):
+            empty_down = False  # a merge (or a revision whose upgrade does nothing): pass undoes it all
         stem = basename(path).rsplit(".", 1)[0]
         name = stem[len(rev) + 1 :] if stem.startswith(rev + "_") else stem
         entries[rev] = MigrationEntry(

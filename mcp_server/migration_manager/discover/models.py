@@ -38,7 +38,10 @@ class FrameworkFindings(BaseModel):
     bases: list[str] = Field(default_factory=list, description="first id(s) of the graph (Alembic, Django)")
     branch_points: list[str] = Field(default_factory=list)
     merges: list[str] = Field(default_factory=list)
-    dialect: str | None = Field(None, description="database named by the repository's configuration")
+    dialect: str | None = Field(
+        None, description="database the repository points to: postgresql, mysql, mariadb, sqlite, ..."
+    )
+    dialect_source: str | None = Field(None, description="where that was read (a file and what it says)")
     naming: str = Field(description="the file naming convention in use")
     next_id: str = Field(description="id for the next migration")
     next_file: str = Field(description="path (relative to the root) for the next migration, with NAME for its name")

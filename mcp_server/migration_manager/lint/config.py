@@ -31,6 +31,7 @@ class LintConfig:
     dialect: Dialect = "postgresql"
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
+    dialect_set: bool = False  # given by a configuration file, the command line or the tool call
 
     def override(
         self, pg_version: int | None = None, dialect: Dialect | None = None, ignore: list[str] | None = None
@@ -44,6 +45,7 @@ class LintConfig:
             self.pg_version = pg_version
         if dialect is not None:
             self.dialect = dialect
+            self.dialect_set = True
         self.ignore.extend(ignore or [])
         self.check_rule_ids()
         return self
@@ -76,6 +78,7 @@ def config_from(section: dict[str, Any]) -> LintConfig:
             if value not in _DIALECTS:
                 raise ValueError(f"dialect: one of {', '.join(_DIALECTS)} (got {value!r})")
             config.dialect = value
+            config.dialect_set = True
         elif key == "ignore":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError(f'ignore: a list of rule ids, e.g. ["drop-loses-data"] (got {value!r})')

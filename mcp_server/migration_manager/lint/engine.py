@@ -257,6 +257,7 @@ def lint_paths(
     """Lint files and folders in migration order; paths in the report are relative to `root`.
     `fix_worker`: plan the fixes in a helper process (None: when it saves time, see WORKER_FILES)."""
     files = collect(paths)
+    note = sniff_dialect(files, config)
     if fix_worker is None:
         fix_worker = (
             len(files) >= WORKER_FILES
@@ -285,10 +286,36 @@ def lint_paths(
         files=shown,
         statements=linter.statements,
         findings=findings,
+        dialect_note=note,
+    )
+
+
+def sniff_dialect(files: list[Path], config: LintConfig) -> str | None:
+    """With no dialect configured or given: lint SQL files that read as MySQL as MySQL, and say so."""
+    if config.dialect_set:
+        return None
+    sql = [f for f in files if f.suffix == ".sql"][:50]
+    if not sql:
+        return None
+    from ..dialect_sniff import from_sql
+
+    if from_sql([read_text(f) for f in sql]) != "mysql":
+        return None
+    config.dialect = "mysql"
+    return (
+        "linted as MySQL: the SQL reads as MySQL (backtick-quoted names, AUTO_INCREMENT, ENGINE=); "
+        "give --dialect postgresql (or dialect in [tool.migration-manager]) otherwise"
     )
 
 
 def lint_text(sql: str, config: LintConfig, path: str = "<sql>") -> LintReport:
+    note = None
+    if not config.dialect_set:
+        from ..dialect_sniff import from_sql
+
+        if from_sql([sql]) == "mysql":
+            config.dialect = "mysql"
+            note = "linted as MySQL: the SQL reads as MySQL (backtick-quoted names, AUTO_INCREMENT, ENGINE=)"
     linter = Linter(config)
     with paused_gc():
         findings = linter.lint_source(Source(path, sql))
@@ -298,6 +325,7 @@ def lint_text(sql: str, config: LintConfig, path: str = "<sql>") -> LintReport:
         files=[path],
         statements=linter.statements,
         findings=findings,
+        dialect_note=note,
     )
 
 

@@ -32,6 +32,7 @@ class LintReport:
     files: list[str]
     statements: int
     findings: list[Finding]
+    dialect_note: str | None = None  # why this dialect, when lint chose it from the SQL itself
 
     @property
     def target(self) -> str:

@@ -43,6 +43,8 @@ def as_text(report: LintReport, sources: dict[str, str] | None = None) -> str:
             lines.append(f"    instead: {first}")
             lines.extend(f"             {r}" for r in rest)
     errors, warnings = report.errors, report.warnings
+    if report.dialect_note:
+        lines.append(f"note: {report.dialect_note}")
     lines.append(
         f"{len(report.files)} file(s), {report.statements} statement(s) for {report.target}: "
         f"{errors} error(s), {warnings} warning(s)"

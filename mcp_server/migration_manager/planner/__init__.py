@@ -68,7 +68,7 @@ from .indexes import plan_add_index, plan_drop_index
 from .intent import merge_intents
 from .renames import plan_rename_column
 from .retype import plan_change_column_type
-from .sequence import guard_step
+from .sequence import empty_guard_step, guard_step
 from .tables import plan_create_table, plan_drop_table, plan_rename_table
 
 if TYPE_CHECKING:
@@ -236,6 +236,9 @@ def plan(
     migrations = []
     for i, d in enumerate(merged):
         steps = d.steps
+        empty = [ctx.empty_used[k] for k in dict.fromkeys(st.new_table for st in steps) if k in ctx.empty_used]
+        if empty:
+            steps = [empty_guard_step(ctx, empty, d.title), *steps]
         if i > 0 and merged[i - 1].done:
             steps = [guard_step(ctx, merged[i - 1].done, d.title, merged[i - 1].title), *steps]
         migrations.append(

@@ -63,6 +63,7 @@ class Context:
     batch_size: int = 1000  # rows per backfill transaction the plan derives itself
     pause_ms: int = 50  # pause between those batches
     schema: Schema | None = None  # what the tables are before this plan, when a source was given
+    empty_used: dict[str, TableRef] = field(default_factory=dict)  # empty tables given plain DDL (plain())
 
     @property
     def version(self) -> int:
@@ -87,6 +88,27 @@ class Context:
 
     def is_new(self, table: TableRef) -> bool:
         return table.key in self.new_tables
+
+    def is_empty(self, table: TableRef) -> bool:
+        """The schema source shows the table empty (no rows, no pages): nothing to scan, rewrite or backfill.
+        Only for lock and scan concerns: running code still uses an empty table's names."""
+        info = self.table_info(table)
+        # before 14 a never-analyzed table also shows 0 rows (14+: -1, read as unknown)
+        known = self.schema is not None and self.schema.server_version >= 14
+        return known and info is not None and not info.partitioned and info.rows == 0 and info.bytes == 0
+
+    def plain(self, table: TableRef) -> bool:
+        """Plain DDL will do: the table is created in this plan, or empty in the schema read (the migration
+        then checks that it still is, see plan())."""
+        if self.is_new(table):
+            return True
+        if self.is_empty(table):
+            self.empty_used[table.key] = table
+            return True
+        return False
+
+    def _plain_known(self, table: TableRef) -> bool:
+        return self.is_new(table) or table.key in self.empty_used
 
     def step(
         self,
@@ -113,7 +135,7 @@ class Context:
         locks.extend(_claim(t, mode) for t, mode in also_locks)
         does_rewrite = f.rewrites if rewrites is None else rewrites
         does_scan = f.scans if scans is None else scans
-        if scans is None and table is not None and self.is_new(table):
+        if scans is None and table is not None and self._plain_known(table):
             does_scan = False  # a table created in this plan is empty: there is nothing to read
         stats = self.stats_for(table) if table is not None else None
         if estimate_ is None:
@@ -126,12 +148,14 @@ class Context:
         all_notes = [f.note] if f.note else []
         all_notes.extend(notes)
         write_blocking = any(lock.blocks_writes for lock in locks)
-        if (does_rewrite or does_scan) and write_blocking and not (table is not None and self.is_new(table)):
+        if (does_rewrite or does_scan) and write_blocking and not (table is not None and self._plain_known(table)):
             risk = Risk.HIGH
         elif breaks_running_code or does_scan or does_rewrite:
             risk = Risk.MEDIUM
         else:
             risk = Risk.LOW
+        if table is not None and table.key in self.empty_used:
+            description = description.replace("(table created in this plan", "(table empty in the schema read")
         return Step(
             description=description,
             up=list(up),
@@ -143,7 +167,7 @@ class Context:
             breaks_running_code=breaks_running_code,
             lossy_down=lossy_down,
             down_note=down_note,
-            new_table=table.key if table is not None and self.is_new(table) else None,
+            new_table=table.key if table is not None and self._plain_known(table) else None,
             estimate=estimate_,
             risk=risk,
             notes=all_notes,

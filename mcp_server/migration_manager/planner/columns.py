@@ -66,7 +66,7 @@ def plan_add_column(ctx: Context, op: AddColumn) -> list[Draft]:
     drop = [f"ALTER TABLE {table.sql} DROP COLUMN IF EXISTS {quote_ident(col.name)}"]
     lossy = "dropping the column loses the values written to it since the up migration"
 
-    if ctx.is_new(table):
+    if ctx.plain(table):
         step = ctx.step(
             Action.ADD_COLUMN,
             table,

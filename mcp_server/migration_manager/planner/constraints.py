@@ -153,7 +153,7 @@ def not_null_drafts(ctx: Context, table: TableRef, column: str) -> list[Draft]:
 
 def plan_set_not_null(ctx: Context, op: SetNotNull) -> list[Draft]:
     table = TableRef(op.table, op.schema_name)
-    if ctx.is_new(table):
+    if ctx.plain(table):
         step = ctx.step(
             Action.SET_NOT_NULL,
             table,
@@ -176,7 +176,7 @@ def plan_add_check(ctx: Context, op: AddCheck) -> list[Draft]:
     table = TableRef(op.table, op.schema_name)
     name = op.name or derived_name(table.name, name_part(op.expression)[:30], suffix="check")
     q = quote_ident(name)
-    if ctx.is_new(table):
+    if ctx.plain(table):
         step = ctx.step(
             Action.ADD_CHECK,
             table,
@@ -229,7 +229,7 @@ def plan_add_foreign_key(ctx: Context, op: AddForeignKey) -> list[Draft]:
     name = op.name or derived_name(table.name, *(name_part(c) for c in op.columns), suffix="fkey")
     q = quote_ident(name)
     clause = _fk_clause(op, ref)
-    if ctx.is_new(table):
+    if ctx.plain(table):
         step = ctx.step(
             Action.ADD_FOREIGN_KEY,
             table,
@@ -340,7 +340,7 @@ def plan_add_primary_key(ctx: Context, op: AddPrimaryKey) -> list[Draft]:
     if info is not None:  # only the key columns that are nullable today need NOT NULL first
         _require_columns(info, op.columns, "add_primary_key")
         nullable = [c for c in op.columns if not info.columns[c].not_null]
-    if not op.columns_not_null and not ctx.is_new(table):
+    if not op.columns_not_null and not ctx.plain(table):
         for column in nullable:
             drafts.extend(not_null_drafts(ctx, table, column))
     drafts.extend(create_index_drafts(ctx, table, op.columns, name, unique=True, method=None, where=None))

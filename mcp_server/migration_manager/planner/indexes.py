@@ -75,7 +75,7 @@ def create_index_drafts(
     where: str | None,
 ) -> list[Draft]:
     kind = "unique index" if unique else "index"
-    if ctx.is_new(table):
+    if ctx.plain(table):
         step = ctx.step(
             Action.CREATE_INDEX,
             table,

@@ -95,8 +95,9 @@ def plan_change_column_type(ctx: Context, op: ChangeColumnType) -> list[Draft]:
     in_place, reason = (False, "old_type not given")
     if op.old_type and not op.using:
         in_place, reason = type_change_in_place(op.old_type, op.new_type, ctx.version)
-    if in_place or ctx.is_new(table):
-        assert op.old_type is not None or ctx.is_new(table)
+    plain = ctx.plain(table)
+    if in_place or plain:
+        assert op.old_type is not None or plain
         needs_utc = "timestamp" in reason
         views = carry.views if carry is not None else []
         up = (

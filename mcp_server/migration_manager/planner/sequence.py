@@ -118,3 +118,27 @@ def guard_step(ctx: Context, done: Sequence[Done], this: str, previous: str) -> 
         [],
         notes=["stops this migration before any change when the one before it has not run or did not finish"],
     )
+
+
+def empty_guard_sql(tables: Sequence[TableRef], this: str, source: str) -> str:
+    checks = "\n".join(
+        f"""    IF EXISTS (SELECT 1 FROM {t.sql} LIMIT 1) THEN
+        RAISE EXCEPTION 'migration "%" is plain DDL for % because it was empty in %, but it has rows now; nothing '
+            'was changed', {quote_literal(this)}, {quote_literal(t.key)}, {quote_literal(source)}
+            USING HINT = 'plan the change again with the current schema (--dsn)';
+    END IF;"""
+        for t in tables
+    )
+    return f"DO $mm$\nBEGIN\n{checks}\nEND\n$mm$"
+
+
+def empty_guard_step(ctx: Context, tables: Sequence[TableRef], this: str) -> Step:
+    source = ctx.schema.source if ctx.schema is not None else "the schema read"
+    return ctx.step(
+        Action.READ_CATALOG,
+        None,
+        "Check that " + ", ".join(t.key for t in tables) + " is still empty, as the schema read showed",
+        [empty_guard_sql(tables, this, source)],
+        [],
+        notes=["plain DDL is safe on an empty table only: this stops the migration if rows arrived since"],
+    ).model_copy(update={"assumption": True})

@@ -40,10 +40,19 @@ class Destination:
     taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
     version: str = "1"  # Flyway, golang-migrate, Django: the first new version (number)
     app: str = ""  # Django: the app label
+    diesel_v2: bool = True  # Diesel: folders named as diesel_cli 2.x does (False: the repository's newest is 1.x)
     models: dict[str, Model] | None = None  # Django: table -> model, read from the app's models
 
 
-def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destination:
+# How the caller names the choices, for error messages: the MCP tool's parameters by default;
+# the CLI passes CLI_NAMES so that its messages name its own flags.
+MCP_NAMES = {"out_dir": "out_dir", "format": "format", "overwrite": "overwrite", "write": "write=true"}
+CLI_NAMES = {"out_dir": "--out", "format": "--format", "overwrite": "--overwrite", "write": "--write"}
+
+
+def choose(
+    found: RepoMigrations, fmt: Format, out_dir: str | None, *, names: dict[str, str] = MCP_NAMES
+) -> Destination:
     usable = [f for f in found.frameworks if f.framework in SUPPORTED]
     if out_dir is not None:
         usable = [f for f in usable if f.folder == out_dir.strip("/") or (out_dir in (".", "") and f.folder == ".")]
@@ -53,12 +62,12 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
         raise InputError(
             "the repository has several migration folders that could take these files: "
             + ", ".join(f"{f.framework} in {f.folder}" for f in usable)
-            + "; give out_dir (and format) to choose one"
+            + f"; give {names['out_dir']} (and {names['format']}) to choose one"
         )
     if not usable:
         chosen: Concrete = "sql" if fmt == "auto" else fmt
         if chosen in ("alembic", "rails", "django"):
-            raise InputError(f"no {chosen} migrations folder found under the root; give out_dir of one")
+            raise InputError(f"no {chosen} migrations folder found under the root; give {names['out_dir']} of one")
         return Destination(chosen, out_dir or ".")
     f = usable[0]
     if f.framework == "alembic":
@@ -100,19 +109,23 @@ def choose(found: RepoMigrations, fmt: Format, out_dir: str | None) -> Destinati
     if f.framework == "dbmate":
         return Destination("dbmate", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"))
     if f.framework == "diesel":
-        return Destination("diesel", f.folder, after=datetime.strptime(f.next_id, "%Y-%m-%d-%H%M%S"))
+        after = datetime.strptime(f.next_id[:17], "%Y-%m-%d-%H%M%S")
+        return Destination("diesel", f.folder, after=after, diesel_v2=len(f.next_id) > 17)
     if f.framework == "liquibase":  # beside the newest changelog; its <include> line is in each file
         newest = f.migrations[-1].path.rpartition("/")[0] if f.migrations else f.folder
         return Destination("liquibase", newest or ".")
     return Destination("sql", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"))
 
 
-def render(plan: Plan, destination: Destination, now: datetime | None = None) -> list[RenderedFile]:
+def render(
+    plan: Plan, destination: Destination, now: datetime | None = None, *, names: dict[str, str] = MCP_NAMES
+) -> list[RenderedFile]:
     """Files with paths relative to the destination folder."""
     if not plan.target.is_postgresql and destination.format not in ("sql", "alembic", "liquibase", "rails", "flyway"):
         raise InputError(
             f"{plan.target.label} plans render as SQL, Alembic, Liquibase, Rails or Flyway files so far, not "
-            f"{destination.format}; give format 'sql' and wrap the files in your framework (each README says how)"
+            f"{destination.format}; give {names['format']} 'sql' and wrap the files in your framework "
+            "(each README says how)"
         )
     if destination.format == "alembic":
         return render_alembic(plan, head=destination.head, now=now)
@@ -131,7 +144,7 @@ def render(plan: Plan, destination: Destination, now: datetime | None = None) ->
     if destination.format == "dbmate":
         return render_dbmate(plan, now or destination.after)
     if destination.format == "diesel":
-        return render_diesel(plan, now or destination.after)
+        return render_diesel(plan, now or destination.after, v2=destination.diesel_v2)
     if destination.format == "golang-migrate":
         return render_golang_migrate(plan, first_version=destination.version if destination.version != "1" else None)
     if destination.format == "rails":

@@ -42,4 +42,13 @@ def migration_context(plan: Plan, index: int, bases: list[str], ext: str, **extr
 
 
 def readme(env: Environment, context: dict[str, Any]) -> RenderedFile:
+    """The migration's README; a MariaDB / MySQL plan gets the MySQL one (its locks, its queries), whatever
+    the format (the PostgreSQL README would send the reader to pg_stat_activity)."""
+    if not context["plan"].target.is_postgresql:
+        from ..summary import mysql_line
+        from .sql import mystatement
+        from .templating import environment
+
+        env = environment("sql_mysql")
+        env.filters.update(mystatement=mystatement, mysql_line=mysql_line)
     return RenderedFile(path=context["readme"], content=env.get_template("README.md.j2").render(context))

@@ -14,8 +14,11 @@ class RenderedFile(BaseModel):
     content: str
 
 
-def write_files(files: list[RenderedFile], out_dir: Path, *, overwrite: bool = False) -> list[Path]:
-    """Write every file under out_dir, or none: paths and conflicts are checked before the first write."""
+def write_files(
+    files: list[RenderedFile], out_dir: Path, *, overwrite: bool = False, overwrite_name: str = "overwrite"
+) -> list[Path]:
+    """Write every file under out_dir, or none: paths and conflicts are checked before the first write.
+    overwrite_name: how the caller spells the overwrite option (the CLI: --overwrite)."""
     root = out_dir.resolve()
     targets: list[tuple[Path, str]] = []
     for f in files:
@@ -23,7 +26,7 @@ def write_files(files: list[RenderedFile], out_dir: Path, *, overwrite: bool = F
         if not target.is_relative_to(root):
             raise InputError(f"refusing to write {f.path!r}: it is outside {root}")
         if target.exists() and not overwrite:
-            raise InputError(f"{target} already exists; choose another folder or pass overwrite")
+            raise InputError(f"{target} already exists; choose another folder or pass {overwrite_name}")
         targets.append((target, f.content))
     if root.exists() and not root.is_dir():
         raise InputError(f"{root} is a file, not a folder")

@@ -6,9 +6,11 @@ alone, outside any transaction.
   sections, `transaction:false` on a section that must run alone;
 - golang-migrate: N_name.up.sql / N_name.down.sql (N: the repository's timestamps or sequence
   numbers); the tool opens no transaction, so the files say BEGIN ... COMMIT;
-- Diesel: YYYY-MM-DD-HHMMSS_name/up.sql, down.sql, and metadata.toml with
-  run_in_transaction = false where a direction must run alone.
-A README per plan migration, named after its first file.
+- Diesel: YYYY-MM-DD-HHMMSS-0000_name/ as diesel_cli 2.x names them (YYYY-MM-DD-HHMMSS_name/
+  where the repository's newest folder has the 1.x name), holding up.sql, down.sql, and
+  metadata.toml with run_in_transaction = false where a direction must run alone.
+A README per plan migration, named after its first file (Diesel: inside its first folder, since
+Diesel reads the migrations folder as folders only).
 """
 
 from __future__ import annotations
@@ -43,23 +45,40 @@ def _parts(cut: list[Unit]) -> list[tuple[int, int]]:
 
 
 def _render(
-    plan: Plan, framework: str, bases: list[str], cut: list[Unit], write: Any, run: tuple[str, str]
+    plan: Plan,
+    framework: str,
+    bases: list[str],
+    cut: list[Unit],
+    write: Any,
+    run: tuple[str, str],
+    readme_path: Any = None,
 ) -> list[RenderedFile]:
-    """write(unit, base, context) -> the unit's files; run: the up and down commands."""
+    """write(unit, base, context) -> the unit's files; run: the up and down commands;
+    readme_path(base of the migration's first file) -> where its README goes."""
     env = environment(framework)
     first: dict[int, str] = {}
     for base, unit in zip(bases, cut, strict=True):
         first.setdefault(unit.migration, base)
     readme_bases = [first[i] for i in range(len(plan.migrations))]
+    readmes = {i: {"readme": readme_path(first[i])} if readme_path else {} for i in range(len(plan.migrations))}
     files: list[RenderedFile] = []
     for (part, parts), base, unit in zip(_parts(cut), bases, cut, strict=True):
         context = migration_context(
-            plan, unit.migration, readme_bases, "", unit=unit, part=part, parts=parts, run_up=run[0], run_down=run[1]
+            plan,
+            unit.migration,
+            readme_bases,
+            "",
+            unit=unit,
+            part=part,
+            parts=parts,
+            run_up=run[0],
+            run_down=run[1],
+            **readmes[unit.migration],
         )
         context["migration_index"] = unit.migration + 1
         files.extend(write(env, unit, base, context))
     for index in range(len(plan.migrations)):
-        context = migration_context(plan, index, readme_bases, "", run_up=run[0], run_down=run[1])
+        context = migration_context(plan, index, readme_bases, "", run_up=run[0], run_down=run[1], **readmes[index])
         files.append(readme(env, context))
     return files
 
@@ -100,9 +119,10 @@ def render_golang_migrate(plan: Plan, *, first_version: str | None = None) -> li
     return _render(plan, "golang_migrate", bases, cut, write, run)
 
 
-def render_diesel(plan: Plan, now: datetime | None = None) -> list[RenderedFile]:
+def render_diesel(plan: Plan, now: datetime | None = None, *, v2: bool = True) -> list[RenderedFile]:
+    """v2: folders named as diesel_cli 2.x does (-0000 after the time); False: the 1.x name."""
     cut = units(plan)
-    stamps = _stamps(len(cut), now, "%Y-%m-%d-%H%M%S")
+    stamps = _stamps(len(cut), now, "%Y-%m-%d-%H%M%S-0000" if v2 else "%Y-%m-%d-%H%M%S")
     bases = [f"{s}_{u.name}" for s, u in zip(stamps, cut, strict=True)]
 
     def write(env: Any, unit: Unit, base: str, context: dict[str, Any]) -> list[RenderedFile]:
@@ -117,4 +137,5 @@ def render_diesel(plan: Plan, now: datetime | None = None) -> list[RenderedFile]
             files.append(RenderedFile(path=f"{base}/metadata.toml", content="run_in_transaction = false\n"))
         return files
 
-    return _render(plan, "diesel", bases, cut, write, ("diesel migration run", "diesel migration revert"))
+    run = ("diesel migration run", "diesel migration revert")
+    return _render(plan, "diesel", bases, cut, write, run, readme_path=lambda base: f"{base}/README.md")

@@ -101,9 +101,13 @@ def schema_from_file(path: Path, *, dsn: str | None = None, use_cache: bool = Tr
 STRUCTURE_FILES = ("db/structure.sql", "db/schema.sql")  # Rails' structure dump; dbmate's schema file
 
 
-def schema_from_repo(root: Path, found: RepoMigrations | None = None, *, replay: bool = True) -> Schema | None:
+def schema_from_repo(
+    root: Path, found: RepoMigrations | None = None, *, replay: bool = True, run_code: bool = False
+) -> Schema | None:
     """The repository's own idea of its schema: a structure dump where it keeps one, else (with
-    `replay`) its SQL migrations replayed (replay.py), else None (the plan then says it read none)."""
+    `replay`) its SQL migrations replayed (replay.py), else (with `run_code`, which runs the
+    repository's code) its Alembic revisions upgraded to head (replay_alembic.py), else None (the
+    plan then says it read none)."""
     for name in STRUCTURE_FILES:
         path = root / name
         if path.is_file() and "CREATE TABLE" in path.read_text(encoding="utf-8", errors="replace"):
@@ -114,7 +118,19 @@ def schema_from_repo(root: Path, found: RepoMigrations | None = None, *, replay:
         return None
     from .replay import schema_from_migrations
 
-    return schema_from_migrations(root, found=found)
+    replayed = schema_from_migrations(root, found=found)
+    if replayed is not None or not run_code:
+        return replayed
+    if found is None:
+        from ..discover import find_migrations
+
+        found = find_migrations(root)
+    alembic = [f for f in found.frameworks if f.framework == "alembic" and f.migrations]
+    if not alembic:
+        return None
+    from .replay_alembic import schema_from_alembic
+
+    return schema_from_alembic(root, alembic[0])
 
 
 def resolve_schema(
@@ -124,6 +140,7 @@ def resolve_schema(
     *,
     found: RepoMigrations | None = None,
     replay: bool = True,
+    run_code: bool = False,
 ) -> Schema | None:
     """The schema source a request names: a live DSN, else a schema file, else the repository (if any)."""
     if dsn and schema_file:
@@ -136,5 +153,5 @@ def resolve_schema(
         folder = Path(root)
         if not folder.is_dir():
             raise InputError(f"{root}: not a folder (the repository to read the schema from)")
-        return schema_from_repo(folder, found, replay=replay)
+        return schema_from_repo(folder, found, replay=replay, run_code=run_code)
     return None

@@ -1,0 +1,147 @@
+"""Which database a repository's migrations are for, when its framework's own configuration does not
+say: from what the repository runs (docker-compose images, JDBC and database URLs, drivers in its
+dependency files) and, for folders of plain SQL, from the SQL itself (backtick-quoted names,
+AUTO_INCREMENT, ENGINE=...). Each answer says where it came from, so a user can check it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from os.path import basename
+
+from ..dialect_sniff import from_sql
+from .models import FrameworkFindings
+from .walk import Repo
+
+# names databases go by in URLs, images, adapters and drivers -> the dialect we name them
+_ALIASES = {
+    "postgres": "postgresql",
+    "postgresql": "postgresql",
+    "postgis": "postgresql",
+    "psycopg": "postgresql",
+    "psycopg2": "postgresql",
+    "asyncpg": "postgresql",
+    "pg": "postgresql",
+    "mysql": "mysql",
+    "mysql2": "mysql",
+    "mysqlclient": "mysql",
+    "pymysql": "mysql",
+    "trilogy": "mysql",
+    "mariadb": "mariadb",
+    "sqlite": "sqlite",
+    "sqlite3": "sqlite",
+    "sqlserver": "mssql",
+    "mssql": "mssql",
+    "oracle": "oracle",
+    "cockroachdb": "cockroachdb",
+}
+
+
+def normalize(name: str | None) -> str | None:
+    if not name:
+        return None
+    return _ALIASES.get(name.strip().lower(), name.strip().lower())
+
+
+_IMAGE = re.compile(r"^\s*image:\s*['\"]?(?:[\w.-]+/)*(postgres|postgis|mysql|mariadb)\b", re.M)
+_JDBC = re.compile(r"jdbc:(postgresql|mysql|mariadb|sqlserver|oracle|sqlite)[:/]", re.I)
+_URL = re.compile(r"\b(postgres(?:ql)?|mysql|mariadb|sqlite)(?:\+\w+)?://", re.I)
+_GEM = re.compile(r"^\s*gem\s+['\"](pg|mysql2|trilogy|sqlite3)['\"]", re.M)
+_PY_DRIVER = re.compile(r"^\s*(psycopg2?(?:-binary)?|psycopg\[?\w*\]?|asyncpg|mysqlclient|pymysql)\b", re.M | re.I)
+_GO_DRIVER = re.compile(r"github\.com/(lib/pq|jackc/pgx|go-sql-driver/mysql|mattn/go-sqlite3)")
+_GO = {"lib/pq": "postgresql", "jackc/pgx": "postgresql", "go-sql-driver/mysql": "mysql", "mattn/go-sqlite3": "sqlite"}
+
+_HINT_FILES = re.compile(
+    r"(^|/)(docker-compose[\w.-]*\.ya?ml|compose\.ya?ml|\.env(\.\w+)?|application[\w-]*\.(properties|ya?ml)|"
+    r"flyway\.(conf|toml)|liquibase\.properties|Gemfile|requirements[\w.-]*\.txt|pyproject\.toml|go\.mod|"
+    r"Cargo\.toml|pom\.xml|build\.gradle(\.kts)?|alembic\.ini|database\.yml|settings\.py)$"
+)
+
+
+def repository_hints(repo: Repo) -> Counter[tuple[str, str]]:
+    """(dialect, where) for every mention found in the files that usually say which database runs."""
+    seen: Counter[tuple[str, str]] = Counter()
+    for path in repo.files:
+        if not _HINT_FILES.search(path):
+            continue
+        text = repo.text(path) or ""
+        name = basename(path)
+        for m in _IMAGE.finditer(text):
+            seen[(normalize(m.group(1)) or "", f"{path}: image {m.group(1)}")] += 1
+        for m in _JDBC.finditer(text):
+            seen[(normalize(m.group(1)) or "", f"{path}: jdbc:{m.group(1).lower()}")] += 1
+        for m in _URL.finditer(text):
+            seen[(normalize(m.group(1)) or "", f"{path}: {m.group(1).lower()}:// URL")] += 1
+        if name == "Gemfile":
+            for m in _GEM.finditer(text):
+                seen[(normalize(m.group(1)) or "", f"{path}: gem {m.group(1)}")] += 1
+        if name.startswith("requirements") or name == "pyproject.toml":
+            for m in _PY_DRIVER.finditer(text):
+                driver = re.sub(r"[\[-].*", "", m.group(1).lower())
+                seen[(normalize(driver) or "", f"{path}: {driver}")] += 1
+        if name == "go.mod":
+            for m in _GO_DRIVER.finditer(text):
+                seen[(_GO[m.group(1)], f"{path}: {m.group(1)}")] += 1
+        if name == "Cargo.toml":
+            for feature in re.findall(r"\b(postgres|mysql|sqlite)\b", text):
+                seen[(normalize(feature) or "", f"{path}: {feature} feature")] += 1
+    return seen
+
+
+def from_hints(seen: Counter[tuple[str, str]]) -> tuple[str, str] | None:
+    """The one dialect the hints agree on, with where; None when they name none or several."""
+    dialects = {d for d, _ in seen if d}
+    if len(dialects) != 1:
+        return None
+    dialect = dialects.pop()
+    where = sorted(w for d, w in seen if d == dialect)
+    return dialect, where[0] + (f" (and {len(where) - 1} more)" if len(where) > 1 else "")
+
+
+_SQL_FRAMEWORKS = ("flyway", "sql", "golang-migrate", "dbmate", "diesel")
+
+
+def fill_dialects(repo: Repo, found: list[FrameworkFindings]) -> None:
+    """Give each finding whose configuration named no database the one the repository points to."""
+    hints: Counter[tuple[str, str]] | None = None
+    for f in found:
+        if f.dialect is not None:
+            f.dialect = normalize(f.dialect)
+            f.dialect_source = f.dialect_source or _config_source(repo, f)
+            continue
+        if f.framework in _SQL_FRAMEWORKS:
+            texts = [repo.text(m.path) or "" for m in f.migrations[-50:]]
+            sql = from_sql(texts)
+            if sql is not None:
+                f.dialect, f.dialect_source = sql, f"the SQL of the migrations in {f.folder}"
+                continue
+        if hints is None:
+            hints = repository_hints(repo)
+        agreed = from_hints(hints)
+        if agreed is not None:
+            f.dialect, f.dialect_source = agreed
+
+
+_CONFIG_FILES = {
+    "rails": r"(^|/)config/database\.yml$",
+    "django": r"(^|/)settings(\.py|/[\w.]+\.py)$",
+    "liquibase": r"(^|/)liquibase\.properties$",
+    "flyway": r"(^|/)flyway\.(conf|toml)$",
+    "alembic": r"(^|/)alembic\.ini$",
+}
+
+
+def _config_source(repo: Repo, f: FrameworkFindings) -> str:
+    """Where the framework's own configuration named the database: its config file."""
+    pattern = _CONFIG_FILES.get(f.framework)
+    if pattern:
+        hits = [p for p in repo.files if re.search(pattern, p) and f.dialect and _names(repo.text(p) or "", f.dialect)]
+        if hits:
+            return sorted(hits, key=len)[0]
+    return f.config or f"{f.framework} configuration"
+
+
+def _names(text: str, dialect: str) -> bool:
+    words = {a for a, d in _ALIASES.items() if d == dialect} | {dialect}
+    return any(re.search(rf"\b{re.escape(w)}", text, re.I) for w in words)
