@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -140,6 +141,125 @@ def test_django_apps_and_a_conflict(tmp_path: Path) -> None:
     assert shop.migrations[-1].depends_on == ["0002_product_price", "auth.0012_x"]
     assert shop.next_file == "shop/migrations/0004_NAME.py"
     assert apps["blog/migrations"].next_id == "0002"
+
+
+def django_apps(result: RepoMigrations) -> dict[str, FrameworkFindings]:
+    return {f.folder.split("/")[-2]: f for f in result.frameworks if f.framework == "django"}
+
+
+DJANGO_LOADER = """import json, django
+django.setup()
+from django.db.migrations.loader import MigrationLoader
+graph = MigrationLoader(None, ignore_no_migrations=True).graph
+apps = sorted({app for app, _ in graph.nodes})
+print(json.dumps({app: {"heads": sorted(n for _, n in graph.leaf_nodes(app)),
+                        "order": [n for a, n in graph.forwards_plan(graph.leaf_nodes(app)[0]) if a == app],
+                        "parents": {n: sorted(f"{p[0]}.{p[1]}" for p in graph.node_map[(a, n)].parents)
+                                    for a, n in graph.nodes if a == app}}
+                  for app in apps}))
+"""
+
+
+def django_graph(root: Path) -> dict[str, dict[str, Any]]:
+    """Heads, order and parents per app as Django's own MigrationLoader builds them (from the files,
+    no database; a squashed migration stands for the ones it replaces)."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), "DJANGO_SETTINGS_MODULE": "hc.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", DJANGO_LOADER], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    graph: dict[str, dict[str, Any]] = json.loads(done.stdout)
+    return graph
+
+
+def test_django_healthchecks_shape(tmp_path: Path) -> None:
+    """swappable_dependency, cross-app dependencies, __first__, run_before, a squashed migration beside
+    the ones it replaces, two files numbered 0004 in a line: one head per app, as Django sees it."""
+    root = repos.write(tmp_path, repos.DJANGO_HEALTHCHECKS)
+    result = find_migrations(root)
+    apps = django_apps(result)
+    assert set(apps) == {"accounts", "api", "logs", "payments"}  # front's migrations package is empty
+    assert {app: f.heads for app, f in apps.items()} == {
+        "accounts": ["0005_alter_profile_user"],
+        "api": ["0004_alter_channel_kind"],
+        "logs": ["0004_merge_20260101_1200"],
+        "payments": ["0004_alter_subscription_user"],
+    }
+    assert {app: len(f.migrations) for app, f in apps.items()} == {"accounts": 6, "api": 2, "logs": 5, "payments": 4}
+    assert {app: f.next_file for app, f in apps.items()} == {
+        "accounts": "hc/accounts/migrations/0006_NAME.py",
+        "api": "hc/api/migrations/0005_NAME.py",
+        "logs": "hc/logs/migrations/0005_NAME.py",
+        "payments": "hc/payments/migrations/0005_NAME.py",
+    }
+    assert [p for f in apps.values() for p in f.problems] == [] and result.problems == []
+    accounts = apps["accounts"]
+    assert [m.id for m in accounts.migrations][3:5] == ["0004_profile_tz", "0004_profile_theme"]  # by dependency
+    assert accounts.migrations[0].depends_on == ["auth.__first__"]  # AUTH_USER_MODEL not set: auth.User
+    assert accounts.migrations[-1].depends_on == ["0004_profile_theme", "auth.__first__"]
+    squashed, after = apps["api"].migrations
+    assert squashed.id == "0001_squashed_0003_channel" and after.depends_on == ["0001_squashed_0003_channel"]
+    assert squashed.kind == "squashed (replaces 0001_initial, 0002_check_grace, 0003_channel)"
+    assert squashed.depends_on == ["auth.__first__", "accounts.0003_member"]
+    assert apps["logs"].migrations[0].depends_on == ["api.__first__"]
+    assert apps["logs"].merges == ["0004_merge_20260101_1200"]  # two 0003s a merge joins: no duplicate_id
+    payments = apps["payments"]  # 0002 runs before 0003 (run_before), so it is no leaf
+    assert payments.migrations[2].depends_on == ["0001_initial", "0002_subscription_plan_id"]
+
+    truth = django_graph(root)
+    for app, f in apps.items():
+        assert truth[app]["heads"] == f.heads, app
+        assert sorted(truth[app]["order"]) == sorted(m.id for m in f.migrations), app
+        for m in f.migrations:  # the same edges, "app.name" for another app's migration
+            ours = sorted(d if "." in d else f"{app}.{d}" for d in m.depends_on)
+            theirs = truth[app]["parents"][m.id]
+            assert [d for d in ours if not d.endswith("__first__")] == [d for d in theirs if d in ours], m.id
+            assert len(theirs) == len(ours), (m.id, theirs, ours)  # __first__ is the app's first node there
+        # both are orders Django accepts; where the graph leaves a choice find takes the lower name
+        position = {m.id: i for i, m in enumerate(f.migrations)}
+        assert all(position[p] < position[m.id] for m in f.migrations for p in m.depends_on if p in position)
+
+    cli = [sys.executable, "-m", "migration_manager.cli", "find", str(root), "--strict"]
+    done = subprocess.run(cli, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_django_custom_user_model_from_the_settings(tmp_path: Path) -> None:
+    root = repos.write(tmp_path, repos.DJANGO_CUSTOM_USER)
+    apps = django_apps(find_migrations(root))
+    assert apps["users"].heads == ["0001_initial"]
+    assert apps["accounts"].migrations[0].depends_on == ["users.__first__"]
+    assert apps["api"].migrations[0].depends_on == ["users.__first__", "accounts.0003_member"]
+    assert [p for f in apps.values() for p in f.problems] == []
+    truth = django_graph(root)
+    assert {app: truth[app]["heads"] for app in apps} == {app: f.heads for app, f in apps.items()}
+
+
+def test_django_entries_that_are_not_migrations_are_problems(tmp_path: Path) -> None:
+    result = scan(tmp_path, repos.DJANGO_ODD_ENTRIES)
+    apps = django_apps(result)
+    found = {(p.severity, p.code, p.path) for f in apps.values() for p in f.problems}
+    assert found == {
+        ("warning", "not_a_migration", "hc/accounts/migrations/README.md"),
+        ("warning", "not_a_migration", "hc/accounts/migrations/_helpers.py"),
+        ("warning", "not_a_migration", "hc/accounts/migrations/sql"),
+        ("warning", "not_a_migration", "hc/accounts/migrations/tasks"),  # a package: Django skips it
+        ("error", "malformed", "hc/accounts/migrations/utils.py"),
+        ("error", "malformed", "hc/accounts/migrations/0006_broken.py"),
+        ("warning", "malformed", "hc/payments/migrations/0005_dynamic.py"),  # EXTRA_DEPENDENCY
+        ("error", "broken_dependency", "hc/payments/migrations/0005_dynamic.py"),  # accounts.0099_missing
+        ("warning", "malformed", "hc/logs/migrations/0005_computed.py"),  # dependencies = computed()
+        ("error", "malformed", "hc/logs/migrations/0006_binary.py"),
+    }
+    assert [(p.code, p.path) for p in result.problems] == [("binary", "hc/logs/migrations/0006_binary.py")]
+    messages = {p.path: p.message for f in apps.values() for p in f.problems if p.code == "broken_dependency"}
+    assert "accounts.0099_missing" in messages["hc/payments/migrations/0005_dynamic.py"]
+    # what could be read still counts: the unreadable entry is dropped, the rest of the list kept
+    assert apps["payments"].heads == ["0005_dynamic"]
+    assert apps["payments"].migrations[-1].depends_on == ["0004_alter_subscription_user", "accounts.0099_missing"]
+    assert apps["logs"].heads == ["0005_computed"]
+    assert apps["logs"].migrations[-1].depends_on == ["0004_merge_20260101_1200"]
+    assert apps["accounts"].heads == ["0005_alter_profile_user"] and len(apps["accounts"].migrations) == 6
 
 
 def test_ignored_folders_and_symlinks_out_of_the_root(tmp_path: Path) -> None:

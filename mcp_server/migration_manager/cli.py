@@ -117,7 +117,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from .discover import find_migrations
     from .render import write_files
-    from .render.choose import CLI_NAMES, choose, render
+    from .render.choose import CLI_NAMES, choose, render, state_notes
     from .request import timestamp_from
 
     now = timestamp_from(args.timestamp, "--timestamp")
@@ -131,6 +131,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     p = _plan(args, _schema(args, found), read_schema=False)
     files = render(p, destination, now, names=CLI_NAMES)
+    for warning in state_notes(p, destination):
+        print(f"warning: {warning}", file=sys.stderr)
     if not args.write:  # a preview, whatever else is given: it never touches the repository
         if args.json:
             print(

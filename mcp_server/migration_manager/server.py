@@ -32,7 +32,7 @@ from .model import Operation, Plan, TableStats
 from .planner import plan
 from .preflight import PreflightReport, preflight
 from .render import write_files
-from .render.choose import Format, choose, render
+from .render.choose import Format, choose, render, state_notes
 from .render.dialect import render_dialect
 from .request import request_from_sql, target_from, timestamp_from
 from .schema.model import Schema
@@ -378,9 +378,8 @@ def render_migration(
     if write:
         paths = write_files(rendered, folder, overwrite=overwrite)
         written = [str(path.relative_to(base)) for path in paths]
-    return RenderResult(
-        summary=format_plan(p), files=files, written=written, warnings=([note] if note else []) + p.warnings
-    )
+    warnings = ([note] if note else []) + p.warnings + state_notes(p, destination)
+    return RenderResult(summary=format_plan(p), files=files, written=written, warnings=warnings)
 
 
 def lint_sql(

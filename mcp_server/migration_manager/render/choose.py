@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..model import Plan
 from .alembic import render_alembic
 from .django import render_django
+from .django_state import Model, derive_state, read_models
 from .files import RenderedFile
 from .flyway import render_flyway
 from .liquibase import render_liquibase
@@ -43,6 +44,7 @@ class Destination:
     diesel_v2: bool = True  # Diesel: folders named as diesel_cli 2.x does (False: the repository's newest is 1.x)
     include_dir: str = ""  # Liquibase: the folder as the master's <include file=...> names it
     include_relative: bool = True  # Liquibase: relativeToChangelogFile of that include
+    models: dict[str, Model] | None = None  # Django: table -> model, read from the app's models
 
 
 # How the caller names the choices, for error messages: the MCP tool's parameters by default;
@@ -99,8 +101,12 @@ def choose(
                 f"{f.folder} has {len(f.heads)} leaf migrations ({', '.join(f.heads)}): "
                 "run `manage.py makemigrations --merge` first, then render"
             )
-        app = Path(f.folder).parent.name
-        return Destination("django", f.folder, head=f.heads[0] if f.heads else None, version=f.next_id, app=app)
+        app_dir = Path(f.folder).parent
+        naming = re.match(r"NNNN_name\.py in (\w+)/", f.naming)  # the app label find read (apps.py)
+        app = naming.group(1) if naming else app_dir.name
+        models = read_models(Path(found.root), app_dir.as_posix(), app)
+        head = f.heads[0] if f.heads else None
+        return Destination("django", f.folder, head=head, version=f.next_id, app=app, models=models)
     if f.framework == "golang-migrate":
         return Destination("golang-migrate", f.folder, version=f.next_id)
     if f.framework == "dbmate":
@@ -155,7 +161,13 @@ def render(
     if destination.format == "flyway":
         return render_flyway(plan, first_version=destination.version)
     if destination.format == "django":
-        return render_django(plan, app=destination.app, head=destination.head, first_number=destination.version)
+        return render_django(
+            plan,
+            app=destination.app,
+            head=destination.head,
+            first_number=destination.version,
+            models=destination.models,
+        )
     if destination.format == "dbmate":
         return render_dbmate(plan, now or destination.after)
     if destination.format == "diesel":
@@ -167,3 +179,11 @@ def render(
             plan, now or destination.after, rails_version=destination.rails_version, taken=destination.taken
         )
     return render_sql(plan, now or destination.after)
+
+
+def state_notes(plan: Plan, destination: Destination) -> list[str]:
+    """Django: what the rendering could not tell Django's model state (each file says it too)."""
+    if destination.format != "django":
+        return []
+    notes = derive_state(plan, destination.models or {}, destination.app).notes
+    return [f"Django model state not derived: {note}" for index in sorted(notes) for note in notes[index]]
