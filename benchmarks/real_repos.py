@@ -58,7 +58,7 @@ REPOS = (
     Repo(
         "LemmyNet/lemmy",
         "439734dd6",
-        (Truth("diesel", "migrations", 342, "2026-07-27-143313-0000", "postgresql"),),
+        (Truth("diesel", "migrations", 342, "202607271433130000", "postgresql"),),  # 2026-07-27-143313-0000_…,
     ),
     Repo(
         "jhipster/jhipster-sample-app",
