@@ -29,14 +29,19 @@ $mm$""",
 
 
 def two_way_sql(table: TableRef, name: str, old: str, new: str) -> list[str]:
-    """Keep `old` and `new` equal whichever one the application writes."""
+    """Keep `old` and `new` equal whichever one the application writes.
+
+    `old` is the column every row already holds; `new` the one being filled, which has no default
+    while the trigger runs: an INSERT that gives `new` (code that knows it) sets `old` from it, one
+    that leaves it NULL (code that does not) sets it from `old`. So an `old` filled by its own
+    default never overwrites the value written to `new`, and a row written by old code is complete."""
     fn = _qualified_function(table, name)
     o, n = f"NEW.{quote_ident(old)}", f"NEW.{quote_ident(new)}"
     return [
         f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $mm$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        IF {n} IS NULL THEN {n} := {o}; ELSIF {o} IS NULL THEN {o} := {n}; END IF;
+        IF {n} IS NULL THEN {n} := {o}; ELSE {o} := {n}; END IF;
     ELSIF {n} IS DISTINCT FROM OLD.{quote_ident(new)} THEN
         {o} := {n};
     ELSE
