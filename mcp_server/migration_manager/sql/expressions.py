@@ -65,3 +65,48 @@ def qualify_columns(expression: str, prefix: str) -> str:
         raise SqlParseError(f"invalid SQL expression {expression!r}: {exc}") from exc
     _Qualify(prefix)(statement)
     return str(RawStream()(statement.targetList[0].val))
+
+
+class _RenameColumn(Visitor):
+    """Every reference to column `old` of the one table a statement is about becomes `new`: column
+    references (bare or qualified), index elements (keys and INCLUDE) and FOREIGN KEY column lists."""
+
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__()
+        self.old, self.new = old, new
+
+    def visit_ColumnRef(self, ancestors: object, node: Any) -> None:
+        last = node.fields[-1]
+        if isinstance(last, ast.String) and last.sval == self.old:
+            node.fields = (*node.fields[:-1], ast.String(sval=self.new))
+
+    def visit_IndexElem(self, ancestors: object, node: Any) -> None:
+        if node.name == self.old:
+            node.name = self.new
+
+    def visit_Constraint(self, ancestors: object, node: Any) -> None:
+        if node.fk_attrs:
+            node.fk_attrs = tuple(
+                ast.String(sval=self.new) if isinstance(a, ast.String) and a.sval == self.old else a
+                for a in node.fk_attrs
+            )
+
+
+def rename_column_in(statement: str, old: str, new: str, **changes: Any) -> str:
+    """`statement` (one CREATE INDEX or ALTER TABLE ... ADD CONSTRAINT, as the catalog writes them) with
+    every reference to column `old` made a reference to `new`, deparsed by PostgreSQL's own grammar.
+
+    `changes` sets attributes of the statement node first (idxname, concurrent, if_not_exists of an
+    index). Only for statements on a single table: a column of another table with the same name would
+    be renamed too."""
+    from pglast.stream import RawStream
+
+    try:
+        (raw,) = parse_sql(statement)
+    except (ParseError, ValueError) as exc:
+        raise SqlParseError(f"cannot rewrite {statement!r}: {exc}") from exc
+    node: Any = raw.stmt
+    for key, value in changes.items():
+        setattr(node, key, value)
+    _RenameColumn(old, new)(node)
+    return str(RawStream()(node))
