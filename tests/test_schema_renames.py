@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from conftest import Server
+from migration_manager.catalog import differences
 from migration_manager.errors import PlanningError
 from migration_manager.model import Plan, Target
 from migration_manager.planner import plan
@@ -78,7 +79,7 @@ def test_case4_rename_carries_type_default_not_null_indexes_and_constraints(
     sql = "\n".join(s for m in proof.plan.migrations for st in m.steps for s in st.up)
     assert "ADD COLUMN display_name text" in sql  # the type read, not asked
     assert "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_fullname_key_mm_new" in sql
-    assert "UNIQUE USING INDEX users_fullname_key_mm_new" in sql
+    assert "ADD CONSTRAINT users_fullname_key UNIQUE USING INDEX users_fullname_key_mm_new" in sql
     assert "VALIDATE CONSTRAINT users_fullname_short_mm_new" in sql
     assert _index_names(empty_db) >= {"users_fullname_key", "users_fullname_idx", "users_fullname_lower_idx"}
     guards = [m.steps[0] for m in proof.plan.migrations[1:]]
@@ -217,3 +218,21 @@ def test_case4_old_and_new_code_write_during_the_transition(server: Server, empt
         (3, "renamed by new code"),
         (4, "renamed by old code"),
     ]
+
+
+def test_case11_each_down_restores_what_was_there_before_its_up(server: Server, empty_db: str, tmp_path: Path) -> None:
+    """Each migration's down alone: the catalog as it was before that up, the original columns' data
+    intact (a backfill's down keeps the copied values; the expand's down drops the column)."""
+    run_sql(empty_db, USERS)
+    p = _plan(server, empty_db)
+    write_files(render_sql(p), tmp_path)
+    ups = sorted(x for x in tmp_path.glob("*.sql") if not x.name.endswith("_down.sql"))
+    original = data(empty_db)
+    for up in ups:
+        before = catalog(empty_db)
+        psql_file(server.bin_dir, empty_db, up)
+        psql_file(server.bin_dir, empty_db, up.with_name(up.stem + "_down.sql"))
+        assert differences(before, catalog(empty_db)) == [], up.name
+        now = data(empty_db)
+        assert {k: now[k] for k in original} == original, up.name
+        psql_file(server.bin_dir, empty_db, up)

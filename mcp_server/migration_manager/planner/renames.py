@@ -288,13 +288,17 @@ def plan_rename_column(ctx: Context, op: RenameColumn) -> list[Draft]:
         nn_valid.done = [constraint_exists(table, helper, validated=True)]
         nn = (nn_check, nn_valid)
         for d in nn_set:
+            # the helper check stays until the contract: dropped here, this migration's down could only
+            # add it back NOT VALID (validating it in the same transaction would scan under its lock)
+            d.steps = [st for st in d.steps if st.up[0].startswith(f"ALTER TABLE {table.sql} ALTER COLUMN")]
             d.done = [column_exists(table, new, not_null=True)]
     drafts.extend(_carry_drafts(ctx, table, old, new, facts, nn))
     drafts.extend(nn_set)
     drafts[-1].done = [*drafts[-1].done, filled]  # the contract's guard: the new column holds every value
 
     # 4. contract
-    drafts.append(_contract_draft(ctx, table, op, facts, trigger, title))
+    helper_left = not_null_check_name(table, new) if nn_set else None
+    drafts.append(_contract_draft(ctx, table, op, facts, trigger, title, helper_left))
     return drafts
 
 
@@ -354,21 +358,7 @@ def _carry_drafts(
     validate: list[Step] = []
     for c in facts.carried:
         t = quote_ident(c.temporary)
-        if c.kind == "unique":
-            add.append(
-                ctx.step(
-                    Action.ADD_CONSTRAINT_USING_INDEX,
-                    table,
-                    f"Attach {c.temporary} as the UNIQUE constraint {c.temporary}: no scan, the index enforces it",
-                    [
-                        f"ALTER TABLE {table.sql} ADD CONSTRAINT {t} UNIQUE USING INDEX {t}"
-                        + _unique_tail(ctx, table, c.name)
-                    ],
-                    [f"ALTER TABLE {table.sql} DROP CONSTRAINT IF EXISTS {t}"],
-                    down_note="dropping the constraint also drops its index (the migration before builds it again)",
-                )
-            )
-        elif c.kind in ("check", "foreign key"):
+        if c.kind in ("check", "foreign key"):
             also = [(c.references, LockMode.SHARE_ROW_EXCLUSIVE)] if c.references else []
             add.append(
                 ctx.step(
@@ -396,7 +386,7 @@ def _carry_drafts(
                         down_note="the down re-creates the constraint NOT VALID (catalog only), as it was before",
                     )
                 )
-    added = [c for c in facts.carried if c.kind != "index"]
+    added = [c for c in facts.carried if c.kind in ("check", "foreign key")]
     nn_check, nn_valid = not_null if not_null is not None else (None, None)
     if nn_check is not None and nn_valid is not None:
         add += nn_check.steps
@@ -419,11 +409,7 @@ def _carry_drafts(
                 transactional=True,
                 steps=validate,
                 solo=True,
-                done=[
-                    constraint_exists(table, c.temporary, validated=True)
-                    for c in added
-                    if c.kind != "unique" and c.validated
-                ]
+                done=[constraint_exists(table, c.temporary, validated=True) for c in added if c.validated]
                 + (nn_valid.done if nn_valid else []),
                 checks=nn_valid.checks if nn_valid else [],
             )
@@ -437,23 +423,35 @@ def _do(statements: list[str]) -> str:
     return f"DO $mm$\nBEGIN\n{body}\nEND\n$mm$"
 
 
-def _contract_draft(ctx: Context, table: TableRef, op: RenameColumn, facts: _Facts, trigger: str, title: str) -> Draft:
+def _contract_draft(
+    ctx: Context, table: TableRef, op: RenameColumn, facts: _Facts, trigger: str, title: str, helper: str | None
+) -> Draft:
     old, new = op.column, op.new_name
     o, n = quote_ident(old), quote_ident(new)
     uses_trigger = op.strategy == "trigger"
     rename_up: list[str] = []
     rename_down: list[str] = []
     for c in facts.carried:
+        q, t = quote_ident(c.name), quote_ident(c.temporary)
         if c.kind == "index":
-            rename_up.append(f"ALTER INDEX {qualified(c.temporary, facts.schema)} RENAME TO {quote_ident(c.name)}")
-            rename_down.append(f"ALTER INDEX {qualified(c.name, facts.schema)} RENAME TO {quote_ident(c.temporary)}")
-        else:
+            rename_up.append(f"ALTER INDEX {qualified(c.temporary, facts.schema)} RENAME TO {q}")
+            rename_down.append(f"ALTER INDEX {qualified(c.name, facts.schema)} RENAME TO {t}")
+        elif c.kind == "unique":
+            # the old column's constraint went with it: its copy's index becomes the constraint, name and all
+            # (catalog only: the index already enforces it)
             rename_up.append(
-                f"ALTER TABLE {table.sql} RENAME CONSTRAINT {quote_ident(c.temporary)} TO {quote_ident(c.name)}"
+                f"ALTER TABLE {table.sql} ADD CONSTRAINT {q} UNIQUE USING INDEX {t}" + _unique_tail(ctx, table, c.name)
             )
-            rename_down.append(
-                f"ALTER TABLE {table.sql} RENAME CONSTRAINT {quote_ident(c.name)} TO {quote_ident(c.temporary)}"
-            )
+            # no index can leave its constraint: build the copy again (the new column stays unique
+            # meanwhile), then drop the constraint with its index
+            rename_down += [
+                drop_invalid_leftover_sql(c.temporary, facts.schema),
+                rename_column_in(c.definition, old, new, idxname=c.temporary, concurrent=True, if_not_exists=True),
+                f"ALTER TABLE {table.sql} DROP CONSTRAINT {q}",
+            ]
+        else:
+            rename_up.append(f"ALTER TABLE {table.sql} RENAME CONSTRAINT {t} TO {q}")
+            rename_down.append(f"ALTER TABLE {table.sql} RENAME CONSTRAINT {q} TO {t}")
     default = [f"ALTER TABLE {table.sql} ALTER COLUMN {n} SET DEFAULT {facts.default}"] if facts.default else []
     up = _do(
         [
@@ -461,6 +459,7 @@ def _contract_draft(ctx: Context, table: TableRef, op: RenameColumn, facts: _Fac
             f"ALTER TABLE {table.sql} DROP COLUMN {o}",
             *default,
             *rename_up,
+            *([f"ALTER TABLE {table.sql} DROP CONSTRAINT {quote_ident(helper)}"] if helper else []),
         ]
     )
 
@@ -471,6 +470,14 @@ def _contract_draft(ctx: Context, table: TableRef, op: RenameColumn, facts: _Fac
         else sync.add_column_like_sql(table, old, new)
     )
     down: list[str] = [
+        *(
+            [
+                f"ALTER TABLE {table.sql} ADD CONSTRAINT {quote_ident(helper)} CHECK ({n} IS NOT NULL) NOT VALID",
+                f"ALTER TABLE {table.sql} VALIDATE CONSTRAINT {quote_ident(helper)}",
+            ]
+            if helper
+            else []
+        ),
         *rename_down,
         *([f"ALTER TABLE {table.sql} ALTER COLUMN {n} DROP DEFAULT"] if facts.default else []),
         add_back,
