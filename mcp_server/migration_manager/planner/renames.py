@@ -10,10 +10,12 @@ on the old column is carried to the new one before the contract, so that the end
 naive RENAME COLUMN gives (same index and constraint names, now on the new column): each index
 is built again CONCURRENTLY under a temporary name from its catalog definition (a UNIQUE
 constraint then attached with ADD CONSTRAINT ... USING INDEX), each CHECK and FOREIGN KEY added
-NOT VALID and validated, and the contract renames them to their original names once the old
-column is gone. What cannot be carried that way (the primary key, exclusion constraints, foreign
-keys of other tables that reference the column, views that read it, a partitioned table) is
-refused, named, with what to do.
+NOT VALID and validated (other tables' foreign keys that reference the column too, pointed at the
+new one), and the contract renames them to their original names once the old column is gone.
+What cannot be carried that way (the primary key, exclusion constraints, views that read the
+column, a partitioned table) is refused, named, with what to do. Views: the naive rename keeps a
+view working under its old output name; recreating it would mean rewriting its definition, so the
+plan refuses and names it rather than guess.
 
 Every migration states what it leaves in the database (`done`), so the next one stops before any
 change when it has not run; the contract drops the old column only once the new one holds every
@@ -47,10 +49,11 @@ class _Carried:
 
     name: str
     temporary: str
-    kind: str  # "index", "unique" (a UNIQUE constraint and its index), "check", "foreign key"
+    kind: str  # "index", "unique" (a UNIQUE constraint and its index), "check", "foreign key", "incoming"
     definition: str  # the index's CREATE statement, or the constraint's definition
     validated: bool = True
     references: TableRef | None = None  # a foreign key's referenced table
+    on: TableRef | None = None  # "incoming": the table whose foreign key references the column
 
 
 @dataclass(frozen=True)
@@ -112,15 +115,6 @@ def _facts(ctx: Context, table: TableRef, op: RenameColumn) -> _Facts:
             "naive RENAME COLUMN keeps them (their column keeps its name)",
             "drop and recreate those views around the contract, or rename with a plain RENAME COLUMN",
         )
-    incoming = [f for f in ctx.schema.incoming_foreign_keys(info) if old in f.constraint.ref_columns]
-    if incoming:
-        raise _refuse(
-            table,
-            old,
-            "foreign keys of other tables reference it: "
-            + ", ".join(f"{f.constraint.name} on {f.schema}.{f.table}" for f in incoming),
-            "move those foreign keys to the new column first (add them NOT VALID, validate, drop the old ones)",
-        )
     carried: list[_Carried] = []
     for index in info.indexes_on(old):
         constraint = info.constraint(index.constraint) if index.constraint else None
@@ -178,6 +172,29 @@ def _facts(ctx: Context, table: TableRef, op: RenameColumn) -> _Facts:
                 definition=_without_not_valid(constraint.definition),
                 validated=constraint.validated,
                 references=TableRef(constraint.ref_table, constraint.ref_schema) if constraint.ref_table else None,
+            )
+        )
+    for ref in ctx.schema.incoming_foreign_keys(info):  # last: they need the unique copies before them
+        fk = ref.constraint
+        if old not in fk.ref_columns:
+            continue
+        source = ctx.schema.table(ref.table, ref.schema)
+        if (ref.schema, ref.table) == (info.schema, info.name) or (source is not None and source.partitioned):
+            raise _refuse(
+                table,
+                old,
+                f"the foreign key {fk.name} of {ref.schema}.{ref.table} references it"
+                + (" from the same table" if source is info else " from a partitioned table"),
+                "drop it before the rename and add it again after",
+            )
+        carried.append(
+            _Carried(
+                name=fk.name,
+                temporary=derived_name(fk.name, suffix="mm_new"),
+                kind="incoming",
+                definition=_without_not_valid(fk.definition),
+                validated=fk.validated,
+                on=TableRef(ref.table, ref.schema),
             )
         )
     return _Facts(column.type, column.not_null, column.default, tuple(carried), info.schema, read=True)
@@ -358,7 +375,59 @@ def _carry_drafts(
     validate: list[Step] = []
     for c in facts.carried:
         t = quote_ident(c.temporary)
-        if c.kind in ("check", "foreign key"):
+        if c.kind == "unique":
+            rebuild = rename_column_in(c.definition, old, new, idxname=c.temporary, concurrent=True, if_not_exists=True)
+            add.append(
+                ctx.step(
+                    Action.ADD_CONSTRAINT_USING_INDEX,
+                    table,
+                    f"Attach {c.temporary} as the UNIQUE constraint {c.temporary}: no scan, the index enforces it",
+                    [
+                        f"ALTER TABLE {table.sql} ADD CONSTRAINT {t} UNIQUE USING INDEX {t}"
+                        + _unique_tail(ctx, table, c.name)
+                    ],
+                    # an index cannot leave its constraint: dropped with it, it is built again
+                    [
+                        f"ALTER TABLE {table.sql} DROP CONSTRAINT IF EXISTS {t}",
+                        drop_invalid_leftover_sql(c.temporary, facts.schema),
+                        rebuild,
+                    ],
+                    down_note=f"dropping the constraint drops its index: the down builds {c.temporary} again "
+                    "concurrently, as the migration before left it",
+                ).model_copy(update={"transactional": False})
+            )
+        elif c.kind == "incoming" and c.on is not None:
+            add.append(
+                ctx.step(
+                    Action.ADD_FOREIGN_KEY_NOT_VALID,
+                    c.on,
+                    f"Add foreign key {c.temporary} on {c.on.key} NOT VALID, referencing {table.key}({new}) as "
+                    f"{c.name} references {old}",
+                    [
+                        rename_column_in(
+                            f"ALTER TABLE {c.on.sql} ADD CONSTRAINT {t} {c.definition} NOT VALID",
+                            old,
+                            new,
+                            referenced=True,
+                        )
+                    ],
+                    [f"ALTER TABLE {c.on.sql} DROP CONSTRAINT IF EXISTS {t}"],
+                    also_locks=[(table, LockMode.SHARE_ROW_EXCLUSIVE)],
+                ).model_copy(update={"transactional": False})
+            )
+            if c.validated:
+                validate.append(
+                    ctx.step(
+                        Action.VALIDATE_CONSTRAINT,
+                        c.on,
+                        f"Validate {c.temporary} on {c.on.key}: checks existing rows while reads and writes go on",
+                        [f"ALTER TABLE {c.on.sql} VALIDATE CONSTRAINT {t}"],
+                        [unvalidate_sql(c.on, c.temporary)],
+                        also_locks=[(table, LockMode.ROW_SHARE)],
+                        down_note="the down re-creates the constraint NOT VALID (catalog only), as it was before",
+                    )
+                )
+        elif c.kind in ("check", "foreign key"):
             also = [(c.references, LockMode.SHARE_ROW_EXCLUSIVE)] if c.references else []
             add.append(
                 ctx.step(
@@ -386,19 +455,27 @@ def _carry_drafts(
                         down_note="the down re-creates the constraint NOT VALID (catalog only), as it was before",
                     )
                 )
-    added = [c for c in facts.carried if c.kind in ("check", "foreign key")]
+    added = [c for c in facts.carried if c.kind != "index"]
     nn_check, nn_valid = not_null if not_null is not None else (None, None)
+    # with a UNIQUE copy (whose down builds an index concurrently) or another table's foreign key (two
+    # tables' locks), each statement runs on its own: each is a catalog change under a brief lock
+    one_by_one = any(c.kind in ("unique", "incoming") for c in added)
     if nn_check is not None and nn_valid is not None:
-        add += nn_check.steps
+        add += (
+            [st.model_copy(update={"transactional": False}) for st in nn_check.steps] if one_by_one else nn_check.steps
+        )
         validate += nn_valid.steps
     if add:
         drafts.append(
             Draft(
                 name=slug(f"constraints {table.name} {new}"),
                 title=f"add the constraints of {old} on {new}",
-                transactional=True,
+                transactional=not one_by_one,
                 steps=add,
-                done=[*(constraint_exists(table, c.temporary) for c in added), *(nn_check.done if nn_check else [])],
+                done=[
+                    *(constraint_exists(c.on or table, c.temporary) for c in added),
+                    *(nn_check.done if nn_check else []),
+                ],
             )
         )
     if validate:
@@ -409,7 +486,11 @@ def _carry_drafts(
                 transactional=True,
                 steps=validate,
                 solo=True,
-                done=[constraint_exists(table, c.temporary, validated=True) for c in added if c.validated]
+                done=[
+                    constraint_exists(c.on or table, c.temporary, validated=True)
+                    for c in added
+                    if c.validated and c.kind != "unique"
+                ]
                 + (nn_valid.done if nn_valid else []),
                 checks=nn_valid.checks if nn_valid else [],
             )
@@ -431,30 +512,23 @@ def _contract_draft(
     uses_trigger = op.strategy == "trigger"
     rename_up: list[str] = []
     rename_down: list[str] = []
+    drop_first: list[str] = []
     for c in facts.carried:
         q, t = quote_ident(c.name), quote_ident(c.temporary)
         if c.kind == "index":
             rename_up.append(f"ALTER INDEX {qualified(c.temporary, facts.schema)} RENAME TO {q}")
             rename_down.append(f"ALTER INDEX {qualified(c.name, facts.schema)} RENAME TO {t}")
-        elif c.kind == "unique":
-            # the old column's constraint went with it: its copy's index becomes the constraint, name and all
-            # (catalog only: the index already enforces it)
-            rename_up.append(
-                f"ALTER TABLE {table.sql} ADD CONSTRAINT {q} UNIQUE USING INDEX {t}" + _unique_tail(ctx, table, c.name)
-            )
-            # no index can leave its constraint: build the copy again (the new column stays unique
-            # meanwhile), then drop the constraint with its index
-            rename_down += [
-                drop_invalid_leftover_sql(c.temporary, facts.schema),
-                rename_column_in(c.definition, old, new, idxname=c.temporary, concurrent=True, if_not_exists=True),
-                f"ALTER TABLE {table.sql} DROP CONSTRAINT {q}",
-            ]
+        elif c.kind == "incoming" and c.on is not None:
+            drop_first.append(f"ALTER TABLE {c.on.sql} DROP CONSTRAINT {q}")  # it holds the old column's index
+            rename_up.append(f"ALTER TABLE {c.on.sql} RENAME CONSTRAINT {t} TO {q}")
+            rename_down.append(f"ALTER TABLE {c.on.sql} RENAME CONSTRAINT {q} TO {t}")
         else:
             rename_up.append(f"ALTER TABLE {table.sql} RENAME CONSTRAINT {t} TO {q}")
             rename_down.append(f"ALTER TABLE {table.sql} RENAME CONSTRAINT {q} TO {t}")
     default = [f"ALTER TABLE {table.sql} ALTER COLUMN {n} SET DEFAULT {facts.default}"] if facts.default else []
     up = _do(
         [
+            *drop_first,
             *(sync.drop_sql(table, trigger) if uses_trigger else []),
             f"ALTER TABLE {table.sql} DROP COLUMN {o}",
             *default,
@@ -508,10 +582,17 @@ def _contract_draft(
                     f"ALTER TABLE {table.sql} ADD CONSTRAINT {q} UNIQUE USING INDEX {q}"
                     + _unique_tail(ctx, table, c.name)
                 )
-        else:
+        elif c.kind != "incoming":
             down.append(f"ALTER TABLE {table.sql} ADD CONSTRAINT {q} {c.definition} NOT VALID")
             if c.validated:
                 down.append(f"ALTER TABLE {table.sql} VALIDATE CONSTRAINT {q}")
+    for c in facts.carried:  # other tables' foreign keys, once the old column's unique index is back
+        if c.kind == "incoming" and c.on is not None:
+            q = quote_ident(c.name)
+            down.append(f"ALTER TABLE {c.on.sql} ADD CONSTRAINT {q} {c.definition} NOT VALID")
+            if c.validated:
+                down.append(f"ALTER TABLE {c.on.sql} VALIDATE CONSTRAINT {q}")
+    others = {c.on for c in facts.carried if c.on is not None and c.on != table}
     carried = ", ".join(c.name for c in facts.carried)
     contract = ctx.step(
         Action.DROP_COLUMN,
@@ -521,6 +602,7 @@ def _contract_draft(
         + (f"; {carried} take their names back on {new}" if carried else ""),
         [up],
         down,
+        also_locks=[(t, LockMode.ACCESS_EXCLUSIVE) for t in sorted(others, key=lambda t: t.key)],
         breaks_running_code=True,
         down_note=(
             f"the down adds {old} back (nullable), keeps it in step with {new}, refills it in batches"

@@ -71,34 +71,41 @@ class _RenameColumn(Visitor):
     """Every reference to column `old` of the one table a statement is about becomes `new`: column
     references (bare or qualified), index elements (keys and INCLUDE) and FOREIGN KEY column lists."""
 
-    def __init__(self, old: str, new: str) -> None:
+    def __init__(self, old: str, new: str, referenced: bool) -> None:
         super().__init__()
-        self.old, self.new = old, new
+        self.old, self.new, self.referenced = old, new, referenced
+
+    def _renamed(self, names: Any) -> Any:
+        return tuple(
+            ast.String(sval=self.new) if isinstance(a, ast.String) and a.sval == self.old else a for a in names
+        )
 
     def visit_ColumnRef(self, ancestors: object, node: Any) -> None:
+        if self.referenced:
+            return
         last = node.fields[-1]
         if isinstance(last, ast.String) and last.sval == self.old:
             node.fields = (*node.fields[:-1], ast.String(sval=self.new))
 
     def visit_IndexElem(self, ancestors: object, node: Any) -> None:
-        if node.name == self.old:
+        if node.name == self.old and not self.referenced:
             node.name = self.new
 
     def visit_Constraint(self, ancestors: object, node: Any) -> None:
-        if node.fk_attrs:
-            node.fk_attrs = tuple(
-                ast.String(sval=self.new) if isinstance(a, ast.String) and a.sval == self.old else a
-                for a in node.fk_attrs
-            )
+        if self.referenced and node.pk_attrs:
+            node.pk_attrs = self._renamed(node.pk_attrs)
+        elif not self.referenced and node.fk_attrs:
+            node.fk_attrs = self._renamed(node.fk_attrs)
 
 
-def rename_column_in(statement: str, old: str, new: str, **changes: Any) -> str:
+def rename_column_in(statement: str, old: str, new: str, *, referenced: bool = False, **changes: Any) -> str:
     """`statement` (one CREATE INDEX or ALTER TABLE ... ADD CONSTRAINT, as the catalog writes them) with
     every reference to column `old` made a reference to `new`, deparsed by PostgreSQL's own grammar.
 
     `changes` sets attributes of the statement node first (idxname, concurrent, if_not_exists of an
     index). Only for statements on a single table: a column of another table with the same name would
-    be renamed too."""
+    be renamed too. referenced=True: only the referenced columns of a FOREIGN KEY (`old` is a column of
+    the table it references)."""
     from pglast.stream import RawStream
 
     try:
@@ -108,5 +115,5 @@ def rename_column_in(statement: str, old: str, new: str, **changes: Any) -> str:
     node: Any = raw.stmt
     for key, value in changes.items():
         setattr(node, key, value)
-    _RenameColumn(old, new)(node)
+    _RenameColumn(old, new, referenced)(node)
     return str(RawStream()(node))
