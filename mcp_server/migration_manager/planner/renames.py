@@ -281,6 +281,7 @@ def plan_rename_column(ctx: Context, op: RenameColumn) -> list[Draft]:
     filled = no_rows(
         f"every row of {table.key} has {new} equal to {old}",
         f"SELECT 1 FROM {table.sql} WHERE {o} IS DISTINCT FROM {n}",
+        table,
     )
     fill = backfill_draft(
         ctx, backfill_step(ctx, table, new, o, f"{n} IS DISTINCT FROM {o}"), f"backfill {table.name} {new}"

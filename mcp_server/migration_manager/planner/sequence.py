@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..ident import qualified, quote_literal
 from ..knowledge.postgres import Action
-from ..model import Step
+from ..model import LockMode, Step
 from .base import Context, TableRef
 
 
@@ -24,7 +24,8 @@ class Done:
     """Something true in the database once a migration's work is there."""
 
     description: str
-    sql: str  # a boolean SQL expression; reads only the catalog unless it says otherwise
+    sql: str  # a boolean SQL expression; reads only the catalog unless `reads`
+    reads: TableRef | None = None  # a data condition: the table the guard that checks it reads
 
 
 def _column_row(table: TableRef, column: str) -> str:
@@ -92,9 +93,9 @@ def index_valid(name: str, schema: str | None) -> Done:
     )
 
 
-def no_rows(description: str, query: str) -> Done:
-    """A data condition (reads the table): `query` returns no row once the work is done."""
-    return Done(description, f"NOT EXISTS ({query})")
+def no_rows(description: str, query: str, table: TableRef) -> Done:
+    """A data condition: `query` (which reads `table`) returns no row once the work is done."""
+    return Done(description, f"NOT EXISTS ({query})", reads=table)
 
 
 def guard_sql(done: Sequence[Done], this: str, previous: str) -> str:
@@ -110,13 +111,17 @@ def guard_sql(done: Sequence[Done], this: str, previous: str) -> str:
 
 
 def guard_step(ctx: Context, done: Sequence[Done], this: str, previous: str) -> Step:
+    read = list(dict.fromkeys(d.reads for d in done if d.reads is not None))
     return ctx.step(
         Action.READ_CATALOG,
         None,
         f'Check that "{previous}" has run: ' + "; ".join(d.description for d in done),
         [guard_sql(done, this, previous)],
         [],
-        notes=["stops this migration before any change when the one before it has not run or did not finish"],
+        notes=["stops this migration before any change when the one before it has not run or did not finish"]
+        + (["reads the table to check its data, under ACCESS SHARE only (reads and writes go on)"] if read else []),
+        also_locks=[(t, LockMode.ACCESS_SHARE) for t in read],
+        scans=bool(read),
     )
 
 
