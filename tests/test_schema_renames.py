@@ -256,3 +256,15 @@ def test_case11_each_down_restores_what_was_there_before_its_up(
         now = data(empty_db)
         assert {k: now[k] for k in original} == original, up.name
         psql_file(server.bin_dir, empty_db, up)
+
+
+def test_fields_that_differ_from_the_schema_read_are_said_and_not_used(server: Server, empty_db: str) -> None:
+    from migration_manager.model import RenameColumn
+
+    run_sql(empty_db, USERS)
+    op = RenameColumn(table="users", column="email", new_name="mail", type="varchar(10)", not_null=True)
+    p = plan([op], Target(version=server.version), schema=schema_from_dsn(empty_db))
+    assert any("type 'varchar(10)' given" in w for w in p.warnings)
+    assert any("not_null given" in w for w in p.warnings)
+    ups = "\n".join(s for m in p.migrations for st in m.steps for s in st.up)
+    assert "ADD COLUMN mail text" in ups and "mail IS NOT NULL" not in ups

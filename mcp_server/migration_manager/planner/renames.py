@@ -197,6 +197,18 @@ def _facts(ctx: Context, table: TableRef, op: RenameColumn) -> _Facts:
                 on=TableRef(ref.table, ref.schema),
             )
         )
+    given = {"type": (op.type, column.type), "default": (op.default, column.default)}
+    for field, (asked, read) in given.items():
+        if asked is not None and asked != read:
+            ctx.warnings.append(
+                f"rename_column {table.key}.{old}: {field} {asked!r} given, but the schema read has {read!r}; "
+                "the plan uses what was read"
+            )
+    if op.not_null and not column.not_null:
+        ctx.warnings.append(
+            f"rename_column {table.key}.{old}: not_null given, but the column is nullable in the schema read; "
+            "the plan keeps it nullable, as the naive RENAME COLUMN does"
+        )
     return _Facts(column.type, column.not_null, column.default, tuple(carried), info.schema, read=True)
 
 
