@@ -268,3 +268,31 @@ def test_fields_that_differ_from_the_schema_read_are_said_and_not_used(server: S
     assert any("not_null given" in w for w in p.warnings)
     ups = "\n".join(s for m in p.migrations for st in m.steps for s in st.up)
     assert "ADD COLUMN mail text" in ups and "mail IS NOT NULL" not in ups
+
+
+def test_case4_the_contract_waits_out_a_busy_table_with_retries(server: Server, empty_db: str, tmp_path: Path) -> None:
+    """The contract runs outside a transaction (for its online down) but its change is one DO block that
+    retries on lock_timeout like a transactional migration: a reader holding the table for a second
+    delays it, and does not fail it."""
+    import threading
+    import time
+
+    run_sql(empty_db, USERS)
+    ups = _render(_plan(server, empty_db), tmp_path)
+    for f in ups[:-1]:
+        psql_file(server.bin_dir, empty_db, f)
+    held = threading.Event()
+
+    def reader() -> None:
+        with psycopg.connect(empty_db) as conn:
+            conn.execute("LOCK TABLE users IN ACCESS SHARE MODE")
+            held.set()
+            time.sleep(1.5)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    held.wait(10)
+    stderr = psql_file(server.bin_dir, empty_db, ups[-1])
+    t.join()
+    assert "lock not available" in stderr and "retrying" in stderr
+    assert "display_name" in str(catalog(empty_db)["columns"]) and "fullname" not in str(catalog(empty_db)["columns"])

@@ -219,7 +219,15 @@ def plan(
             batch_size=batch_size,
             pause_ms=pause_ms,
         )
-    ctx = Context(target=target, stats=dict(stats or {}), batch_size=batch_size, pause_ms=pause_ms, schema=schema)
+    ctx = Context(
+        target=target,
+        stats=dict(stats or {}),
+        batch_size=batch_size,
+        pause_ms=pause_ms,
+        schema=schema,
+        lock_timeout=lock_timeout,
+        lock_retries=lock_retries,
+    )
     if schema is None:
         ctx.warnings.append(NO_SCHEMA_WARNING)
     if target.version < 12:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT
 from ..ident import derived_name, qualified, quote_ident
 from ..knowledge.postgres import Action, blocks_reads, blocks_writes, fact
 from ..model import Check, Estimate, LockClaim, LockMode, Risk, Step, TableStats, Target
@@ -64,6 +65,8 @@ class Context:
     pause_ms: int = 50  # pause between those batches
     schema: Schema | None = None  # what the tables are before this plan, when a source was given
     empty_used: dict[str, TableRef] = field(default_factory=dict)  # empty tables given plain DDL (plain())
+    lock_timeout: str = DEFAULT_LOCK_TIMEOUT  # the plan's, for a retry loop a step writes itself (renames.py)
+    lock_retries: int = DEFAULT_LOCK_RETRIES
 
     @property
     def version(self) -> int:

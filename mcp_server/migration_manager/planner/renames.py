@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import PlanningError
-from ..ident import derived_name, qualified, quote_ident
+from ..ident import derived_name, qualified, quote_ident, quote_literal
 from ..knowledge.postgres import Action
 from ..model import LockMode, RenameColumn, Step
 from ..sql.expressions import check_expression, rename_column_in
@@ -511,10 +511,33 @@ def _carry_drafts(
     return drafts
 
 
-def _do(statements: list[str]) -> str:
-    """Statements in one DO block: one transaction even where the migration runs each statement alone."""
-    body = "\n".join(f"    {s};" for s in statements)
-    return f"DO $mm$\nBEGIN\n{body}\nEND\n$mm$"
+def _atomic_with_retries(ctx: Context, statements: list[str]) -> str:
+    """Statements in one DO block, so one transaction where the migration runs each statement on its
+    own, retried as transactional migrations are (render/lock_retry.py): each attempt waits at most
+    lock_timeout for its locks; on lock_not_available it rolls back to its savepoint, releasing what
+    it took, sleeps with backoff and jitter, and tries again."""
+    body = "\n".join(f"            {s};" for s in statements)
+    n = ctx.lock_retries
+    return f"""DO $mm$
+DECLARE
+    mm_attempt integer := 1;
+BEGIN
+    LOOP
+        BEGIN
+            SET LOCAL lock_timeout = {quote_literal(ctx.lock_timeout)};
+{body}
+            EXIT;
+        EXCEPTION WHEN lock_not_available THEN
+            IF mm_attempt >= {n} THEN
+                RAISE;
+            END IF;
+            RAISE NOTICE 'migration-manager: lock not available (attempt % of {n}), retrying', mm_attempt;
+            PERFORM pg_sleep(least(0.1 * 2 ^ (mm_attempt - 1), 2.0) * (0.5 + random()));
+            mm_attempt := mm_attempt + 1;
+        END;
+    END LOOP;
+END
+$mm$"""
 
 
 def _contract_draft(
@@ -539,7 +562,8 @@ def _contract_draft(
             rename_up.append(f"ALTER TABLE {table.sql} RENAME CONSTRAINT {t} TO {q}")
             rename_down.append(f"ALTER TABLE {table.sql} RENAME CONSTRAINT {q} TO {t}")
     default = [f"ALTER TABLE {table.sql} ALTER COLUMN {n} SET DEFAULT {facts.default}"] if facts.default else []
-    up = _do(
+    up = _atomic_with_retries(
+        ctx,
         [
             *drop_first,
             *(sync.drop_sql(table, trigger) if uses_trigger else []),
@@ -547,7 +571,7 @@ def _contract_draft(
             *default,
             *rename_up,
             *([f"ALTER TABLE {table.sql} DROP CONSTRAINT {quote_ident(helper)}"] if helper else []),
-        ]
+        ],
     )
 
     # The down, online: each statement on its own, none scanning under a lock that blocks writes.
