@@ -93,8 +93,9 @@ def index_valid(name: str, schema: str | None) -> Done:
     )
 
 
-def no_rows(description: str, query: str, table: TableRef) -> Done:
-    """A data condition: `query` (which reads `table`) returns no row once the work is done."""
+def no_rows(description: str, query: str, table: TableRef | None = None) -> Done:
+    """A data condition: `query` returns no row once the work is done. Given the `table` it reads, the
+    guard that checks it claims ACCESS SHARE on it and a scan (as it should: it reads the table)."""
     return Done(description, f"NOT EXISTS ({query})", reads=table)
 
 
