@@ -32,7 +32,8 @@ from ..errors import PlanningError
 from ..ident import derived_name, qualified, quote_ident, quote_literal
 from ..knowledge.postgres import Action
 from ..model import LockMode, RenameColumn, Step
-from ..sql.expressions import check_expression, rename_column_in
+from ..sql.column_refs import constraint_on_column, index_on_column
+from ..sql.expressions import check_expression
 from ..sql.types import check_type
 from . import sync
 from .assumptions import column_guard
@@ -363,11 +364,7 @@ def _carry_drafts(
                     table,
                     f"Build {c.temporary} on {table.key}({new}) concurrently: {c.name} of {old}, to take its name "
                     "in the contract",
-                    [
-                        rename_column_in(
-                            c.definition, old, new, idxname=c.temporary, concurrent=True, if_not_exists=True
-                        )
-                    ],
+                    [index_on_column(c.definition, old, new, c.temporary, concurrently=True)],
                     [drop_index_sql(c.temporary, facts.schema, concurrently=True)],
                     notes=[
                         "waits for transactions already running on the table before each phase",
@@ -389,7 +386,7 @@ def _carry_drafts(
     for c in facts.carried:
         t = quote_ident(c.temporary)
         if c.kind == "unique":
-            rebuild = rename_column_in(c.definition, old, new, idxname=c.temporary, concurrent=True, if_not_exists=True)
+            rebuild = index_on_column(c.definition, old, new, c.temporary, concurrently=True)
             add.append(
                 ctx.step(
                     Action.ADD_CONSTRAINT_USING_INDEX,
@@ -417,11 +414,8 @@ def _carry_drafts(
                     f"Add foreign key {c.temporary} on {c.on.key} NOT VALID, referencing {table.key}({new}) as "
                     f"{c.name} references {old}",
                     [
-                        rename_column_in(
-                            f"ALTER TABLE {c.on.sql} ADD CONSTRAINT {t} {c.definition} NOT VALID",
-                            old,
-                            new,
-                            referenced=True,
+                        constraint_on_column(
+                            c.on.sql, c.definition, old, new, c.temporary, not_valid=True, referenced=True
                         )
                     ],
                     [f"ALTER TABLE {c.on.sql} DROP CONSTRAINT IF EXISTS {t}"],
@@ -447,11 +441,7 @@ def _carry_drafts(
                     Action.ADD_FOREIGN_KEY_NOT_VALID if c.references else Action.ADD_CHECK_NOT_VALID,
                     table,
                     f"Add {c.kind} {c.temporary} on {new} NOT VALID, as {c.name} is on {old}",
-                    [
-                        rename_column_in(
-                            f"ALTER TABLE {table.sql} ADD CONSTRAINT {t} {c.definition} NOT VALID", old, new
-                        )
-                    ],
+                    [constraint_on_column(table.sql, c.definition, old, new, c.temporary, not_valid=True)],
                     [f"ALTER TABLE {table.sql} DROP CONSTRAINT IF EXISTS {t}"],
                     also_locks=also,
                 )
@@ -612,7 +602,7 @@ def _contract_draft(
         if c.kind in ("index", "unique"):
             down += [
                 drop_invalid_leftover_sql(c.name, facts.schema),
-                rename_column_in(c.definition, old, old, concurrent=True, if_not_exists=True),
+                index_on_column(c.definition, old, old, c.name, concurrently=True),
             ]
             if c.kind == "unique":
                 down.append(
