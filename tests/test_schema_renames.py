@@ -296,3 +296,18 @@ def test_case4_the_contract_waits_out_a_busy_table_with_retries(server: Server, 
     t.join()
     assert "lock not available" in stderr and "retrying" in stderr
     assert "display_name" in str(catalog(empty_db)["columns"]) and "fullname" not in str(catalog(empty_db)["columns"])
+
+
+def test_status_tells_where_a_rename_stands(server: Server, empty_db: str, tmp_path: Path) -> None:
+    """Each migration's done list says only what that migration did: applied in part, the plan reads
+    as its first migrations applied and the rest pending, never as one interrupted."""
+    from migration_manager.status import migration_status
+
+    run_sql(empty_db, USERS + NOTES)
+    p = _plan(server, empty_db)
+    ups = _render(p, tmp_path)
+    for k in range(len(ups) + 1):
+        states = [m.state for m in migration_status(p, empty_db).migrations]
+        assert states == ["applied"] * k + ["not_applied"] * (len(ups) - k), (k, states)
+        if k < len(ups):
+            psql_file(server.bin_dir, empty_db, ups[k])

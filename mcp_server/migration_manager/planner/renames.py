@@ -19,7 +19,7 @@ plan refuses and names it rather than guess.
 
 Every migration states what it leaves in the database (`done`), so the next one stops before any
 change when it has not run; the contract drops the old column only once the new one holds every
-value (a data check, its first statement). The contract's down is online: the old column is added
+value (a data check, before any change). The contract's down is online: the old column is added
 back nullable, kept in step by the trigger, refilled in batches, and made NOT NULL through a
 validated CHECK; its indexes and constraints are built again under their names.
 """
@@ -41,7 +41,16 @@ from .backfill import backfill_draft, backfill_sql, backfill_step, batch_key
 from .base import Context, Draft, TableRef, slug
 from .constraints import not_null_check_name, not_null_drafts, unvalidate_sql
 from .indexes import drop_index_sql, drop_invalid_leftover_sql
-from .sequence import Done, column_absent, column_exists, constraint_exists, index_valid, no_rows, trigger_exists
+from .sequence import (
+    Done,
+    column_absent,
+    column_exists,
+    constraint_exists,
+    guard_step,
+    index_valid,
+    no_rows,
+    trigger_exists,
+)
 
 
 @dataclass(frozen=True)
@@ -299,7 +308,7 @@ def plan_rename_column(ctx: Context, op: RenameColumn) -> list[Draft]:
     fill = backfill_draft(
         ctx, backfill_step(ctx, table, new, o, f"{n} IS DISTINCT FROM {o}"), f"backfill {table.name} {new}"
     )
-    fill.done = [column_exists(table, new), filled]
+    fill.done = [expand_done[0], filled]  # the same check as the expand's: status reads it as a repeat
     if op.strategy == "dual_write":
         fill.gate_before = (
             f"Deploy application code that writes both {table.key}.{old} and {new} on every INSERT and UPDATE "
@@ -325,11 +334,15 @@ def plan_rename_column(ctx: Context, op: RenameColumn) -> list[Draft]:
             d.done = [column_exists(table, new, not_null=True)]
     drafts.extend(_carry_drafts(ctx, table, old, new, facts, nn))
     drafts.extend(nn_set)
-    drafts[-1].done = [*drafts[-1].done, filled]  # the contract's guard: the new column holds every value
-
     # 4. contract
     helper_left = not_null_check_name(table, new) if nn_set else None
-    drafts.append(_contract_draft(ctx, table, op, facts, trigger, title, helper_left))
+    contract = _contract_draft(ctx, table, op, facts, trigger, title, helper_left)
+    # before any change, right after the guard plan() puts first: the new column holds every value. Checked
+    # here rather than repeated in the done list of the migration before (a done list says what that
+    # migration did; `status` reads it so)
+    if drafts[-1] is not fill:  # right after the backfill, plan()'s guard checks it already
+        contract.steps.insert(0, guard_step(ctx, [filled], contract.title, fill.title))
+    drafts.append(contract)
     return drafts
 
 
