@@ -1,0 +1,174 @@
+"""Issue 17: the plans made from the real schema, rendered for Alembic, Rails and Liquibase and run by
+the real tools (Alembic, ActiveRecord 6.1, Liquibase 4.28) on PostgreSQL 15 and 18.
+
+Each test, for one framework and one case (setup SQL, change SQL, the naive DDL or None for the
+change itself): set the case up on a database and its twin, read the schema from the database's
+DSN, plan, render the plan as the framework's files in a project laid out as the test_render_*.py
+tests lay it out, run the framework's up, compare the catalog (the framework's own version tables
+aside) with the naive DDL applied on the twin, run the framework's down back to the start and
+compare with the start (the data too), and up again.
+
+A case is one entry of CASES: issue 17's cases 1 and 2 join it with one entry each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import repos
+import test_render_alembic as alembic_tool
+import test_render_liquibase as liquibase_tool
+import test_render_rails as rails_tool
+from conftest import Server
+from migration_manager.catalog import Snapshot, differences
+from migration_manager.discover import find_migrations
+from migration_manager.model import Plan, Target
+from migration_manager.planner import plan
+from migration_manager.render import render_alembic, render_liquibase, write_files
+from migration_manager.render.choose import choose, render
+from migration_manager.schema.sources import schema_from_dsn
+from migration_manager.sql.postgres import parse_operations
+from schema_proof import data, run_sql
+from support import schema_without
+from test_schema_plans import AUTHORS, FK, PARTITIONED, SESSIONS
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    setup: str
+    change: str
+    naive: str | None = None  # the DDL whose end catalog the plan must reach; None: the change itself
+
+
+CASES: list[Case] = [
+    Case("case3_partitioned_index", PARTITIONED, "CREATE INDEX events_kind_idx ON app.events (kind)"),
+    Case("case5_primary_key_on_not_null", SESSIONS, "ALTER TABLE sessions ADD PRIMARY KEY (token)"),
+    Case("case8_foreign_key_index_first", AUTHORS, FK, FK + "; CREATE INDEX posts_author_id_idx ON posts (author_id)"),
+]
+
+
+class Framework:
+    """One framework's project in a folder: write the plan's files, migrate up, migrate back to the start."""
+
+    name: str
+    markers: tuple[str, ...]  # its bookkeeping tables, left out of the comparisons
+
+    def __init__(self, root: Path, uri: str) -> None:
+        self.root, self.uri = root, uri
+
+    def write(self, p: Plan) -> None:
+        raise NotImplementedError
+
+    def up(self) -> None:
+        raise NotImplementedError
+
+    def down(self) -> None:
+        raise NotImplementedError
+
+
+class Alembic(Framework):
+    name, markers = "alembic", ("alembic_version",)
+
+    def write(self, p: Plan) -> None:
+        alembic_tool.project(self.root, alembic_tool.sqlalchemy_url(self.uri))
+        (found,) = find_migrations(self.root).frameworks
+        assert found.framework == "alembic" and found.heads == ["000000000001"]
+        write_files(render_alembic(p, head=found.heads[0]), self.root / found.folder)
+
+    def up(self) -> None:
+        alembic_tool.alembic(self.root, "upgrade", "head")
+
+    def down(self) -> None:
+        alembic_tool.alembic(self.root, "downgrade", "000000000001")
+
+
+class Rails(Framework):
+    name, markers = "rails", ("schema_migrations", "ar_internal_metadata")
+
+    def write(self, p: Plan) -> None:
+        rails_tool.ruby()
+        repos.write(self.root, rails_tool.EXISTING)
+        destination = choose(find_migrations(self.root), "auto", None)
+        assert destination.format == "rails" and destination.rails_version == "6.1"
+        write_files(render(p, destination), self.root / destination.folder)
+
+    def up(self) -> None:
+        rails_tool.migrate(self.uri, self.root / "db/migrate", "up")
+
+    def down(self) -> None:
+        rails_tool.migrate(self.uri, self.root / "db/migrate", "down", "20200101000000")
+
+
+class Liquibase(Framework):
+    name, markers = "liquibase", ("databasechangelog",)  # and databasechangeloglock
+    changesets = 0
+
+    def write(self, p: Plan) -> None:
+        files = render_liquibase(p)
+        write_files(files, self.root)
+        liquibase_tool.write_master(self.root, files)
+        self.changesets = sum(len(m.steps) for m in p.migrations)
+
+    def up(self) -> None:
+        liquibase_tool.liquibase(self.root, self.uri, "update")
+
+    def down(self) -> None:
+        liquibase_tool.liquibase(self.root, self.uri, "rollback-count", f"--count={self.changesets}")
+
+
+FRAMEWORKS: list[type[Framework]] = [Alembic, Rails, Liquibase]
+
+
+def schema(uri: str, markers: tuple[str, ...] = ()) -> Snapshot:
+    """Every user schema's catalog (case 3 lives in `app`), without the framework's tables."""
+    return schema_without(uri, *markers, schema=None)
+
+
+def table_data(uri: str, markers: tuple[str, ...]) -> dict[tuple[str, str, str], tuple[int, str]]:
+    return {k: v for k, v in data(uri).items() if not any(m in k[1] for m in markers)}
+
+
+def explain(what: str, diff: list[str]) -> str:
+    return f"{what}:\n" + "\n".join(diff)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("framework", FRAMEWORKS, ids=lambda f: f.name)
+def test_framework_runs_the_schema_plan(
+    framework: type[Framework], case: Case, server: Server, empty_db: str, empty_twin: str, tmp_path: Path
+) -> None:
+    if framework is Liquibase and server.name != "pg15":
+        pytest.skip(
+            "Liquibase connects with JDBC, which needs TCP; the embedded PostgreSQL 18 listens on a socket only"
+        )
+    run_sql(empty_db, case.setup)
+    run_sql(empty_twin, case.setup)
+    p = plan(parse_operations(case.change), Target(version=server.version), schema=schema_from_dsn(empty_db))
+
+    tool = framework(tmp_path / framework.name, empty_db)
+    tool.write(p)
+    start, start_data = schema(empty_db), table_data(empty_db, tool.markers)
+    run_sql(empty_twin, case.naive or case.change)
+    naive_end = schema(empty_twin)
+    assert differences(naive_end, start), "the naive DDL changes nothing: the test would measure nothing"
+
+    tool.up()
+    after_up = schema(empty_db, tool.markers)
+    assert differences(naive_end, after_up) == [], explain(
+        f"after {tool.name}'s up the schema differs from the naive DDL's", differences(naive_end, after_up)
+    )
+    tool.down()
+    back = schema(empty_db, tool.markers)
+    assert differences(start, back) == [], explain(
+        f"after {tool.name}'s down the schema is not the start", differences(start, back)
+    )
+    assert table_data(empty_db, tool.markers) == start_data, f"after {tool.name}'s down the data is not what it was"
+    tool.up()
+    again = schema(empty_db, tool.markers)
+    assert differences(naive_end, again) == [], explain(
+        f"{tool.name}'s up after its down differs from the naive DDL's schema", differences(naive_end, again)
+    )
