@@ -13,6 +13,8 @@ A case is one entry of CASES: issue 17's cases 1 and 2 join it with one entry ea
 
 from __future__ import annotations
 
+import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +71,10 @@ class Framework:
     def down(self) -> None:
         raise NotImplementedError
 
+    def try_up(self) -> subprocess.CompletedProcess[str]:
+        """The up, which may fail: the finished process."""
+        raise NotImplementedError
+
 
 class Alembic(Framework):
     name, markers = "alembic", ("alembic_version",)
@@ -84,6 +90,11 @@ class Alembic(Framework):
 
     def down(self) -> None:
         alembic_tool.alembic(self.root, "downgrade", "000000000001")
+
+    def try_up(self) -> subprocess.CompletedProcess[str]:
+        argv = [str(alembic_tool.BIN / "alembic"), "upgrade", "head"]
+        env = {**os.environ, "PYTHONPATH": ""}
+        return subprocess.run(argv, cwd=self.root, capture_output=True, text=True, timeout=300, env=env)
 
 
 class Rails(Framework):
@@ -102,6 +113,10 @@ class Rails(Framework):
     def down(self) -> None:
         rails_tool.migrate(self.uri, self.root / "db/migrate", "down", "20200101000000")
 
+    def try_up(self) -> subprocess.CompletedProcess[str]:
+        argv, env = rails_tool.activerecord_command(self.uri, "up", self.root / "db/migrate")
+        return subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env)
+
 
 class Liquibase(Framework):
     name, markers = "liquibase", ("databasechangelog",)  # and databasechangeloglock
@@ -118,6 +133,10 @@ class Liquibase(Framework):
 
     def down(self) -> None:
         liquibase_tool.liquibase(self.root, self.uri, "rollback-count", f"--count={self.changesets}")
+
+    def try_up(self) -> subprocess.CompletedProcess[str]:
+        argv, env = liquibase_tool.liquibase_command(liquibase_tool.pg_jdbc(self.uri), "postgres", "update")
+        return subprocess.run(argv, cwd=self.root, capture_output=True, text=True, timeout=300, env=env)
 
 
 FRAMEWORKS: list[type[Framework]] = [Alembic, Rails, Liquibase]
@@ -136,15 +155,17 @@ def explain(what: str, diff: list[str]) -> str:
     return f"{what}:\n" + "\n".join(diff)
 
 
+def skip_unreachable(framework: type[Framework], server: Server) -> None:
+    if framework is Liquibase and server.name != "pg15":
+        pytest.skip("Liquibase connects with JDBC, which needs TCP: the embedded PostgreSQL 18 has a socket only")
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 @pytest.mark.parametrize("framework", FRAMEWORKS, ids=lambda f: f.name)
 def test_framework_runs_the_schema_plan(
     framework: type[Framework], case: Case, server: Server, empty_db: str, empty_twin: str, tmp_path: Path
 ) -> None:
-    if framework is Liquibase and server.name != "pg15":
-        pytest.skip(
-            "Liquibase connects with JDBC, which needs TCP; the embedded PostgreSQL 18 listens on a socket only"
-        )
+    skip_unreachable(framework, server)
     run_sql(empty_db, case.setup)
     run_sql(empty_twin, case.setup)
     p = plan(parse_operations(case.change), Target(version=server.version), schema=schema_from_dsn(empty_db))
@@ -172,3 +193,37 @@ def test_framework_runs_the_schema_plan(
     assert differences(naive_end, again) == [], explain(
         f"{tool.name}'s up after its down differs from the naive DDL's schema", differences(naive_end, again)
     )
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("framework", FRAMEWORKS, ids=lambda f: f.name)
+def test_framework_stops_a_migration_whose_predecessor_has_not_run(
+    framework: type[Framework], case: Case, server: Server, empty_db: str, empty_twin: str, tmp_path: Path
+) -> None:
+    """The plan's migrations without the first, run by the tool: the second stops before any change
+    (its guard, or PostgreSQL, says no) and the tool records nothing; the whole plan then runs."""
+    skip_unreachable(framework, server)
+    run_sql(empty_db, case.setup)
+    run_sql(empty_twin, case.setup)
+    p = plan(parse_operations(case.change), Target(version=server.version), schema=schema_from_dsn(empty_db))
+    if len(p.migrations) < 2:
+        pytest.skip(f"{case.id} plans one migration")
+    start = schema(empty_db)
+
+    early = framework(tmp_path / "without_the_first", empty_db)
+    early.write(p.model_copy(update={"migrations": p.migrations[1:]}))
+    done = early.try_up()
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, f"{early.name} ran {p.migrations[1].name} before {p.migrations[0].name}:\n{output}"
+    if any("needs the work of" in sql for sql in p.migrations[1].steps[0].up):  # it opens with a guard
+        assert "needs the work of" in output and "nothing was changed" in output, output
+    after = schema(empty_db, early.markers)
+    assert differences(start, after) == [], explain(
+        f"{early.name}'s failed run changed the schema", differences(start, after)
+    )
+
+    tool = framework(tmp_path / "whole", empty_db)
+    tool.write(p)
+    tool.up()
+    run_sql(empty_twin, case.naive or case.change)
+    assert differences(schema(empty_twin), schema(empty_db, tool.markers)) == []
