@@ -126,7 +126,7 @@ class Liquibase(Framework):
         files = render_liquibase(p)
         write_files(files, self.root)
         liquibase_tool.write_master(self.root, files)
-        self.changesets = sum(len(m.steps) for m in p.migrations)
+        self.changesets = sum(f.content.count("<changeSet ") for f in files)
 
     def up(self) -> None:
         liquibase_tool.liquibase(self.root, self.uri, "update")
