@@ -39,6 +39,15 @@ from migration_manager.sql.postgres import parse_operations
 from schema_proof import data, run_sql
 from support import schema_without
 from test_schema_plans import AUTHORS, FK, PARTITIONED, SESSIONS
+from test_schema_retype import (
+    ACCOUNT_ID_IDENTITY,
+    ACCOUNTS_ID,
+    AMOUNT,
+    IDENTITY_ACCOUNTS,
+    NAIVE_AMOUNT,
+    SERIAL_ACCOUNTS,
+)
+from test_schema_retype import ORDERS as RETYPE_ORDERS
 
 
 @dataclass(frozen=True)
@@ -60,8 +69,33 @@ def _deletes_cascade(conn: psycopg.Connection[Any]) -> None:
         assert conn.execute("SELECT count(*) FROM posts WHERE author_id = 1").fetchone() == (0,)
 
 
-# Cases 1 and 2 (type changes of an indexed column with a view, of a referenced primary key) join here.
+def _keys_go_on(conn: psycopg.Connection[Any]) -> None:
+    """The serial key goes on where it was, the foreign key is enforced and cascades (rolled back)."""
+    with conn.transaction(force_rollback=True):
+        assert conn.execute("INSERT INTO accounts (name) VALUES ('new') RETURNING id").fetchone() == (10001,)
+        conn.execute("INSERT INTO orders VALUES (20000, 10001)")
+        with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
+            conn.execute("INSERT INTO orders VALUES (20001, 99999)")
+        conn.execute("DELETE FROM accounts WHERE id = 10001")
+        assert conn.execute("SELECT count(*) FROM orders WHERE id = 20000").fetchone() == (0,)
+
+
+def _identity_goes_on(conn: psycopg.Connection[Any]) -> None:
+    with conn.transaction(force_rollback=True):
+        row = conn.execute('INSERT INTO "Billing"."Accounts" ("Name") VALUES (\'x\') RETURNING "AccountId"').fetchone()
+        assert row == (10 + 2 * 10000,)
+
+
 CASES: list[Case] = [
+    Case("case1_indexed_column_with_views", RETYPE_ORDERS, AMOUNT, NAIVE_AMOUNT),
+    Case(
+        "case2_serial_key_referenced",
+        SERIAL_ACCOUNTS,
+        ACCOUNTS_ID,
+        ACCOUNTS_ID + "; ALTER SEQUENCE accounts_id_seq AS bigint",  # the plan widens the sequence too
+        check=_keys_go_on,
+    ),
+    Case("case2_identity_key_quoted", IDENTITY_ACCOUNTS, ACCOUNT_ID_IDENTITY, check=_identity_goes_on),
     Case("case3_partitioned_index", PARTITIONED, "CREATE INDEX events_kind_idx ON app.events (kind)"),
     Case("case5_primary_key_on_not_null", SESSIONS, "ALTER TABLE sessions ADD PRIMARY KEY (token)"),
     Case(
