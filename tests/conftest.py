@@ -134,6 +134,14 @@ def tcp_db_pair(pg15: Server) -> Iterator[tuple[Server, str, str]]:
             yield srv, first, second
 
 
+@pytest.fixture
+def tcp_empty_pair(pg15: Server) -> Iterator[tuple[Server, str, str]]:
+    """Two fresh empty databases on the machine's PostgreSQL, reachable over TCP (for JDBC tools)."""
+    for first in _fresh(pg15, "template0"):
+        for second in _fresh(pg15, "template0"):
+            yield pg15, first, second
+
+
 _counter = itertools.count()
 
 

@@ -143,11 +143,11 @@ def apply_sql_rendering(bin_dir: Path | None, uri: str, plan: Plan, folder: Path
         psql_file(bin_dir, uri, f)
 
 
-def schema_without(uri: str, *markers: str) -> Snapshot:
+def schema_without(uri: str, *markers: str, schema: str | None = "public") -> Snapshot:
     """The catalog snapshot without the rows of a tool's own bookkeeping tables (alembic_version,
-    databasechangelog, schema_migrations ...), named by `markers`."""
+    databasechangelog, schema_migrations ...), named by `markers`; schema=None: every user schema."""
     with psycopg.connect(uri, autocommit=True) as conn:
-        snap = snapshot(conn)
+        snap = snapshot(conn, schema)
 
     def bookkeeping(row: tuple[Any, ...]) -> bool:
         return any(isinstance(v, str) and any(m in v for m in markers) for v in row)

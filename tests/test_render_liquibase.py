@@ -26,6 +26,7 @@ from migration_manager.model import Target
 from migration_manager.planner import plan
 from migration_manager.render import render_liquibase, write_files
 from migration_manager.render.files import RenderedFile
+from migration_manager.render.liquibase import changesets as liquibase_changesets
 from support import apply_sql_rendering, assert_back_to_start, prepared_plan, schema_without
 
 REPO = Path(__file__).resolve().parent.parent
@@ -108,7 +109,8 @@ def test_liquibase_rendering_matches_sql_and_rolls_back(
     with psycopg.connect(twin_db, autocommit=True) as conn:
         case.check(conn)
 
-    changesets = sum(len(m.steps) for m in p.migrations)
+    changesets = sum(f.content.count("<changeSet ") for f in files)
+    assert changesets == sum(liquibase_changesets(p, m) for m in p.migrations)  # as each README says
     liquibase(folder, twin_db, "rollback-count", f"--count={changesets}")
     back = schema(twin_db)
     assert_back_to_start(case, start, back)
@@ -153,3 +155,35 @@ def test_changelogs_validate_against_the_xsd_they_declare() -> None:
     assert checked >= len(RENDER_ALL)
     wrong = last.replace("<changeSet ", '<changeSet runWhenever="true" ', 1)
     assert list(next(iter(schemas.values())).iter_errors(wrong))
+
+
+def test_a_transactional_migration_is_one_changeset_all_or_nothing(
+    tcp_db_pair: tuple[Server, str, str], tmp_path: Path
+) -> None:
+    """A transactional migration is one transaction in every format: when a later step's lock never
+    comes (a reader holds the table through every retry), nothing of it is applied or recorded,
+    not even the steps before it (here the sequence of an identity column, created before the column)."""
+    from cases import CASES
+
+    server, db, _ = tcp_db_pair
+    (case,) = [c for c in CASES if c.id == "add_column_identity"]
+    p = plan(case.ops, Target(version=server.version), lock_retries=1, lock_timeout="100ms")
+    first = p.migrations[0]
+    assert first.transactional and len(first.steps) > 1
+    one = p.model_copy(update={"migrations": [first]})
+    folder = tmp_path / "changelog"
+    files = render_liquibase(one)
+    write_files(files, folder)
+    write_master(folder, files)
+    start = schema(db)
+    with psycopg.connect(db) as reader:
+        reader.execute("SELECT count(*) FROM events")  # ACCESS SHARE until the end of this block
+        args, env = liquibase_command(pg_jdbc(db), "postgres", "update")
+        done = subprocess.run(args, cwd=folder, capture_output=True, text=True, timeout=300, env=env)
+        assert done.returncode != 0, done.stdout + done.stderr
+    assert differences(start, schema(db)) == []
+    with psycopg.connect(db, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM databasechangelog").fetchone()
+    assert row == (0,)
+    liquibase(folder, db, "update")  # the reader gone, it runs whole
+    assert differences(start, schema(db)) != []

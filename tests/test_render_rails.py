@@ -135,3 +135,28 @@ def run_rails_case(case: Case, p: Plan, server: Server, db: str, twin_db: str, t
     migrate(twin_db, app / "db/migrate", "down", "20200101000000")
     back = schema(twin_db)
     assert_back_to_start(case, start, back)
+
+
+def test_a_renamed_column_keeps_the_names_of_its_indexes(pg18_pair: tuple[Server, str, str], tmp_path: Path) -> None:
+    """ActiveRecord's rename_column also renames every index named the Rails way after the column
+    (index_orders_on_amount -> index_orders_on_amount_old); the plan's RENAME COLUMN does not, and its
+    later statements name indexes as the SQL left them. Up to the type change's swap (where a column is
+    renamed), the Rails files must leave the catalog the SQL files leave."""
+    ruby()
+    server, db, twin_db = pg18_pair
+    (case,) = [c for c in CASES if c.id == "change_type_int_to_bigint"]
+    setup = "CREATE INDEX index_orders_on_amount ON orders (amount);"
+    for uri in (db, twin_db):
+        with psycopg.connect(uri, autocommit=True) as conn:
+            conn.execute(setup)
+    full = plan(case.ops, Target(version=server.version))
+    swap = next(i for i, m in enumerate(full.migrations) if any("RENAME COLUMN" in s for st in m.steps for s in st.up))
+    p = full.model_copy(update={"migrations": full.migrations[: swap + 1]})
+    apply_sql_rendering(server.bin_dir, db, p, tmp_path / "sql")
+    expected = schema(db)
+    assert any("index_orders_on_amount" in str(row) for row in expected["indexes"])
+
+    app = repos.write(tmp_path / "app", EXISTING)
+    write_files(render(p, choose(find_migrations(app), "auto", None)), app / "db/migrate")
+    migrate(twin_db, app / "db/migrate", "up")
+    assert differences(expected, schema(twin_db)) == []

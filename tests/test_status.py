@@ -427,6 +427,14 @@ def test_liquibase_changesets_by_name(server: Server, db: str) -> None:
     if steps > 1:
         run_sql(db, f"DELETE FROM databasechangelog WHERE id = '{base}-{steps}'")
         assert migration_status(p, db).migrations[0].state == "partly"
+    # a transactional migration is one changeSet, whatever its steps
+    second = p.migrations[1]
+    assert second.transactional and len(second.steps) > 1
+    run_sql(
+        db,
+        f"INSERT INTO databasechangelog VALUES ('20260102030406_{second.name}-1', 'migration-manager', 'x.xml')",
+    )
+    assert migration_status(p, db).migrations[1].state == "applied"
 
 
 def test_a_later_migration_that_ran_vouches_for_the_earlier_ones(server: Server, db: str, tmp_path: Path) -> None:

@@ -1,16 +1,19 @@
-"""Liquibase output: one XML changelog per migration, a changeSet per step with its rollback.
+"""Liquibase output: one XML changelog per migration.
 
-The steps' SQL runs in <sql splitStatements="false"> (DO blocks stay whole); a non-transactional
-migration's changeSets have runInTransaction="false"; the migration's pre-flight checks become
-<preConditions onFail="HALT"> with <sqlCheck expectedResult="0"> on its first changeSet. Each
-file says the <include> line to add to the master changelog. A README per migration.
+A transactional migration is one changeSet, so one transaction as in every other format (if any
+statement fails, nothing is applied or recorded): its statements in one lock-retry block, its
+rollback the steps' downs in reverse order in another. A non-transactional migration has a
+changeSet per step with its rollback, runInTransaction="false": each commits on its own.
+The SQL runs in <sql splitStatements="false"> (DO blocks stay whole); the migration's pre-flight
+checks become <preConditions onFail="HALT"> with <sqlCheck expectedResult="0"> on its first
+changeSet. Each file says the <include> line to add to the master changelog. A README per migration.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from ..model import Check, Plan
+from ..model import Check, Migration, Plan
 from ..summary import mysql_line
 from .context import migration_context, readme
 from .files import RenderedFile
@@ -33,6 +36,12 @@ def check_sql(check: Check) -> str:
     return f"SELECT count(*) FROM ({check.sql.rstrip().rstrip(';')}) AS mm_check"
 
 
+def changesets(plan: Plan, migration: Migration) -> int:
+    """How many changeSets the migration's changelog has (what `rollback-count` undoes it with);
+    MariaDB / MySQL changelogs have one per step (changelog_mysql.xml.j2)."""
+    return 1 if migration.transactional and plan.target.is_postgresql else len(migration.steps)
+
+
 def render_liquibase(
     plan: Plan, now: datetime | None = None, include_dir: str = "", include_relative: bool = True
 ) -> list[RenderedFile]:
@@ -49,7 +58,7 @@ def render_liquibase(
             bases,
             ".xml",
             run_up=f"liquibase update  # with {base}.xml included from the master changelog",
-            run_down=f"liquibase rollback-count {len(migration.steps)}",
+            run_down=f"liquibase rollback-count {changesets(plan, migration)}",
             include_dir=include_dir,
             include_relative="true" if include_relative else "false",
         )

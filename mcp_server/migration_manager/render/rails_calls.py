@@ -6,7 +6,12 @@
 predicates pass through as SQL (`default: -> { "..." }`, `where: "..."`), so nothing is
 re-quoted by Rails. Left as SQL on purpose: type changes (change_column may add clauses of its
 own), DROP CONSTRAINT IF EXISTS (6.1 has no if_exists for constraints), a DROP INDEX whose table
-the plan does not name, composite foreign keys (7.1+), ON DELETE SET DEFAULT.
+the plan does not name, composite foreign keys (7.1+), ON DELETE SET DEFAULT, a CHECK whose name
+needs quoting (6.1 writes add_check_constraint's name unquoted: "Accounts_Id_not_null" would become
+accounts_id_not_null, and the next migration's guard would not find it), and RENAME COLUMN:
+rename_column also renames every index named the Rails way after the column (index_orders_on_amount
+becomes index_orders_on_amount_old), which the plan's statement does not and its later statements,
+naming the indexes, do not expect.
 """
 
 from __future__ import annotations
@@ -111,8 +116,8 @@ class RailsCalls:
                 )
             case idioms.DropColumn(_, column, if_exists) if t:
                 return _line("remove_column", [t, rb_name(column), "if_exists: true" if if_exists else None])
-            case idioms.RenameColumn(_, column, new_name) if t:
-                return _line("rename_column", [t, rb_name(column), rb_name(new_name)])
+            case idioms.RenameColumn():
+                return None  # rename_column would also rename the indexes named after the column (docstring)
             case idioms.SetNullable(_, column, nullable) if t:
                 return _line("change_column_null", [t, rb_name(column), str(nullable).lower()])
             case idioms.SetDefault(_, column, default) if t:
@@ -171,7 +176,7 @@ class RailsCalls:
                         "validate: false" if not_valid else None,
                     ],
                 )
-            case idioms.AddCheck(_, name, expression, not_valid) if t:
+            case idioms.AddCheck(_, name, expression, not_valid) if t and quote_ident(name) == name:
                 return _line(
                     "add_check_constraint",
                     [t, rb_str(expression), f"name: {rb_str(name)}", "validate: false" if not_valid else None],

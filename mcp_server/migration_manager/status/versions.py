@@ -19,6 +19,7 @@ import psycopg
 from ..discover import FrameworkFindings, RepoMigrations
 from ..ident import qualified
 from ..model import Plan
+from ..render.liquibase import changesets
 from .model import State, VersionTable
 
 TABLES = {
@@ -171,7 +172,9 @@ def _liquibase(conn: psycopg.Connection[Any], table: str, plan: Plan) -> dict[in
         bases = sorted({g[1] for x in ids if (g := pattern.fullmatch(x))})
         if not parts:
             continue
-        total = len(m.steps)  # the renderer writes one changeSet per step
+        # the renderer writes one changeSet for a transactional migration, one per step for the others;
+        # a changelog rendered before that had one per step for every migration
+        total = len(m.steps) if max(parts) > 1 else changesets(plan, m)
         if len(parts) >= total:
             out[i] = Verdict("applied", bases[-1])
         else:
