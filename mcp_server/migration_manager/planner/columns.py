@@ -157,7 +157,7 @@ def plan_add_column(ctx: Context, op: AddColumn) -> list[Draft]:
         )
     fill.done = [
         *added,
-        no_rows(f"no NULL left in {table.key}.{col.name}", f"SELECT 1 FROM {table.sql} WHERE {c} IS NULL"),
+        no_rows(f"no NULL left in {table.key}.{col.name}", f"SELECT 1 FROM {table.sql} WHERE {c} IS NULL", table),
     ]
     drafts.append(fill)
     if not col.nullable:
@@ -249,7 +249,7 @@ def _add_sequence_backed(ctx: Context, table: TableRef, col: Column, serial: str
     )
     fill.done = [
         *added,
-        no_rows(f"no NULL left in {table.key}.{col.name}", f"SELECT 1 FROM {table.sql} WHERE {c} IS NULL"),
+        no_rows(f"no NULL left in {table.key}.{col.name}", f"SELECT 1 FROM {table.sql} WHERE {c} IS NULL", table),
     ]
     drafts.append(fill)
     drafts.extend(not_null_drafts(ctx, table, col.name))

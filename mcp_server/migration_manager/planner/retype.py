@@ -231,6 +231,7 @@ def _expand_contract(
         no_rows(
             f"no row of {table.key} whose {shadow} differs from {col}",
             f"SELECT 1 FROM {table.sql} WHERE {s} IS DISTINCT FROM ({convert})",
+            table,
         ),
     ]
     drafts.append(fill)
@@ -360,15 +361,21 @@ def _expand_contract(
             "statements turned off",
         ],
     )
+    # no value of the old column missing from the new one: on a NOT NULL column the constraint proves it
+    # without reading the table
     swap_done = [
-        column_exists(table, col, type_is=op.new_type),
+        column_exists(table, col, type_is=op.new_type, not_null=True if op.not_null else None),
         column_exists(table, retired),
         trigger_exists(table, backward),
-        no_rows(
-            f"no value of {table.key}.{retired} missing from {col}",
-            f"SELECT 1 FROM {table.sql} WHERE {c} IS NULL AND {r} IS NOT NULL",
-        ),
     ]
+    if not op.not_null:
+        swap_done.append(
+            no_rows(
+                f"no value of {table.key}.{retired} missing from {col}",
+                f"SELECT 1 FROM {table.sql} WHERE {c} IS NULL AND {r} IS NOT NULL",
+                table,
+            )
+        )
     drafts.append(
         Draft(
             name=slug(f"{title} swap"),
