@@ -8,6 +8,16 @@ DEFAULT_LOCK_RETRIES = 20
 DEFAULT_STATEMENT_TIMEOUT = "60s"
 OLDEST_PG, NEWEST_PG = 10, 18  # the PostgreSQL major versions plans and lint know
 
+# Every connection to a user's database (preflight, status, schema reads, verify --dsn) is bounded:
+# a server that accepts and never answers is given up on after CONNECT_TIMEOUT_S (PostgreSQL's
+# connect_timeout covers the whole start-up; for MariaDB / MySQL it bounds the TCP connect, the
+# server's greeting and the login). A MariaDB / MySQL query then runs with a server-side limit of
+# CHECK_TIMEOUT_S, and the client stops waiting for an answer (or for a write to go out) after
+# MYSQL_IO_TIMEOUT_S, a little longer, so a server that stops answering midway is not waited for.
+CONNECT_TIMEOUT_S = 10
+CHECK_TIMEOUT_S = 30
+MYSQL_IO_TIMEOUT_S = CHECK_TIMEOUT_S + 10
+
 
 def unsupported_pg(version: int) -> str | None:
     """Why `version` cannot be a target, or None when it can."""
