@@ -50,6 +50,14 @@ def run(args: list[str], env: dict[str, str], cwd: Path, timeout: int = 300) -> 
     return done
 
 
+def assert_no_mcp_warnings(done: subprocess.CompletedProcess[str]) -> None:
+    """`claude mcp list` printed no config diagnostics (it once warned about the repository's
+    .mcp.json: "Missing environment variables: CLAUDE_PLUGIN_ROOT")."""
+    text = done.stdout + done.stderr
+    for sign in ("Warning", "warning", "diagnostics", "CLAUDE_PLUGIN_ROOT"):
+        assert sign not in text, text
+
+
 def checkout(tmp_path: Path) -> Path:
     """The working tree as a user would get it: tracked and new files, nothing ignored (.venv)."""
     listed = subprocess.run(
@@ -79,6 +87,11 @@ def test_install_sh_registers_a_connected_server_and_uninstalls(claude_env: dict
     line = next((row for row in listed.splitlines() if row.startswith("migration-manager:")), "")
     assert "Connected" in line, listed
 
+    # in a checkout of this repository: the same one server, no second (project) one, no warning
+    in_checkout = run(["claude", "mcp", "list"], claude_env, checkout(tmp_path), timeout=120)
+    assert [row for row in in_checkout.stdout.splitlines() if "migration-manager" in row] == [line], in_checkout.stdout
+    assert_no_mcp_warnings(in_checkout)
+
     again = run([str(REPO / "install.sh")], claude_env, work, timeout=600)  # idempotent
     assert "Done." in again.stdout
 
@@ -104,6 +117,11 @@ def test_plugin_validates_installs_and_connects(claude_env: dict[str, str], tmp_
     assert "migration-management" in inventory["Skills"], details
     assert "migration-manager" in inventory["MCP servers"], details
 
-    listed = run(["claude", "mcp", "list"], claude_env, work, timeout=180).stdout
+    # Listed from inside the checkout: the plugin's server is defined in plugin.json, where only the
+    # plugin loader reads it, so the checkout adds no project server and no config warning.
+    done = run(["claude", "mcp", "list"], claude_env, plugin, timeout=180)
+    listed = done.stdout
     line = next((row for row in listed.splitlines() if row.startswith("plugin:migration-manager:")), "")
     assert "Connected" in line, listed
+    assert_no_mcp_warnings(done)
+    assert not any(row.startswith("migration-manager:") for row in listed.splitlines()), listed
