@@ -231,7 +231,10 @@ $path
       fi
     done < "$manifest"
     grep '^mkdir ' "$manifest" >> "$new_manifest" || true  # still ours to remove when empty
-    grep '^dir ' "$manifest" | sed 's/^dir /mkdir /' >> "$new_manifest" || true
+    # an install from before checksums copied the skill's folder whole: its folders are ours too
+    grep '^dir ' "$manifest" | sed 's/^dir //' | while IFS= read -r d; do
+      find "$d" -type d 2>/dev/null | sed 's/^/mkdir /'
+    done >> "$new_manifest" || true
   fi
 
   echo "3. the MCP server"
@@ -307,17 +310,18 @@ uninstall() {
         if [ "$others" -eq 0 ] && [ -d "$path" ]; then run rm -rf "$path"; fi ;;  # shared by installs
     esac
   done < "$manifest"
-  { grep '^mkdir ' "$manifest" | sed 's/^mkdir //'; grep '^dir ' "$manifest" | sed 's/^dir //'; } \
-    | sort -r | while IFS= read -r path; do
-    if [ -d "$path" ]; then run rmdir "$path" 2>/dev/null || true; fi
+  { grep '^mkdir ' "$manifest" | sed 's/^mkdir //'
+    grep '^dir ' "$manifest" | sed 's/^dir //' | while IFS= read -r d; do find "$d" -type d 2>/dev/null; done
+  } | sort -r | while IFS= read -r path; do
+    if [ -d "$path" ] && [ -z "$(ls -A "$path")" ]; then run rmdir "$path"; fi  # only if left empty
   done
   if [ -n "$kept" ]; then
     echo "Kept (yours, or changed since install.sh wrote them):"
     printf '%s' "$kept"
   fi
   run rm -f "$manifest"
-  if [ "$others" -eq 0 ] && [ -d "$home_dir" ]; then
-    run rmdir "$home_dir" 2>/dev/null || true
+  if [ "$others" -eq 0 ] && [ -d "$home_dir" ] && { [ "$dry_run" -eq 1 ] || [ -z "$(ls -A "$home_dir")" ]; }; then
+    run rmdir "$home_dir"
   fi
 }
 
