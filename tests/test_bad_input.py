@@ -180,3 +180,58 @@ def test_help_lists_exit_codes_and_commands() -> None:
     assert done.returncode == 0
     assert "plan" in done.stdout and "render" in done.stdout and "Exit codes" in done.stdout
     assert run("frobnicate").returncode == 2
+
+
+# -- size: a change over the stated limit is refused before it is read (issue 19) --------------
+
+STATEMENT = "ALTER TABLE orders ADD COLUMN note_{i} text NOT NULL DEFAULT 'none';\n"
+
+
+def test_a_30000_statement_change_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """1.25 MB of DDL (30,000 statements; it once ran past 120 s): refused on its size, exit 2."""
+    sql = tmp_path / "big.sql"
+    sql.write_text("".join(STATEMENT.format(i=i) for i in range(30_000)))
+    assert sql.stat().st_size > 1_250_000
+    done = run("plan", "--sql-file", str(sql))
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert "at most 1,000,000" in done.stderr and "split it into several changes" in done.stderr
+    out = tmp_path / "out"
+    assert run("render", "--sql-file", str(sql), "--out", str(out)).returncode == 2
+    assert not out.exists()
+
+
+def test_too_many_statements_are_refused_before_any_is_read(tmp_path: Path) -> None:
+    """Under the character limit but over the statement limit: the count alone refuses it, so
+    the SELECT at the top (which reading would reject) is never reached."""
+    sql = tmp_path / "many.sql"
+    sql.write_text("SELECT 1;\n" + "".join(f"DROP INDEX i{i};\n" for i in range(30_000)))
+    assert sql.stat().st_size < 1_000_000
+    done = run("plan", "--sql-file", str(sql))
+    assert done.returncode == 2, done.stderr
+    assert "the change has 30,001 statements; one plan takes at most 2,000" in done.stderr
+    assert "not schema changes" not in done.stderr
+
+
+def test_too_many_operations_are_refused_before_they_are_validated(tmp_path: Path) -> None:
+    # the last one is malformed: validating would name it, the count refuses first
+    ops = [{"op": "drop_column", "table": "t", "column": f"c{i}"} for i in range(30_000)] + [{"op": "nope"}]
+    for data in (ops, {"operations": ops}):
+        done = run("plan", "--ops", ops_file(tmp_path, data))
+        assert done.returncode == 2, done.stderr
+        assert "the change has 30,001 operations; one plan takes at most 2,000" in done.stderr
+        assert "unknown operation" not in done.stderr
+
+
+def test_plan_itself_refuses_over_the_limit() -> None:
+    """The engine's own check, which the MCP tools reach through plan()."""
+    from migration_manager.defaults import MAX_STATEMENTS
+    from migration_manager.errors import InputError
+    from migration_manager.model import DropColumn, Target
+    from migration_manager.planner import plan
+
+    ops = [DropColumn(table="t", column=f"c{i}") for i in range(MAX_STATEMENTS + 1)]
+    for target in (Target(), Target(dialect="mariadb")):
+        with pytest.raises(InputError, match="at most 2,000"):
+            plan(ops, target)
+    assert len(plan(ops[:MAX_STATEMENTS], Target()).migrations) > MAX_STATEMENTS  # at the limit: planned

@@ -22,7 +22,7 @@ SERVER_CMD = str(Path(sys.executable).parent / "migration-manager")
 INSPECTOR = REPO / "node_modules" / ".bin" / "mcp-inspector"
 SQL = "ALTER TABLE orders ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid()"
 # Claude Code names an MCP tool after the server's registration: install.sh's `claude mcp add`,
-# or the plugin's .mcp.json.
+# or the plugin's mcpServers (.claude-plugin/plugin.json).
 PREFIXES = ("mcp__migration-manager__", "mcp__plugin_migration-manager_migration-manager__")
 
 

@@ -111,6 +111,19 @@ def test_plan_change_errors_say_what_to_send(arguments: dict[str, Any], expected
     assert expected in error("plan_change", arguments)
 
 
+def test_a_change_over_the_size_limit_is_refused_by_every_tool_that_plans(tmp_path: Path) -> None:
+    """30,000 statements (issue 19: no answer in 120 s): an error naming the limit, nothing written."""
+    many = "".join(f"DROP INDEX i{i};\n" for i in range(30_000))
+    big = "".join(f"ALTER TABLE orders ADD COLUMN c{i} text;\n" for i in range(30_000))
+    ops = [{"op": "drop_column", "table": "t", "column": f"c{i}"} for i in range(2_001)]
+    assert "one plan takes at most 2,000" in error("plan_change", {"sql": many})
+    assert "at most 1,000,000" in error("plan_change", {"sql": big})
+    assert "one plan takes at most 2,000" in error("plan_change", {"operations": ops})
+    render = {"sql": many, "root": str(tmp_path), "write": True}
+    assert "one plan takes at most 2,000" in error("render_migration", render)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_render_returns_files_and_writes_only_when_asked(tmp_path: Path) -> None:
     args = {"root": str(tmp_path), "sql": SQL, "out_dir": "db/migrations", "timestamp": "20261124090000"}
     shown = call("render_migration", args)

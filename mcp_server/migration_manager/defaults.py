@@ -8,9 +8,47 @@ DEFAULT_LOCK_RETRIES = 20
 DEFAULT_STATEMENT_TIMEOUT = "60s"
 OLDEST_PG, NEWEST_PG = 10, 18  # the PostgreSQL major versions plans and lint know
 
+# Every connection to a user's database (preflight, status, schema reads, verify --dsn) is bounded:
+# a server that accepts and never answers is given up on after CONNECT_TIMEOUT_S (PostgreSQL's
+# connect_timeout covers the whole start-up; for MariaDB / MySQL it bounds the TCP connect, the
+# server's greeting and the login). A MariaDB / MySQL query then runs with a server-side limit of
+# CHECK_TIMEOUT_S, and the client stops waiting for an answer (or for a write to go out) after
+# MYSQL_IO_TIMEOUT_S, a little longer, so a server that stops answering midway is not waited for.
+CONNECT_TIMEOUT_S = 10
+CHECK_TIMEOUT_S = 30
+MYSQL_IO_TIMEOUT_S = CHECK_TIMEOUT_S + 10
+
 
 def unsupported_pg(version: int) -> str | None:
     """Why `version` cannot be a target, or None when it can."""
     if OLDEST_PG <= version <= NEWEST_PG:
         return None
     return f"PostgreSQL {version} is not supported: give a major version from {OLDEST_PG} to {NEWEST_PG}"
+
+
+# How large one change may be, so that every plan, render, preflight and verify request is answered
+# within seconds: parsing and planning are linear (well under 1 ms a statement), but each migration's
+# README lists the whole change, so rendering grows with the square of the migration count
+# (benchmarks/plan_size.py). Larger input is refused before it is read, saying what to do instead.
+MAX_STATEMENTS = 2_000  # statements (or operations) in one change
+MAX_SQL_CHARS = 1_000_000  # characters of SQL text in one change
+
+
+def too_many_statements(count: int, what: str = "statements") -> str | None:
+    """Why a change of `count` statements is refused, or None when it is within the limit."""
+    if count <= MAX_STATEMENTS:
+        return None
+    return (
+        f"the change has {count:,} {what}; one plan takes at most {MAX_STATEMENTS:,}: split it into several "
+        f"changes of up to {MAX_STATEMENTS:,} each (keep the statements on one column together) and plan each one"
+    )
+
+
+def too_much_sql(chars: int) -> str | None:
+    """Why SQL text of `chars` characters is refused, or None when it is within the limit."""
+    if chars <= MAX_SQL_CHARS:
+        return None
+    return (
+        f"the SQL is {chars:,} characters; one plan takes at most {MAX_SQL_CHARS:,} (and {MAX_STATEMENTS:,} "
+        "statements): split it into several changes (keep the statements on one column together) and plan each one"
+    )

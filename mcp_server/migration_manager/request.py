@@ -11,6 +11,7 @@ from typing import Any, get_args
 
 from pydantic import TypeAdapter, ValidationError
 
+from .defaults import too_many_statements
 from .errors import InputError
 from .model import ChangeRequest, Dialect, Operation, TableStats, Target
 from .sql.postgres import parse_operations
@@ -48,7 +49,14 @@ def describe_validation_error(exc: ValidationError, what: str) -> str:
     return f"invalid {what}:\n  " + "\n  ".join(lines)
 
 
+def _check_size(data: Any) -> None:
+    """Refuse an operations list over the limit before validating it item by item."""
+    if isinstance(data, list) and (refused := too_many_statements(len(data), "operations")):
+        raise InputError(refused)
+
+
 def operations_from_data(data: Any) -> list[Operation]:
+    _check_size(data)
     try:
         return _OPERATIONS.validate_python(data)
     except ValidationError as exc:
@@ -96,6 +104,7 @@ def request_from_json(text: str) -> ChangeRequest:
         return ChangeRequest(operations=operations_from_data(data))
     if not isinstance(data, dict):
         raise InputError('operations JSON must be a list of operations or an object with "operations"')
+    _check_size(data.get("operations"))
     try:
         return ChangeRequest.model_validate(data)
     except ValidationError as exc:

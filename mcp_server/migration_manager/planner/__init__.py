@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT
+from ..defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, too_many_statements
 from ..errors import InputError
 from ..ident import quote_ident, quote_literal
 from ..knowledge.postgres import Action
@@ -160,30 +160,59 @@ def _tables(draft: Draft) -> set[str]:
     return {f"{lock.schema_name}.{lock.relation}" for step in draft.steps for lock in step.locks}
 
 
-def _can_merge(a: Draft, b: Draft) -> bool:
-    if a.solo or b.solo or b.gate_before or a.transactional != b.transactional:
-        return False
-    return not a.transactional or len(_tables(a) | _tables(b)) <= 1
+class _Group:
+    """Drafts merged into one migration, gathered first and built once: merging n drafts by
+    copying the lists each time would take time in the square of n."""
+
+    def __init__(self, first: Draft) -> None:
+        self.drafts = [first]
+        self.tables = _tables(first)
+        self.name = first.name
+        self.partial = first.done_partial
+        self.has_done = bool(first.done)
+
+    def takes(self, draft: Draft) -> bool:
+        head = self.drafts[0]
+        if (len(self.drafts) == 1 and head.solo) or draft.solo or draft.gate_before:
+            return False
+        if head.transactional != draft.transactional:
+            return False
+        return not head.transactional or len(self.tables | _tables(draft)) <= 1
+
+    def add(self, draft: Draft) -> None:
+        self.drafts.append(draft)
+        self.tables |= _tables(draft)
+        if len(self.name) < 40:
+            self.name = slug(f"{self.name} {draft.name}")
+        self.partial = self.partial or draft.done_partial or self.has_done != bool(draft.done)
+        self.has_done = self.has_done or bool(draft.done)
+
+    def draft(self) -> Draft:
+        if len(self.drafts) == 1:
+            return self.drafts[0]
+        head = self.drafts[0]
+        return Draft(
+            name=self.name,
+            title="; ".join(d.title for d in self.drafts),
+            transactional=head.transactional,
+            steps=[st for d in self.drafts for st in d.steps],
+            gate_before=head.gate_before,
+            checks=[c for d in self.drafts for c in d.checks],
+            done=[x for d in self.drafts for x in d.done],
+            done_partial=self.partial,
+        )
 
 
 def _merge(drafts: Sequence[Draft]) -> list[Draft]:
-    merged: list[Draft] = []
+    """Consecutive drafts that can share a migration: the same kind (transactional or not), no
+    gate between them, and (transactional) one table at most, so one lock is held at a time."""
+    groups: list[_Group] = []
     for draft in drafts:
-        if merged and _can_merge(merged[-1], draft):
-            last = merged[-1]
-            merged[-1] = Draft(
-                name=slug(f"{last.name} {draft.name}") if len(last.name) < 40 else last.name,
-                title=f"{last.title}; {draft.title}",
-                transactional=last.transactional,
-                steps=[*last.steps, *draft.steps],
-                gate_before=last.gate_before,
-                checks=[*last.checks, *draft.checks],
-                done=[*last.done, *draft.done],
-                done_partial=last.done_partial or draft.done_partial or bool(last.done) != bool(draft.done),
-            )
+        if groups and groups[-1].takes(draft):
+            groups[-1].add(draft)
         else:
-            merged.append(draft)
-    return merged
+            groups.append(_Group(draft))
+    return [g.draft() for g in groups]
 
 
 def plan(
@@ -203,6 +232,8 @@ def plan(
     batch_size / pause_ms apply to the backfills the plan derives (a volatile default, a type
     change, a rename); an explicit backfill operation carries its own."""
     target = target or Target()
+    if refused := too_many_statements(len(operations), "operations"):
+        raise InputError(refused)
     if not 1 <= batch_size <= 1_000_000 or not 0 <= pause_ms <= 60_000:
         raise InputError("batch_size must be 1-1,000,000 and pause_ms 0-60,000")
     if not 1 <= lock_retries <= 100:

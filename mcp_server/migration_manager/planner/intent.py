@@ -12,6 +12,8 @@ before the check starts counting them.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Sequence
 
 from ..model import AddColumn, Backfill, Operation, SetDefault, SetNotNull
@@ -27,15 +29,23 @@ def _key(op: Operation) -> tuple[str | None, str, str] | None:
 
 def merge_intents(operations: Sequence[Operation]) -> tuple[list[Operation], list[str]]:
     """The operations with same-column statements folded together, and a note for each fold."""
-    ops = list(operations)
+    ops: list[Operation | None] = list(operations)
     notes: list[str] = []
-    for i, op in enumerate(ops):
-        if not isinstance(op, AddColumn) or op.column.generated or op.column.identity:
-            continue
+    # where each column's statements are: one pass, so a change of any size is folded in linear time
+    positions: defaultdict[tuple[str | None, str, str], list[int]] = defaultdict(list)
+    for i, op in enumerate(operations):
         key = _key(op)
-        later = [j for j in range(i + 1, len(ops)) if _key(ops[j]) == key]
-        fill = [ops[j] for j in later if isinstance(ops[j], Backfill)]
-        if any(isinstance(b, Backfill) and b.where is not None for b in fill) or len(fill) > 1:
+        if key is not None:
+            positions[key].append(i)
+    for i, op in enumerate(operations):
+        if ops[i] is None or not isinstance(op, AddColumn) or op.column.generated or op.column.identity:
+            continue  # (None: a repeated ADD COLUMN, folded into the first)
+        key = _key(op)
+        assert key is not None
+        mine = positions[key]
+        later = [j for j in mine[bisect_right(mine, i) :] if ops[j] is not None]
+        fill = [b for j in later if isinstance(b := ops[j], Backfill)]
+        if any(b.where is not None for b in fill) or len(fill) > 1:
             continue  # a conditional or repeated UPDATE is its own intent
         column = op.column
         backfill = op.backfill
@@ -59,22 +69,33 @@ def merge_intents(operations: Sequence[Operation]) -> tuple[list[Operation], lis
             continue  # NOT NULL without a default: rows inserted meanwhile would be NULL; plan as written
         ops[i] = op.model_copy(update={"column": column, "backfill": backfill})
         for j in reversed(later):
-            ops[j] = None  # type: ignore[call-overload]
+            ops[j] = None
         notes.append(
             f"{op.table}.{column.name}: ADD COLUMN with {', '.join(folded)} planned as one change (the column is added "
             "with its default" + (" and NOT NULL" if not column.nullable else "") + ", so no insert fails in between)"
         )
     merged = [o for o in ops if o is not None]
-    # an existing column: its default before the backfill / NOT NULL that come first
-    for i in range(len(merged)):
-        op = merged[i]
-        if not isinstance(op, SetDefault):
-            continue
+    # An existing column: its default before the backfill / NOT NULL that come first. Each SET
+    # DEFAULT goes just before the earliest backfill / NOT NULL of its column written before it;
+    # those never move, so one pass finds them and a second lays the list out again.
+    anchor: dict[tuple[str | None, str, str], int] = {}
+    before: defaultdict[int, list[Operation]] = defaultdict(list)
+    moved: set[int] = set()
+    for i, op in enumerate(merged):
         key = _key(op)
-        first = next(
-            (j for j in range(i) if _key(merged[j]) == key and isinstance(merged[j], Backfill | SetNotNull)), None
-        )
-        if first is not None:
-            merged.insert(first, merged.pop(i))
+        if key is None:
+            continue
+        if isinstance(op, Backfill | SetNotNull):
+            anchor.setdefault(key, i)
+        elif isinstance(op, SetDefault) and key in anchor:
+            before[anchor[key]].append(op)
+            moved.add(i)
             notes.append(f"{op.table}.{op.column}: SET DEFAULT moved before the backfill and NOT NULL of the column")
-    return merged, notes
+    if not moved:
+        return merged, notes
+    laid_out: list[Operation] = []
+    for i, op in enumerate(merged):
+        if i not in moved:
+            laid_out.extend(before.get(i, ()))
+            laid_out.append(op)
+    return laid_out, notes

@@ -10,6 +10,7 @@ import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ..defaults import CHECK_TIMEOUT_S, CONNECT_TIMEOUT_S, MYSQL_IO_TIMEOUT_S
 from ..errors import DatabaseError, InputError
 from ..model import Dialect, Plan, TableStats
 from .model import CheckResult, PreflightCheck, PreflightReport, Status
@@ -68,22 +69,58 @@ def _connect(dsn: str, dialect: Dialect) -> Any:
             f"give a mysql://user@host:port/database DSN for {dialect.value} (got a {parts.scheme}:// one)"
         )
     secret = unquote(parts.password) if parts.password else None
+    shown = _shown(dsn)
+    conn = pymysql.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=unquote(parts.username or "root"),
+        password=secret or "",
+        database=(parts.path or "/").lstrip("/") or None,
+        autocommit=True,
+        # PyMySQL bounds only the TCP connect by connect_timeout and then waits for the server's
+        # greeting with the read timeout (none by default: a server that accepts and never
+        # answers was waited for forever). The start-up gets CONNECT_TIMEOUT_S for each.
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=CONNECT_TIMEOUT_S,
+        write_timeout=CONNECT_TIMEOUT_S,
+        defer_connect=True,
+    )
     try:
-        return pymysql.connect(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or 3306,
-            user=unquote(parts.username or "root"),
-            password=secret or "",
-            database=(parts.path or "/").lstrip("/") or None,
-            autocommit=True,
-            connect_timeout=10,
-        )
+        conn.connect()
     except pymysql.err.MySQLError as exc:
         reason = str(exc.args[-1] if exc.args else exc)
+        if "timed out" in reason:
+            raise DatabaseError(
+                f"cannot connect to {shown}: no answer within {CONNECT_TIMEOUT_S} s (connect timeout). Check the host "
+                "and port: something there accepts connections but does not answer as MariaDB / MySQL, or the "
+                "network drops the packets"
+            ) from None
         if secret:
             reason = reason.replace(secret, "********")
-        shown = f"{parts.hostname}:{parts.port or 3306}{parts.path}"
         raise DatabaseError(f"cannot connect to {shown}: {reason}. Check the host, port and credentials") from None
+    # Connected: queries may take up to their server-side limit, so the client waits a little
+    # longer than that for an answer (PyMySQL reads this attribute before every read and write).
+    conn._read_timeout = conn._write_timeout = MYSQL_IO_TIMEOUT_S
+    return conn
+
+
+def _shown(dsn: str) -> str:
+    parts = urlsplit(dsn)
+    return f"{parts.hostname}:{parts.port or 3306}{parts.path}"
+
+
+_LOST = (2006, 2013, 2055)  # server gone away, lost connection (a read or write timed out), lost at reading
+
+
+def _lost(dsn: str, exc: Exception) -> DatabaseError:
+    reason = str(exc.args[-1] if exc.args else exc)
+    secret = urlsplit(dsn).password
+    if secret:
+        reason = reason.replace(unquote(secret), "********")
+    return DatabaseError(
+        f"lost the connection to {_shown(dsn)}: {reason} (a query gets {CHECK_TIMEOUT_S} s on the server and "
+        f"{MYSQL_IO_TIMEOUT_S} s for its answer to arrive). Check that the server is up, then run again"
+    )
 
 
 def run_mysql(plan: Plan, dsn: str, long_transaction_seconds: int = 60) -> PreflightReport:
@@ -92,17 +129,20 @@ def run_mysql(plan: Plan, dsn: str, long_transaction_seconds: int = 60) -> Prefl
     checks = checks_for_mysql(plan, long_transaction_seconds)
     conn = _connect(dsn, plan.target.dialect)
     limit = (
-        "SET SESSION max_statement_time = 30"
+        f"SET SESSION max_statement_time = {CHECK_TIMEOUT_S}"
         if plan.target.dialect is Dialect.MARIADB
-        else ("SET SESSION max_execution_time = 30000")
+        else f"SET SESSION max_execution_time = {CHECK_TIMEOUT_S * 1000}"
     )
     results: list[CheckResult] = []
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT version()")
-            release = str(cur.fetchone()[0])
-            cur.execute(limit)
-            cur.execute("SET SESSION lock_wait_timeout = 1")
+            try:
+                cur.execute("SELECT version()")
+                release = str(cur.fetchone()[0])
+                cur.execute(limit)
+                cur.execute("SET SESSION lock_wait_timeout = 1")
+            except pymysql.err.OperationalError as exc:
+                raise _lost(dsn, exc) from None
             for check in checks:
                 started = time.perf_counter()
                 try:
@@ -111,8 +151,10 @@ def run_mysql(plan: Plan, dsn: str, long_transaction_seconds: int = 60) -> Prefl
                     rows = [list(r) for r in cur.fetchmany(10)]
                     cur.execute("COMMIT")
                 except pymysql.err.MySQLError as exc:
-                    cur.execute("ROLLBACK")
                     code = exc.args[0] if exc.args else 0
+                    if code in _LOST:
+                        raise _lost(dsn, exc) from None
+                    cur.execute("ROLLBACK")
                     status: Status = "pending" if code in (1054, 1146) and (check.migration or 1) > 1 else "error"
                     message = str(exc.args[-1])
                     if code == 1205:
@@ -142,9 +184,8 @@ def run_mysql(plan: Plan, dsn: str, long_transaction_seconds: int = 60) -> Prefl
         for r in results
         if r.check.kind == "size" and r.status == "info" and r.rows and r.check.table
     }
-    parts = urlsplit(dsn)
     return PreflightReport(
-        server=f"{parts.hostname}:{parts.port or 3306}{parts.path}",
+        server=_shown(dsn),
         server_version=int(release.split(".")[0]),
         results=results,
         stats=stats,

@@ -14,6 +14,7 @@ import psycopg
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from ..defaults import CONNECT_TIMEOUT_S
 from ..errors import DatabaseError
 from ..model import TableStats
 from .model import CheckResult, PreflightCheck, PreflightReport, Status
@@ -51,7 +52,15 @@ def connect(dsn: str, *, autocommit: bool = True) -> psycopg.Connection[Any]:
             "the DSN does not parse: give postgresql://user@host:port/dbname or 'host=... dbname=...'"
         ) from None
     try:
-        return psycopg.connect(dsn, autocommit=autocommit, connect_timeout=10, application_name="migration-manager")
+        return psycopg.connect(
+            dsn, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S, application_name="migration-manager"
+        )
+    except errors.ConnectionTimeout:
+        raise DatabaseError(
+            f"cannot connect to {redact(dsn)}: no answer within {CONNECT_TIMEOUT_S} s (connect timeout). Check the "
+            "host and port: something there accepts connections but does not answer as PostgreSQL, or the network "
+            "drops the packets"
+        ) from None
     except psycopg.OperationalError as exc:
         reason = scrub(" ".join(line.strip() for line in str(exc).splitlines() if line.strip()), dsn)
         raise DatabaseError(

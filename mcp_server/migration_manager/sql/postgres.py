@@ -7,6 +7,7 @@ that is not a schema change this tool plans raises UnsupportedStatement with its
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,6 +17,7 @@ from pglast.parser import ParseError
 from pglast.stream import RawStream
 from pydantic import ValidationError
 
+from ..defaults import too_many_statements, too_much_sql
 from ..errors import InputError, SqlParseError, UnsupportedStatement
 from ..model import (
     AddCheck,
@@ -51,11 +53,27 @@ class Position:
     column: int
 
 
+class _Lines:
+    """Line and column (1-based) of 0-based character offsets, as pglast reports them.
+
+    The line starts are found once, so placing every statement of a long change stays linear."""
+
+    def __init__(self, sql: str) -> None:
+        self.size = len(sql)
+        self.starts = [0]
+        at = sql.find("\n")
+        while at != -1:
+            self.starts.append(at + 1)
+            at = sql.find("\n", at + 1)
+
+    def at(self, offset: int) -> Position:
+        offset = max(0, min(offset, self.size))
+        line = bisect_right(self.starts, offset)
+        return Position(line, offset - self.starts[line - 1] + 1)
+
+
 def _position(sql: str, offset: int) -> Position:
-    """Line and column (1-based) of a 0-based character offset, as pglast reports them."""
-    before = sql[:offset]
-    line = before.count("\n") + 1
-    return Position(line, len(before) - (before.rfind("\n") + 1) + 1)
+    return _Lines(sql).at(offset)
 
 
 def _deparse(node: Any) -> str:
@@ -341,7 +359,11 @@ class _Reader:
 
 
 def parse_operations(sql: str) -> list[Operation]:
-    """Parse PostgreSQL DDL into operations. Raises SqlParseError / UnsupportedStatement with a position."""
+    """Parse PostgreSQL DDL into operations. Raises SqlParseError / UnsupportedStatement with a position.
+
+    Input over the size limit (defaults.MAX_SQL_CHARS, MAX_STATEMENTS) is refused before it is read."""
+    if refused := too_much_sql(len(sql)):
+        raise InputError(refused)
     try:
         statements = parse_sql(sql)
     except ParseError as exc:
@@ -350,9 +372,13 @@ def parse_operations(sql: str) -> list[Operation]:
         raise SqlParseError(f"invalid SQL: {message}", line=pos.line, column=pos.column) from exc
     if not statements:
         raise InputError("the SQL holds no statement")
+    counted = sum(1 for raw in statements if not isinstance(raw.stmt, ast.TransactionStmt | ast.VariableSetStmt))
+    if refused := too_many_statements(counted):
+        raise InputError(refused)
     reader = _Reader(sql)
+    lines = _Lines(sql)
     for raw in statements:
-        reader.where = _position(sql, raw.stmt_location or 0)
+        reader.where = lines.at(raw.stmt_location or 0)
         start = raw.stmt_location or 0
         reader.text = (sql[start : start + raw.stmt_len] if raw.stmt_len else sql[start:]).strip().rstrip(";")
         if isinstance(raw.stmt, ast.TransactionStmt | ast.VariableSetStmt):
