@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from ..ident import qualified, quote_literal
 from ..knowledge.postgres import Action
-from ..model import LockMode, Step
+from ..model import Estimate, LockMode, Step
+from . import estimate
 from .base import Context, TableRef
 
 
@@ -123,7 +124,16 @@ def guard_step(ctx: Context, done: Sequence[Done], this: str, previous: str) -> 
         + (["reads the table to check its data, under ACCESS SHARE only (reads and writes go on)"] if read else []),
         also_locks=[(t, LockMode.ACCESS_SHARE) for t in read],
         scans=bool(read),
+        estimate_=_scans(ctx, read) if read else None,
     )
+
+
+def _scans(ctx: Context, tables: Sequence[TableRef]) -> Estimate:
+    """One sequential scan of each table the guard reads."""
+    parts = [estimate.scan(ctx.stats_for(t)) for t in tables]
+    if any(e.seconds is None for e in parts):
+        return next(e for e in parts if e.seconds is None)
+    return Estimate(seconds=sum(e.seconds or 0 for e in parts), basis="; ".join(e.basis for e in parts))
 
 
 def empty_guard_sql(tables: Sequence[TableRef], this: str, source: str) -> str:
