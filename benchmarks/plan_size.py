@@ -2,8 +2,8 @@
 
 A change of N statements repeats four kinds (an index, a nullable column and a NOT NULL column
 with a default, a SET DEFAULT), the mix of issue 19's report. Each size is parsed from DDL and
-planned for PostgreSQL 16; rendering as SQL files is timed up to --render-max statements (each
-README lists the whole change, so rendering grows with the square of the migration count). The
+planned for PostgreSQL 16; rendering as SQL files is timed up to --render-max statements (past 50
+migrations a README lists only its neighbours, so rendering stays linear). The
 refusals: 30,000 statements of 1.2 MB (over the character limit) and 30,001 short statements
 under it (over the statement limit, counted after PostgreSQL's parser splits them). Medians of --runs runs.
 Usage: .venv/bin/python benchmarks/plan_size.py [--runs 3] [--render-max 2000] [--json]

@@ -22,6 +22,18 @@ def statement_timeout(plan: Plan, migration: Migration) -> str:
     return plan.statement_timeout
 
 
+WHOLE_LIST = 50  # up to this many migrations every README lists the whole change
+
+
+def readme_window(index: int, count: int) -> range:
+    """The migrations a README lists: all of them in a change of up to WHOLE_LIST (and in the first
+    README of any change), else the five either side of this one (listing every migration in every
+    README made rendering grow with the square of their number)."""
+    if count <= WHOLE_LIST or index == 0:
+        return range(count)
+    return range(max(0, index - 5), min(count, index + 6))
+
+
 def migration_context(plan: Plan, index: int, bases: list[str], ext: str, **extra: Any) -> dict[str, Any]:
     """Template variables for migration `index` (0-based) whose files are named bases[i] + ext.
     `extra` adds the format's own (revision ids, versions) and its run_up / run_down commands."""
@@ -36,6 +48,7 @@ def migration_context(plan: Plan, index: int, bases: list[str], ext: str, **extr
         "files": [f"{b}{ext}" for b in bases],
         "readme": f"{bases[index]}_README.md",
         "statement_timeout": statement_timeout(plan, migration),
+        "window": readme_window(index, len(plan.migrations)),
     }
     context.update(extra)
     return context
