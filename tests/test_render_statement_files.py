@@ -217,3 +217,23 @@ def test_diesel_replay_reads_2x_folders_too(tmp_path: Path) -> None:
         "2025-06-30-235959-0000_create_post",
         "2026-03-05-141516-0000_post_person_index",
     ]
+
+
+def test_a_long_change_lists_its_neighbours_in_each_readme_and_everything_in_the_first() -> None:
+    """Past 50 migrations a README lists the five either side of its own (listing all in each made
+    rendering grow with the square of their number); the first README still lists them all."""
+    from migration_manager.model import Target as _Target
+    from migration_manager.planner import plan as _plan
+    from migration_manager.render import render_sql as _render_sql
+    from migration_manager.sql.postgres import parse_operations as _parse
+
+    kinds = ("CREATE INDEX orders_c{i}_idx ON orders (c{i});\n", "ALTER TABLE orders ADD COLUMN n{i} text;\n")
+    sql = "".join(kinds[i % 2].format(i=i) for i in range(80))  # alternating: no two merge
+    p = _plan(_parse(sql), _Target(version=16))
+    assert len(p.migrations) == 80
+    readmes = sorted((f for f in _render_sql(p) if f.path.endswith("_README.md")), key=lambda f: f.path)
+    first, middle = readmes[0].content, readmes[40].content
+    assert "The whole change, in order" in first and "80. `" in first
+    assert "The change has 80 migrations; the ones around this one" in middle
+    assert "36. `" in middle and "46. `" in middle and "35. `" not in middle and "47. `" not in middle
+    assert "41. `" in middle and "(this one)" in middle
