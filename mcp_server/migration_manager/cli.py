@@ -106,6 +106,17 @@ def _plan(args: argparse.Namespace, schema: Schema | None = None, *, read_schema
     )
 
 
+# what plan's own flags give, for the commands that plan without offering them (verify, status)
+_PLAN_DEFAULTS: dict[str, object] = {
+    "stats": None,
+    "lock_timeout": DEFAULT_LOCK_TIMEOUT,
+    "statement_timeout": DEFAULT_STATEMENT_TIMEOUT,
+    "batch_size": 1000,
+    "pause_ms": 50,
+    "lock_retries": DEFAULT_LOCK_RETRIES,
+}
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     from .summary import format_plan
 
@@ -552,15 +563,7 @@ def parser() -> argparse.ArgumentParser:
     ver.add_argument("--dsn", metavar="DSN", help="a server to create the scratch database on (default: embedded)")
     ver.add_argument("--json", action="store_true", help="machine-readable output, no progress")
     ver.add_argument("--no-schema", action="store_true", help="plan from the DDL alone, not from --schema")
-    ver.set_defaults(
-        func=cmd_verify,
-        stats=None,
-        lock_timeout=DEFAULT_LOCK_TIMEOUT,
-        statement_timeout=DEFAULT_STATEMENT_TIMEOUT,
-        batch_size=1000,
-        pause_ms=50,
-        lock_retries=DEFAULT_LOCK_RETRIES,
-    )
+    ver.set_defaults(func=cmd_verify, **_PLAN_DEFAULTS)
     st = sub.add_parser(
         "status",
         help="which of a plan's migrations a database has, what an interrupted one left, what runs next",
@@ -609,15 +612,7 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--no-schema", action="store_true", help="with --sql / --sql-file / --ops: plan from the DDL alone")
     st.add_argument("--pg-version", type=int, metavar="N", help="PostgreSQL major version the plan is for")
     st.add_argument("--json", action="store_true", help="machine-readable output")
-    st.set_defaults(
-        func=cmd_status,
-        stats=None,
-        lock_timeout=DEFAULT_LOCK_TIMEOUT,
-        statement_timeout=DEFAULT_STATEMENT_TIMEOUT,
-        batch_size=1000,
-        pause_ms=50,
-        lock_retries=DEFAULT_LOCK_RETRIES,
-    )
+    st.set_defaults(func=cmd_status, **_PLAN_DEFAULTS)
     s = sub.add_parser(
         "serve",
         help="run the MCP server on stdio",

@@ -257,7 +257,7 @@ def lint_paths(
     """Lint files and folders in migration order; paths in the report are relative to `root`.
     `fix_worker`: plan the fixes in a helper process (None: when it saves time, see WORKER_FILES)."""
     files = collect(paths)
-    note = sniff_dialect(files, config)
+    note, texts = sniff_dialect(files, config)
     if fix_worker is None:
         fix_worker = (
             len(files) >= WORKER_FILES
@@ -275,7 +275,7 @@ def lint_paths(
         for f in files:
             name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
             shown.append(name)
-            text = read_text(f)
+            text = texts.pop(f, None) or read_text(f)  # the sniff's read, else read now
             sources = python_sql(name, text) if f.suffix == ".py" else [Source(name, text)]
             for source in sources:
                 findings.extend(linter.lint_source(source))
@@ -290,22 +290,23 @@ def lint_paths(
     )
 
 
-def sniff_dialect(files: list[Path], config: LintConfig) -> str | None:
-    """With no dialect configured or given: lint SQL files that read as MySQL as MySQL, and say so."""
+def sniff_dialect(files: list[Path], config: LintConfig) -> tuple[str | None, dict[Path, str]]:
+    """With no dialect configured or given: lint SQL files that read as MySQL as MySQL, and say so.
+    Returns the note and the texts it read (the lint reuses them instead of reading them again)."""
     if config.dialect_set:
-        return None
-    sql = [f for f in files if f.suffix == ".sql"][:50]
-    if not sql:
-        return None
+        return None, {}
+    texts = {f: read_text(f) for f in [f for f in files if f.suffix == ".sql"][:50]}
+    if not texts:
+        return None, texts
     from ..dialect_sniff import from_sql
 
-    if from_sql([read_text(f) for f in sql]) != "mysql":
-        return None
+    if from_sql(list(texts.values())) != "mysql":
+        return None, texts
     config.dialect = "mysql"
     return (
         "linted as MySQL: the SQL reads as MySQL (backtick-quoted names, AUTO_INCREMENT, ENGINE=); "
         "give --dialect postgresql (or dialect in [tool.migration-manager]) otherwise"
-    )
+    ), texts
 
 
 def lint_text(sql: str, config: LintConfig, path: str = "<sql>") -> LintReport:
