@@ -468,6 +468,7 @@ def test_render_into_the_jhipster_changelog_folder(tmp_path: Path, capsys: pytes
     # the master includes from the classpath root, so the line to add does too
     line = f'<include file="config/liquibase/changelog/{base}.xml" relativeToChangelogFile="false"/>'
     assert line in changelogs[0]["content"]
+    assert out["changelog_includes"][0] == line  # what the agent adds, exactly
 
 
 def test_render_include_line_relative_to_the_master(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -481,7 +482,8 @@ def test_render_include_line_relative_to_the_master(tmp_path: Path, capsys: pyte
     assert out["folder"] == "api/src/main/resources/db/changes"
     changelog_file = next(f for f in out["files"] if f["path"].endswith(".xml"))
     base = changelog_file["path"].removesuffix(".xml")
-    assert f'<include file="changes/{base}.xml" relativeToChangelogFile="true"/>' in changelog_file["content"]
+    line = f'<include file="changes/{base}.xml" relativeToChangelogFile="true"/>'
+    assert line in changelog_file["content"] and out["changelog_includes"][0] == line
 
 
 def test_render_into_a_spring_flyway_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

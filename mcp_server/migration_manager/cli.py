@@ -128,7 +128,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from .discover import find_migrations
     from .render import write_files
-    from .render.choose import CLI_NAMES, choose, render, state_notes
+    from .render.choose import CLI_NAMES, choose, placement, render, state_notes
     from .request import timestamp_from
 
     now = timestamp_from(args.timestamp, "--timestamp")
@@ -142,8 +142,13 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     p = _plan(args, _schema(args, found), read_schema=False)
     files = render(p, destination, now, names=CLI_NAMES)
-    for warning in state_notes(p, destination):
+    includes, placed = placement(destination, files, root / destination.folder)
+    for warning in placed + state_notes(p, destination):
         print(f"warning: {warning}", file=sys.stderr)
+    # the master changelog's entries for the files (Liquibase), to add exactly as they are
+    shown_includes = "".join(f"\n    {line}" for line in includes)
+    master = destination.master.path if destination.master and destination.master.path else "the master changelog"
+    include_text = f"# add to {master}, in this order:{shown_includes}" if includes else ""
     if not args.write:  # a preview, whatever else is given: it never touches the repository
         if args.json:
             print(
@@ -153,6 +158,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                         "folder": destination.folder,
                         "files": [f.model_dump() for f in files],
                         "written": [],
+                        "changelog_includes": includes,
                         "note": "not written: pass --write to write them",
                     },
                     indent=2,
@@ -165,15 +171,20 @@ def cmd_render(args: argparse.Namespace) -> int:
             )
             for f in files:
                 print(f"==> {f.path} <==\n{f.content}")
+            if include_text:
+                print(include_text)
         return EXIT_OK
     written = write_files(
         files, root / destination.folder, overwrite=args.overwrite, overwrite_name=CLI_NAMES["overwrite"]
     )
     if args.json:
-        print(json.dumps({"format": destination.format, "written": [str(w) for w in written]}, indent=2))
+        data = {"format": destination.format, "written": [str(w) for w in written], "changelog_includes": includes}
+        print(json.dumps(data, indent=2))
     else:
         for w in written:
             print(w)
+        if include_text:
+            print(include_text)
     return EXIT_OK
 
 

@@ -32,7 +32,7 @@ from .model import Operation, Plan, TableStats
 from .planner import plan
 from .preflight import PreflightReport, preflight
 from .render import write_files
-from .render.choose import Format, choose, render, state_notes
+from .render.choose import Format, choose, placement, render, state_notes
 from .render.dialect import render_dialect
 from .request import request_from_sql, target_from, timestamp_from
 from .schema.model import Schema
@@ -154,6 +154,12 @@ class RenderResult(BaseModel):
     files: list[FileOut] = Field(description="every file of the plan, in the order to apply them")
     written: list[str] = Field(description="paths written (relative to the root); empty unless write=true")
     warnings: list[str]
+    changelog_includes: list[str] = Field(
+        default_factory=list,
+        description="Liquibase: the entries to add to the master changelog, exactly as given and in this order, "
+        "in the master's own syntax; empty when the master's includeAll already picks the files up (the warnings "
+        "say so: then add none) or for other formats",
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -378,8 +384,11 @@ def render_migration(
     if write:
         paths = write_files(rendered, folder, overwrite=overwrite)
         written = [str(path.relative_to(base)) for path in paths]
-    warnings = ([note] if note else []) + p.warnings + state_notes(p, destination)
-    return RenderResult(summary=format_plan(p), files=files, written=written, warnings=warnings)
+    includes, placed = placement(destination, rendered, folder)
+    warnings = ([note] if note else []) + placed + p.warnings + state_notes(p, destination)
+    return RenderResult(
+        summary=format_plan(p), files=files, written=written, warnings=warnings, changelog_includes=includes
+    )
 
 
 def lint_sql(

@@ -3,7 +3,6 @@ already uses (find_migrations), so new files fit in after the existing ones."""
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,8 @@ from .django_state import Model, derive_state, read_models
 from .files import RenderedFile
 from .flyway import render_flyway
 from .liquibase import render_liquibase
+from .liquibase_master import Master, includes, read_master
+from .liquibase_master import notes as master_notes
 from .rails import camelize, render_rails
 from .sql import render_sql
 from .statement_files import render_dbmate, render_diesel, render_golang_migrate
@@ -42,9 +43,9 @@ class Destination:
     version: str = "1"  # Flyway, golang-migrate, Django: the first new version (number)
     app: str = ""  # Django: the app label
     diesel_v2: bool = True  # Diesel: folders named as diesel_cli 2.x does (False: the repository's newest is 1.x)
-    include_dir: str = ""  # Liquibase: the folder as the master's <include file=...> names it
-    include_relative: bool = True  # Liquibase: relativeToChangelogFile of that include
+    master: Master | None = None  # Liquibase: how the master changelog takes the new files
     models: dict[str, Model] | None = None  # Django: table -> model, read from the app's models
+    notes: tuple[str, ...] = ()  # what the caller must know about this choice (a first migration)
 
 
 # How the caller names the choices, for error messages: the MCP tool's parameters by default;
@@ -71,7 +72,9 @@ def choose(
         chosen: Concrete = "sql" if fmt == "auto" else fmt
         if chosen in ("alembic", "rails", "django"):
             raise InputError(f"no {chosen} migrations folder found under the root; give {names['out_dir']} of one")
-        return Destination(chosen, out_dir or ".")
+        if out_dir is not None:
+            return Destination(chosen, out_dir)
+        return _first(found, chosen, names)
     f = usable[0]
     if f.framework == "alembic":
         if len(f.heads) > 1:
@@ -114,34 +117,52 @@ def choose(
     if f.framework == "diesel":
         after = datetime.strptime(f.next_id[:17], "%Y-%m-%d-%H%M%S")
         return Destination("diesel", f.folder, after=after, diesel_v2=len(f.next_id) > 17)
-    if f.framework == "liquibase":  # beside the newest changelog; its <include> line is in each file
-        newest = f.migrations[-1].path.rpartition("/")[0] if f.migrations else f.folder
-        include_dir, relative = _liquibase_include(Path(found.root), f.config, newest or ".")
-        return Destination("liquibase", newest or ".", include_dir=include_dir, include_relative=relative)
+    if f.framework == "liquibase":  # beside the newest changelog; the master's entry for it: placement()
+        newest = (f.migrations[-1].path.rpartition("/")[0] if f.migrations else f.folder) or "."
+        changelogs = {m.path for m in f.migrations}
+        master = read_master(Path(found.root), f.config, newest, changelogs)
+        return Destination("liquibase", newest, master=master)
     return Destination("sql", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"))
 
 
-_RELATIVE = re.compile(r"relativeToChangelogFile\W{1,3}true", re.I)
-_INCLUDE = re.compile(r"<include\b|\binclude\s*:", re.I)
-_RESOURCES = re.compile(r"(^|.*/)src/(main|test)/resources(/|$)")
+# Where a first migration goes when the repository has none of that kind (and no out_dir is given):
+# the folder each tool looks in by default, else the common one; never the repository's root.
+FIRST_FOLDERS: dict[str, str] = {
+    "sql": "db/migrations",
+    "dbmate": "db/migrations",
+    "golang-migrate": "db/migrations",
+    "flyway": "db/migration",
+    "liquibase": "db/changelog",
+    "diesel": "migrations",
+}
 
 
-def _liquibase_include(root: Path, master: str | None, folder: str) -> tuple[str, bool]:
-    """How the master's <include> should name a file in `folder`: relative to the master when its
-    includes are (or it has none), else as Liquibase's search path sees it (from the classpath
-    root for a master under src/main/resources: JHipster's config/liquibase/changelog/...)."""
-    if not master:
-        return "", True
-    try:
-        text = (root / master).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        text = ""
-    here = master.rpartition("/")[0] or "."
-    if not _INCLUDE.search(text) or _RELATIVE.search(text):
-        rel = Path(os.path.relpath(folder, here)).as_posix()
-        return ("" if rel == "." else rel + "/"), True
-    stripped = _RESOURCES.sub("", folder, count=1) if _RESOURCES.match(folder + "/") else folder
-    return ("" if stripped in ("", ".") else stripped.rstrip("/") + "/"), False
+def _first(found: RepoMigrations, fmt: Concrete, names: dict[str, str]) -> Destination:
+    folder = FIRST_FOLDERS[fmt]
+    if found.frameworks:
+        held = ", ".join(sorted({f"{f.framework} in {f.folder}" for f in found.frameworks}))
+        why = f"the repository has no {fmt} migrations (it has {held})"
+    else:
+        why = "the repository has no migrations yet: these are its first"
+    run = {
+        "sql": "apply each up file in name order as its README says; plain SQL files record nothing, so keep "
+        "track of which have run (or adopt a migration tool)",
+        "liquibase": f"create a master changelog in {folder}/ that includes them (changelog_includes)",
+        "flyway": f"point Flyway's locations at filesystem:{folder}",
+    }.get(fmt, f"run them with {fmt} from the repository's root")
+    note = f"{why}; they go in {folder}/ (give {names['out_dir']} for another folder): {run}"
+    return Destination(fmt, folder, master=Master(path="") if fmt == "liquibase" else None, notes=(note,))
+
+
+def placement(destination: Destination, files: list[RenderedFile], folder: Path) -> tuple[list[str], list[str]]:
+    """What the repository needs besides the files: (the entries to add to the Liquibase master
+    changelog, exactly as they are, in order; notes for the user). `folder`: where the files go."""
+    notes = list(destination.notes)
+    if destination.format != "liquibase":
+        return [], notes
+    master = destination.master or Master(path="")
+    paths = [f.path for f in files]
+    return includes(master, paths), notes + master_notes(master, paths, folder)
 
 
 def render(
@@ -157,7 +178,7 @@ def render(
     if destination.format == "alembic":
         return render_alembic(plan, head=destination.head, now=now)
     if destination.format == "liquibase":
-        return render_liquibase(plan, now, destination.include_dir, destination.include_relative)
+        return render_liquibase(plan, now, destination.master)
     if destination.format == "flyway":
         return render_flyway(plan, first_version=destination.version)
     if destination.format == "django":

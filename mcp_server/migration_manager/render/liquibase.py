@@ -6,7 +6,8 @@ rollback the steps' downs in reverse order in another. A non-transactional migra
 changeSet per step with its rollback, runInTransaction="false": each commits on its own.
 The SQL runs in <sql splitStatements="false"> (DO blocks stay whole); the migration's pre-flight
 checks become <preConditions onFail="HALT"> with <sqlCheck expectedResult="0"> on its first
-changeSet. Each file says the <include> line to add to the master changelog. A README per migration.
+changeSet. Each file says the entry to add to the master changelog, in the master's syntax (or that
+the master's includeAll picks it up). A README per migration.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..model import Check, Migration, Plan
 from ..summary import mysql_line
 from .context import migration_context, readme
 from .files import RenderedFile
+from .liquibase_master import Master, entry
 from .sql import stamps
 from .templating import environment
 
@@ -42,11 +44,10 @@ def changesets(plan: Plan, migration: Migration) -> int:
     return 1 if migration.transactional and plan.target.is_postgresql else len(migration.steps)
 
 
-def render_liquibase(
-    plan: Plan, now: datetime | None = None, include_dir: str = "", include_relative: bool = True
-) -> list[RenderedFile]:
-    """`include_dir`: the folder the files go to as the master's <include> lines name it (relative
-    to the master, or from the classpath root when the master's includes are not relative)."""
+def render_liquibase(plan: Plan, now: datetime | None = None, master: Master | None = None) -> list[RenderedFile]:
+    """`master`: how the repository's master changelog takes the files (liquibase_master); default:
+    an XML master beside them."""
+    master = master or Master(path="")
     env = environment("liquibase")
     env.filters.update(cdata=cdata, xmlcomment=xmlcomment, check_sql=check_sql, mysql_line=mysql_line)
     bases = [f"{stamp}_{m.name}" for stamp, m in zip(stamps(plan, now), plan.migrations, strict=True)]
@@ -59,8 +60,10 @@ def render_liquibase(
             ".xml",
             run_up=f"liquibase update  # with {base}.xml included from the master changelog",
             run_down=f"liquibase rollback-count {changesets(plan, migration)}",
-            include_dir=include_dir,
-            include_relative="true" if include_relative else "false",
+            include_entry=entry(master, f"{base}.xml"),
+            include_note=f"The master changelog's includeAll of {master.include_all!r} picks it up: add no include."
+            if master.include_all is not None
+            else "Include it from an XML, YAML or JSON master changelog, after the earlier migrations.",
         )
         template = "changelog.xml.j2" if plan.target.is_postgresql else "changelog_mysql.xml.j2"
         files.append(RenderedFile(path=f"{base}.xml", content=env.get_template(template).render(context)))
