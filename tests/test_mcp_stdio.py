@@ -125,3 +125,56 @@ def test_inspector_cli_lists_and_calls_the_tools(tmp_path: Path) -> None:
     body = refused.stdout + refused.stderr
     assert "outside the root" in body, body
     assert list(tmp_path.iterdir()) == [] and not (tmp_path.parent / "x").exists()
+
+
+def _agent_steps() -> dict[int, str]:
+    """The agent's numbered steps: number -> text (with its continuation lines)."""
+    body = (REPO / "agents" / "migration-manager.md").read_text().split("\n---\n", 1)[1]
+    steps: dict[int, str] = {}
+    current = None
+    for line in body.splitlines():
+        m = re.match(r"(\d+)\. (.*)", line)
+        if m:
+            current = int(m.group(1))
+            steps[current] = m.group(2)
+        elif current is not None and line.startswith("   "):
+            steps[current] += " " + line.strip()
+        else:
+            current = None
+    return steps
+
+
+def test_agent_steps_use_every_tool_in_the_flows_order() -> None:
+    """find -> plan -> preflight -> render -> verify (issue 19: verify was in the tools, not in the
+    steps), and every tool the server offers has a step."""
+    steps = _agent_steps()
+    assert sorted(steps) == list(range(1, len(steps) + 1)), "the steps are numbered 1, 2, 3 ..."
+
+    def first_step(tool: str) -> int:
+        named = [n for n, text in sorted(steps.items()) if f"`{tool}`" in text]
+        assert named, f"no step of the agent names `{tool}`"
+        return named[0]
+
+    for tool in _tool_names():
+        first_step(tool)
+    flow = ["find_migrations", "plan_change", "preflight_sql", "render_migration", "verify_migration"]
+    order = [first_step(t) for t in flow]
+    assert order == sorted(order) and len(set(order)) == len(order), dict(zip(flow, order, strict=True))
+    assert "changelog_includes" in steps[first_step("render_migration")]
+
+
+def test_agent_preloads_the_skill_and_names_its_path() -> None:
+    text = (REPO / "agents" / "migration-manager.md").read_text()
+    front = re.match(r"---\n(.*?)\n---\n", text, re.S)
+    assert front
+    fields = dict(line.split(":", 1) for line in front.group(1).splitlines() if ":" in line)
+    skills = [s.strip() for s in fields["skills"].split(",")]
+    assert skills == ["migration-management"]
+    skill = REPO / "skills" / skills[0] / "SKILL.md"
+    assert re.search(r"^name: migration-management$", skill.read_text(), re.M)
+    named = set(re.findall(r"skills/[\w-]+/SKILL\.md", text))
+    assert named == {"skills/migration-management/SKILL.md"}
+    assert all((REPO / path).is_file() for path in named)
+    # and every reference file the skill points to exists beside it
+    for ref in re.findall(r"`(reference/[\w-]+\.md)`", skill.read_text()):
+        assert (skill.parent / ref).is_file(), ref
