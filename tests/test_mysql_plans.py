@@ -289,7 +289,8 @@ def test_cli_and_mcp_plan_and_render_for_mariadb(maria_db: MariaDatabase, tmp_pa
         text=True,
     )
     assert written.returncode == 0, written.stderr
-    (up,) = [f for f in out.glob("*.sql") if not f.name.endswith("_down.sql")]
+    # an empty repository: its first migrations go to db/migrations/
+    (up,) = [f for f in out.glob("db/migrations/*.sql") if not f.name.endswith("_down.sql")]
     maria_db.run_file(up)
     assert (
         one(
