@@ -178,6 +178,7 @@ def test_each_limit_is_the_engines_edge() -> None:
         ({"batch_size": "1000"}, ["batch_size", "valid integer"]),
         ({"pause_ms": 60_001}, ["pause_ms 0-60,000"]),
         ({"lock_retries": 101}, ["lock_retries must be 1-100"]),
+        ({"stats": {"orders": {"rows": "5000000"}}}, ["stats.orders.rows", "valid integer"]),
         ({"operations": [{"op": "add_colum", "table": "t"}], "sql": None}, ["0: unknown operation 'add_colum'"]),
         ({"operations": [{"op": "add_column", "table": "t"}], "sql": None}, ["0.add_column.column: required field"]),
         (
