@@ -71,9 +71,10 @@ interrupted one left, and the next one with its gate. Plan first, show the plan,
 
 
 # --------------------------------------------------------------------------- input and output
-# Every limit is in the schema the client sees (json_schema_extra); the engine checks each one before
-# anything runs or is written, with the message the CLI gives too. Ints and bools are strict: "16",
-# "yes" or 1.5 are refused, not coerced.
+# Every limit is in the schema the client sees (json_schema_extra, or Field's ge / le) and is checked
+# before anything runs or is written: by the engine where the CLI needs the same check (plan(),
+# timestamp_from, the SQL parser's size limit), so both say the same thing. Ints and bools are strict:
+# "16", "yes" or 1.5 are refused, not coerced.
 
 # The items are checked inside against the Operation union (operations_from_data): its full schema
 # would be ~22 KB in every tool that takes a change; the reference is the OPERATIONS_URI resource.
