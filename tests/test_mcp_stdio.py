@@ -27,8 +27,14 @@ PREFIXES = ("mcp__migration-manager__", "mcp__plugin_migration-manager_migration
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    # The SDK passes only a small allow-list of variables to the child: give what it needs.
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    # The SDK passes only a small allow-list of variables to the child: give what it needs, and
+    # PYTHONPATH so the child runs this checkout's code, not whichever copy the venv installed.
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(REPO / "mcp_server"),
+    }
 
 
 async def _session(tmp_path: Path) -> dict[str, Any]:

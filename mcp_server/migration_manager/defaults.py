@@ -3,10 +3,20 @@ can show them in --help without loading the planner."""
 
 from __future__ import annotations
 
+import re
+
 DEFAULT_LOCK_TIMEOUT = "200ms"  # longest wait for a lock per attempt: queries queue behind a waiting DDL
 DEFAULT_LOCK_RETRIES = 20
 DEFAULT_STATEMENT_TIMEOUT = "60s"
 OLDEST_PG, NEWEST_PG = 10, 18  # the PostgreSQL major versions plans and lint know
+MAX_BATCH_SIZE = 1_000_000  # rows per backfill batch (at least 1)
+MAX_PAUSE_MS = 60_000  # pause between backfill batches (at least 0)
+MAX_LOCK_RETRIES = 100  # attempts at a migration's locks (at least 1)
+
+# A duration the plan writes into its SQL (SET lock_timeout = '200ms'): a whole number and a unit
+# PostgreSQL and the MySQL planner both read. Nothing else is accepted, so no caller's text reaches SQL.
+DURATION_PATTERN = r"^\d+(ms|s|min)$"
+_DURATION = re.compile(DURATION_PATTERN)
 
 # Every connection to a user's database (preflight, status, schema reads, verify --dsn) is bounded:
 # a server that accepts and never answers is given up on after CONNECT_TIMEOUT_S (PostgreSQL's
@@ -24,6 +34,13 @@ def unsupported_pg(version: int) -> str | None:
     if OLDEST_PG <= version <= NEWEST_PG:
         return None
     return f"PostgreSQL {version} is not supported: give a major version from {OLDEST_PG} to {NEWEST_PG}"
+
+
+def bad_duration(value: object, field: str) -> str | None:
+    """Why `value` cannot be the duration `field` (lock_timeout, statement_timeout), or None when it can."""
+    if isinstance(value, str) and _DURATION.fullmatch(value):
+        return None
+    return f"{field} must be a whole number with the unit ms, s or min, e.g. '200ms', '3s' or '1min' (got {value!r})"
 
 
 # How large one change may be, so that every plan, render, preflight and verify request is answered

@@ -12,7 +12,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from .defaults import unsupported_pg
 from .locks import LockMode as LockMode
@@ -331,8 +331,9 @@ class Target(Strict):
 
 
 class TableStats(Strict):
-    rows: int = Field(ge=0)
-    bytes: int | None = Field(None, ge=0, description="heap size; estimated from rows when absent")
+    # strict: a count given as "5000000" or 5e6 is refused, not converted
+    rows: StrictInt = Field(ge=0)
+    bytes: StrictInt | None = Field(None, ge=0, description="heap size; estimated from rows when absent")
 
 
 # --------------------------------------------------------------------------- plan

@@ -13,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .defaults import too_many_statements
 from .errors import InputError
-from .model import ChangeRequest, Dialect, Operation, TableStats, Target
+from .model import ChangeRequest, Dialect, Operation, Plan, TableStats, Target
 from .sql.postgres import parse_operations
 
 _OPERATIONS: TypeAdapter[list[Operation]] = TypeAdapter(list[Operation])
@@ -56,11 +56,23 @@ def _check_size(data: Any) -> None:
 
 
 def operations_from_data(data: Any) -> list[Operation]:
+    """Operations from JSON data, strictly: "yes" is not a boolean nor "5" a number."""
     _check_size(data)
     try:
-        return _OPERATIONS.validate_python(data)
+        return _OPERATIONS.validate_python(data, strict=True)
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "operations")) from exc
+
+
+def plan_from_data(data: Any) -> Plan:
+    """A plan as plan_change (or `plan --json`) returned it."""
+    _check_size(data.get("operations") if isinstance(data, dict) else None)
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(
+            describe_validation_error(exc, "plan (give the `plan` plan_change returned, unchanged)")
+        ) from exc
 
 
 def stats_from_data(data: Any) -> dict[str, TableStats]:

@@ -19,22 +19,35 @@ from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
 
 from . import __version__
-from .defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT
+from .defaults import (
+    DEFAULT_LOCK_RETRIES,
+    DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_STATEMENT_TIMEOUT,
+    DURATION_PATTERN,
+    MAX_BATCH_SIZE,
+    MAX_LOCK_RETRIES,
+    MAX_PAUSE_MS,
+    MAX_SQL_CHARS,
+    NEWEST_PG,
+    OLDEST_PG,
+    unsupported_pg,
+)
 from .discover import RepoMigrations, find_migrations
 from .errors import InputError, MigrationManagerError, PlanningError
 from .lint import LintConfig, lint_paths, lint_text, load_config
 from .lint.model import Dialect as LintDialect
 from .lint.model import Severity
+from .mcp_schemas import OPERATIONS_URI, compact_tool, operations_reference, operations_schema
 from .model import Operation, Plan, TableStats
 from .planner import plan
 from .preflight import PreflightReport, preflight
 from .render import write_files
 from .render.choose import Format, choose, placement, render, state_notes
 from .render.dialect import render_dialect
-from .request import request_from_sql, target_from, timestamp_from
+from .request import operations_from_data, plan_from_data, request_from_sql, target_from, timestamp_from
 from .schema.model import Schema
 from .status import StatusReport
 from .summary import format_plan
@@ -45,8 +58,8 @@ log = logging.getLogger("migration_manager.server")
 P = ParamSpec("P")
 R = TypeVar("R")
 
-INSTRUCTIONS = """\
-Zero-downtime schema migrations for PostgreSQL 12-18. find_migrations reads a repository's
+INSTRUCTIONS = f"""\
+Zero-downtime schema migrations for PostgreSQL {OLDEST_PG}-{NEWEST_PG}. find_migrations reads a repository's
 migrations (any framework) and says where the next one goes. plan_change turns a schema change (DDL
 or typed operations) into ordered migrations whose every step says the lock it takes, whether
 it rewrites or scans the table, and the application gates between them. render_migration writes
@@ -58,16 +71,32 @@ interrupted one left, and the next one with its gate. Plan first, show the plan,
 
 
 # --------------------------------------------------------------------------- input and output
+# Every limit is in the schema the client sees (json_schema_extra, or Field's ge / le) and is checked
+# before anything runs or is written: by the engine where the CLI needs the same check (plan(),
+# timestamp_from, the SQL parser's size limit), so both say the same thing. Ints and bools are strict:
+# "16", "yes" or 1.5 are refused, not coerced.
 
+# The items are checked inside against the Operation union (operations_from_data): its full schema
+# would be ~22 KB in every tool that takes a change; the reference is the OPERATIONS_URI resource.
 Operations = Annotated[
-    list[Operation] | None,
-    Field(description="the change as typed operations; give this or `sql`, not both"),
+    list[dict[str, Any]] | None,
+    WithJsonSchema(operations_schema()),
+    Field(
+        description=f"the change as typed operations (each kind's fields: resource {OPERATIONS_URI}); give this "
+        "or `sql`, not both"
+    ),
 ]
 Sql = Annotated[
-    str | None,
+    Annotated[str, Field(json_schema_extra={"maxLength": MAX_SQL_CHARS})] | None,
     Field(description="the change as PostgreSQL DDL, e.g. 'ALTER TABLE orders ADD COLUMN ...'; or give `operations`"),
 ]
-PgVersion = Annotated[int, Field(description="PostgreSQL major version of the production server (12-18)")]
+PgVersion = Annotated[
+    StrictInt,
+    Field(
+        description=f"PostgreSQL major version of the production server ({OLDEST_PG}-{NEWEST_PG})",
+        json_schema_extra={"minimum": OLDEST_PG, "maximum": NEWEST_PG},
+    ),
+]
 RenderDialectArg = Annotated[
     Literal["postgresql", "mariadb", "mysql"] | None,
     Field(
@@ -88,15 +117,40 @@ Stats = Annotated[
     Field(description='row counts and sizes per table, for time estimates: {"orders": {"rows": 5000000}}'),
 ]
 LockTimeout = Annotated[
-    str, Field(description="longest wait for a lock per attempt (queries queue behind a waiting DDL); default 200ms")
+    str,
+    Field(
+        description="longest wait for a lock per attempt (queries queue behind a waiting DDL), e.g. 200ms, 3s, 1min",
+        json_schema_extra={"pattern": DURATION_PATTERN},
+    ),
 ]
 LockRetries = Annotated[
-    int,
-    Field(description="attempts at a transactional PostgreSQL migration's locks, with backoff between them (1-100)"),
+    StrictInt,
+    Field(
+        description="attempts at a transactional PostgreSQL migration's locks, with backoff between them",
+        json_schema_extra={"minimum": 1, "maximum": MAX_LOCK_RETRIES},
+    ),
 ]
-StatementTimeout = Annotated[str, Field(description="statement_timeout for catalog-only migrations")]
-BatchSize = Annotated[int, Field(description="rows per transaction of the backfills the plan derives")]
-PauseMs = Annotated[int, Field(description="pause between backfill batches, in milliseconds")]
+StatementTimeout = Annotated[
+    str,
+    Field(
+        description="statement_timeout for catalog-only migrations, e.g. 60s",
+        json_schema_extra={"pattern": DURATION_PATTERN},
+    ),
+]
+BatchSize = Annotated[
+    StrictInt,
+    Field(
+        description="rows per transaction of the backfills the plan derives",
+        json_schema_extra={"minimum": 1, "maximum": MAX_BATCH_SIZE},
+    ),
+]
+PauseMs = Annotated[
+    StrictInt,
+    Field(
+        description="pause between backfill batches, in milliseconds",
+        json_schema_extra={"minimum": 0, "maximum": MAX_PAUSE_MS},
+    ),
+]
 
 
 Root = Annotated[str, Field(description="absolute path of the repository; every path stays inside it")]
@@ -188,7 +242,7 @@ def tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _operations(operations: list[Operation] | None, sql: str | None) -> list[Operation]:
+def _operations(operations: list[dict[str, Any]] | None, sql: str | None) -> list[Operation]:
     if (operations is None) == (sql is None):
         raise InputError("give exactly one of `operations` (a list of typed operations) or `sql` (DDL text)")
     if sql is not None:
@@ -196,11 +250,11 @@ def _operations(operations: list[Operation] | None, sql: str | None) -> list[Ope
     assert operations is not None
     if not operations:
         raise InputError("`operations` is empty: give at least one operation")
-    return operations
+    return operations_from_data(operations)
 
 
 def _plan(
-    operations: list[Operation] | None,
+    operations: list[dict[str, Any]] | None,
     sql: str | None,
     pg_version: int,
     stats: dict[str, TableStats] | None,
@@ -214,6 +268,8 @@ def _plan(
     schema_dsn: str | None = None,
     root: Path | None = None,
 ) -> Plan:
+    if dialect == "postgresql" and (problem := unsupported_pg(pg_version)):
+        raise InputError(f"pg_version {pg_version}: {problem}")
     schema = None
     if dialect == "postgresql" and (schema_dsn or root):
         from .schema.sources import resolve_schema
@@ -294,6 +350,7 @@ def plan_change(
     Returns `summary` (show it to the user) and `plan`: ordered migrations; each has its steps
     (up/down SQL, the lock and table, rewrites/scans, risk, estimate), `gate_before` (what the
     application must deploy before it runs) and pre-flight `checks`. Nothing is written.
+    Each operation kind and its fields: the resource migration-manager://operations.
     """
     p = _plan(
         operations,
@@ -332,9 +389,12 @@ def render_migration(
             "already keeps its migrations (find_migrations), else the root. Written there only with write=true"
         ),
     ] = None,
-    timestamp: Annotated[str | None, Field(description="YYYYMMDDHHMMSS of the first file; default now (UTC)")] = None,
-    write: Annotated[bool, Field(description="write the files; false (default) only returns them")] = False,
-    overwrite: Annotated[bool, Field(description="replace files that already exist (default: refuse)")] = False,
+    timestamp: Annotated[
+        Annotated[str, Field(json_schema_extra={"pattern": r"^\d{14}$"})] | None,
+        Field(description="YYYYMMDDHHMMSS of the first file; default now (UTC)"),
+    ] = None,
+    write: Annotated[StrictBool, Field(description="write the files; false (default) only returns them")] = False,
+    overwrite: Annotated[StrictBool, Field(description="replace files that already exist (default: refuse)")] = False,
     lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
     statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
     batch_size: BatchSize = 1000,
@@ -399,7 +459,8 @@ def lint_sql(
         Field(description="migration files or folders relative to root, linted in migration order"),
     ] = None,
     pg_version: Annotated[
-        int | None, Field(description="PostgreSQL major version (default: pyproject [tool.migration-manager], else 16)")
+        Annotated[StrictInt, Field(json_schema_extra={"minimum": OLDEST_PG, "maximum": NEWEST_PG})] | None,
+        Field(description="PostgreSQL major version (default: pyproject [tool.migration-manager], else 16)"),
     ] = None,
     ignore: Annotated[list[str] | None, Field(description="rule ids to switch off")] = None,
     dialect: Annotated[
@@ -443,7 +504,7 @@ def preflight_sql(
         Field(description="postgresql://user@host:port/dbname to run the checks on, read-only; omit to only list them"),
     ] = None,
     long_transaction_seconds: Annotated[
-        int, Field(description="an open transaction older than this on a table fails the activity check", ge=0)
+        StrictInt, Field(description="an open transaction older than this on a table fails the activity check", ge=0)
     ] = 60,
     dialect: DialectArg = "postgresql",
     release: Release = None,
@@ -484,7 +545,7 @@ def verify_migration(
         Field(description="SQL migrations to verify, relative to root (NAME.sql + NAME_down.sql, or .up/.down.sql)"),
     ] = None,
     schema_sql: Annotated[str | None, Field(description="the current schema as SQL (pg_dump --schema-only)")] = None,
-    rows: Annotated[int, Field(description="synthetic rows per table", ge=0, le=1_000_000)] = 1000,
+    rows: Annotated[StrictInt, Field(description="synthetic rows per table", ge=0, le=1_000_000)] = 1000,
     pg_version: PgVersion = 16,
     dsn: Annotated[
         str | None,
@@ -540,7 +601,8 @@ def migration_status(
         ),
     ],
     plan: Annotated[
-        Plan | None,
+        dict[str, Any] | None,
+        WithJsonSchema({"anyOf": [{"type": "object"}, {"type": "null"}]}),  # checked inside against Plan
         Field(
             description="the plan as plan_change returned it (its `plan` field): exact; or give `sql` / "
             "`operations` to plan the change again from the database"
@@ -581,17 +643,18 @@ def migration_status(
         found = find_migrations(base)
     if plan is None:
         schema = schema_from_dsn(dsn)
-        plan = _plan_from(operations, sql, schema)
+        given_plan = _plan_from(operations, sql, schema)
         source = f"the change planned again from {schema.source}"
     else:
+        given_plan = plan_from_data(plan)
         source = "the plan given"
-    report = status_of(plan, dsn, found=found, plan_source=source)
+    report = status_of(given_plan, dsn, found=found, plan_source=source)
     if source != "the plan given" and report.next is not None:
         report.warnings.append(REPLANNED)
     return StatusResult(summary=format_status(report), status=report)
 
 
-def _plan_from(operations: list[Operation] | None, sql: str | None, schema: Schema) -> Plan:
+def _plan_from(operations: list[dict[str, Any]] | None, sql: str | None, schema: Schema) -> Plan:
     return plan(
         _operations(operations, sql), target_from(schema.server_version, "postgresql", None), None, schema=schema
     )
@@ -623,11 +686,22 @@ TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
 
 
 def build_server() -> MCPServer:
-    server = MCPServer("migration-manager", instructions=INSTRUCTIONS, version=__version__)
-    for fn, hints in TOOLS:
-        description = inspect.cleandoc(fn.__doc__ or "")
-        name = fn.__name__.removesuffix("_tool")
-        server.tool(name=name, description=description, annotations=hints, structured_output=True)(tool_errors(fn))
+    tools = [
+        compact_tool(
+            tool_errors(fn),
+            name=fn.__name__.removesuffix("_tool"),
+            description=inspect.cleandoc(fn.__doc__ or ""),
+            annotations=hints,
+        )
+        for fn, hints in TOOLS
+    ]
+    server = MCPServer("migration-manager", instructions=INSTRUCTIONS, version=__version__, tools=tools)
+    server.resource(
+        OPERATIONS_URI,
+        name="operations",
+        description="JSON schema of one item of the tools' `operations`: every kind (`op`) and its fields",
+        mime_type="application/schema+json",
+    )(operations_reference)
     return server
 
 

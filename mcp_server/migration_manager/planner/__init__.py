@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, too_many_statements
+from ..defaults import (
+    DEFAULT_LOCK_RETRIES,
+    DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_STATEMENT_TIMEOUT,
+    MAX_BATCH_SIZE,
+    MAX_LOCK_RETRIES,
+    MAX_PAUSE_MS,
+    bad_duration,
+    too_many_statements,
+)
 from ..errors import InputError
 from ..ident import quote_ident, quote_literal
 from ..knowledge.postgres import Action
@@ -234,10 +243,14 @@ def plan(
     target = target or Target()
     if refused := too_many_statements(len(operations), "operations"):
         raise InputError(refused)
-    if not 1 <= batch_size <= 1_000_000 or not 0 <= pause_ms <= 60_000:
-        raise InputError("batch_size must be 1-1,000,000 and pause_ms 0-60,000")
-    if not 1 <= lock_retries <= 100:
-        raise InputError("lock_retries must be 1-100 (attempts at taking a migration's locks)")
+    if not 1 <= batch_size <= MAX_BATCH_SIZE or not 0 <= pause_ms <= MAX_PAUSE_MS:
+        raise InputError(f"batch_size must be 1-{MAX_BATCH_SIZE:,} and pause_ms 0-{MAX_PAUSE_MS:,}")
+    if not 1 <= lock_retries <= MAX_LOCK_RETRIES:
+        raise InputError(f"lock_retries must be 1-{MAX_LOCK_RETRIES} (attempts at taking a migration's locks)")
+    # durations go into the plan's SQL (SET lock_timeout = '...'): only a number and a unit get there
+    for field, value in (("lock_timeout", lock_timeout), ("statement_timeout", statement_timeout)):
+        if problem := bad_duration(value, field):
+            raise InputError(problem)
     if not target.is_postgresql:
         from .mysql import plan_mysql
 
