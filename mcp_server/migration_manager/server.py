@@ -59,11 +59,13 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 INSTRUCTIONS = f"""\
-Zero-downtime schema migrations for PostgreSQL {OLDEST_PG}-{NEWEST_PG}. find_migrations reads a repository's
+Zero-downtime schema migrations for PostgreSQL {OLDEST_PG}-{NEWEST_PG} (and MariaDB / MySQL: plan, render,
+lint and preflight with `dialect`). find_migrations reads a repository's
 migrations (any framework) and says where the next one goes. plan_change turns a schema change (DDL
 or typed operations) into ordered migrations whose every step says the lock it takes, whether
 it rewrites or scans the table, and the application gates between them. render_migration writes
-those migrations as files (up, down, README) under a repository root. lint_sql reviews existing
+those migrations as files (up, down, README) under a repository root (for Liquibase with the
+master changelog's entries to add, `changelog_includes`). lint_sql reviews existing
 or hand-written migrations. preflight_sql lists (and with a DSN runs, read-only) the checks to pass
 before each migration; verify_migration tries migrations on a scratch database (up, down, up again,
 locks traced). migration_status says which of a plan's migrations a database has, what an
@@ -386,7 +388,8 @@ def render_migration(
         str | None,
         Field(
             description="folder for the files, relative to root; default: the folder where the repository "
-            "already keeps its migrations (find_migrations), else the root. Written there only with write=true"
+            "already keeps its migrations (find_migrations), else db/migrations/ (the framework's usual folder). "
+            "Written there only with write=true"
         ),
     ] = None,
     timestamp: Annotated[
