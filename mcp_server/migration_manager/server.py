@@ -21,7 +21,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import __version__
+from . import __version__, confine
 from .defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT
 from .discover import RepoMigrations, find_migrations
 from .errors import InputError, MigrationManagerError, PlanningError
@@ -228,13 +228,15 @@ def _plan(
 
 
 def confined(root: str, relative: str, what: str = "out_dir") -> tuple[Path, Path]:
-    """(root, folder) with the folder inside the root after resolving '..' and symlinks."""
+    """(root, folder) with the root inside the folders the server may use (the client's roots, else
+    `serve --allow`: confine.py) and the folder inside the root, after resolving '..' and symlinks."""
     base = Path(root)
     if not base.is_absolute():
         raise InputError(f"root must be an absolute path to the repository (got {root!r})")
+    base = base.resolve()
+    confine.check(base)  # before looking at it: say nothing about folders outside
     if not base.is_dir():
         raise InputError(f"root {root!r} is not an existing directory")
-    base = base.resolve()
     rel = Path(relative)
     if rel.is_absolute():
         raise InputError(f"{what} must be relative to root (got the absolute path {relative!r})")
@@ -590,26 +592,27 @@ def _plan_from(operations: list[Operation] | None, sql: str | None, schema: Sche
 
 # --------------------------------------------------------------------------- the server
 
+# The hints say what each tool does to the world: read-only or not, whether it can destroy what is
+# there (render's overwrite=true replaces files), whether calling again with the same arguments
+# changes nothing more, and whether it reaches beyond the repository (a database, given a dsn).
+# A tool taking `root` gets the client's roots (confine.with_client_roots) for `confined`.
+READS_REPO = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
+READS_DATABASE = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True)
 TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
+    (confine.with_client_roots(find_migrations_tool), READS_REPO),
+    (plan_change, READS_DATABASE),  # with a dsn it reads the schema from that database
     (
-        find_migrations_tool,
-        ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False),
-    ),
-    (plan_change, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)),
-    (
-        render_migration,
+        confine.with_client_roots(render_migration),
         ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False),
     ),
-    (lint_sql, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)),
-    (preflight_sql, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True)),
+    (confine.with_client_roots(lint_sql), READS_REPO),
+    (preflight_sql, READS_DATABASE),
     (
-        verify_migration,
-        ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True),
+        # it creates a scratch database (embedded, or on the dsn's server) and drops it; user data is untouched
+        confine.with_client_roots(verify_migration),
+        ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=True),
     ),
-    (
-        migration_status,
-        ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True),
-    ),
+    (confine.with_client_roots(migration_status), READS_DATABASE),
 ]
 
 
@@ -622,7 +625,10 @@ def build_server() -> MCPServer:
     return server
 
 
-def serve() -> None:
-    """Run over stdio. Logs go to stderr: stdout carries the protocol."""
+def serve(allow: list[str] | None = None) -> None:
+    """Run over stdio. Logs go to stderr: stdout carries the protocol. `allow`: the folders a root
+    may lie in when the client declares no roots (default: the working directory)."""
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    folders = confine.allow(allow or [Path.cwd()])
+    log.info("roots: the client's, else inside %s", ", ".join(str(f) for f in folders))
     build_server().run()
