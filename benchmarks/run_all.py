@@ -2,10 +2,11 @@
 
 In order: downtime under load (downtime.py), the lock queue (lock_queue.py), backfill
 (backfill.py), lint against squawk (lint_vs_squawk.py), the MCP server (mcp_server.py),
-verify (verify_plan.py), planning and rendering (plan_render.py), the size of a change
-(plan_size.py) and find_migrations (find_migrations.py). Each runs as its own process, one
-after another, so none competes with another for the machine's two cores. A failing benchmark
-is reported and the others still run; the exit code is 1 if any failed.
+verify (verify_plan.py), verify over MCP (verify_mcp.py), planning and rendering
+(plan_render.py), the size of a change (plan_size.py) and find_migrations (find_migrations.py).
+Each runs as its own process, one after another, so none competes with another for the
+machine's two cores. A failing benchmark is reported and the others still run; the exit code is
+1 if any failed.
 Usage: .venv/bin/python benchmarks/run_all.py [--runs 3] [--quick] [--out FILE]
   --quick: one run each (a smoke run; the README's figures use the defaults)
 """
@@ -47,6 +48,7 @@ def main() -> int:
         ("Lint against squawk", ["lint_vs_squawk.py"] + (["--runs", "1"] if args.quick else [])),
         ("MCP server", ["mcp_server.py"]),
         ("verify", ["verify_plan.py", "--runs", str(runs)]),
+        ("verify over MCP", ["verify_mcp.py", "--runs", str(runs)]),
         ("Planning and rendering", ["plan_render.py"]),
         ("Change size", ["plan_size.py"] + (["--runs", "1"] if args.quick else [])),
         ("Schema sources", ["schema_sources.py", "--runs", str(max(runs, 3))]),

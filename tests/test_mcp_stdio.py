@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -236,3 +237,92 @@ def test_without_client_roots_serve_allow_confines(tmp_path: Path) -> None:
         stdin=subprocess.DEVNULL,
     )
     assert bad.returncode != 0 and "is not an existing directory" in bad.stderr and "nope" in bad.stderr
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_verify_keeps_one_embedded_server_warm_between_calls(tmp_path: Path) -> None:
+    import time
+
+    change = {"sql": "CREATE INDEX orders_code_idx ON orders (code)", "schema_sql": "CREATE TABLE orders (code text)"}
+
+    async def calls() -> tuple[list[dict[str, Any]], list[str]]:
+        params = StdioServerParameters(command=SERVER_CMD, args=["serve"], env=_env(tmp_path), cwd=tmp_path)
+        reports: list[dict[str, Any]] = []
+        commands: list[str] = []
+        async with Client(params) as client:
+            for _ in range(2):
+                result = await client.call_tool("verify_migration", change)
+                assert not result.is_error, _texts(result)
+                reports.append(result.structured_content or {})
+                pid = int(re.findall(r"postmaster pid (\d+)", reports[-1]["where"])[0])
+                commands.append(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"))
+        return reports, commands
+
+    reports, commands = asyncio.run(calls())
+    first, second = (re.findall(r"postmaster pid (\d+)", r["where"])[0] for r in reports)
+    assert first == second, [r["where"] for r in reports]
+    assert "started for this call" in reports[0]["where"] and "reused" in reports[1]["where"]
+    assert all(r["problems"] == [] for r in reports), reports
+    assert all("postgres" in c for c in commands)  # the pid is the PostgreSQL server's, running between calls
+    names = [re.findall(r"mm_verify_\w+", r["where"])[0] for r in reports]
+    assert names[0] != names[1]  # a fresh database each call
+    deadline = time.monotonic() + 20
+    while _alive(int(first)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(int(first)), "the embedded PostgreSQL outlived the MCP server"
+
+
+def test_sigterm_still_stops_verifys_warm_server(tmp_path: Path) -> None:
+    import time
+
+    server = subprocess.Popen(
+        [SERVER_CMD, "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        text=True,
+    )
+    assert server.stdin is not None and server.stdout is not None
+
+    def ask(message: dict[str, Any]) -> dict[str, Any]:
+        assert server.stdin is not None and server.stdout is not None
+        server.stdin.write(json.dumps({"jsonrpc": "2.0", **message}) + "\n")
+        server.stdin.flush()
+        return json.loads(server.stdout.readline()) if "id" in message else {}
+
+    pid = 0
+    try:
+        client = {"name": "test", "version": "1"}
+        ask(
+            {
+                "id": 1,
+                "method": "initialize",
+                "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": client},
+            }
+        )
+        ask({"method": "notifications/initialized"})
+        call = {"name": "verify_migration", "arguments": {"sql": "CREATE TABLE t (id int)"}}
+        answer = ask({"id": 2, "method": "tools/call", "params": call})
+        where = answer["result"]["structuredContent"]["where"]
+        pid = int(re.findall(r"postmaster pid (\d+)", where)[0])
+        assert _alive(pid)
+        server.terminate()  # SIGTERM, with the stdin still open: no atexit by default
+        assert server.wait(timeout=30) == -15
+        deadline = time.monotonic() + 20
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(pid), "SIGTERM left the embedded PostgreSQL running"
+    finally:
+        if server.poll() is None:
+            server.kill()
+        if pid and _alive(pid):  # a failed run leaves nothing behind
+            os.kill(pid, signal.SIGTERM)

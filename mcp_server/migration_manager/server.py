@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -492,8 +494,9 @@ def verify_migration(
     `migrations_dir`). Returns per file and statement what happened, and problems: a write-blocking
     lock held while a table is rewritten or scanned (its duration grows with the table), a down
     that does not restore the schema or loses rows, migrations that fail or cannot run again. The
-    scratch database is an embedded PostgreSQL started for the call (about a second), or with `dsn`
-    a temporary database created and dropped on that server. Writes nothing in the repository.
+    scratch database is a fresh database on an embedded PostgreSQL the server starts at its first
+    verify (about a second) and keeps for the next ones, dropped after the call; or with `dsn` a
+    temporary database created and dropped on that server. Writes nothing in the repository.
     """
     import tempfile
 
@@ -516,7 +519,7 @@ def verify_migration(
             p = _plan(operations, sql, pg_version, None, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, 1000, 50)
             write_files(render_sql(p), Path(tmp))
             pairs = pairs_in(Path(tmp))
-        return verify(pairs, dsn=dsn, schema_sql=schema_sql, rows=rows)
+        return verify(pairs, dsn=dsn, schema_sql=schema_sql, rows=rows, warm=True)  # the server outlives the call
 
 
 class StatusResult(BaseModel):
@@ -631,4 +634,15 @@ def serve(allow: list[str] | None = None) -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     folders = confine.allow(allow or [Path.cwd()])
     log.info("roots: the client's, else inside %s", ", ".join(str(f) for f in folders))
+    signal.signal(signal.SIGTERM, _stop_then_terminate)
     build_server().run()
+
+
+def _stop_then_terminate(signum: int, _frame: object) -> None:
+    """SIGTERM (how a client may stop the server) skips atexit: stop verify's warm embedded
+    PostgreSQL first, then die of the signal as usual."""
+    from .verify.scratch import stop_warm
+
+    stop_warm()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
