@@ -104,10 +104,12 @@ def test_a_root_outside_the_servers_folders_is_refused(tmp_path: Path) -> None:
     try:
         (outside / "db").mkdir()
         (outside / "db" / "1.sql").write_text("CREATE INDEX t_id ON t (id);\n")
+        (outside / "pyproject.toml").write_text("[tool.migration-manager]\npg-version = 'token-x9'\n")
         cases: list[tuple[str, dict[str, Any]]] = [
             ("find_migrations", {"root": str(outside)}),
             ("lint_sql", {"root": str(outside), "paths": ["db"]}),
             ("lint_sql", {"root": "/etc", "paths": ["passwd"]}),
+            ("lint_sql", {"root": str(outside), "sql": "SELECT 1"}),  # its pyproject.toml is not read either
             ("render_migration", {"root": str(outside), "sql": SQL, "write": True}),
             ("verify_migration", {"root": str(outside), "migrations_dir": "db"}),
             ("migration_status", {"root": str(outside), "dsn": "postgresql://u@127.0.0.1:1/x", "sql": SQL}),
@@ -115,8 +117,8 @@ def test_a_root_outside_the_servers_folders_is_refused(tmp_path: Path) -> None:
         for name, arguments in cases:
             message = error(name, arguments)
             assert "is outside the folders this server may use" in message, (name, message)
-            assert "serve --allow" in message and "root:x:" not in message
-        assert files_under(outside) == {"db/1.sql": b"CREATE INDEX t_id ON t (id);\n"}
+            assert "serve --allow" in message and "root:x:" not in message and "token-x9" not in message
+        assert sorted(files_under(outside)) == ["db/1.sql", "pyproject.toml"]
     finally:
         shutil.rmtree(outside)
     missing = error("find_migrations", {"root": str(tmp_path / "nope")})  # inside: a missing folder is named

@@ -416,6 +416,8 @@ def lint_sql(
     """
     if (sql is None) == (paths is None):
         raise InputError("give exactly one of `sql` (the text) or `paths` (with `root`)")
+    if root is not None:
+        confined(root, ".")  # before its configuration is read
     start = Path(root) if root else Path.cwd()
     config = (load_config(start) if root else LintConfig()).override(pg_version, dialect, ignore)
     if sql is not None:
