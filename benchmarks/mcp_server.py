@@ -5,7 +5,8 @@
 - per tool call over one open session, every tool: find_migrations, plan_change (DDL and
   operations JSON), render_migration (files returned, not written), preflight_sql (checks listed,
   no database), lint_sql (a 40-statement migration): CALLS runs each after a warm-up;
-  verify_migration (an embedded PostgreSQL started per call): VERIFY_CALLS runs; p50 and p99.
+  verify_migration (the embedded PostgreSQL the server keeps after its first verify, a fresh
+  database per call): VERIFY_CALLS runs; p50 and p99.
 Usage: .venv/bin/python benchmarks/mcp_server.py [--json]
 """
 
@@ -49,11 +50,12 @@ OPS = [
 MINIMAL = str(Path(__file__).with_name("minimal_server.py"))
 
 
-def params(minimal: bool = False) -> StdioServerParameters:
+def params(minimal: bool = False, cwd: str | None = None) -> StdioServerParameters:
     env = {"PATH": os.environ.get("PATH", "")}
     if minimal:
         return StdioServerParameters(command=sys.executable, args=[MINIMAL], env=env)
-    return StdioServerParameters(command=SERVER, args=["serve"], env=env)
+    # started in the repository, the server may use it as a root (no --allow needed)
+    return StdioServerParameters(command=SERVER, args=["serve"], env=env, cwd=cwd)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -76,13 +78,13 @@ async def calls(root: str) -> dict[str, list[float]]:
         "find_migrations": ("find_migrations", {"root": root}),
         "preflight_sql (checks listed, no database)": ("preflight_sql", {"sql": SQL}),
         "lint_sql (40 statements)": ("lint_sql", {"sql": LINT_SQL}),
-        "verify_migration (embedded server per call)": (
+        "verify_migration (embedded server kept warm)": (
             "verify_migration",
             {"sql": "CREATE INDEX orders_code_idx ON orders (code)", "schema_sql": SCHEMA, "rows": 1000},
         ),
     }
     out: dict[str, list[float]] = {}
-    async with Client(params()) as client:
+    async with Client(params(cwd=root)) as client:
         for label, (name, arguments) in cases.items():
             await client.call_tool(name, arguments)  # warm-up
             times = []

@@ -2,7 +2,7 @@
 
 In order: downtime under load (downtime.py), the lock queue (lock_queue.py), backfill
 (backfill.py), lint against squawk (lint_vs_squawk.py), the MCP server (mcp_server.py), the size
-of its tool list (mcp_schema_size.py), verify (verify_plan.py), planning and rendering
+of its tool list (mcp_schema_size.py), verify (verify_plan.py), verify over MCP (verify_mcp.py), planning and rendering
 (plan_render.py), the size of a change (plan_size.py) and find_migrations (find_migrations.py).
 Each runs as its own process, one after another, so none competes with another for the machine's
 two cores. A failing benchmark is reported and the others still run; the exit code is 1 if any
@@ -49,6 +49,7 @@ def main() -> int:
         ("MCP server", ["mcp_server.py"]),
         ("MCP tool list size", ["mcp_schema_size.py"]),
         ("verify", ["verify_plan.py", "--runs", str(runs)]),
+        ("verify over MCP", ["verify_mcp.py", "--runs", str(runs)]),
         ("Planning and rendering", ["plan_render.py"]),
         ("Change size", ["plan_size.py"] + (["--runs", "1"] if args.quick else [])),
         ("Schema sources", ["schema_sources.py", "--runs", str(max(runs, 3))]),

@@ -58,6 +58,15 @@ ANALYZE;
 """
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tools_may_use_the_tests_folders(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The MCP tools, called in-process, accept a root only inside the server's folders (confine.py:
+    the working directory unless told): here the tests' temporary folders and the checkout."""
+    from migration_manager import confine
+
+    confine.allow([tmp_path_factory.getbasetemp(), Path.cwd()])
+
+
 @dataclass
 class Server:
     name: str

@@ -258,3 +258,18 @@ def test_the_mcp_report_mirrors_the_engine_report() -> None:
     report = lint_text("CREATE INDEX i ON t (c);", LintConfig())
     out = LintReportOut.model_validate(report.as_dict())
     assert out.model_dump() == report.as_dict() and out.findings[0].rule == "index-without-concurrently"
+
+
+def test_the_cli_says_a_file_is_not_sql_without_quoting_it(tmp_path: Path) -> None:
+    (tmp_path / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (tmp_path / "1.sql").write_text("ALTER TABLE orders ADD COLUMN;\n")  # SQL that fails to parse is still quoted
+    done = subprocess.run(
+        [sys.executable, "-m", "migration_manager.cli", "lint", str(tmp_path / "passwd"), str(tmp_path / "1.sql")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "passwd:1:1: error [parse-error] not SQL" in done.stdout and "not quoted" in done.stdout
+    assert "root:x" not in done.stdout
+    assert "ALTER TABLE orders ADD COLUMN;" in done.stdout

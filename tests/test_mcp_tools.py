@@ -72,6 +72,78 @@ def test_tools_are_listed_with_schemas_and_hints() -> None:
     assert render_hints is not None and not render_hints.read_only_hint and render_hints.destructive_hint
 
 
+def test_annotations_say_what_each_tool_does_to_the_world() -> None:
+    async def listing() -> Any:
+        async with Client(SERVER) as client:
+            return await client.list_tools()
+
+    hints = {t.name: t.annotations for t in asyncio.run(listing()).tools}
+    # (read-only, destructive, idempotent, open-world)
+    expected = {
+        "find_migrations": (True, False, True, False),
+        "lint_sql": (True, False, True, False),
+        "plan_change": (True, False, True, True),  # with a dsn it reads that database
+        "preflight_sql": (True, False, True, True),
+        "migration_status": (True, False, True, True),
+        "render_migration": (False, True, False, False),  # it writes files; overwrite=true replaces them
+        "verify_migration": (False, False, True, True),  # it creates and drops a scratch database
+    }
+    got = {
+        name: (h.read_only_hint, h.destructive_hint, h.idempotent_hint, h.open_world_hint)
+        for name, h in hints.items()
+        if h is not None
+    }
+    assert got == expected
+
+
+def test_a_root_outside_the_servers_folders_is_refused(tmp_path: Path) -> None:
+    import shutil
+    import tempfile
+
+    outside = Path(tempfile.mkdtemp(prefix="mm-outside-"))  # not under the folders the tests allow
+    try:
+        (outside / "db").mkdir()
+        (outside / "db" / "1.sql").write_text("CREATE INDEX t_id ON t (id);\n")
+        (outside / "pyproject.toml").write_text("[tool.migration-manager]\npg-version = 'token-x9'\n")
+        cases: list[tuple[str, dict[str, Any]]] = [
+            ("find_migrations", {"root": str(outside)}),
+            ("lint_sql", {"root": str(outside), "paths": ["db"]}),
+            ("lint_sql", {"root": "/etc", "paths": ["passwd"]}),
+            ("lint_sql", {"root": str(outside), "sql": "SELECT 1"}),  # its pyproject.toml is not read either
+            ("render_migration", {"root": str(outside), "sql": SQL, "write": True}),
+            ("verify_migration", {"root": str(outside), "migrations_dir": "db"}),
+            ("migration_status", {"root": str(outside), "dsn": "postgresql://u@127.0.0.1:1/x", "sql": SQL}),
+        ]
+        for name, arguments in cases:
+            message = error(name, arguments)
+            assert "is outside the folders this server may use" in message, (name, message)
+            assert "serve --allow" in message and "root:x:" not in message and "token-x9" not in message
+        assert sorted(files_under(outside)) == ["db/1.sql", "pyproject.toml"]
+    finally:
+        shutil.rmtree(outside)
+    missing = error("find_migrations", {"root": str(tmp_path / "nope")})  # inside: a missing folder is named
+    assert "not an existing directory" in missing
+
+
+def test_lint_never_quotes_a_file_that_is_not_sql(tmp_path: Path) -> None:
+    (tmp_path / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin\n")
+    (tmp_path / "blob.sql").write_bytes(b"\x7fELF\x02\x01\x01\x00secret-bytes\x00\x00")
+    (tmp_path / "ok.sql").write_text("-- migrate\nCREATE INDEX t_id ON t (id);\n")
+    result = call("lint_sql", {"root": str(tmp_path), "paths": ["passwd", "blob.sql", "ok.sql"]})
+    report = result.structured_content
+    assert report is not None and not result.is_error
+    assert "root:x" not in text(result) and "secret-bytes" not in text(result) and "daemon" not in text(result)
+    by_path = {f["path"]: f for f in report["findings"] if f["rule"] != "missing-lock-timeout"}
+    assert "does not begin with an SQL statement" in by_path["passwd"]["message"]
+    assert "binary" in by_path["blob.sql"]["message"]
+    for path in ("passwd", "blob.sql"):
+        assert "not SQL" in by_path[path]["message"] and "not quoted" in by_path[path]["message"]
+        assert by_path[path]["statement"] == "" and by_path[path]["rule"] == "parse-error"
+    assert by_path["ok.sql"]["rule"] == "index-without-concurrently"  # SQL is still linted
+    ignored = call("lint_sql", {"root": str(tmp_path), "paths": ["passwd"], "ignore": ["parse-error"]})
+    assert ignored.structured_content is not None and ignored.structured_content["findings"] == []
+
+
 def test_plan_change_from_sql_and_from_operations() -> None:
     from_sql = call("plan_change", {"sql": SQL, "pg_version": 15})
     assert not from_sql.is_error, text(from_sql)

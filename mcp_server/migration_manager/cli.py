@@ -350,7 +350,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve  # the MCP SDK is imported only when serving
 
-    serve()
+    serve(args.allow)
     return EXIT_OK
 
 
@@ -629,7 +629,14 @@ def parser() -> argparse.ArgumentParser:
         help="run the MCP server on stdio",
         description="Run the MCP server (stdio) with the tools find_migrations, plan_change, render_migration, "
         "lint_sql, preflight_sql, verify_migration and migration_status. "
-        "Logs go to stderr; stdout carries the protocol.",
+        "Logs go to stderr; stdout carries the protocol. A tool's `root` must lie inside one of the client's "
+        "roots when the client declares them, else inside a folder given to --allow.",
+    )
+    s.add_argument(
+        "--allow",
+        nargs="+",
+        metavar="PATH",
+        help="folders a root may lie in when the client declares no roots (default: the working directory)",
     )
     s.set_defaults(func=cmd_serve)
     return root

