@@ -3,7 +3,8 @@
 Exit codes: 0 done; 1 problems found (find --strict, lint, a failed preflight check, status: a
 migration not applied or half-applied); 2 bad input
 (fix the request); 3 the change cannot be planned safely as asked (the message says what to add);
-4 the database cannot be reached or refused; 70 an internal error (a bug).
+4 the database cannot be reached or refused; 5 lint found nothing it reads (no SQL file, Alembic
+revision or Django migration among the paths given: not a clean pass); 70 an internal error (a bug).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 # planner and the pydantic models of a plan, and `plan` without discover/ and render/.
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_UNSAFE, EXIT_DATABASE, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+EXIT_NOTHING_READ = 5  # lint: none of the paths given is a file lint reads
 
 
 def _read(source: str) -> str:
@@ -224,6 +226,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
             name = str(f.relative_to(root)) if f.is_relative_to(root) else str(f)
             sources[name] = read_text(f)
     sys.stdout.write(render_report(report, args.format, sources))
+    if report.nothing_read:
+        return EXIT_NOTHING_READ
     failing = report.errors + (report.warnings if args.fail_on == "warning" else 0)
     return EXIT_PROBLEMS if failing and args.fail_on != "never" else EXIT_OK
 
