@@ -323,7 +323,7 @@ def test_what_cannot_be_read_is_a_note_naming_the_line(tmp_path: Path) -> None:
         "migrations.RunPython(forwards, migrations.RunPython.noop),",
         'migrations.AlterField(model_name="customer", name="x", field=models.TextField()),',
         'migrations.AddField(model_name="order", name="owner", field=models.ForeignKey(on_delete=models.CASCADE, '
-        "to=settings.AUTH_USER_MODEL)),",
+        "to=target_model)),",
     )
     report = lint(tmp_path, tmp_path / "shop")
     name = "shop/migrations/0002_change.py"
@@ -333,6 +333,18 @@ def test_what_cannot_be_read_is_a_note_naming_the_line(tmp_path: Path) -> None:
         "the migrations linted",
         f"{name}:{DJANGO_FIRST + 2}: AddField: its arguments are computed, not written out",
     ]
+
+
+def test_the_user_model_of_settings_is_djangos_default(tmp_path: Path) -> None:
+    django(
+        tmp_path,
+        'migrations.AddField(model_name="order", name="owner", field=models.ForeignKey(null=True, '
+        "on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL)),",
+    )
+    report = lint(tmp_path, tmp_path / "shop")
+    (finding,) = [f for f in report.findings if f.rule == "add-column-references"]
+    assert finding.line == DJANGO_FIRST and "REFERENCES auth_user(id)" in finding.statement
+    assert "owner_id integer NULL" in finding.statement and report.skipped == []
 
 
 def test_a_django_migration_outside_an_app_says_its_table_is_unknown(tmp_path: Path) -> None:
@@ -370,6 +382,10 @@ def test_nothing_lintable_is_not_a_clean_pass(tmp_path: Path) -> None:
     assert report["skipped"] == [
         "helpers.py: Python, but neither an Alembic revision (upgrade()) nor a Django migration (Migration.operations)"
     ]
+
+    assert run("helpers.py", "--allow-nothing", cwd=tmp_path).returncode == 0  # the pre-commit hook's way
+    hook = (Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text()
+    assert "args: [--allow-nothing]" in hook
 
     (migrate / "20240102000000_b.sql").write_text("SET lock_timeout = '1s';\nALTER TABLE orders ADD COLUMN n text;\n")
     mixed = run("db/migrate", cwd=tmp_path)

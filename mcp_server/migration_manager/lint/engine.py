@@ -68,6 +68,19 @@ NOT_READ = {
 }
 
 
+# folders migrations live in: a file of another framework (NOT_READ) or a Python file that is no
+# migration is listed as skipped there; elsewhere in a folder walked (an app's views, its static
+# JavaScript) such files are only counted
+MIGRATION_FOLDERS = frozenset({"migrations", "migration", "migrate", "versions", "alembic", "changelog", "db"})
+
+
+def _listed(path: Path, folder: Path) -> bool:
+    """Whether a file found under `folder` that lint does not read is worth listing as skipped: it
+    is in the folder itself or in a migration folder below it (the folder's own name counts)."""
+    inside = path.relative_to(folder).parent.parts
+    return path.parent == folder or any(part.lower() in MIGRATION_FOLDERS for part in (folder.name, *inside))
+
+
 def migration_order(paths: Iterable[Path]) -> list[Path]:
     """Numbers compared as numbers (V1.10 after V1.9, 0010 after 0009), then the name."""
 
@@ -87,7 +100,11 @@ def collect(paths: list[Path]) -> list[Path]:
         if not p.exists():
             raise InputError(f"{p}: no such file or folder")
         if p.is_dir():
-            files = [f for f in p.rglob("*") if f.is_file() and (f.suffix in (".sql", ".py") or f.suffix in NOT_READ)]
+            files = [
+                f
+                for f in p.rglob("*")
+                if f.is_file() and (f.suffix in (".sql", ".py") or (f.suffix in NOT_READ and _listed(f, p)))
+            ]
             files = [
                 f
                 for f in files
@@ -304,6 +321,8 @@ def lint_paths(
     findings: list[Finding] = []
     shown: list[str] = []
     skipped: list[str] = []
+    others = 0  # Python files outside migration folders that are no migration
+    folders = [p for p in paths if p.is_dir()]
     django = DjangoState()
     if fix_worker:
         from .plan_worker import PlanWorker  # subprocess: imported only for a long run
@@ -318,6 +337,13 @@ def lint_paths(
             source = Source(name, text)
             if f.suffix == ".py":
                 found = read_python(name, text, django)
+                if (
+                    found.framework is None
+                    and f not in paths
+                    and not any(f.is_relative_to(d) and _listed(f, d) for d in folders)
+                ):
+                    others += 1
+                    continue
                 skipped.extend(f"{name}:{note}" if note[:1].isdigit() else f"{name}: {note}" for note in found.skipped)
                 if found.framework is None:
                     continue
@@ -327,6 +353,11 @@ def lint_paths(
             shown.append(name)
             findings.extend(linter.lint_source(source))
         linter.resolve_fixes(worker or plan_here)
+    if others:
+        skipped.append(
+            f"{others} other Python file(s) under the folders given, outside any migrations folder, "
+            "are not migrations: not read"
+        )
     return LintReport(
         pg_version=config.pg_version,
         dialect=config.dialect,

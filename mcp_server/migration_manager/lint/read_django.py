@@ -69,6 +69,7 @@ class DjangoState:
     tables: dict[tuple[str, str], str] = field(default_factory=dict)
     fields: dict[tuple[str, str, str], Field] = field(default_factory=dict)
     together: dict[tuple[str, str], set[tuple[str, ...]]] = field(default_factory=dict)
+    keys: dict[tuple[str, str], str] = field(default_factory=dict)  # a model's primary key type
 
     def table(self, app: str | None, model: str) -> str:
         model = model.lower()
@@ -101,21 +102,17 @@ def _field(call: ast.expr, name: str, app: str | None, state: DjangoState) -> Fi
         if not sql_type:
             raise Unknown
     elif kind in _RELATIONS:
-        target = given(call, 0, "to")
+        node = arg(call, 0, "to")
+        # settings.AUTH_USER_MODEL: Django's default user model (a custom one is not known without settings)
+        user = node is not None and dotted(node).endswith("AUTH_USER_MODEL")
+        target = "auth.User" if user else given(call, 0, "to")
         if not isinstance(target, str):
-            raise Unknown  # settings.AUTH_USER_MODEL and the like
+            raise Unknown
         label, _, model = target.rpartition(".")
         table = state.table(label or app, model)
         column = given(call, 99, "db_column") or f"{name}_id"
-        pk = next(
-            (
-                f
-                for (a, m, _), f in state.fields.items()
-                if (a, m) == (label or app, model.lower()) and f.type.endswith(" pk")
-            ),
-            None,
-        )
-        kind_type = pk.type.removesuffix(" pk") if pk else "bigint"
+        pk = state.keys.get((label or app or "", model.lower()))
+        kind_type = pk or ("integer" if target == "auth.User" else "bigint")
         db_constraint = bool(given(call, 99, "db_constraint", True))
         return Field(
             column,
@@ -242,6 +239,8 @@ def _why(name: str, op: ast.Call, m: _Migration) -> str:
 
 def _run_sql(op: ast.Call, m: _Migration) -> None:
     node = arg(op, 0, "sql")
+    if node is not None and dotted(node).endswith("RunSQL.noop"):
+        return
     items = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
     for item in items:
         params = False
@@ -326,11 +325,16 @@ def _index(node: ast.expr | None, table: str, model: str, m: _Migration, concurr
         "BrinIndex": " USING brin",
         "HashIndex": " USING hash",
     }
-    where = " WHERE <condition>" if arg(node, 99, "condition") is not None else ""
-    if where:
-        raise Unknown
+    condition = arg(node, 99, "condition")
+    where = ""
+    if condition is not None:
+        try:
+            where = f" WHERE {_check(condition, m, model)}"
+        except Unknown:
+            m.out.skipped.append(f"{condition.lineno}: the index's condition is not read: linted without its WHERE")
     word = "CONCURRENTLY " if concurrently else ""
-    return f"CREATE INDEX {word}{ident(str(name))} ON {ident(table)}{using.get(last(node), '')} ({', '.join(columns)})"
+    method = using.get(last(node), "")
+    return f"CREATE INDEX {word}{ident(str(name))} ON {ident(table)}{method} ({', '.join(columns)}){where}"
 
 
 def _check(node: ast.expr | None, m: _Migration, model: str) -> str:
@@ -339,21 +343,26 @@ def _check(node: ast.expr | None, m: _Migration, model: str) -> str:
         raise Unknown
     ops = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
     parts = []
+    negated = False
     for kw in node.keywords:
-        if kw.arg is None:
+        if kw.arg == "_negated":
+            negated = bool(literal(kw.value))
+            continue
+        if kw.arg is None or kw.arg.startswith("_"):
             raise Unknown
         field_name, _, lookup = kw.arg.partition("__")
         column = ident(_column(m, model, field_name))
         value = literal(kw.value)
-        if lookup == "isnull":
-            parts.append(f"{column} IS {'NULL' if value else 'NOT NULL'}")
+        if lookup == "isnull" or (value is None and lookup in ("", "exact")):
+            parts.append(f"{column} IS {'NULL' if value or value is None else 'NOT NULL'}")
         elif (lookup or "exact") in ops and isinstance(value, (int, float, str)) and not isinstance(value, bool):
             parts.append(f"{column} {ops[lookup or 'exact']} {quote(value) if isinstance(value, str) else value}")
         else:
             raise Unknown
     if not parts:
         raise Unknown
-    return " AND ".join(f"({p})" if len(parts) > 1 else p for p in parts)
+    joined = " AND ".join(f"({p})" if len(parts) > 1 else p for p in parts)
+    return f"NOT ({joined})" if negated else joined
 
 
 def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one branch per operation
@@ -376,6 +385,8 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
             field_name = str(literal(item.elts[0]))
             f = _field(item.elts[1], field_name, app, state)
             state.fields[(app or "", model.lower(), field_name)] = f
+            if f.type.endswith(" pk"):
+                state.keys[(app or "", model.lower())] = f.type.removesuffix(" pk")
             if not f.type:
                 continue
             sql_type = f.type.removesuffix(" pk")

@@ -24,5 +24,7 @@ def read_python(path: str, text: str, state: DjangoState) -> Read:
     if found.framework is None:
         found = read_alembic(text, tree)
     if found.framework is None and not found.skipped:
-        found.skipped.append(NOT_A_MIGRATION)
+        found.skipped.append(
+            "Alembic's env.py: its configuration, not a revision" if path.endswith("env.py") else NOT_A_MIGRATION
+        )
     return found
