@@ -310,6 +310,11 @@ def test_what_cannot_be_read_is_a_note_naming_the_line(tmp_path: Path) -> None:
         'op.add_column(table, sa.Column("n", sa.Integer()))',
         "op.bulk_insert(orders_table, [])",
         "_backfill()",
+        'orders = table("orders", column("id"))  # a value built: no SQL sent',
+        "print('done')",
+        'op.add_column("orders", sa.Column("doc", JSONDict, nullable=False))',
+        "with op.batch_alter_table(name) as batch_op:",
+        '    batch_op.drop_column("x")',
     )
     report = lint(tmp_path, path)
     name = "versions/a1b2c3_change.py"
@@ -317,7 +322,12 @@ def test_what_cannot_be_read_is_a_note_naming_the_line(tmp_path: Path) -> None:
         f"{name}:{ALEMBIC_FIRST + 1}: op.add_column(...): its arguments are computed, not written out",
         f"{name}:{ALEMBIC_FIRST + 2}: op.bulk_insert(...): not read yet",
         f"{name}:{ALEMBIC_FIRST + 3}: calls _backfill(): lint does not follow calls into other code",
+        f"{name}:{ALEMBIC_FIRST + 6}: the type JSONDict of column doc is the project's own: read as a type named "
+        "jsondict",
+        f"{name}:{ALEMBIC_FIRST + 8}: batch_op.drop_column(...): its arguments are computed, not written out",
     ]
+    # the column of a type of the project's own is still linted
+    assert (ALEMBIC_FIRST + 6, "add-column-not-null-without-default") in hits(report)
     django(
         tmp_path,
         "migrations.RunPython(forwards, migrations.RunPython.noop),",

@@ -120,7 +120,7 @@ def _default(node: ast.expr) -> str:
 
 
 class _Column:
-    def __init__(self, call: ast.Call) -> None:
+    def __init__(self, call: ast.Call, notes: list[str]) -> None:
         if last(call) != "Column" or has_starred(call) or not call.args:
             raise Unknown
         name = literal(call.args[0])
@@ -131,7 +131,17 @@ class _Column:
         types = [a for a in rest if last(a) not in ("ForeignKey", "Identity", "Computed", "Sequence")]
         if not types:
             raise Unknown
-        self.type = sa_type(types[0])
+        try:
+            self.type = sa_type(types[0])
+        except Unknown:  # a TypeDecorator of the project's (JSONDict, TSVectorType ...)
+            own = last(types[0])
+            if not own:
+                raise
+            self.type = ident(own.lower())
+            notes.append(
+                f"{call.lineno}: the type {dotted(types[0])} of column {name} is the project's own: "
+                f"read as a type named {self.type}"
+            )
         self.references = [literal(a.args[0]) for a in rest if isinstance(a, ast.Call) and last(a) == "ForeignKey"]
         keywords = {k.arg: k.value for k in call.keywords}
         self.primary_key = bool(literal(keywords["primary_key"])) if "primary_key" in keywords else False
@@ -214,12 +224,13 @@ def _not_valid(kw: dict[str | None, ast.expr]) -> str:
     return " NOT VALID" if "postgresql_not_valid" in kw and literal(kw["postgresql_not_valid"]) else ""
 
 
-def _statements(name: str, call: ast.Call) -> list[str]:  # one branch per op
-    """The SQL Alembic sends for op.<name>(...) on PostgreSQL; Unknown when it cannot be read."""
+def _statements(name: str, call: ast.Call, notes: list[str]) -> list[str]:  # one branch per op
+    """The SQL Alembic sends for op.<name>(...) on PostgreSQL; Unknown when it cannot be read.
+    `notes`: what was read by a guess, for the skipped list."""
     kw = {k.arg: k.value for k in call.keywords}
     if name == "add_column":
         table = _table(call, 0)
-        column = _Column(call.args[1] if len(call.args) > 1 else kw["column"])  # type: ignore[arg-type]
+        column = _Column(call.args[1] if len(call.args) > 1 else kw["column"], notes)  # type: ignore[arg-type]
         out = [f"ALTER TABLE {table} ADD COLUMN {column.ddl()}"]
         out += [
             f"ALTER TABLE {table} ADD FOREIGN KEY({ident(column.name)}) REFERENCES {_reference(r)}"
@@ -328,7 +339,7 @@ def _statements(name: str, call: ast.Call) -> list[str]:  # one branch per op
                 raise Unknown
             kind = last(item)
             if kind == "Column":
-                column = _Column(item)
+                column = _Column(item, notes)
                 columns.append(column.ddl(serial=_single_key(call)))
                 if column.primary_key:
                     constraints.append(f"PRIMARY KEY ({ident(column.name)})")
@@ -346,6 +357,7 @@ def _statements(name: str, call: ast.Call) -> list[str]:  # one branch per op
     raise Unknown
 
 
+_BUILTINS = frozenset({"print", "exit", "quit", "len", "list", "set", "dict", "sorted", "int", "str", "logging"})
 # op.* calls that send no DDL a rule reads, or none at all
 _QUIET = frozenset({"get_bind", "get_context", "f", "inline_literal", "invoke", "implementation_for", "run_async"})
 # batch_op.<name>(...) is op.<name>(...) with the table inserted at this position
@@ -397,7 +409,9 @@ def _walk(body: list[ast.stmt], out: Read, in_transaction: bool, batch: dict[str
                 _walk(handler.body, out, in_transaction, batch)
         else:
             for call in _calls(statement):
-                _call(call, out, in_transaction, batch)
+                _call(
+                    call, out, in_transaction, batch, alone=isinstance(statement, ast.Expr) and statement.value is call
+                )
 
 
 def _calls(statement: ast.stmt) -> Iterator[ast.Call]:
@@ -413,10 +427,11 @@ def _calls(statement: ast.stmt) -> Iterator[ast.Call]:
     yield from sorted(found, key=lambda c: (c.lineno, c.col_offset))
 
 
-def _call(call: ast.Call, out: Read, in_transaction: bool, batch: dict[str, ast.expr]) -> None:
+def _call(call: ast.Call, out: Read, in_transaction: bool, batch: dict[str, ast.expr], alone: bool) -> None:
+    """`alone`: the call is a statement of its own (a helper that may run SQL, not a value built)."""
     func = call.func
     if not isinstance(func, ast.Attribute):
-        if isinstance(func, ast.Name):
+        if isinstance(func, ast.Name) and alone and func.id not in _BUILTINS:
             out.skipped.append(f"{call.lineno}: calls {func.id}(): lint does not follow calls into other code")
         return
     owner = dotted(func.value)
@@ -451,12 +466,14 @@ def _call(call: ast.Call, out: Read, in_transaction: bool, batch: dict[str, ast.
     try:
         if has_starred(call):
             raise Unknown
-        sqls = _statements(name, call)
+        notes: list[str] = []
+        sqls = _statements(name, call, notes)
     except (Unknown, KeyError, IndexError):
         what = "not read yet" if name not in _READ else "its arguments are computed, not written out"
-        out.skipped.append(f"{call.lineno}: op.{name}(...): {what}")
+        out.skipped.append(f"{call.lineno}: {owner}.{name}(...): {what}")
         return
     out.pieces.extend(Piece(sql, call.lineno, in_transaction, column=call.col_offset + 1) for sql in sqls)
+    out.skipped.extend(notes)
 
 
 _READ = frozenset(
