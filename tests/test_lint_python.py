@@ -632,3 +632,19 @@ def test_a_real_revision_reads_whole(tmp_path: Path) -> None:
     report = lint(tmp_path, path)
     assert report.skipped == []
     assert {(f.line, f.rule) for f in report.findings if f.severity == "error"} == {(25, "index-without-concurrently")}
+
+
+def test_on_mariadb_the_sql_written_out_is_linted_at_its_line(tmp_path: Path) -> None:
+    """The op.* calls are read as PostgreSQL's SQL: on MariaDB only op.execute's SQL is linted, and
+    the note says so."""
+    path = alembic(
+        tmp_path,
+        'op.add_column("orders", sa.Column("n", sa.Integer()))',
+        'op.execute("SELECT 1")',
+        'op.execute("ALTER TABLE orders ADD COLUMN c INT")',
+    )
+    report = lint_paths([path], LintConfig(dialect="mariadb"), tmp_path)
+    assert report.statements == 2
+    assert {f.line for f in report.findings} == {ALEMBIC_FIRST + 2}
+    assert "mysql-missing-lock-wait-timeout" in {f.rule for f in report.findings}
+    assert report.skipped == ["versions/a1b2c3_change.py: its Alembic operations are read for PostgreSQL only"]

@@ -207,10 +207,13 @@ class Linter:
         new_tables: set[str] = set()
         lock_wait = False
         ddl = 0
-        pieces = source.pieces if source.pieces is not None else [Piece(source.text, 1 + source.line_offset, False)]
-        texts = [(p.sql, p.line - 1) for p in pieces if p.written or source.pieces is None]
-        for st, offset in ((st, offset) for text, offset in texts for st in my_statements(text)):
-            source = Source(source.path, source.text, offset, source.framework)
+        # a Python migration's SQL written out (op.execute, RunSQL), each string at its own line
+        sources = (
+            [source]
+            if source.pieces is None
+            else [Source(source.path, p.sql, p.line - 1) for p in source.pieces if p.written]
+        )
+        for source, st in ((s, st) for s in sources for st in my_statements(s.text)):
             self.statements += 1
             if st.node is None:
                 if st.error is not None:
@@ -348,7 +351,9 @@ def lint_paths(
                 if found.framework is None:
                     continue
                 if config.dialect != "postgresql" and any(not p.written for p in found.pieces):
-                    skipped.append(f"{name}: its {found.framework} operations are read as PostgreSQL only")
+                    skipped.append(
+                        f"{name}: its {found.framework.capitalize()} operations are read for PostgreSQL only"
+                    )
                 source = Source(name, text, framework=found.framework, pieces=found.pieces)
             shown.append(name)
             findings.extend(linter.lint_source(source))
