@@ -135,6 +135,10 @@ ALEMBIC_RULES = [
     ('op.execute(sa.text("LOCK TABLE orders"))', "lock-table"),
     ('op.execute("ALTER TABLE orders ALTER COLUMN code SET NOT NULL")', "set-not-null-scan"),
     ("op.add_column('orders', sa.Column('n', sa.Integer()))", "missing-lock-timeout"),
+    ('op.execute("REINDEX INDEX orders_pkey")', "reindex-without-concurrently"),
+    ('op.execute("TRUNCATE orders")', "truncate"),
+    ('op.execute("VACUUM FULL orders")', "table-rewrite-command"),
+    ('op.execute("ALTER TABLE orders ADD COLUMN")', "parse-error"),
 ]
 
 
@@ -529,6 +533,9 @@ def test_django_reading_equals_what_sqlmigrate_sends(tmp_path: Path, pg15: Serve
         'migrations.AlterField(model_name="order", name="amount", field=models.BigIntegerField(default=0)),',
         'migrations.AddField(model_name="order", name="total", field=models.IntegerField(default=0)),',
         'migrations.AddField(model_name="order", name="placed", field=models.DateTimeField(null=True)),',
+        'migrations.AddField(model_name="order", name="seen", '
+        "field=models.DateTimeField(db_default=models.functions.Now())),",
+        'migrations.AddField(model_name="order", name="flag", field=models.BooleanField(db_default=True)),',
         'migrations.AddField(model_name="order", name="parent", field=models.ForeignKey(null=True, '
         'on_delete=django.db.models.deletion.CASCADE, to="shop.order")),',
         'migrations.AddField(model_name="order", name="slug", field=models.SlugField(null=True, unique=True)),',

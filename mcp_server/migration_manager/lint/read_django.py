@@ -271,8 +271,27 @@ def _column(m: _Migration, model: str, name: str) -> str:
     return known.column if known else name
 
 
-def _add_column(table: str, f: Field, default: str | None, inline: str = "") -> list[str]:
-    """django/db/backends/base/schema.py add_field, on PostgreSQL."""
+def _db_default(call: ast.Call) -> str | None:
+    """A field's db_default (Django 5.0+) as SQL: the column keeps it. Now() is STATEMENT_TIMESTAMP()
+    on PostgreSQL; Unknown for another expression."""
+    node = arg(call, 99, "db_default")
+    if node is None:
+        return None
+    if isinstance(node, ast.Call) and last(node) == "Now" and not node.args:
+        return "STATEMENT_TIMESTAMP()"
+    value = literal(node)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return quote(value)
+    raise Unknown
+
+
+def _add_column(table: str, f: Field, default: str | None, keep: bool = False) -> list[str]:
+    """django/db/backends/base/schema.py add_field, on PostgreSQL. `keep`: the default is the
+    field's db_default, kept by the column (else Django drops it once the rows have it)."""
     sql_type = f.type.removesuffix(" pk")
     definition = f"{ident(f.column)} {sql_type}"
     if default is not None:
@@ -290,7 +309,7 @@ def _add_column(table: str, f: Field, default: str | None, inline: str = "") -> 
         out.append(f"SET CONSTRAINTS {fk} IMMEDIATE")
     else:
         out.append(f"ALTER TABLE {ident(table)} ADD COLUMN {definition}")
-    if default is not None:
+    if default is not None and not keep:
         out.append(f"ALTER TABLE {ident(table)} ALTER COLUMN {ident(f.column)} DROP DEFAULT")
     out += _indexes(table, f)
     return out
@@ -429,6 +448,9 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
         state.fields[(*key, field_name)] = f
         if not f.type:
             return []  # a many-to-many table: CREATE TABLE of a new table, nothing a rule reads
+        kept = _db_default(node)  # type: ignore[arg-type]
+        if kept is not None:
+            return _add_column(table, f, kept, keep=True)
         return _add_column(table, f, _default(node, f))  # type: ignore[arg-type]
     if name == "RemoveField":
         field_name = str(given(op, 1, "name"))
