@@ -361,6 +361,35 @@ def test_the_user_model_of_settings_is_djangos_default(tmp_path: Path) -> None:
     assert "owner_id integer NULL" in finding.statement and report.skipped == []
 
 
+def test_the_app_label_is_known_from_inside_the_app(tmp_path: Path) -> None:
+    """`lint migrations` run in the app's folder: the app is still the folder above migrations/."""
+    django(tmp_path, 'migrations.RemoveField(model_name="order", name="code"),')
+    done = run("migrations", "--format", "json", cwd=tmp_path / "shop")
+    findings = json.loads(done.stdout)["findings"]
+    assert any(
+        f["rule"] == "drop-loses-data" and f["statement"] == "ALTER TABLE shop_order DROP COLUMN code CASCADE"
+        for f in findings
+    )
+
+
+def test_separate_database_and_state_reads_only_what_the_database_gets(tmp_path: Path) -> None:
+    django(
+        tmp_path,
+        "migrations.SeparateDatabaseAndState(",
+        '    state_operations=[migrations.AlterField(model_name="order", name="code", '
+        "field=models.CharField(max_length=20))],",
+        '    database_operations=[migrations.AlterField(model_name="order", name="code", '
+        "field=models.CharField(max_length=20))],",
+        "),",
+        "migrations.SeparateDatabaseAndState(",
+        '    state_operations=[migrations.RemoveField(model_name="order", name="note")]',
+        "),",
+    )
+    report = lint(tmp_path)
+    mine = [(f.line, f.rule) for f in report.findings if "0002" in f.path and f.rule != "missing-lock-timeout"]
+    assert mine == [(DJANGO_FIRST + 2, "set-not-null-scan")]  # the database operation's own line
+
+
 def test_a_django_migration_outside_an_app_says_its_table_is_unknown(tmp_path: Path) -> None:
     (tmp_path / "0002_x.py").write_text(
         DJANGO_HEAD + '        migrations.RemoveField(model_name="order", name="code"),\n    ]\n'

@@ -339,7 +339,7 @@ def lint_paths(
             text = texts.pop(f, None) or read_text(f)  # the sniff's read, else read now
             source = Source(name, text)
             if f.suffix == ".py":
-                found = read_python(name, text, django)
+                found = read_python(str(f.absolute()), text, django)  # absolute: the app is the folder above
                 if (
                     found.framework is None
                     and f not in paths

@@ -357,7 +357,7 @@ def _statements(name: str, call: ast.Call, notes: list[str]) -> list[str]:  # on
     raise Unknown
 
 
-_BUILTINS = frozenset({"print", "exit", "quit", "len", "list", "set", "dict", "sorted", "int", "str", "logging"})
+_BUILTINS = frozenset({"print", "exit", "quit", "len", "list", "set", "dict", "sorted", "int", "str"})
 # op.* calls that send no DDL a rule reads, or none at all
 _QUIET = frozenset({"get_bind", "get_context", "f", "inline_literal", "invoke", "implementation_for", "run_async"})
 # batch_op.<name>(...) is op.<name>(...) with the table inserted at this position

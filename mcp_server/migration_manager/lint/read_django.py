@@ -14,11 +14,12 @@ the names Django derives (a hash of the table and columns) are written here as
 from __future__ import annotations
 
 import ast
+import json
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from .pyread import Piece, Read, Unknown, arg, dotted, given, has_starred, ident, last, literal, quote
+from .pyread import Piece, Read, Unknown, arg, bindless, dotted, given, has_starred, ident, last, literal, quote
 
 # django/db/backends/postgresql/base.py DatabaseWrapper.data_types
 _TYPES = {
@@ -148,7 +149,7 @@ def _default(call: ast.Call, f: Field) -> str | None:
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, (dict, list)):
-        return quote(__import__("json").dumps(value))
+        return quote(json.dumps(value))
     return quote(str(value))
 
 
@@ -201,7 +202,8 @@ def _operation(op: ast.expr, m: _Migration, emit: bool) -> None:
         return
     name = last(op)
     if name == "SeparateDatabaseAndState":
-        for key, position, sends in (("state_operations", 1, False), ("database_operations", 0, True)):
+        # the database operations first: they run against the state before the state operations
+        for key, position, sends in (("database_operations", 0, True), ("state_operations", 1, False)):
             inner = arg(op, position, key)
             if isinstance(inner, (ast.List, ast.Tuple)):
                 for item in inner.elts:
@@ -247,8 +249,6 @@ def _run_sql(op: ast.Call, m: _Migration) -> None:
         if isinstance(item, ast.Tuple) and item.elts:  # (sql, params)
             item, params = item.elts[0], True
         if isinstance(item, ast.Constant) and isinstance(item.value, str):
-            from .pyread import bindless
-
             sql = bindless(item.value) if params or "%(" in item.value else item.value
             m.out.pieces.append(
                 Piece(sql, item.lineno, m.atomic, item.value if sql != item.value else None, written=True)
