@@ -684,3 +684,81 @@ def test_on_mariadb_the_sql_written_out_is_linted_at_its_line(tmp_path: Path) ->
     assert {f.line for f in report.findings} == {ALEMBIC_FIRST + 2}
     assert "mysql-missing-lock-wait-timeout" in {f.rule for f in report.findings}
     assert report.skipped == ["versions/a1b2c3_change.py: its Alembic operations are read for PostgreSQL only"]
+
+
+def test_revisions_are_linted_in_down_revision_order(tmp_path: Path) -> None:
+    """Hex ids say nothing of the order: a revision after the one it revises, whatever its name.
+    The CHECK validated by the first makes the second's SET NOT NULL a catalog change."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    head = ALEMBIC_HEAD.replace(
+        'revision = "a1b2c3"\ndown_revision = None', "revision = {rev!r}\ndown_revision = {down!r}"
+    )
+    first = head.format(rev="ffff01", down=None) + (
+        "    op.execute(\"SET lock_timeout = '1s'\")\n"
+        "    op.create_check_constraint('c_nn', 'orders', sa.text('code IS NOT NULL'), postgresql_not_valid=True)\n"
+        "    op.execute('ALTER TABLE orders VALIDATE CONSTRAINT c_nn')\n"
+    )
+    second = head.format(rev="0000aa", down="ffff01") + (
+        "    op.execute(\"SET lock_timeout = '1s'\")\n    op.alter_column('orders', 'code', nullable=False)\n"
+    )
+    (versions / "ffff01_check.py").write_text(first)
+    (versions / "0000aa_not_null.py").write_text(second)
+    report = lint(tmp_path, versions)
+    assert report.files == ["versions/ffff01_check.py", "versions/0000aa_not_null.py"]
+    assert report.findings == []
+
+
+def test_a_python_comment_switches_a_rule_off(tmp_path: Path) -> None:
+    path = alembic(
+        tmp_path,
+        "op.execute(\"SET lock_timeout = '1s'\")",
+        "# invoices is empty: created by this change",
+        "# migration-manager: ignore index-without-concurrently",
+        'op.create_index("ix_a", "orders", ["code"])',
+        'op.create_index("ix_b", "orders", ["amount"])  # migration-manager: ignore all',
+        'op.create_index("ix_c", "orders", ["user_id"])',
+    )
+    assert hits(lint(tmp_path, path)) == {(ALEMBIC_FIRST + 5, "index-without-concurrently")}
+
+
+# the renderer leaves no `# migration-manager: ignore` comment on these (the SQL rendering has one)
+_RENDER_GAPS = {"create_table_with_index_and_fk"}
+
+
+def _alembic_cases() -> list[Any]:
+    from cases import CASES
+
+    return [
+        pytest.param(
+            case,
+            id=case.id,
+            marks=[
+                pytest.mark.xfail(strict=True, reason="render/alembic.py: no ignore comment on the FK to a new table")
+            ]
+            if case.id in _RENDER_GAPS
+            else [],
+        )
+        for case in CASES
+        if case.min_version <= 16
+    ]
+
+
+@pytest.mark.parametrize("case", _alembic_cases())
+def test_every_plan_rendered_for_alembic_lints_without_errors(case: Any, tmp_path: Path) -> None:
+    """As for the SQL renderings (test_lint.py): the revisions the planner writes, read as Alembic
+    runs them (upgrade() -> with_lock_retries(_upgrade)), in down_revision order."""
+    from conftest import FIXTURE_SCHEMA
+    from migration_manager.model import Target
+    from migration_manager.planner import plan
+    from migration_manager.render.alembic import render_alembic
+
+    (tmp_path / "0000_schema.sql").write_text(FIXTURE_SCHEMA + "\n" + case.setup + ";\n")
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    for rendered in render_alembic(plan(case.ops, Target(version=16)), head="000000000001"):
+        if rendered.path.endswith(".py"):
+            (versions / Path(rendered.path).name).write_text(rendered.content)
+    report = lint_paths([tmp_path / "0000_schema.sql", versions], LintConfig(pg_version=16), tmp_path)
+    assert report.statements > 0 and report.skipped == []
+    assert [f for f in report.findings if f.severity == "error"] == []

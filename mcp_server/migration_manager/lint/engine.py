@@ -27,6 +27,7 @@ from .model import Finding, LintReport
 from .pyread import Framework, Piece
 from .read_django import DjangoState
 from .read_python import read_python
+from .revision_order import in_revision_order
 from .rules import BY_ID, BY_KIND, Context
 from .rules.base import Rule
 from .schema import Schema
@@ -247,6 +248,8 @@ class Linter:
     ) -> list[Finding]:
         if rule_id in self.config.ignore or rule_id in st.ignored or "all" in st.ignored:
             return []
+        if at is not None and (rule_id in at.piece.ignored or "all" in at.piece.ignored):
+            return []
         rule: Rule | MyRule
         if rule_id in BY_ID:
             rule = BY_ID[rule_id]
@@ -313,6 +316,13 @@ def lint_paths(
     `fix_worker`: plan the fixes in a helper process (None: when it saves time, see WORKER_FILES)."""
     files = collect(paths)
     note, texts = sniff_dialect(files, config)
+
+    def text_of(f: Path) -> str:
+        if f not in texts:
+            texts[f] = read_text(f)
+        return texts[f]
+
+    files = in_revision_order(files, text_of)
     if fix_worker is None:
         fix_worker = (
             len(files) >= WORKER_FILES

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ class Piece:
     shown: str | None = None  # the SQL as written, when `sql` differs from it
     written: bool = False  # SQL written out in the file (op.execute, RunSQL), not built from a call
     column: int = 1  # 1-based column of the call (SQL written out: of each statement in its string)
+    ignored: frozenset[str] = frozenset()  # rules a `# migration-manager: ignore` comment switches off
 
 
 @dataclass
@@ -124,3 +126,28 @@ def bindless(sql: str) -> str:
         return "$1".ljust(len(token))
 
     return _BINDS.sub(swap, sql)
+
+
+_IGNORE = re.compile(r"#\s*migration-manager:\s*ignore\s+([\w\-, ]+)", re.IGNORECASE)
+
+
+def suppressions(text: str) -> Callable[[int], frozenset[str]]:
+    """The rules switched off for a call at a line: by `# migration-manager: ignore <rule>[, <rule>]`
+    (or `all`) at the end of that line or on the comment lines right above it."""
+    if "migration-manager" not in text:
+        return lambda line: frozenset()
+    lines = text.splitlines()
+
+    def rules(number: int) -> set[str]:
+        m = _IGNORE.search(lines[number - 1]) if 0 < number <= len(lines) else None
+        return {r.strip() for r in re.split(r"[,\s]+", m.group(1)) if r.strip()} if m else set()
+
+    def at(line: int) -> frozenset[str]:
+        found = rules(line)
+        above = line - 1
+        while 0 < above <= len(lines) and lines[above - 1].lstrip().startswith("#"):
+            found |= rules(above)
+            above -= 1
+        return frozenset(found)
+
+    return at

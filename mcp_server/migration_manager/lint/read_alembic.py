@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from .pyread import (
     Piece,
@@ -209,10 +210,26 @@ def _table(call: ast.Call, position: int, name: str = "table_name") -> str:
     return qualified(table, schema)
 
 
-def _sql_text(node: ast.expr | None) -> str:
-    """SQL given as a string or sa.text("...")."""
+def _sql_text(node: ast.expr | None, constants: dict[str, str] | None = None) -> str:
+    """SQL given as a string or sa.text("..."); an f-string of the module's constants is read too."""
     if isinstance(node, ast.Call) and last(node) == "text" and node.args:
         node = node.args[0]
+    if isinstance(node, ast.JoinedStr) and constants is not None:
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                parts.append(str(value.value))
+            elif (
+                isinstance(value, ast.FormattedValue)
+                and isinstance(value.value, ast.Name)
+                and value.value.id in constants
+                and value.format_spec is None
+                and value.conversion == -1
+            ):
+                parts.append(constants[value.value.id])
+            else:
+                raise Unknown
+        return "".join(parts)
     value = literal(node)
     if not isinstance(value, str):
         raise Unknown
@@ -374,44 +391,80 @@ _BATCH_TABLE_AT = {
 }
 
 
+@dataclass
+class _Module:
+    """What a walk through upgrade() may use of the module: its functions (a helper called, or one
+    passed to a helper, runs its op.* calls too), its string constants (for f-strings of SQL), and
+    what it found."""
+
+    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
+    constants: dict[str, str]
+    out: Read
+
+
+@dataclass
+class _Scope:
+    in_transaction: bool
+    batch: dict[str, ast.expr] = field(default_factory=dict)  # batch_op name -> its table
+    bound: dict[str, str] = field(default_factory=dict)  # a parameter -> the module function passed in
+    active: frozenset[str] = frozenset()  # functions being walked (no recursion)
+
+
 def read(text: str, tree: ast.Module) -> Read:
     """The SQL of upgrade(), or framework None when the module has no upgrade()."""
-    upgrade = next(
-        (n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "upgrade"),
-        None,
-    )
-    if upgrade is None:
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    if "upgrade" not in functions:
         return Read(None, [], [])
-    out = Read("alembic", [], [])
-    _walk(upgrade.body, out, in_transaction=True, batch={})
-    return out
+    constants = {}
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, (str, int, float))
+        ):
+            constants[node.targets[0].id] = str(node.value.value)
+    module = _Module(functions, constants, Read("alembic", [], []))
+    _walk(functions["upgrade"].body, module, _Scope(True, active=frozenset({"upgrade"})))
+    return module.out
 
 
-def _walk(body: list[ast.stmt], out: Read, in_transaction: bool, batch: dict[str, ast.expr]) -> None:
+def _offline_test(test: ast.expr) -> bool | None:
+    """True for `context.is_offline_mode()`, False for its negation, else None: lint reads the
+    online path, the one production runs."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _offline_test(test.operand)
+        return None if inner is None else not inner
+    return True if isinstance(test, ast.Call) and last(test) == "is_offline_mode" else None
+
+
+def _walk(body: list[ast.stmt], module: _Module, scope: _Scope) -> None:
     for statement in body:
         if isinstance(statement, (ast.With, ast.AsyncWith)):
-            inner, inner_batch = in_transaction, dict(batch)
+            inner = _Scope(scope.in_transaction, dict(scope.batch), scope.bound, scope.active)
             for item in statement.items:
                 name = dotted(item.context_expr)
                 if name.endswith("autocommit_block"):
-                    inner = False
+                    inner.in_transaction = False
                 elif isinstance(item.context_expr, ast.Call) and last(item.context_expr) == "batch_alter_table":
                     table = arg(item.context_expr, 0, "table_name")
                     if isinstance(item.optional_vars, ast.Name) and table is not None:
-                        inner_batch[item.optional_vars.id] = table
-            _walk(statement.body, out, inner, inner_batch)
+                        inner.batch[item.optional_vars.id] = table
+            _walk(statement.body, module, inner)
         elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
+        elif isinstance(statement, ast.If) and _offline_test(statement.test) is not None:
+            _walk(statement.orelse if _offline_test(statement.test) else statement.body, module, scope)
         elif isinstance(statement, (ast.If, ast.For, ast.While, ast.Try)):
-            for field in ("body", "orelse", "finalbody"):
-                _walk(getattr(statement, field, []), out, in_transaction, batch)
+            for name in ("body", "orelse", "finalbody"):
+                _walk(getattr(statement, name, []), module, scope)
             for handler in getattr(statement, "handlers", []):
-                _walk(handler.body, out, in_transaction, batch)
+                _walk(handler.body, module, scope)
         else:
             for call in _calls(statement):
-                _call(
-                    call, out, in_transaction, batch, alone=isinstance(statement, ast.Expr) and statement.value is call
-                )
+                alone = isinstance(statement, ast.Expr) and statement.value is call
+                _call(call, module, scope, alone)
 
 
 def _calls(statement: ast.stmt) -> Iterator[ast.Call]:
@@ -427,32 +480,61 @@ def _calls(statement: ast.stmt) -> Iterator[ast.Call]:
     yield from sorted(found, key=lambda c: (c.lineno, c.col_offset))
 
 
-def _call(call: ast.Call, out: Read, in_transaction: bool, batch: dict[str, ast.expr], alone: bool) -> None:
+def _follow(call: ast.Call, name: str, module: _Module, scope: _Scope, alone: bool) -> None:
+    """A call of a plain name: a function of the module is walked (its parameters bound to the
+    module functions passed to it); another (imported) one is a note, and the module functions
+    passed to it are walked, as it calls them."""
+    target = scope.bound.get(name, name)
+    passed = {
+        key: a.id
+        for key, a in [*enumerate(call.args), *((k.arg, k.value) for k in call.keywords)]
+        if isinstance(a, ast.Name) and a.id in module.functions
+    }
+    function = module.functions.get(target)
+    if function is not None and target not in scope.active:
+        params = [p.arg for p in (*function.args.posonlyargs, *function.args.args)]
+        bound = {params[k] if isinstance(k, int) and k < len(params) else str(k): v for k, v in passed.items()}
+        _walk(function.body, module, _Scope(scope.in_transaction, scope.batch, bound, scope.active | {target}))
+        return
+    if function is None and alone and name not in _BUILTINS and name not in scope.bound:
+        module.out.skipped.append(f"{call.lineno}: calls {name}(): lint does not follow calls into other code")
+    for each in passed.values():
+        if each not in scope.active:
+            _walk(
+                module.functions[each].body,
+                module,
+                _Scope(scope.in_transaction, scope.batch, {}, scope.active | {each}),
+            )
+
+
+def _call(call: ast.Call, module: _Module, scope: _Scope, alone: bool) -> None:
     """`alone`: the call is a statement of its own (a helper that may run SQL, not a value built)."""
+    out = module.out
     func = call.func
     if not isinstance(func, ast.Attribute):
-        if isinstance(func, ast.Name) and alone and func.id not in _BUILTINS:
-            out.skipped.append(f"{call.lineno}: calls {func.id}(): lint does not follow calls into other code")
+        if isinstance(func, ast.Name):
+            _follow(call, func.id, module, scope, alone)
         return
     owner = dotted(func.value)
     name = func.attr
     if name == "execute" and call.args:  # op.execute, or a connection's execute
         try:
-            raw = _sql_text(call.args[0])
+            raw = _sql_text(call.args[0], module.constants)
         except Unknown:
             out.skipped.append(f"{call.lineno}: {dotted(call)}(...): the SQL is computed, not written out")
             return
         start = call.args[0].args[0] if isinstance(call.args[0], ast.Call) else call.args[0]
         sql = bindless(raw).replace("\\:", ":")
         shown = raw.replace("\\:", ":")
-        out.pieces.append(Piece(sql, start.lineno, in_transaction, shown if shown != sql else None, written=True))
+        written = Piece(sql, start.lineno, scope.in_transaction, shown if shown != sql else None, written=True)
+        out.pieces.append(written)
         return
-    if owner in batch:
+    if owner in scope.batch:
         if name == "drop_index":
             args = call.args
         elif name in _BATCH_TABLE_AT:
             args = [*call.args]
-            args.insert(_BATCH_TABLE_AT[name], batch[owner])
+            args.insert(_BATCH_TABLE_AT[name], scope.batch[owner])
         else:
             out.skipped.append(f"{call.lineno}: {owner}.{name}(...): not read yet")
             return
@@ -472,7 +554,7 @@ def _call(call: ast.Call, out: Read, in_transaction: bool, batch: dict[str, ast.
         what = "not read yet" if name not in _READ else "its arguments are computed, not written out"
         out.skipped.append(f"{call.lineno}: {owner}.{name}(...): {what}")
         return
-    out.pieces.extend(Piece(sql, call.lineno, in_transaction, column=call.col_offset + 1) for sql in sqls)
+    out.pieces.extend(Piece(sql, call.lineno, scope.in_transaction, column=call.col_offset + 1) for sql in sqls)
     out.skipped.extend(notes)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from .pyread import Read
+from .pyread import Read, suppressions
 from .read_alembic import read as read_alembic
 from .read_django import DjangoState
 from .read_django import read as read_django
@@ -23,6 +23,9 @@ def read_python(path: str, text: str, state: DjangoState) -> Read:
     found = read_django(path, tree, state)
     if found.framework is None:
         found = read_alembic(text, tree)
+    at = suppressions(text)
+    for piece in found.pieces:
+        piece.ignored = at(piece.line)
     if found.framework is None and not found.skipped:
         found.skipped.append(
             "Alembic's env.py: its configuration, not a revision" if path.endswith("env.py") else NOT_A_MIGRATION
