@@ -762,3 +762,25 @@ def test_every_plan_rendered_for_alembic_lints_without_errors(case: Any, tmp_pat
     report = lint_paths([tmp_path / "0000_schema.sql", versions], LintConfig(pg_version=16), tmp_path)
     assert report.statements > 0 and report.skipped == []
     assert [f for f in report.findings if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize("case", [pytest.param(c.values[0], id=c.id) for c in _alembic_cases()])
+def test_every_plan_rendered_for_django_lints_without_errors(case: Any, tmp_path: Path) -> None:
+    """The migrations the planner writes into a Django app, read as Django runs them."""
+    from conftest import FIXTURE_SCHEMA
+    from migration_manager.discover import find_migrations
+    from migration_manager.model import Target
+    from migration_manager.planner import plan
+    from migration_manager.render.choose import choose, render
+    from test_render_django import django_site
+
+    root = django_site(tmp_path / "site")
+    destination = choose(find_migrations(root), "auto", None)
+    for rendered in render(plan(case.ops, Target(version=16)), destination):
+        target = root / destination.folder / rendered.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(rendered.content)
+    (root / "0000_schema.sql").write_text(FIXTURE_SCHEMA + "\n" + case.setup + ";\n")
+    report = lint_paths([root / "0000_schema.sql", root / "shop"], LintConfig(pg_version=16), root)
+    assert report.statements > 1 and report.skipped == []
+    assert [f for f in report.findings if f.severity == "error"] == []
