@@ -3,7 +3,8 @@
 Exit codes: 0 done; 1 problems found (find --strict, lint, a failed preflight check, status: a
 migration not applied or half-applied); 2 bad input
 (fix the request); 3 the change cannot be planned safely as asked (the message says what to add);
-4 the database cannot be reached or refused; 70 an internal error (a bug).
+4 the database cannot be reached or refused; 5 lint found nothing it reads (no SQL file, Alembic
+revision or Django migration among the paths given: not a clean pass); 70 an internal error (a bug).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 # planner and the pydantic models of a plan, and `plan` without discover/ and render/.
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_UNSAFE, EXIT_DATABASE, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+EXIT_NOTHING_READ = 5  # lint: none of the paths given is a file lint reads
 
 
 def _read(source: str) -> str:
@@ -235,6 +237,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
             name = str(f.relative_to(root)) if f.is_relative_to(root) else str(f)
             sources[name] = read_text(f)
     sys.stdout.write(render_report(report, args.format, sources))
+    if report.nothing_read and not args.allow_nothing:
+        return EXIT_NOTHING_READ
     failing = report.errors + (report.warnings if args.fail_on == "warning" else 0)
     return EXIT_PROBLEMS if failing and args.fail_on != "never" else EXIT_OK
 
@@ -511,11 +515,12 @@ def parser() -> argparse.ArgumentParser:
     lint = sub.add_parser(
         "lint",
         help="find dangerous statements in existing migrations",
-        description="Lint SQL migrations (and the SQL in Alembic op.execute / Django RunSQL) in migration order, "
-        "keeping the schema they build: statements that block the application, break running code or lose "
-        "data, each with the lock it takes and the safe alternative. Suppress one with a comment "
-        "`-- migration-manager: ignore <rule>` on or above it; configure in pyproject.toml "
-        "[tool.migration-manager] (pg-version, ignore, severity).",
+        description="Lint SQL migrations, Alembic revisions and Django migrations (read as the SQL their upgrade() "
+        "and operations send) in migration order, keeping the schema they build: statements that block the "
+        "application, break running code or lose data, each with the lock it takes and the safe alternative. "
+        "Suppress one with a comment `-- migration-manager: ignore <rule>` on or above it; configure in pyproject.toml "
+        "[tool.migration-manager] (pg-version, ignore, severity). Exit 5 when none of the paths holds a file "
+        "lint reads (the files skipped are listed).",
     )
     lint.add_argument("paths", nargs="+", metavar="PATH", help="migration files or folders (down files are skipped)")
     lint.add_argument("--pg-version", type=int, metavar="N", help="PostgreSQL major version (default: config, else 16)")
@@ -529,6 +534,11 @@ def parser() -> argparse.ArgumentParser:
         choices=["error", "warning", "never"],
         default="error",
         help="exit 1 when a finding of this severity or worse is found (default: error)",
+    )
+    lint.add_argument(
+        "--allow-nothing",
+        action="store_true",
+        help="exit 0, not 5, when no file given is one lint reads (pre-commit: a commit touching no migration)",
     )
     lint.set_defaults(func=cmd_lint)
     pre = sub.add_parser(

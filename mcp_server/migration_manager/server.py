@@ -205,6 +205,11 @@ class LintReportOut(BaseModel):
     statements: int = Field(description="statements read")
     findings: list[FindingOut]
     dialect_note: str | None = Field(None, description="why this dialect, when lint chose it from the SQL")
+    skipped: list[str] = Field(
+        default_factory=list,
+        description="files and calls not read, as 'path[:line]: why' (a Rails migration, RunPython, computed "
+        "arguments); `files` empty: nothing given was lintable, which is not a clean pass",
+    )
 
 
 class RenderResult(BaseModel):

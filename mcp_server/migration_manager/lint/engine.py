@@ -8,7 +8,6 @@ created by an earlier file already exists in production and may be large.
 
 from __future__ import annotations
 
-import ast as pyast
 import os
 import re
 import sys
@@ -23,7 +22,12 @@ from ..gcpause import paused_gc
 from ..naming import version_key
 from .config import LintConfig
 from .fixes import PlanMany, PlannedFix, plan_here, resolve
+from .framework_fix import worded
 from .model import Finding, LintReport
+from .pyread import Framework, Piece
+from .read_django import DjangoState
+from .read_python import read_python
+from .revision_order import in_revision_order
 from .rules import BY_ID, BY_KIND, Context
 from .rules.base import Rule
 from .schema import Schema
@@ -44,6 +48,39 @@ class Source:
     path: str  # as reported
     text: str
     line_offset: int = 0  # for SQL found inside a Python file: the line the string starts on
+    framework: Framework | None = None
+    pieces: list[Piece] | None = None  # a Python migration: the SQL of each call, linted as one file
+
+
+# files lint does not read, by suffix, and why (they are listed as skipped, never parsed as SQL)
+NOT_READ = {
+    ".rb": "Rails migration: not read yet",
+    ".xml": "Liquibase changelog (XML): not read yet",
+    ".yaml": "Liquibase changelog (YAML) or other YAML: not read yet",
+    ".yml": "Liquibase changelog (YAML) or other YAML: not read yet",
+    ".json": "Liquibase changelog (JSON) or other JSON: not read yet",
+    ".java": "Java migration (Flyway, Liquibase): not read yet",
+    ".kt": "Kotlin migration (Flyway): not read yet",
+    ".js": "JavaScript migration (Knex, Sequelize, TypeORM ...): not read yet",
+    ".ts": "TypeScript migration (Knex, TypeORM, MikroORM ...): not read yet",
+    ".go": "Go migration: not read yet",
+    ".php": "PHP migration (Laravel, Doctrine): not read yet",
+    ".cs": "C# migration (Entity Framework): not read yet",
+    ".exs": "Elixir (Ecto) migration: not read yet",
+}
+
+
+# folders migrations live in: a file of another framework (NOT_READ) or a Python file that is no
+# migration is listed as skipped there; elsewhere in a folder walked (an app's views, its static
+# JavaScript) such files are only counted
+MIGRATION_FOLDERS = frozenset({"migrations", "migration", "migrate", "versions", "alembic", "changelog", "db"})
+
+
+def _listed(path: Path, folder: Path) -> bool:
+    """Whether a file found under `folder` that lint does not read is worth listing as skipped: it
+    is in the folder itself or in a migration folder below it (the folder's own name counts)."""
+    inside = path.relative_to(folder).parent.parts
+    return path.parent == folder or any(part.lower() in MIGRATION_FOLDERS for part in (folder.name, *inside))
 
 
 def migration_order(paths: Iterable[Path]) -> list[Path]:
@@ -58,14 +95,23 @@ def migration_order(paths: Iterable[Path]) -> list[Path]:
 
 def collect(paths: list[Path]) -> list[Path]:
     """The up-migration files to lint: .sql files (down files left out: they run against the schema
-    the up built), and Python migrations whose op.execute holds SQL."""
+    the up built), Python migrations, and the migrations of other frameworks (NOT_READ: listed as
+    skipped). A package's __init__.py is not a migration."""
     found: list[Path] = []
     for p in paths:
         if not p.exists():
             raise InputError(f"{p}: no such file or folder")
         if p.is_dir():
-            files = [f for f in p.rglob("*") if f.is_file() and f.suffix in (".sql", ".py")]
-            files = [f for f in files if not _DOWN.search(f.name) and "node_modules" not in f.parts]
+            files = [
+                f
+                for f in p.rglob("*")
+                if f.is_file() and (f.suffix in (".sql", ".py") or (f.suffix in NOT_READ and _listed(f, p)))
+            ]
+            files = [
+                f
+                for f in files
+                if not _DOWN.search(f.name) and "node_modules" not in f.parts and f.name != "__init__.py"
+            ]
             found.extend(migration_order(files))
         else:
             found.append(p)
@@ -80,32 +126,6 @@ def read_text(path: Path) -> str:
         return data.decode("latin-1")  # every byte decodes: the SQL keywords are ASCII either way
 
 
-def python_sql(path: str, text: str) -> list[Source]:
-    """The SQL string literals an Alembic (or Django RunSQL) migration runs: op.execute("..."),
-    op.execute(sa.text("...")), migrations.RunSQL("...")."""
-    try:
-        tree = pyast.parse(text)
-    except SyntaxError:
-        return []
-    out: list[Source] = []
-    for node in pyast.walk(tree):
-        if not isinstance(node, pyast.Call) or not node.args:
-            continue
-        name = node.func.attr if isinstance(node.func, pyast.Attribute) else getattr(node.func, "id", "")
-        if name not in ("execute", "RunSQL"):
-            continue
-        arg = node.args[0]
-        if (
-            isinstance(arg, pyast.Call)
-            and arg.args
-            and getattr(arg.func, "attr", getattr(arg.func, "id", "")) == "text"
-        ):
-            arg = arg.args[0]
-        if isinstance(arg, pyast.Constant) and isinstance(arg.value, str):
-            out.append(Source(path, arg.value.replace("\\:", ":"), arg.lineno - 1))
-    return out
-
-
 class Linter:
     """Lints sources in the order given, keeping the schema they build. Fixes the planner writes
     are resolved at the end of each source, or, with `defer_fixes`, when resolve_fixes is called:
@@ -116,14 +136,14 @@ class Linter:
         self.schema = Schema()
         self.statements = 0
         self.defer_fixes = defer_fixes
-        self.pending: list[tuple[Finding, PlannedFix]] = []
+        self.pending: list[tuple[Finding, PlannedFix, Framework | None, bool]] = []
 
     def resolve_fixes(self, plan_many: PlanMany = plan_here) -> None:
         """Write the fix of each finding that waits for the planner."""
         if self.pending:
-            texts = resolve([fix for _, fix in self.pending], plan_many)
-            for (finding, _), text in zip(self.pending, texts, strict=True):
-                finding.fix = text
+            texts = resolve([fix for _, fix, _, _ in self.pending], plan_many)
+            for (finding, _, framework, from_call), text in zip(self.pending, texts, strict=True):
+                finding.fix = worded(framework, finding.rule, text, from_call)
         self.pending = []
 
     def lint_source(self, source: Source) -> list[Finding]:
@@ -134,42 +154,47 @@ class Linter:
 
     def _lint_postgres(self, source: Source) -> list[Finding]:
         findings: list[Finding] = []
-        lock_timeout = in_transaction = utc = False
-        for st in statements(source.text):
-            self.statements += 1
-            if st.tree is None:
-                if st.error is not None:
-                    findings.extend(self._report(source, st, "parse-error", st.error, None, None))
-                continue
-            kind, node = unwrap(st.tree)
-            ctx = Context(
-                kind,
-                node,
-                st.text,
-                source.path,
-                self.schema,
-                self.config.pg_version,
-                lock_timeout,
-                in_transaction,
-                utc,
-            )
-            for rule in BY_KIND.get(kind, ()):
-                for hit in rule.check(ctx):
-                    findings.extend(self._report(source, st, rule.id, hit.message, hit.lock, hit.fix, hit.uncertain))
-                    if rule.id == "missing-lock-timeout":
-                        lock_timeout = True  # once per file: the fix is one SET at its top
-            if kind == "TransactionStmt":
-                if node.get("kind") in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
-                    in_transaction = True
-                elif node.get("kind") in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
-                    in_transaction = False
-            elif kind == "VariableSetStmt" and node.get("name"):
-                value = " ".join(constant(a) for a in node.get("args") or ())
-                if node["name"] == "lock_timeout":
-                    lock_timeout = value.strip("'") not in ("0", "")
-                elif node["name"] == "timezone":
-                    utc = value.strip("'").upper() in ("UTC", "ETC/UTC", "Z", "0")
-            self.schema.apply(kind, node, st.text, source.path)
+        lock_timeout = begun = utc = False
+        pieces = source.pieces if source.pieces is not None else [Piece(source.text, 1 + source.line_offset, False)]
+        for piece in pieces:
+            for st in statements(piece.sql):
+                self.statements += 1
+                at = _At(piece, st, source.framework)
+                if st.tree is None:
+                    if st.error is not None:
+                        findings.extend(self._report(source, st, "parse-error", st.error, None, None, at=at))
+                    continue
+                kind, node = unwrap(st.tree)
+                ctx = Context(
+                    kind,
+                    node,
+                    st.text,
+                    source.path,
+                    self.schema,
+                    self.config.pg_version,
+                    lock_timeout,
+                    begun or piece.in_transaction,
+                    utc,
+                )
+                for rule in BY_KIND.get(kind, ()):
+                    for hit in rule.check(ctx):
+                        findings.extend(
+                            self._report(source, st, rule.id, hit.message, hit.lock, hit.fix, hit.uncertain, at)
+                        )
+                        if rule.id == "missing-lock-timeout":
+                            lock_timeout = True  # once per file: the fix is one SET at its top
+                if kind == "TransactionStmt":
+                    if node.get("kind") in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+                        begun = True
+                    elif node.get("kind") in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
+                        begun = False
+                elif kind == "VariableSetStmt" and node.get("name"):
+                    value = " ".join(constant(a) for a in node.get("args") or ())
+                    if node["name"] == "lock_timeout":
+                        lock_timeout = value.strip("'") not in ("0", "")
+                    elif node["name"] == "timezone":
+                        utc = value.strip("'").upper() in ("UTC", "ETC/UTC", "Z", "0")
+                self.schema.apply(kind, node, st.text, source.path)
         return findings
 
     def _lint_mysql(self, source: Source) -> list[Finding]:
@@ -184,7 +209,13 @@ class Linter:
         new_tables: set[str] = set()
         lock_wait = False
         ddl = 0
-        for st in my_statements(source.text):
+        # a Python migration's SQL written out (op.execute, RunSQL), each string at its own line
+        sources = (
+            [source]
+            if source.pieces is None
+            else [Source(source.path, p.sql, p.line - 1) for p in source.pieces if p.written]
+        )
+        for source, st in ((s, st) for s in sources for st in my_statements(s.text)):
             self.statements += 1
             if st.node is None:
                 if st.error is not None:
@@ -233,8 +264,11 @@ class Linter:
         lock: str | None,
         fix: str | PlannedFix | None,
         uncertain: bool = False,
+        at: _At | None = None,
     ) -> list[Finding]:
         if rule_id in self.config.ignore or rule_id in st.ignored or "all" in st.ignored:
+            return []
+        if at is not None and (rule_id in at.piece.ignored or "all" in at.piece.ignored):
             return []
         rule: Rule | MyRule
         if rule_id in BY_ID:
@@ -248,21 +282,45 @@ class Linter:
         line, column = (
             (error_line or st.line, error_column or st.column) if rule_id == "parse-error" else (st.line, st.column)
         )
+        text = st.text
+        if at is not None:
+            line, column, text = at.place(line, column)
+        else:
+            line += source.line_offset
+        from_call = at is not None and not at.piece.written and at.framework is not None
         finding = Finding(
             rule=rule_id,
             severity=self.config.severity.get(rule_id, "warning" if uncertain else rule.severity),
             path=source.path,
-            line=line + source.line_offset,
+            line=line,
             column=column,
             message=message,
             lock=lock,
             why=rule.why,
-            fix=None if isinstance(fix, PlannedFix) else fix,
-            statement=st.text.strip()[:400],
+            fix=None if isinstance(fix, PlannedFix) else worded(source.framework, rule_id, fix, from_call),
+            statement=text.strip()[:400],
         )
         if isinstance(fix, PlannedFix):
-            self.pending.append((finding, fix))
+            self.pending.append((finding, fix, source.framework, from_call))
         return [finding]
+
+
+@dataclass
+class _At:
+    """Where a statement of a piece of SQL is in its file, and its text as written."""
+
+    piece: Piece
+    st: Statement
+    framework: Framework | None
+
+    def place(self, line: int, column: int) -> tuple[int, int, str]:
+        """The file's line and column of a position (`line`, `column` in the piece), and the text."""
+        text = self.st.text
+        if self.piece.shown is not None:
+            text = self.piece.shown[self.st.offset : self.st.offset + len(self.st.text)]
+        if self.framework is not None and not self.piece.written:
+            return self.piece.line, self.piece.column, text  # built from a call: the call's place
+        return line + self.piece.line - 1, column, text
 
 
 # From this many files, and when the planner is not loaded yet (the CLI; the MCP server has it),
@@ -278,6 +336,13 @@ def lint_paths(
     `fix_worker`: plan the fixes in a helper process (None: when it saves time, see WORKER_FILES)."""
     files = collect(paths)
     note, texts = sniff_dialect(files, config)
+
+    def text_of(f: Path) -> str:
+        if f not in texts:
+            texts[f] = read_text(f)
+        return texts[f]
+
+    files = in_revision_order(files, text_of)
     if fix_worker is None:
         fix_worker = (
             len(files) >= WORKER_FILES
@@ -288,21 +353,50 @@ def lint_paths(
     linter = Linter(config, defer_fixes=True)
     findings: list[Finding] = []
     shown: list[str] = []
+    skipped: list[str] = []
+    others = 0  # Python files outside migration folders that are no migration
+    folders = [p for p in paths if p.is_dir()]
+    django = DjangoState()
     if fix_worker:
         from .plan_worker import PlanWorker  # subprocess: imported only for a long run
 
     with PlanWorker() if fix_worker else nullcontext() as worker, paused_gc():  # gc: see gcpause.py
         for f in files:
             name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
-            shown.append(name)
+            if f.suffix in NOT_READ:
+                skipped.append(f"{name}: {NOT_READ[f.suffix]}")
+                continue
             text = texts.pop(f, None) or read_text(f)  # the sniff's read, else read now
             if f.suffix != ".py" and (reason := not_sql(text)):
+                shown.append(name)
                 findings.extend(linter.not_sql(name, reason))
                 continue
-            sources = python_sql(name, text) if f.suffix == ".py" else [Source(name, text)]
-            for source in sources:
-                findings.extend(linter.lint_source(source))
+            source = Source(name, text)
+            if f.suffix == ".py":
+                found = read_python(str(f.absolute()), text, django)  # absolute: the app is the folder above
+                if (
+                    found.framework is None
+                    and f not in paths
+                    and not any(f.is_relative_to(d) and _listed(f, d) for d in folders)
+                ):
+                    others += 1
+                    continue
+                skipped.extend(f"{name}:{note}" if note[:1].isdigit() else f"{name}: {note}" for note in found.skipped)
+                if found.framework is None:
+                    continue
+                if config.dialect != "postgresql" and any(not p.written for p in found.pieces):
+                    skipped.append(
+                        f"{name}: its {found.framework.capitalize()} operations are read for PostgreSQL only"
+                    )
+                source = Source(name, text, framework=found.framework, pieces=found.pieces)
+            shown.append(name)
+            findings.extend(linter.lint_source(source))
         linter.resolve_fixes(worker or plan_here)
+    if others:
+        skipped.append(
+            f"{others} other Python file(s) under the folders given, outside any migrations folder, "
+            "are not migrations: not read"
+        )
     return LintReport(
         pg_version=config.pg_version,
         dialect=config.dialect,
@@ -310,6 +404,7 @@ def lint_paths(
         statements=linter.statements,
         findings=findings,
         dialect_note=note,
+        skipped=skipped,
     )
 
 

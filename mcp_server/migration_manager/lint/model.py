@@ -4,7 +4,7 @@ every commit) starts without pydantic. The MCP tool lint_sql returns the pydanti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
@@ -33,6 +33,12 @@ class LintReport:
     statements: int
     findings: list[Finding]
     dialect_note: str | None = None  # why this dialect, when lint chose it from the SQL itself
+    skipped: list[str] = field(default_factory=list)  # "path[:line]: why": files and calls not read
+
+    @property
+    def nothing_read(self) -> bool:
+        """No file given is one lint reads: not a clean pass, its own outcome."""
+        return not self.files
 
     @property
     def target(self) -> str:
@@ -51,4 +57,8 @@ class LintReport:
         return sum(f.severity == "warning" for f in self.findings)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**vars(self), "findings": [dict(vars(f)) for f in self.findings]}  # flat: no deep asdict
+        return {
+            **vars(self),
+            "findings": [dict(vars(f)) for f in self.findings],
+            "skipped": list(self.skipped),
+        }  # flat: no deep asdict

@@ -45,6 +45,13 @@ def as_text(report: LintReport, sources: dict[str, str] | None = None) -> str:
     errors, warnings = report.errors, report.warnings
     if report.dialect_note:
         lines.append(f"note: {report.dialect_note}")
+    lines.extend(f"skipped: {note}" for note in report.skipped)
+    if report.nothing_read:
+        lines.append(
+            "nothing lintable: no file given is one lint reads (SQL files, Alembic revisions, Django "
+            f"migrations); {len(report.skipped)} skipped"
+        )
+        return "\n".join(lines) + "\n"
     lines.append(
         f"{len(report.files)} file(s), {report.statements} statement(s) for {report.target}: "
         f"{errors} error(s), {warnings} warning(s)"

@@ -1,0 +1,56 @@
+"""A fix in the words of the framework the migration is written for: the op.* call or the Django
+operation that does what the SQL fix does. The rules write the SQL (and the planner the plans);
+this only says how to write it in an Alembic revision or a Django migration."""
+
+from __future__ import annotations
+
+import re
+
+from .pyread import Framework
+
+_SQL = re.compile(r"(--|[A-Z]{3,}\b)")  # a fix in SQL (or the planner's migrations), not in words
+
+_OUTSIDE = {
+    "alembic": "inside `with op.get_context().autocommit_block():` (Alembic runs upgrade() in a transaction)",
+    "django": "in a migration with `atomic = False` (Django runs a migration in a transaction)",
+}
+_CALL = {
+    "alembic": {
+        "index-without-concurrently": "op.create_index(..., postgresql_concurrently=True) " + _OUTSIDE["alembic"],
+        "drop-index-without-concurrently": "op.drop_index(..., postgresql_concurrently=True) " + _OUTSIDE["alembic"],
+        "concurrently-in-transaction": "run it " + _OUTSIDE["alembic"],
+        "constraint-missing-not-valid": "postgresql_not_valid=True on op.create_foreign_key / "
+        "op.create_check_constraint, then op.execute the VALIDATE CONSTRAINT in a later revision",
+        "missing-lock-timeout": 'op.execute("SET lock_timeout = ...") first in upgrade()',
+    },
+    "django": {
+        "index-without-concurrently": "AddIndexConcurrently (django.contrib.postgres.operations) " + _OUTSIDE["django"],
+        "drop-index-without-concurrently": "RemoveIndexConcurrently (django.contrib.postgres.operations) "
+        + _OUTSIDE["django"],
+        "concurrently-in-transaction": "set `atomic = False` on the Migration class",
+        "constraint-missing-not-valid": "AddConstraintNotValid, then ValidateConstraint in a later migration "
+        "(both django.contrib.postgres.operations)",
+        "missing-lock-timeout": 'migrations.RunSQL("SET lock_timeout = ...") first in operations',
+    },
+}
+_NAME = {"alembic": "Alembic", "django": "Django"}
+_AS_SQL = {
+    "alembic": "op.execute() the SQL below in place of the op.* call",
+    "django": "migrations.SeparateDatabaseAndState(database_operations=[migrations.RunSQL(the SQL below)], "
+    "state_operations=[the operation]) in place of the operation",
+}
+
+
+def worded(framework: Framework | None, rule: str, fix: str | None, from_call: bool) -> str | None:
+    """`fix` (SQL) headed by what to write in the migration; `from_call`: the statement was built
+    from an op.* call or a Django operation (not SQL written out in op.execute / RunSQL)."""
+    if framework is None or fix is None:
+        return fix
+    words = _CALL[framework].get(rule)
+    if words is None and from_call and _SQL.match(fix):
+        words = _AS_SQL[framework]
+    if words is None:
+        return fix
+    if rule == "concurrently-in-transaction":
+        return words
+    return f"-- {_NAME[framework]}: {words}\n{fix}"
