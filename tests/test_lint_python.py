@@ -722,26 +722,10 @@ def test_a_python_comment_switches_a_rule_off(tmp_path: Path) -> None:
     assert hits(lint(tmp_path, path)) == {(ALEMBIC_FIRST + 5, "index-without-concurrently")}
 
 
-# the renderer leaves no `# migration-manager: ignore` comment on these (the SQL rendering has one)
-_RENDER_GAPS = {"create_table_with_index_and_fk"}
-
-
 def _alembic_cases() -> list[Any]:
     from cases import CASES
 
-    return [
-        pytest.param(
-            case,
-            id=case.id,
-            marks=[
-                pytest.mark.xfail(strict=True, reason="render/alembic.py: no ignore comment on the FK to a new table")
-            ]
-            if case.id in _RENDER_GAPS
-            else [],
-        )
-        for case in CASES
-        if case.min_version <= 16
-    ]
+    return [pytest.param(case, id=case.id) for case in CASES if case.min_version <= 16]
 
 
 @pytest.mark.parametrize("case", _alembic_cases())

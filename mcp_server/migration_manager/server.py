@@ -486,7 +486,9 @@ def lint_sql(
     """Lint existing or hand-written SQL migrations for statements that would block the application,
     break running code or lose data, version-aware and schema-aware (files are read in migration
     order, so a table created by an earlier file counts as existing and possibly large; one created
-    in the same file is new). Also reads the SQL in Alembic op.execute and Django RunSQL.
+    in the same file is new). Alembic revisions and Django migrations are read as the SQL their
+    up direction sends (op.* calls, Django operations, op.execute / RunSQL), at each call's line;
+    files it cannot read (Rails, Liquibase for now) are listed in `skipped`, never passed as clean.
 
     Each finding has the rule, severity, file:line:column, the message, the lock taken and why it
     matters, and the safe alternative (from the planner where it can write one). A statement that
