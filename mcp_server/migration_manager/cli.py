@@ -314,6 +314,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .verify.text import format_verify
 
     schema_sql = _read(args.schema) if args.schema else None
+    if args.dialect is None and args.dsn and args.dsn.split("://")[0] in ("mysql", "mariadb", "mysql+pymysql"):
+        args.dialect = "mysql" if args.dsn.startswith("mysql") else "mariadb"  # the DSN names the database
+    mysql = args.dialect in ("mariadb", "mysql")
     existing: list[Path] = []
     if args.existing:
         from .lint.engine import collect
@@ -335,18 +338,30 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 raise InputError(f"{folder}: no .sql migrations in it")
         else:
             schema = None
-            if args.schema and not args.no_schema:
+            if args.schema and not args.no_schema and not mysql:
                 from .schema.sources import schema_from_file
 
                 schema = schema_from_file(Path(args.schema), dsn=args.dsn)
             planned = _plan(args, schema, read_schema=False)
-            if not planned.target.is_postgresql:
-                raise InputError(f"verify runs PostgreSQL migrations; {planned.target.label} is not supported yet")
             write_files(render_sql(planned), Path(tmp))
             pairs = pairs_in(Path(tmp))
-        report = verify(
-            pairs, dsn=args.dsn, schema_sql=schema_sql, existing=existing, rows=args.rows, progress=progress
-        )
+        if mysql:
+            from .model import Dialect
+            from .verify.run_mysql import verify_mysql
+
+            report = verify_mysql(
+                pairs,
+                dialect=Dialect(args.dialect),
+                dsn=args.dsn,
+                schema_sql=schema_sql,
+                existing=existing,
+                rows=args.rows,
+                progress=progress,
+            )
+        else:
+            report = verify(
+                pairs, dsn=args.dsn, schema_sql=schema_sql, existing=existing, rows=args.rows, progress=progress
+            )
     print(report.model_dump_json(indent=2) if args.json else format_verify(report))
     return EXIT_OK if report.passed else EXIT_PROBLEMS
 
@@ -568,20 +583,40 @@ def parser() -> argparse.ArgumentParser:
         "--existing DIR of SQL migrations), seed --rows N rows per table, then up -> down -> compare with the "
         "start -> up again. Reports per statement the locks taken (pg_locks), rewrites (relfilenode), full "
         "scans and time; flags a write-blocking lock held while a table is rewritten or scanned, a down that "
-        "does not restore the schema or loses rows, and migrations that cannot run again. Exit 1 on problems.",
+        "does not restore the schema or loses rows, and migrations that cannot run again. With --dialect "
+        "mariadb|mysql the scratch database is made on the server --dsn mysql://... names (default "
+        "mysql://root@127.0.0.1:3306), metadata locks come from the metadata_lock_info plugin (or a probing "
+        "write when it is not installed) and rebuilds from the InnoDB table_id. Exit 1 on problems.",
     )
     source = ver.add_mutually_exclusive_group(required=True)
     source.add_argument(
-        "--migrations", metavar="DIR", help="SQL migrations: NAME.sql + NAME_down.sql (or .up/.down.sql)"
+        "--migrations", "--dir", metavar="DIR", help="SQL migrations: NAME.sql + NAME_down.sql (or .up/.down.sql)"
     )
     source.add_argument("--ops", metavar="FILE", help="operations JSON to plan and verify; - = stdin")
     source.add_argument("--sql", metavar="TEXT", help="PostgreSQL DDL to plan and verify")
     source.add_argument("--sql-file", metavar="FILE", help="PostgreSQL DDL to plan and verify, from a file")
     ver.add_argument("--pg-version", type=int, metavar="N", help="PostgreSQL major version the plan is for")
-    ver.add_argument("--schema", metavar="FILE", help="the current schema as SQL (pg_dump --schema-only works)")
+    ver.add_argument(
+        "--schema",
+        "--schema-sql",
+        metavar="FILE",
+        help="the current schema as SQL (pg_dump --schema-only, or mysqldump --no-data with --dialect mariadb|mysql)",
+    )
+    ver.add_argument(
+        "--dialect",
+        choices=["postgresql", "mariadb", "mysql"],
+        help="the database (default postgresql, or the --dsn's: mysql:// / mariadb://); plan MariaDB / MySQL "
+        "changes from --ops JSON or portable DDL",
+    )
+    ver.add_argument("--release", metavar="X.Y", help="MariaDB / MySQL server version the plan is for")
     ver.add_argument("--existing", metavar="DIR", help="the repository's SQL migrations, applied first in order")
     ver.add_argument("--rows", type=int, default=1000, metavar="N", help="synthetic rows per table (default 1000)")
-    ver.add_argument("--dsn", metavar="DSN", help="a server to create the scratch database on (default: embedded)")
+    ver.add_argument(
+        "--dsn",
+        metavar="DSN",
+        help="a server to create the scratch database on (default: embedded PostgreSQL; for MariaDB / MySQL the "
+        "machine's server at 127.0.0.1:3306 as root)",
+    )
     ver.add_argument("--json", action="store_true", help="machine-readable output, no progress")
     ver.add_argument("--no-schema", action="store_true", help="plan from the DDL alone, not from --schema")
     ver.set_defaults(func=cmd_verify, **_PLAN_DEFAULTS)

@@ -560,13 +560,21 @@ def verify_migration(
         str | None,
         Field(description="SQL migrations to verify, relative to root (NAME.sql + NAME_down.sql, or .up/.down.sql)"),
     ] = None,
-    schema_sql: Annotated[str | None, Field(description="the current schema as SQL (pg_dump --schema-only)")] = None,
+    schema_sql: Annotated[
+        str | None,
+        Field(description="the current schema as SQL (pg_dump --schema-only; mysqldump --no-data for mariadb/mysql)"),
+    ] = None,
     rows: Annotated[StrictInt, Field(description="synthetic rows per table", ge=0, le=1_000_000)] = 1000,
     pg_version: PgVersion = 16,
     dsn: Annotated[
         str | None,
-        Field(description="a server to create the scratch database on; omit for an embedded PostgreSQL"),
+        Field(
+            description="a server to create the scratch database on; omit for an embedded PostgreSQL (mariadb / "
+            "mysql: a mysql://user@host:port DSN, default the local server at 127.0.0.1:3306 as root)"
+        ),
     ] = None,
+    dialect: DialectArg = "postgresql",
+    release: Release = None,
 ) -> VerifyReport:
     """Try migrations on a scratch database before production: load the schema, seed rows, then
     up -> down -> compare with the start -> up again, tracing every statement (the locks it took in
@@ -578,7 +586,9 @@ def verify_migration(
     that does not restore the schema or loses rows, migrations that fail or cannot run again. The
     scratch database is a fresh database on an embedded PostgreSQL the server starts at its first
     verify (about a second) and keeps for the next ones, dropped after the call; or with `dsn` a
-    temporary database created and dropped on that server. Writes nothing in the repository.
+    temporary database created and dropped on that server. For mariadb / mysql: a temporary database
+    on the `dsn` server, metadata locks per statement and tables rebuilt (InnoDB table_id). Writes
+    nothing in the repository.
     """
     import tempfile
 
@@ -598,9 +608,25 @@ def verify_migration(
             if not pairs:
                 raise InputError(f"migrations_dir {migrations_dir!r} holds no .sql migrations")
         else:
-            p = _plan(operations, sql, pg_version, None, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, 1000, 50)
+            p = _plan(
+                operations,
+                sql,
+                pg_version,
+                None,
+                DEFAULT_LOCK_TIMEOUT,
+                DEFAULT_STATEMENT_TIMEOUT,
+                1000,
+                50,
+                dialect,
+                release,
+            )
             write_files(render_sql(p), Path(tmp))
             pairs = pairs_in(Path(tmp))
+        if dialect != "postgresql":
+            from .model import Dialect
+            from .verify.run_mysql import verify_mysql
+
+            return verify_mysql(pairs, dialect=Dialect(dialect), dsn=dsn, schema_sql=schema_sql, rows=rows)
         return verify(pairs, dsn=dsn, schema_sql=schema_sql, rows=rows, warm=True)  # the server outlives the call
 
 

@@ -13,9 +13,18 @@ class StatementTrace(BaseModel):
     line: int
     sql: str = Field(description="the statement's first 200 characters")
     seconds: float
-    locks: dict[str, str] = Field(default_factory=dict, description="table -> strongest lock mode (pg_locks)")
+    locks: dict[str, str] = Field(
+        default_factory=dict,
+        description="table -> strongest lock mode (pg_locks); MariaDB / MySQL: the metadata lock modes held, "
+        "weakest first, or what a probing write met (see the report's locks_from)",
+    )
     rewritten: list[str] = Field(default_factory=list, description="tables whose relfilenode changed")
     scanned: list[str] = Field(default_factory=list, description="tables read in full inside a transaction")
+    writes_blocked: list[str] = Field(
+        default_factory=list,
+        description="MariaDB / MySQL: tables whose writes waited for most of the statement (a metadata lock "
+        "that keeps writers out, or a probing write left waiting)",
+    )
     error: str | None = None
 
 
@@ -57,6 +66,7 @@ class VerifyReport(BaseModel):
     files: list[FileTrace]
     problems: list[Problem]
     seconds: float
+    locks_from: str = Field(default="pg_locks", description="where the locks per statement were read")
 
     @property
     def passed(self) -> bool:

@@ -12,6 +12,8 @@ def _mode(mode: str) -> str:
 
 def format_verify(report: VerifyReport) -> str:
     out = [f"Verified on {report.where} with {report.rows} rows per table, in {report.seconds:.1f} s."]
+    if report.locks_from != "pg_locks":
+        out.append(f"Locks: {report.locks_from}.")
     for f in report.files:
         out.append(f"{f.direction:>8}  {f.path}  ({f.seconds:.2f} s)")
         for st in f.statements:
@@ -20,6 +22,7 @@ def format_verify(report: VerifyReport) -> str:
                 [
                     f"; REWROTE {', '.join(st.rewritten)}" if st.rewritten else "",
                     f"; read all of {', '.join(st.scanned)}" if st.scanned else "",
+                    f"; writes blocked on {', '.join(st.writes_blocked)}" if st.writes_blocked else "",
                     f"; ERROR {st.error}" if st.error else "",
                 ]
             )
