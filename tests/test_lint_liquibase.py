@@ -33,6 +33,9 @@ FILES = {
     xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
     xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
     xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-latest.xsd">
+    <changeSet id="00000000000000" author="jhipster">
+        <createSequence sequenceName="sequence_generator" startValue="1050" incrementBy="50"/>
+    </changeSet>
     <changeSet id="00000000000001" author="jhipster">
         <createTable tableName="jhi_user">
             <column name="id" type="bigint">
@@ -44,7 +47,7 @@ FILES = {
             <column name="activated" type="boolean" valueBoolean="false">
                 <constraints nullable="false" />
             </column>
-            <column name="created_date" type="timestamp"/>
+            <column name="created_date" type="timestamp" defaultValueComputed="${now}"/>
         </createTable>
         <createTable tableName="jhi_authority">
             <column name="name" type="varchar(50)">
@@ -147,6 +150,9 @@ databaseChangeLog:
             tableName: jhi_user
             columns:
               - column:
+                  name: ratio
+                  type: ${floatType}
+              - column:
                   name: nick
                   type: varchar(20)
                   constraints:
@@ -155,6 +161,9 @@ databaseChangeLog:
             indexName: idx_user_nick
             tableName: jhi_user
             columns:
+              - column:
+                  name: ratio
+                  type: ${floatType}
               - column:
                   name: nick
   - changeSet:
@@ -216,6 +225,8 @@ LOCK TABLE jhi_user;
     xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
     xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-latest.xsd">
     <property name="now" value="now()" dbms="postgresql"/>
+    <property name="floatType" value="double" dbms="h2"/>
+    <property name="floatType" value="float4" dbms="postgresql"/>
     <include file="config/liquibase/changelog/00000000000000_initial_schema.xml" relativeToChangelogFile="false"/>
     <include file="changelog/20240101_alter.xml" relativeToChangelogFile="true"/>
     <include file="changelog/20240102_more.yaml" relativeToChangelogFile="true"/>

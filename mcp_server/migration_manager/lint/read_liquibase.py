@@ -214,6 +214,20 @@ class _Props:
 
         return _PROPERTY.sub(swap, value)
 
+    def expanded(self, el: El, notes: list[str]) -> El:
+        """The element with ${name} replaced in every attribute and text, as Liquibase does."""
+        if "${" not in repr((el.attrs, el.text)) and not el.children:
+            return el
+        return El(
+            el.tag,
+            {k: self.expand(v, el.line, notes) for k, v in el.attrs.items()},
+            el.line,
+            [self.expanded(c, notes) for c in el.children],
+            self.expand(el.text, el.line, notes),
+            el.text_line,
+            el.column,
+        )
+
 
 def _for_postgres(dbms: str) -> bool:
     """Whether a dbms attribute ("postgresql, h2", "!mysql", "all", "none", empty) includes PostgreSQL."""
@@ -304,11 +318,11 @@ def _on(el: El) -> str:
 
 
 class _Column:
-    def __init__(self, el: El, props: _Props, notes: list[str]) -> None:
+    def __init__(self, el: El, notes: list[str]) -> None:
         self.name = el.get("name")
         if not self.name:
             raise Unreadable("a column without a name")
-        self.type = sql_type(props.expand(el.get("type"), el.line, notes)) if el.get("type") else ""
+        self.type = sql_type(el.get("type")) if el.get("type") else ""
         self.default = _value(el, "defaultValue")
         self.auto = el.flag("autoIncrement")
         found = el.kids("constraints")
@@ -325,12 +339,12 @@ class _Column:
         return out + ("" if self.nullable else " NOT NULL")
 
 
-def _statements(change: El, props: _Props, notes: list[str]) -> list[str]:  # one branch per change type
+def _statements(change: El, notes: list[str]) -> list[str]:  # one branch per change type
     """The SQL Liquibase sends on PostgreSQL for a change; Unreadable when it cannot be read."""
     tag, el = change.tag, change
     if tag == "createTable":
         table = _table(el)
-        cols = [_Column(c, props, notes) for c in el.kids("column")]
+        cols = [_Column(c, notes) for c in el.kids("column")]
         parts = [c.ddl() for c in cols]
         keys = [c.name for c in cols if c.primary]
         if keys:
@@ -354,7 +368,7 @@ def _statements(change: El, props: _Props, notes: list[str]) -> list[str]:  # on
         table = _table(el)
         out = []
         for col_el in el.kids("column"):
-            c = _Column(col_el, props, notes)
+            c = _Column(col_el, notes)
             out.append(f"ALTER TABLE {table} ADD {c.ddl()}")
             if c.primary:
                 out.append(f"ALTER TABLE {table} ADD PRIMARY KEY ({ident(c.name)})")
@@ -422,7 +436,7 @@ def _statements(change: El, props: _Props, notes: list[str]) -> list[str]:  # on
             raise Unreadable("no constraintName")
         return [f"ALTER TABLE {_table(el)} DROP CONSTRAINT {ident(el.get('constraintName'))}"]
     if tag == "modifyDataType":
-        col, new = ident(el.get("columnName")), sql_type(props.expand(el.get("newDataType"), el.line, notes))
+        col, new = ident(el.get("columnName")), sql_type(el.get("newDataType"))
         return [f"ALTER TABLE {_table(el)} ALTER COLUMN {col} TYPE {new} USING ({col}::{new})"]
     if tag == "renameColumn":
         return [
@@ -438,7 +452,7 @@ def _statements(change: El, props: _Props, notes: list[str]) -> list[str]:  # on
         return [f"DROP TABLE {_table(el)}{' CASCADE' if el.flag('cascadeConstraints') else ''}"]
     if tag in ("update", "delete"):
         where = el.get("where") or next((w.text.strip() for w in el.kids("where")), "")
-        tail = f" WHERE {props.expand(where, el.line, notes)}" if where else ""
+        tail = f" WHERE {where}" if where else ""
         if tag == "delete":
             return [f"DELETE FROM {_table(el)}{tail}"]
         sets = []
@@ -451,6 +465,14 @@ def _statements(change: El, props: _Props, notes: list[str]) -> list[str]:  # on
         return [
             f"INSERT INTO {_table(el)} ({listed}) VALUES ({', '.join(_value(k, 'value') or 'NULL' for k in items)})"
         ]
+    if tag == "createSequence":
+        sql = f"CREATE SEQUENCE IF NOT EXISTS {_table(el, 'sequenceName')}"
+        for attr, words in (("startValue", "START WITH"), ("incrementBy", "INCREMENT BY")):
+            if el.get(attr):
+                sql += f" {words} {el.get(attr)}"
+        return [sql]
+    if tag in ("loadData", "loadUpdateData"):
+        raise Unreadable("rows loaded from a CSV file: not read (lint reads no data loads)")
     raise Unreadable("not read yet")
 
 
@@ -586,8 +608,9 @@ class LiquibaseState:
                 files.extend(self._sql(path, change, read, in_transaction))
                 continue
             notes: list[str] = []
+            change = self.props.expanded(change, notes)
             try:
-                sqls = _statements(change, self.props, notes)
+                sqls = _statements(change, notes)
             except Unreadable as exc:
                 read.skipped.append(f"{change.line}: {tag}: {exc}")
                 continue
@@ -610,7 +633,8 @@ class LiquibaseState:
                 own.pieces.append(Piece(chunk, 1 + text.count("\n", 0, offset), in_transaction, written=True))
             return [Changelog(_shown(path, path.resolve(), target), own)]
         notes: list[str] = []
-        text = self.props.expand(change.text, change.line, notes)
+        change = self.props.expanded(change, notes)
+        text = change.text
         read.skipped.extend(notes)
         line = change.text_line or change.line
         for offset, chunk in _split(text, delimiter):
