@@ -138,6 +138,11 @@ FILES = {
     <changeSet id="a6" author="dev">
         <sqlFile path="a6.sql" relativeToChangelogFile="true"/>
     </changeSet>
+    <changeSet id="a7" author="dev">
+        <createIndex indexName="idx_user_score" tableName="jhi_user">
+            <column name="score"/>
+        </createIndex>
+    </changeSet>
 </databaseChangeLog>
 """,
     "config/liquibase/changelog/20240102_more.yaml": """\
@@ -367,6 +372,11 @@ def test_findings_at_the_line_of_the_change(report: LintReport) -> None:
         in report.skipped
     )
     assert any("preConditions" in s for s in report.skipped)
+    # what follows an sqlFile runs after it
+    rules = [(f.path, f.rule) for f in report.findings]
+    assert rules.index(("config/liquibase/changelog/a6.sql", "lock-table")) < rules.index(
+        (ALTER, "index-without-concurrently"), rules.index(("config/liquibase/changelog/a6.sql", "lock-table"))
+    )
     # the master first, then its includes in its order, each file once
     assert report.files == [
         MASTER,
@@ -418,4 +428,14 @@ def test_a_master_given_with_its_folder_lints_each_changelog_once_in_its_order(c
     state = LiquibaseState([master, *sorted((changelogs / "config/liquibase/changelog").iterdir())])
     assert state.read(changelogs / "config/liquibase/changelog/20240101_alter.xml") == []  # the master reads it
     read = state.read(master)
-    assert read is not None and len(read) == 7
+    assert read is not None
+    assert [log.path.name for log in read] == [
+        "master.xml",
+        "00000000000000_initial_schema.xml",
+        "20240101_alter.xml",
+        "a6.sql",  # its sqlFile runs between changeSets a6 and a7
+        "20240101_alter.xml",
+        "20240102_more.yaml",
+        "20240103_json.json",
+        "20240104_formatted.sql",
+    ]

@@ -341,7 +341,7 @@ def lint_paths(
                 for log in changelogs:  # a master, then what it includes, in the order Liquibase runs them
                     at = str(log.path.relative_to(root)) if root and log.path.is_relative_to(root) else str(log.path)
                     skipped.extend(f"{at}:{note}" for note in log.read.skipped)
-                    shown.append(at)
+                    shown.extend([at] if at not in shown else [])  # a changelog cut by an sqlFile: once
                     findings.extend(linter.lint_source(Source(at, "", framework="liquibase", pieces=log.read.pieces)))
                 continue
             if f.suffix in NOT_READ:

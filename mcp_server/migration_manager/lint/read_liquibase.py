@@ -504,6 +504,28 @@ class Changelog:
     read: Read
 
 
+class _Out:
+    """What one changelog sends, in order: its own SQL, cut where another file (an include, an
+    sqlFile) runs in between, so the schema is built in the order Liquibase runs them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.logs = [Changelog(path, Read("liquibase", [], []))]
+        self.open = True
+
+    @property
+    def read(self) -> Read:
+        if not self.open:
+            self.logs.append(Changelog(self.path, Read("liquibase", [], [])))
+            self.open = True
+        return self.logs[-1].read
+
+    def add(self, logs: list[Changelog]) -> None:
+        if logs:
+            self.logs.extend(logs)
+            self.open = False
+
+
 class LiquibaseState:
     """The changelogs of one lint run: the files lint was given that a master includes are read
     from their master, in its order; each file is read once."""
@@ -568,55 +590,52 @@ class LiquibaseState:
         if not is_changelog(path, text):
             return None
         self.done.add(real)
-        out = [Changelog(path, Read("liquibase", [], []))]
-        read = out[0].read
+        out = _Out(path)
         try:
             if path.suffix == ".sql":
-                _formatted(text, read)
-                return out
+                _formatted(text, out.read)
+                return out.logs
             root = _xml(text) if path.suffix == ".xml" else _data(text)
         except Unreadable as exc:
-            read.skipped.append(f"1: {exc}")
-            return out
+            out.read.skipped.append(f"1: {exc}")
+            return out.logs
         for el in root.children:
             if el.tag == "property":
                 self.props.define(el)
             elif el.tag in ("include", "includeAll"):
-                for target in self._targets(real, el, read.skipped):
-                    out.extend(self.read(_shown(path, real, target), given=False) or [])
+                for target in self._targets(real, el, out.read.skipped):
+                    out.add(self.read(_shown(path, real, target), given=False) or [])
             elif el.tag == "changeSet":
-                out.extend(self._changeset(path, el, read))
-        return out
+                self._changeset(path, el, out)
+        return [log for i, log in enumerate(out.logs) if i == 0 or log.read.pieces or log.read.skipped]
 
-    def _changeset(self, path: Path, cs: El, read: Read) -> list[Changelog]:
+    def _changeset(self, path: Path, cs: El, out: _Out) -> None:
         name = f"changeSet {cs.get('id')}::{cs.get('author')}"
         if not _for_postgres(cs.get("dbms")):
-            read.skipped.append(f"{cs.line}: {name} is for dbms={cs.get('dbms')}, not PostgreSQL: not linted")
-            return []
+            out.read.skipped.append(f"{cs.line}: {name} is for dbms={cs.get('dbms')}, not PostgreSQL: not linted")
+            return
         in_transaction = cs.flag("runInTransaction", True)
-        files: list[Changelog] = []
         for change in cs.children:
             tag = change.tag
             if tag in _QUIET:
                 continue
             if tag == "preConditions":
-                read.skipped.append(f"{change.line}: {name} has preConditions: linted as if they pass")
+                out.read.skipped.append(f"{change.line}: {name} has preConditions: linted as if they pass")
                 continue
             if not _for_postgres(change.get("dbms")):
                 continue
             if tag in ("sql", "sqlFile"):
-                files.extend(self._sql(path, change, read, in_transaction))
+                out.add(self._sql(path, change, out.read, in_transaction))
                 continue
             notes: list[str] = []
             change = self.props.expanded(change, notes)
             try:
                 sqls = _statements(change, notes)
             except Unreadable as exc:
-                read.skipped.append(f"{change.line}: {tag}: {exc}")
+                out.read.skipped.append(f"{change.line}: {tag}: {exc}")
                 continue
-            read.skipped.extend(notes)
-            read.pieces.extend(Piece(s, change.line, in_transaction, column=change.column) for s in sqls)
-        return files
+            out.read.skipped.extend(notes)
+            out.read.pieces.extend(Piece(s, change.line, in_transaction, column=change.column) for s in sqls)
 
     def _sql(self, path: Path, change: El, read: Read, in_transaction: bool) -> list[Changelog]:
         """A sql change: its SQL at its lines; an sqlFile: the file, linted as a file of its own."""
