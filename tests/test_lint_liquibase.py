@@ -223,6 +223,29 @@ CREATE INDEX CONCURRENTLY idx_user_age2 ON jhi_user (age);
 ALTER TABLE jhi_user ALTER COLUMN score TYPE bigint;
 LOCK TABLE jhi_user;
 """,
+    "config/liquibase/changelog/later/b_second.yaml": """\
+databaseChangeLog:
+  - changeSet:
+      id: b1
+      author: dev
+      changes:
+        - dropColumn:
+            tableName: jhi_user
+            columnName: nick
+""",
+    "config/liquibase/changelog/later/a_first.xml": """\
+<?xml version="1.0" encoding="utf-8"?>
+<databaseChangeLog
+    xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-latest.xsd">
+    <changeSet id="a1" author="dev">
+        <addForeignKeyConstraint baseTableName="jhi_user" baseColumnNames="team_id" constraintName="fk_team2"
+            referencedTableName="jhi_user" referencedColumnNames="id" onDelete="SET NULL" onUpdate="CASCADE"/>
+        <addUniqueConstraint tableName="jhi_user" columnNames="nick, score"/>
+    </changeSet>
+</databaseChangeLog>
+""",
     "config/liquibase/master.xml": """\
 <?xml version="1.0" encoding="utf-8"?>
 <databaseChangeLog
@@ -237,6 +260,7 @@ LOCK TABLE jhi_user;
     <include file="changelog/20240102_more.yaml" relativeToChangelogFile="true"/>
     <include file="changelog/20240103_json.json" relativeToChangelogFile="true"/>
     <include file="changelog/20240104_formatted.sql" relativeToChangelogFile="true"/>
+    <includeAll path="changelog/later/" relativeToChangelogFile="true"/>
 </databaseChangeLog>
 """,
 }
@@ -386,6 +410,8 @@ def test_findings_at_the_line_of_the_change(report: LintReport) -> None:
         YAML,
         JSON,
         FORMATTED,
+        "config/liquibase/changelog/later/a_first.xml",  # includeAll: in the order of their names
+        "config/liquibase/changelog/later/b_second.yaml",
     ]
 
 
@@ -438,4 +464,13 @@ def test_a_master_given_with_its_folder_lints_each_changelog_once_in_its_order(c
         "20240102_more.yaml",
         "20240103_json.json",
         "20240104_formatted.sql",
+        "a_first.xml",
+        "b_second.yaml",
     ]
+
+
+def test_on_mysql_only_the_sql_written_out_is_linted_and_the_rest_is_said(changelogs: Path) -> None:
+    report = lint_paths([changelogs / "config/liquibase"], LintConfig(dialect="mysql"), root=changelogs)
+    assert f"{ALTER}: its Liquibase change types are read for PostgreSQL only" in report.skipped
+    written = {ALTER, "config/liquibase/changelog/a6.sql", YAML, FORMATTED}  # files with <sql> or SQL
+    assert report.findings and {f.path for f in report.findings} <= written
