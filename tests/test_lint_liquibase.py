@@ -438,6 +438,11 @@ def test_what_cannot_be_read_is_a_note_naming_the_line(tmp_path: Path) -> None:
     )
     (folder / "003.xml").write_text("<databaseChangeLog><changeSet>\n")
     (folder / "docker-compose.yml").write_text("services: {}\n")
+    (folder / "004.yaml").write_text(
+        "databaseChangeLog:\n  - include:\n      file: plain/005_plain.sql\n      relativeToChangelogFile: true\n"
+    )
+    (folder / "plain").mkdir()
+    (folder / "plain" / "005_plain.sql").write_text("SELECT 1;\nLOCK TABLE t;\n")
     report = lint_paths([tmp_path / "db"], LintConfig(), root=tmp_path)
     skipped = "\n".join(report.skipped)
     assert "db/changelog/001.xml:4: createView: not read yet" in skipped
@@ -446,6 +451,10 @@ def test_what_cannot_be_read_is_a_note_naming_the_line(tmp_path: Path) -> None:
     assert "db/changelog/003.xml:1: not well-formed XML" in skipped
     assert "db/changelog/docker-compose.yml: Liquibase changelog (YAML) or other YAML: not read yet" in skipped
     assert "root:" not in "".join(f.statement for f in report.findings)  # /etc/passwd never read
+    # a plain SQL file a changelog includes runs whole, as one changeSet: linted once, from its changelog
+    assert [(f.path, f.line) for f in report.findings if f.rule == "lock-table"] == [
+        ("db/changelog/plain/005_plain.sql", 2)
+    ]
 
 
 def test_a_master_given_with_its_folder_lints_each_changelog_once_in_its_order(changelogs: Path) -> None:

@@ -586,7 +586,14 @@ class LiquibaseState:
         real = path.resolve()
         if (given and real in self.included) or real in self.done:
             return []
+        if path.suffix == ".sql" and given:  # most SQL files are no changelog: their head says so
+            with real.open("rb") as head:
+                if not _FORMATTED.match(head.read(200).decode("utf-8", "replace")):
+                    return None
         text = real.read_text(encoding="utf-8", errors="replace")
+        if path.suffix == ".sql" and not _FORMATTED.match(text):  # included plain SQL: one changeSet, run whole
+            self.done.add(real)
+            return [Changelog(path, Read("liquibase", [Piece(text, 1, True, written=True)], []))]
         if not is_changelog(path, text):
             return None
         self.done.add(real)
