@@ -26,6 +26,7 @@ from .framework_fix import worded
 from .model import Finding, LintReport
 from .pyread import Framework, Piece
 from .read_django import DjangoState
+from .read_liquibase import CHANGELOG_SUFFIXES, LiquibaseState
 from .read_python import read_python
 from .revision_order import in_revision_order
 from .rules import BY_ID, BY_KIND, Context
@@ -73,7 +74,9 @@ NOT_READ = {
 # folders migrations live in: a file of another framework (NOT_READ) or a Python file that is no
 # migration is listed as skipped there; elsewhere in a folder walked (an app's views, its static
 # JavaScript) such files are only counted
-MIGRATION_FOLDERS = frozenset({"migrations", "migration", "migrate", "versions", "alembic", "changelog", "db"})
+MIGRATION_FOLDERS = frozenset(
+    {"migrations", "migration", "migrate", "versions", "alembic", "changelog", "liquibase", "db"}
+)
 
 
 def _listed(path: Path, folder: Path) -> bool:
@@ -357,12 +360,22 @@ def lint_paths(
     others = 0  # Python files outside migration folders that are no migration
     folders = [p for p in paths if p.is_dir()]
     django = DjangoState()
+    liquibase = LiquibaseState(files)
     if fix_worker:
         from .plan_worker import PlanWorker  # subprocess: imported only for a long run
 
     with PlanWorker() if fix_worker else nullcontext() as worker, paused_gc():  # gc: see gcpause.py
         for f in files:
             name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
+            if f.suffix in CHANGELOG_SUFFIXES and (changelogs := liquibase.read(f)) is not None:
+                for log in changelogs:  # a master, then what it includes, in the order Liquibase runs them
+                    at = str(log.path.relative_to(root)) if root and log.path.is_relative_to(root) else str(log.path)
+                    skipped.extend(f"{at}:{note}" for note in log.read.skipped)
+                    if config.dialect != "postgresql" and any(not p.written for p in log.read.pieces):
+                        skipped.append(f"{at}: its Liquibase change types are read for PostgreSQL only")
+                    shown.extend([at] if at not in shown else [])  # a changelog cut by an sqlFile: once
+                    findings.extend(linter.lint_source(Source(at, "", framework="liquibase", pieces=log.read.pieces)))
+                continue
             if f.suffix in NOT_READ:
                 skipped.append(f"{name}: {NOT_READ[f.suffix]}")
                 continue

@@ -13,6 +13,7 @@ _SQL = re.compile(r"(--|[A-Z]{3,}\b)")  # a fix in SQL (or the planner's migrati
 _OUTSIDE = {
     "alembic": "inside `with op.get_context().autocommit_block():` (Alembic runs upgrade() in a transaction)",
     "django": "in a migration with `atomic = False` (Django runs a migration in a transaction)",
+    "liquibase": 'in a changeSet with runInTransaction="false" (Liquibase runs each changeSet in a transaction)',
 }
 _CALL = {
     "alembic": {
@@ -32,12 +33,24 @@ _CALL = {
         "(both django.contrib.postgres.operations)",
         "missing-lock-timeout": 'migrations.RunSQL("SET lock_timeout = ...") first in operations',
     },
+    "liquibase": {
+        "index-without-concurrently": "createIndex has no CONCURRENTLY attribute: a <sql> change with "
+        "CREATE INDEX CONCURRENTLY " + _OUTSIDE["liquibase"],
+        "drop-index-without-concurrently": "dropIndex has no CONCURRENTLY attribute: a <sql> change with "
+        "DROP INDEX CONCURRENTLY " + _OUTSIDE["liquibase"],
+        "concurrently-in-transaction": 'set runInTransaction="false" on the changeSet (Liquibase runs each '
+        "changeSet in a transaction)",
+        "constraint-missing-not-valid": 'validate="false" on addForeignKeyConstraint (a <sql> change with '
+        "NOT VALID for a CHECK), then a <sql> change with VALIDATE CONSTRAINT in a later changeSet",
+        "missing-lock-timeout": "a <sql> change with SET lock_timeout = ... first in the changeSet",
+    },
 }
-_NAME = {"alembic": "Alembic", "django": "Django"}
+_NAME = {"alembic": "Alembic", "django": "Django", "liquibase": "Liquibase"}
 _AS_SQL = {
     "alembic": "op.execute() the SQL below in place of the op.* call",
     "django": "migrations.SeparateDatabaseAndState(database_operations=[migrations.RunSQL(the SQL below)], "
     "state_operations=[the operation]) in place of the operation",
+    "liquibase": "a <sql> change with the SQL below in place of the change",
 }
 
 
