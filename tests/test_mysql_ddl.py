@@ -104,6 +104,13 @@ FORMS = {
     "create_table_options": "CREATE TABLE tags (id int unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, "
     "label varchar(30) NOT NULL COMMENT 'shown', KEY tags_label_idx (label)) ENGINE=InnoDB AUTO_INCREMENT=10 "
     "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci COMMENT='free tags'",
+    "create_table_types_and_defaults": "CREATE TABLE kinds (a tinyint(1) NOT NULL DEFAULT 1, b int(10) unsigned, "
+    "c bigint unsigned DEFAULT 0, d decimal(10,2) DEFAULT -1.5, e double precision, f float, g bit(1) DEFAULT b'1', "
+    "h bool DEFAULT TRUE, i date, j datetime(6) DEFAULT CURRENT_TIMESTAMP(6), k timestamp NULL, l time(3), m year, "
+    "n char(36) CHARACTER SET ascii, o varchar(20) DEFAULT 'it''s', p varbinary(8), q binary(16), r text, "
+    "s mediumtext, t longblob, u enum('x','y') NOT NULL DEFAULT 'y', v set('p','q'), w json, x numeric(5), "
+    "y integer DEFAULT 0x1F, z char(4) DEFAULT '')",
+    "unnamed_indexes": "ALTER TABLE orders ADD INDEX (code, amount), ADD UNIQUE KEY (user_id, code)",
     "drop_table": "DROP TABLE events",
     "set_and_drop_default": "ALTER TABLE orders ALTER COLUMN amount SET DEFAULT 7, ALTER COLUMN code SET DEFAULT 'x'",
 }
@@ -161,6 +168,10 @@ def test_a_stated_algorithm_the_change_cannot_use_is_reported() -> None:
         ("ALTER TABLE orders DROP PRIMARY KEY", "DROP PRIMARY KEY"),
         ("OPTIMIZE TABLE orders", "OPTIMIZE TABLE orders"),
         ("ALTER TABLE orders ADD COLUMN", "ADD COLUMN"),
+        ("ALTER TABLE orders ADD COLUMN big int8", "type int8"),
+        ("ALTER TABLE orders MODIFY COLUMN amount real", "type real"),
+        ("CREATE TABLE orders (code nchar(3))", "type nchar"),
+        ("ALTER TABLE orders MODIFY COLUMN code varchar(30) FIRST", "position"),
     ],
 )
 def test_what_cannot_be_read_is_an_error_naming_the_clause(ddl: str, clause: str) -> None:

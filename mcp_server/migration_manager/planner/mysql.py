@@ -51,7 +51,9 @@ from ..model import (
 COPY_THRESHOLD_ROWS = 1_000_000  # past this (from stats), a table copy runs through gh-ost, not ALTER
 _PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
 _RESERVED = {"order", "group", "key", "index", "table", "select", "where", "from", "user", "desc", "range", "status"}
-_CONSTANT_DEFAULT = re.compile(r"(?i)\s*('.*'|-?\d+(\.\d+)?|null|true|false|current_timestamp(\(\d*\))?|now\(\))\s*")
+_CONSTANT_DEFAULT = re.compile(
+    r"(?i)\s*('.*'|[xb]'[0-9a-f]*'|0x[0-9a-f]+|0b[01]+|-?\d+(\.\d+)?|null|true|false|current_timestamp(\(\d*\))?|now\(\))\s*"
+)
 
 
 def q(name: str) -> str:

@@ -18,7 +18,9 @@ from typing import Any
 import sqlglot
 from pydantic import ValidationError
 from sqlglot import exp
+from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError
+from sqlglot.tokenizer_core import Token, TokenType
 
 from ..defaults import too_many_statements, too_much_sql
 from ..errors import InputError, SqlParseError, UnsupportedStatement
@@ -46,6 +48,18 @@ _IDENT = r"(?:`(?:[^`]|``)+`|[A-Za-z0-9_$]+)"
 _NAME = rf"{_IDENT}(?:\s*\.\s*{_IDENT})?"
 _RENAME = re.compile(rf"(?is)\s*TABLE\s+((?:{_NAME}\s+TO\s+{_NAME}\s*,\s*)*{_NAME}\s+TO\s+{_NAME})\s*;?\s*")
 _PAIR = re.compile(rf"(?is)({_NAME})\s+TO\s+({_NAME})")
+# type names sqlglot reads and writes back as the same MariaDB / MySQL type; any other (INT8 and
+# LONG it turns into TINYINT and BIGINT, REAL into FLOAT, NCHAR losing its character set ...) is refused
+_FAITHFUL_TYPES = frozenset(
+    {
+        *("TINYINT", "SMALLINT", "MEDIUMINT", "INT", "INTEGER", "BIGINT", "INT1", "INT2", "INT4", "SERIAL"),
+        *("DECIMAL", "NUMERIC", "DEC", "FIXED", "FLOAT", "FLOAT4", "DOUBLE", "FLOAT8", "BIT", "BOOL", "BOOLEAN"),
+        *("DATE", "DATETIME", "TIMESTAMP", "TIME", "YEAR", "CHAR", "CHARACTER", "VARCHAR", "BINARY", "VARBINARY"),
+        *("TINYTEXT", "TEXT", "MEDIUMTEXT", "LONGTEXT", "TINYBLOB", "BLOB", "MEDIUMBLOB", "LONGBLOB"),
+        *("ENUM", "SET", "JSON", "GEOMETRY", "UUID"),
+    }
+)
+_WORD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)")
 _FK_ACTION = re.compile(r"(?i)ON\s+(DELETE|UPDATE)\s+(NO ACTION|RESTRICT|CASCADE|SET NULL|SET DEFAULT)")
 
 
@@ -102,6 +116,16 @@ def _table(node: exp.Table) -> tuple[str, str | None]:
     return _ident(node.this), _ident(schema) if schema is not None else None
 
 
+def _default_sql(node: Any) -> str:
+    """A default as SQL. sqlglot writes 0x1F back as X'1F', which MariaDB refuses as the default of a
+    number column; the 0x / 0b forms mean the same in a string column too."""
+    if isinstance(node, exp.HexString):
+        return f"0x{node.this}"
+    if isinstance(node, exp.BitString):
+        return f"0b{node.this}"
+    return _sql(node)
+
+
 def _string_value(node: Any) -> str:
     if isinstance(node, exp.Literal) and node.is_string:
         return str(node.this)
@@ -111,13 +135,22 @@ def _string_value(node: Any) -> str:
 class _ColumnSpec:
     """A column definition as read: the Column, plus what ALTER forms need besides."""
 
-    def __init__(self, definition: exp.ColumnDef) -> None:
+    def __init__(self, definition: exp.ColumnDef, source: str) -> None:
         self.definition = definition
         self.name = _ident(definition.this)
         kind = definition.args.get("kind")
         if kind is None:
             raise _Refused(f"column {self.name} has no type")
         self.type = _sql(kind)
+        end = definition.this.meta.get("end") if isinstance(definition.this, exp.Identifier) else None
+        word = _WORD.match(source, end + 1) if isinstance(end, int) else None
+        if word is None:
+            raise _Refused(f"the type of column {self.name} (its place in the text is unknown)")
+        if word[1].upper() not in _FAITHFUL_TYPES:
+            raise _Refused(
+                f"type {word[1]} of column {self.name} (sqlglot reads it as {self.type}; write the type the server "
+                "stores, e.g. BIGINT for INT8, DOUBLE for REAL, CHAR ... CHARACTER SET utf8mb3 for NCHAR)"
+            )
         self.nullable: bool | None = None
         self.default: str | None = None
         self.comment: str | None = None
@@ -135,7 +168,7 @@ class _ColumnSpec:
         if isinstance(kind, exp.NotNullColumnConstraint):
             self.nullable = bool(kind.args.get("allow_null"))
         elif isinstance(kind, exp.DefaultColumnConstraint):
-            self.default = _sql(kind.this)
+            self.default = _default_sql(kind.this)
         elif isinstance(kind, exp.CommentColumnConstraint):
             self.comment = _string_value(kind.this)
         elif isinstance(kind, exp.CharacterSetColumnConstraint):
@@ -199,7 +232,8 @@ def _check_keys(node: exp.Expression, allowed: set[str], what: str) -> None:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, source: str) -> None:
+        self.source = source
         self.ops: list[Operation] = []
 
     # ------------------------------------------------------------------ statements
@@ -276,7 +310,7 @@ class _Reader:
             _check_keys(action, {"this", "kind", "constraints", "position", "exists"}, "ADD COLUMN")
             if action.args.get("exists"):
                 raise _Refused("ADD COLUMN IF NOT EXISTS")
-            spec = _ColumnSpec(action)
+            spec = _ColumnSpec(action, self.source)
             after, first = _position(action)
             self.ops.append(AddColumn(table=table, schema_name=schema, column=spec.column(), after=after, first=first))
         elif isinstance(action, exp.ModifyColumn):
@@ -309,7 +343,7 @@ class _Reader:
         if not isinstance(definition, exp.ColumnDef):
             raise _Refused(f"MODIFY COLUMN {_sql(definition)}")
         _check_keys(definition, {"this", "kind", "constraints"}, "MODIFY / CHANGE COLUMN")
-        spec = _ColumnSpec(definition)
+        spec = _ColumnSpec(definition, self.source)
         if spec.auto_increment or spec.primary_key:
             raise _Refused(f"AUTO_INCREMENT or PRIMARY KEY in MODIFY / CHANGE COLUMN {spec.name}")
         renamed_from = action.args.get("rename_from")
@@ -339,7 +373,7 @@ class _Reader:
             return
         default = action.args.get("default")
         if default is not None and set(k for k, v in action.args.items() if v) == {"this", "default"}:
-            self.ops.append(SetDefault(table=table, schema_name=schema, column=name, default=_sql(default)))
+            self.ops.append(SetDefault(table=table, schema_name=schema, column=name, default=_default_sql(default)))
             return
         raise _Refused(f"ALTER COLUMN {_sql(action)} (only SET DEFAULT and DROP DEFAULT are read)")
 
@@ -376,12 +410,13 @@ class _Reader:
             method = element.args.get("index_type")
             if kind not in ("", "FULLTEXT"):
                 raise _Refused(f"{kind} index {_sql(element)}")
+            columns = _index_columns(element, f"index {index_name or ''}".strip())
             self.ops.append(
                 AddIndex(
                     table=table,
                     schema_name=schema,
-                    name=index_name,
-                    columns=_index_columns(element, f"index {index_name or ''}".strip()),
+                    name=index_name or columns[0],  # the server names an unnamed index after its first column
+                    columns=columns,
                     method="fulltext" if kind == "FULLTEXT" else (str(method).lower() if method else None),
                 )
             )
@@ -392,12 +427,13 @@ class _Reader:
                 raise _Refused(f"UNIQUE {_sql(element)}")
             index_name = _ident(target.this) if target.this is not None else name
             method = element.args.get("index_type")
+            columns = _index_columns(target, "UNIQUE")
             self.ops.append(
                 AddIndex(
                     table=table,
                     schema_name=schema,
-                    name=index_name,
-                    columns=_index_columns(target, "UNIQUE"),
+                    name=index_name or columns[0],
+                    columns=columns,
                     unique=True,
                     method=_sql(method).lower() if method else None,
                 )
@@ -493,12 +529,12 @@ class _Reader:
         for element in body.expressions:
             if isinstance(element, exp.ColumnDef):
                 _check_keys(element, {"this", "kind", "constraints"}, "column")
-                columns.append(_ColumnSpec(element).column())
+                columns.append(_ColumnSpec(element, self.source).column())
             elif isinstance(element, exp.PrimaryKey):
                 primary_key = [_ident(c) for c in element.expressions]
             else:
                 # read it as ALTER TABLE ADD would, so a clause it cannot hold is refused, then keep it as written
-                probe = _Reader()
+                probe = _Reader(self.source)
                 probe.table_element(element, table, schema)
                 constraints.append(_sql(element))
         options: dict[str, Any] = {}
@@ -545,6 +581,22 @@ class _Reader:
             raise UnsupportedStatement(f"DROP {kind}: only DROP TABLE and DROP INDEX are planned")
 
 
+def _statement_texts(sql: str) -> list[str]:
+    """Each statement as written (split where sqlglot splits: at semicolon tokens), for messages."""
+    with _quiet_sqlglot():
+        tokens = MySQL().tokenize(sql)
+    texts: list[str] = []
+    chunk: list[Token] = []
+    for token in [*tokens, None]:
+        if token is None or token.token_type is TokenType.SEMICOLON:
+            if chunk:
+                texts.append(sql[chunk[0].start : chunk[-1].end + 1])
+            chunk = []
+        else:
+            chunk.append(token)
+    return texts
+
+
 def parse_mysql_operations(sql: str) -> list[Operation]:
     """Parse MariaDB / MySQL DDL into operations. Raises SqlParseError, UnsupportedStatement or InputError.
 
@@ -565,13 +617,13 @@ def parse_mysql_operations(sql: str) -> list[Operation]:
         raise InputError("the SQL holds no statement")
     if refused := too_many_statements(len(statements)):
         raise InputError(refused)
-    reader = _Reader()
-    for statement in statements:
-        text = _sql(statement)
+    reader = _Reader(sql)
+    texts = _statement_texts(sql)
+    for n, statement in enumerate(statements):
+        text = texts[n] if len(texts) == len(statements) else _sql(statement)
+        text = " ".join(text.split())
         if len(text) > 300:
             text = text[:300] + " ..."
-        if isinstance(statement, exp.Command):
-            text = " ".join(f"{statement.this} {_command_rest(statement)}".split())[:300]
         try:
             reader.statement(statement)
         except _Refused as exc:
