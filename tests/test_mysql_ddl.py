@@ -110,6 +110,9 @@ FORMS = {
     "n char(36) CHARACTER SET ascii, o varchar(20) DEFAULT 'it''s', p varbinary(8), q binary(16), r text, "
     "s mediumtext, t longblob, u enum('x','y') NOT NULL DEFAULT 'y', v set('p','q'), w json, x numeric(5), "
     "y integer DEFAULT 0x1F, z char(4) DEFAULT '')",
+    "create_table_table_level_keys": "CREATE TABLE pairs (user_id bigint, b varchar(5), note text, "
+    "PRIMARY KEY (user_id, b), UNIQUE KEY pairs_b_uq (b), KEY (b, user_id), CONSTRAINT pairs_user_fk FOREIGN KEY "
+    "(user_id) REFERENCES users (id) ON UPDATE CASCADE, CONSTRAINT pairs_b_ck CHECK (b <> ''))",
     "unnamed_indexes": "ALTER TABLE orders ADD INDEX (code, amount), ADD UNIQUE KEY (user_id, code)",
     "drop_table": "DROP TABLE events",
     "set_and_drop_default": "ALTER TABLE orders ALTER COLUMN amount SET DEFAULT 7, ALTER COLUMN code SET DEFAULT 'x'",

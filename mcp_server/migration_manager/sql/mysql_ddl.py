@@ -531,6 +531,8 @@ class _Reader:
                 _check_keys(element, {"this", "kind", "constraints"}, "column")
                 columns.append(_ColumnSpec(element, self.source).column())
             elif isinstance(element, exp.PrimaryKey):
+                probe = _Reader(self.source)
+                probe.table_element(element, table, schema)  # refuses what a primary key clause cannot hold
                 primary_key = [_ident(c) for c in element.expressions]
             else:
                 # read it as ALTER TABLE ADD would, so a clause it cannot hold is refused, then keep it as written
@@ -551,6 +553,8 @@ class _Reader:
                 options["comment"] = _string_value(prop.this)
             else:
                 raise _Refused(f"table option {_sql(prop)}")
+        # the key's columns are NOT NULL whether or not the DDL says so (MySQL refuses an explicit NULL)
+        columns = [c.model_copy(update={"nullable": False}) if c.name in primary_key else c for c in columns]
         self.ops.append(
             CreateTable(
                 table=table,
@@ -608,8 +612,11 @@ def parse_mysql_operations(sql: str) -> list[Operation]:
             statements = [s for s in sqlglot.parse(sql, read="mysql") if isinstance(s, exp.Expression)]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
+        description = re.sub(
+            r"<Token token_type: [^,]*, text: ([^,]*),[^>]*>", r"'\1'", str(first.get("description") or exc)
+        )
         raise SqlParseError(
-            f"invalid MariaDB / MySQL SQL: {first.get('description') or exc}",
+            f"invalid MariaDB / MySQL SQL: {description}",
             line=first.get("line"),
             column=first.get("col"),
         ) from exc
