@@ -159,6 +159,11 @@ def test_a_stated_algorithm_the_change_cannot_use_is_reported() -> None:
     assert any("stated ALGORITHM=INSTANT" in w and "ALGORITHM=COPY" in w for w in p.warnings), p.warnings
     same = plan(parse_mysql_operations("ALTER TABLE t ADD COLUMN x int, ALGORITHM=INSTANT"), Target(dialect="mariadb"))
     assert not [w for w in same.warnings if "stated" in w]
+    fulltext = plan(
+        parse_mysql_operations("ALTER TABLE notes ADD FULLTEXT INDEX ft (body), ALGORITHM=INPLACE, LOCK=NONE"),
+        Target(dialect="mariadb"),
+    )
+    assert any("stated LOCK=NONE" in w and "LOCK=SHARED" in w for w in fulltext.warnings), fulltext.warnings
 
 
 @pytest.mark.parametrize(
