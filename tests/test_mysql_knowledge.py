@@ -28,6 +28,11 @@ EXAMPLES: dict[MyAction, tuple[str, str]] = {  # action -> (setup, ALTER TABLE o
     MyAction.RENAME_COLUMN: ("", "RENAME COLUMN code TO ref"),
     MyAction.SET_DEFAULT: ("", "ALTER COLUMN amount SET DEFAULT 5"),
     MyAction.ADD_INDEX: ("", "ADD INDEX orders_code_idx (code)"),
+    MyAction.ADD_FULLTEXT_INDEX: ("", "ADD FULLTEXT INDEX orders_note_ft (note)"),
+    MyAction.ADD_PRIMARY_KEY: (
+        "ALTER TABLE orders MODIFY id bigint NOT NULL, DROP PRIMARY KEY",
+        "ADD PRIMARY KEY (id)",
+    ),
     MyAction.DROP_INDEX: ("", "DROP INDEX orders_user_idx"),
     MyAction.WIDEN_VARCHAR: ("", "MODIFY COLUMN code varchar(400)"),
     MyAction.CHANGE_TYPE: ("", "MODIFY COLUMN amount bigint NOT NULL DEFAULT 0"),
@@ -43,7 +48,11 @@ EXAMPLES: dict[MyAction, tuple[str, str]] = {  # action -> (setup, ALTER TABLE o
         "DROP CONSTRAINT amount_nonneg",
     ),
 }
-CHEAPER = {"INPLACE, LOCK=NONE": "INSTANT", "COPY, LOCK=SHARED": "INPLACE, LOCK=NONE"}
+CHEAPER = {
+    "INPLACE, LOCK=NONE": "INSTANT",
+    "INPLACE, LOCK=SHARED": "INPLACE, LOCK=NONE",
+    "COPY, LOCK=SHARED": "INPLACE, LOCK=NONE",
+}
 
 
 def table_id(cur: Any, db: MariaDatabase) -> int:

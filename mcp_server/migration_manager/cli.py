@@ -46,10 +46,11 @@ def _read(source: str) -> str:
 def _request(args: argparse.Namespace) -> ChangeRequest:
     from .request import request_from_json, request_from_sql, stats_from_data, target_from
 
+    sql_dialect = getattr(args, "dialect", None)
     if args.sql is not None:
-        request = request_from_sql(args.sql)
+        request = request_from_sql(args.sql, sql_dialect)
     elif args.sql_file is not None:
-        request = request_from_sql(_read(args.sql_file))
+        request = request_from_sql(_read(args.sql_file), sql_dialect)
     else:
         request = request_from_json(_read(args.ops))
     dialect, release = getattr(args, "dialect", None), getattr(args, "release", None)

@@ -42,13 +42,24 @@ class Column(Strict):
     identity: Literal["always", "by default"] | None = None
     generated: str | None = Field(None, description="expression of GENERATED ALWAYS AS (...)")
     generated_stored: bool = Field(True, description="STORED (the only kind before 18); false = VIRTUAL (18+)")
+    comment: str | None = Field(None, description="MariaDB / MySQL: the column's COMMENT (the text, unquoted)")
+    charset: str | None = Field(None, description="MariaDB / MySQL: CHARACTER SET of a text column, e.g. 'utf8mb4'")
+    collation: str | None = Field(None, description="MariaDB / MySQL: COLLATE of a text column, e.g. 'utf8mb4_bin'")
 
     _name = field_validator("name", "type")(_non_empty)
+
+
+_STATED = Field(
+    None,
+    description="MariaDB / MySQL: the ALGORITHM= / LOCK= the DDL stated, e.g. 'INSTANT' or 'INPLACE, LOCK=NONE'; "
+    "the plan states its own and warns where they differ",
+)
 
 
 class TableOp(Strict):
     table: str
     schema_name: str | None = Field(None, description="schema of the table; the search_path decides when absent")
+    stated_algorithm: str | None = _STATED
 
     _table = field_validator("table")(_non_empty)
 
@@ -60,6 +71,13 @@ class CreateTable(TableOp):
     constraints: list[str] = Field(
         default_factory=list, description="further table constraints as SQL, e.g. 'UNIQUE (email)'"
     )
+    engine: str | None = Field(None, description="MariaDB / MySQL: ENGINE=, e.g. 'InnoDB'")
+    auto_increment: int | None = Field(
+        None, ge=1, description="MariaDB / MySQL: the table's first AUTO_INCREMENT value"
+    )
+    charset: str | None = Field(None, description="MariaDB / MySQL: DEFAULT CHARSET= of the table")
+    collation: str | None = Field(None, description="MariaDB / MySQL: DEFAULT COLLATE= of the table")
+    comment: str | None = Field(None, description="MariaDB / MySQL: the table's COMMENT=")
 
 
 class DropTable(TableOp):
@@ -85,6 +103,14 @@ class AddColumn(TableOp):
     default_volatile: bool | None = Field(
         None, description="override the built-in judgement of whether the default is volatile"
     )
+    after: str | None = Field(None, description="MariaDB / MySQL: place the column AFTER this one")
+    first: bool = Field(False, description="MariaDB / MySQL: place the column FIRST")
+
+    @model_validator(mode="after")
+    def _one_position(self) -> AddColumn:
+        if self.first and self.after is not None:
+            raise ValueError("give either first or after, not both")
+        return self
 
 
 class DropColumn(TableOp):
@@ -116,6 +142,14 @@ class ChangeColumnType(TableOp):
     using: str | None = Field(None, description="conversion expression; the old column is written as the column name")
     not_null: bool = Field(False, description="the column is NOT NULL and must stay so")
     default: str | None = Field(None, description="default the new column must keep")
+    comment: str | None = Field(None, description="MariaDB / MySQL: the COMMENT the column keeps (MODIFY restates it)")
+    charset: str | None = Field(None, description="MariaDB / MySQL: the column's CHARACTER SET after the change")
+    collation: str | None = Field(None, description="MariaDB / MySQL: the column's COLLATE after the change")
+    restated: bool = Field(
+        False,
+        description="MariaDB / MySQL: read from a MODIFY / CHANGE COLUMN, which restates the whole definition; "
+        "without old_type the plan then copies the table (right whatever the old type was) and has no down",
+    )
 
 
 class SetNotNull(TableOp):
@@ -146,7 +180,9 @@ class AddIndex(TableOp):
     columns: list[str] = Field(min_length=1, description="column names, or SQL expressions in parentheses")
     name: str | None = None
     unique: bool = False
-    method: str | None = Field(None, description="btree (default), gin, gist, brin, hash ...")
+    method: str | None = Field(
+        None, description="btree (default), gin, gist, brin, hash ...; MariaDB / MySQL: also fulltext, spatial"
+    )
     where: str | None = Field(None, description="predicate of a partial index")
 
 
@@ -154,6 +190,7 @@ class DropIndex(Strict):
     op: Literal["drop_index"] = "drop_index"
     name: str
     schema_name: str | None = None
+    stated_algorithm: str | None = _STATED
     table: str | None = Field(None, description="with columns: lets the down migration rebuild the index")
     columns: list[str] = Field(default_factory=list)
     unique: bool = False

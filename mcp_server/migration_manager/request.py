@@ -123,5 +123,10 @@ def request_from_json(text: str) -> ChangeRequest:
         raise InputError(describe_validation_error(exc, "change request")) from exc
 
 
-def request_from_sql(sql: str) -> ChangeRequest:
+def request_from_sql(sql: str, dialect: str | None = None) -> ChangeRequest:
+    """DDL read by the dialect's parser: PostgreSQL's own, or sqlglot's mysql dialect for MariaDB / MySQL."""
+    if dialect in (Dialect.MARIADB.value, Dialect.MYSQL.value):
+        from .sql.mysql_ddl import parse_mysql_operations
+
+        return ChangeRequest(operations=parse_mysql_operations(sql))
     return ChangeRequest(operations=parse_operations(sql))

@@ -251,11 +251,13 @@ def tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _operations(operations: list[dict[str, Any]] | None, sql: str | None) -> list[Operation]:
+def _operations(
+    operations: list[dict[str, Any]] | None, sql: str | None, dialect: str = "postgresql"
+) -> list[Operation]:
     if (operations is None) == (sql is None):
         raise InputError("give exactly one of `operations` (a list of typed operations) or `sql` (DDL text)")
     if sql is not None:
-        return request_from_sql(sql).operations
+        return request_from_sql(sql, dialect).operations
     assert operations is not None
     if not operations:
         raise InputError("`operations` is empty: give at least one operation")
@@ -286,7 +288,7 @@ def _plan(
         # render: the repository's structure dump; replaying its migrations is left to the CLI's --replay
         schema = resolve_schema(schema_dsn, None, None if schema_dsn else str(root), replay=False)
     return plan(
-        _operations(operations, sql),
+        _operations(operations, sql, dialect),
         target_from(None if dialect != "postgresql" else pg_version, dialect, release),
         stats,
         lock_timeout=lock_timeout,

@@ -28,6 +28,8 @@ class MyAction(StrEnum):
     RENAME_COLUMN = "rename column"
     SET_DEFAULT = "set or drop a column default"
     ADD_INDEX = "add index (unique or not)"
+    ADD_FULLTEXT_INDEX = "add a FULLTEXT index"
+    ADD_PRIMARY_KEY = "add a primary key"
     DROP_INDEX = "drop index"
     WIDEN_VARCHAR = "raise a varchar length"
     CHANGE_TYPE = "change a column type otherwise"
@@ -52,6 +54,9 @@ class Online:
 INSTANT = Online("INSTANT", False, False, "metadata only")
 INPLACE = Online("INPLACE, LOCK=NONE", False, False, "built in place; reads and writes go on")
 REBUILD = Online("INPLACE, LOCK=NONE", True, False, "the table is rebuilt in place; reads and writes go on")
+SHARED_BUILD = Online(
+    "INPLACE, LOCK=SHARED", True, True, "built in place under a shared lock: reads go on, writes wait for the build"
+)
 COPY = Online("COPY, LOCK=SHARED", True, True, "the table is copied; writes wait for the whole copy")
 NO_CLAUSE = Online("", False, False, "no ALTER TABLE: a metadata lock only")
 
@@ -62,6 +67,8 @@ _MARIADB: dict[MyAction, Online] = {
     MyAction.RENAME_COLUMN: INSTANT,
     MyAction.SET_DEFAULT: INSTANT,
     MyAction.ADD_INDEX: INPLACE,
+    MyAction.ADD_FULLTEXT_INDEX: SHARED_BUILD,  # the first one adds FTS_DOC_ID: a rebuild (measured)
+    MyAction.ADD_PRIMARY_KEY: REBUILD,
     MyAction.DROP_INDEX: INPLACE,
     MyAction.WIDEN_VARCHAR: INSTANT,
     MyAction.CHANGE_TYPE: COPY,

@@ -22,6 +22,8 @@ from ..model import (
     AddColumn,
     AddForeignKey,
     AddIndex,
+    AddPrimaryKey,
+    AddUnique,
     Backfill,
     ChangeColumnType,
     Check,
@@ -49,7 +51,9 @@ from ..model import (
 COPY_THRESHOLD_ROWS = 1_000_000  # past this (from stats), a table copy runs through gh-ost, not ALTER
 _PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
 _RESERVED = {"order", "group", "key", "index", "table", "select", "where", "from", "user", "desc", "range", "status"}
-_CONSTANT_DEFAULT = re.compile(r"(?i)\s*('.*'|-?\d+(\.\d+)?|null|true|false|current_timestamp(\(\d*\))?|now\(\))\s*")
+_CONSTANT_DEFAULT = re.compile(
+    r"(?i)\s*('.*'|[xb]'[0-9a-f]*'|0x[0-9a-f]+|0b[01]+|-?\d+(\.\d+)?|null|true|false|current_timestamp(\(\d*\))?|now\(\))\s*"
+)
 
 
 def q(name: str) -> str:
@@ -71,8 +75,19 @@ def _key(op: Operation) -> str:
     return f"{schema}.{table}" if schema else table
 
 
+def _string(text: str) -> str:
+    """A MySQL string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _charset_sql(charset: str | None, collation: str | None) -> str:
+    parts = [f"CHARACTER SET {charset}"] if charset else []
+    parts += [f"COLLATE {collation}"] if collation else []
+    return "".join(" " + p for p in parts)
+
+
 def _column_sql(col: Column) -> str:
-    parts = [q(col.name), col.type]
+    parts = [q(col.name), col.type + _charset_sql(col.charset, col.collation)]
     if col.identity:
         parts.append("AUTO_INCREMENT")
     parts.append("NULL" if col.nullable and not col.primary_key else "NOT NULL")
@@ -80,7 +95,24 @@ def _column_sql(col: Column) -> str:
         parts.append(f"DEFAULT {_default(col.default)}")
     if col.primary_key:
         parts.append("PRIMARY KEY")
+    if col.comment is not None:
+        parts.append(f"COMMENT {_string(col.comment)}")
     return " ".join(parts)
+
+
+def _position(op: AddColumn) -> str:
+    if op.first:
+        return " FIRST"
+    return f" AFTER {q(op.after)}" if op.after else ""
+
+
+def _table_options(op: CreateTable) -> str:
+    options = [f"ENGINE={op.engine}"] if op.engine else []
+    options += [f"AUTO_INCREMENT={op.auto_increment}"] if op.auto_increment else []
+    options += [f"DEFAULT CHARSET={op.charset}"] if op.charset else []
+    options += [f"COLLATE={op.collation}"] if op.collation else []
+    options += [f"COMMENT={_string(op.comment)}"] if op.comment is not None else []
+    return "".join(" " + o for o in options)
 
 
 def _default(expression: str) -> str:
@@ -220,7 +252,7 @@ class _Planner:
             f"create_{op.table}",
             f"create table {op.table}",
             f"Create table {key}",
-            [f"CREATE TABLE {table} (\n    {body}\n)"],
+            [f"CREATE TABLE {table} (\n    {body}\n){_table_options(op)}"],
             [f"DROP TABLE IF EXISTS {table}"],
             self.fact(MyAction.CREATE_TABLE),
             key=key,
@@ -275,7 +307,7 @@ class _Planner:
                 f"add_{col.name}_to_{op.table}",
                 f"add {col.name} to {op.table}",
                 f"Add column {col.name} {col.type} to {key}",
-                [self.alter(table, f"ADD COLUMN {_column_sql(col)}", self.fact(MyAction.ADD_COLUMN))],
+                [self.alter(table, f"ADD COLUMN {_column_sql(col)}{_position(op)}", self.fact(MyAction.ADD_COLUMN))],
                 [self.alter(table, f"DROP COLUMN {q(col.name)}", self.fact(MyAction.DROP_COLUMN))],
                 self.fact(MyAction.ADD_COLUMN),
                 key=key,
@@ -285,12 +317,14 @@ class _Planner:
             return
         # an expression default gives every existing row its own value: a copy. Instead: add the
         # column nullable, give new rows the default, backfill in batches, then NOT NULL.
-        nullable = Column(name=col.name, type=col.type)
+        nullable = Column(
+            name=col.name, type=col.type, comment=col.comment, charset=col.charset, collation=col.collation
+        )
         self.add(
             f"add_{col.name}_to_{op.table}",
             f"add {col.name} to {op.table}",
             f"Add column {col.name} {col.type} to {key}, nullable, no default",
-            [self.alter(table, f"ADD COLUMN {_column_sql(nullable)}", self.fact(MyAction.ADD_COLUMN))],
+            [self.alter(table, f"ADD COLUMN {_column_sql(nullable)}{_position(op)}", self.fact(MyAction.ADD_COLUMN))],
             [self.alter(table, f"DROP COLUMN {q(col.name)}", self.fact(MyAction.DROP_COLUMN))],
             self.fact(MyAction.ADD_COLUMN),
             key=key,
@@ -430,18 +464,31 @@ class _Planner:
 
     def change_type(self, op: ChangeColumnType) -> None:
         key, table, col = _key(op), _table(op), q(op.column)
-        if op.old_type is None:
+        if op.old_type is None and not op.restated:
             raise PlanningError(
                 f"change_column_type {key}.{op.column}: give old_type (MODIFY COLUMN needs it for the down, and "
                 "it decides between an in-place change and a table copy)"
             )
         null = "NOT NULL" if op.not_null else "NULL"
         default = f" DEFAULT {_default(op.default)}" if op.default is not None else ""
-        new_def = f"{op.new_type} {null}{default}"
-        old_def = f"{op.old_type} {null}{default}"
-        old_len = re.fullmatch(r"(?i)varchar\((\d+)\)", op.old_type.strip())
+        comment = f" COMMENT {_string(op.comment)}" if op.comment is not None else ""
+        new_def = f"{op.new_type}{_charset_sql(op.charset, op.collation)} {null}{default}{comment}"
+        old_def = f"{op.old_type} {null}{default}{comment}"
+        old_len = re.fullmatch(r"(?i)varchar\((\d+)\)", (op.old_type or "").strip())
         new_len = re.fullmatch(r"(?i)varchar\((\d+)\)", op.new_type.strip())
-        if old_len and new_len and int(new_len[1]) >= int(old_len[1]):
+        down_note = None
+        if op.old_type is None:
+            # read from DDL alone (MODIFY / CHANGE COLUMN): the old definition is unknown, so the
+            # cheap in-place cases cannot be told apart; a copy is right whatever the old type was
+            down_note = "give old_type so the down can restore the column (MODIFY COLUMN restates its whole definition)"
+        elif op.charset or op.collation:
+            down_note = "the down restores the type; the character set and collation before the change are not known"
+        if op.old_type is None:
+            fact = self.fact(MyAction.CHANGE_TYPE)
+            up, external = self.copy_or_tool(
+                key, table, f"MODIFY COLUMN {col} {new_def}", f"MODIFY COLUMN {col} {new_def}"
+            )
+        elif old_len and new_len and int(new_len[1]) >= int(old_len[1]):
             fact = self.fact(MyAction.WIDEN_VARCHAR)
             up, external = [self.alter(table, f"MODIFY COLUMN {col} {new_def}", fact)], None
         elif op.old_type.strip().lower() == op.new_type.strip().lower():  # only NULL changes
@@ -456,11 +503,13 @@ class _Planner:
         self.add(
             f"change_{op.table}_{op.column}_to_{re.sub(r'[^a-z0-9]+', '_', op.new_type.lower()).strip('_')}",
             f"change {op.table}.{op.column} to {op.new_type}",
-            f"Change {key}.{op.column} from {op.old_type} to {op.new_type}",
+            f"Change {key}.{op.column} from {op.old_type or 'its current type'} to {op.new_type}",
             up,
-            [self.alter(table, f"MODIFY COLUMN {col} {old_def}", down_fact)],
+            [self.alter(table, f"MODIFY COLUMN {col} {old_def}", down_fact)] if op.old_type else [],
             fact,
             key=key,
+            lossy_down=op.old_type is None,
+            down_note=down_note,
             notes=[]
             if external is None
             else [
@@ -479,6 +528,15 @@ class _Planner:
         fact = self.fact(MyAction.ADD_INDEX)
         kind = "UNIQUE INDEX" if op.unique else "INDEX"
         using = f" USING {op.method.upper()}" if op.method else ""
+        if op.method and op.method.lower() == "fulltext":
+            if op.unique:
+                raise PlanningError(f"add_index {name}: a FULLTEXT index cannot be UNIQUE")
+            fact, kind, using = self.fact(MyAction.ADD_FULLTEXT_INDEX), "FULLTEXT INDEX", ""
+        elif op.method and op.method.lower() not in ("btree", "hash"):
+            raise PlanningError(
+                f"add_index {name}: index method {op.method!r} is not planned for {self.target.label} "
+                "(btree, hash or fulltext)"
+            )
         cols = ", ".join(c if c.startswith("(") else q(c) for c in op.columns)
         checks = []
         if op.unique:
@@ -492,7 +550,8 @@ class _Planner:
         self.add(
             f"create_{name}",
             f"create index {name}",
-            f"Build {kind.lower()} {name} on {key} in place: reads and writes go on",
+            f"Build {kind.lower()} {name} on {key} in place: "
+            + ("reads and writes go on" if not fact.blocks_writes else "reads go on, writes wait for the build"),
             [self.alter(table, f"ADD {kind} {q(name)}{using} ({cols})", fact)],
             [self.alter(table, f"DROP INDEX {q(name)}", self.fact(MyAction.DROP_INDEX))],
             fact,
@@ -591,6 +650,45 @@ class _Planner:
             external=external,
         )
 
+    def add_primary_key(self, op: AddPrimaryKey) -> None:
+        key, table = _key(op), _table(op)
+        fact = self.fact(MyAction.ADD_PRIMARY_KEY)
+        cols = ", ".join(q(c) for c in op.columns)
+        present = " OR ".join(f"{q(c)} IS NULL" for c in op.columns)
+        self.add(
+            f"add_pk_{op.table}",
+            f"add primary key to {op.table}",
+            f"Add primary key ({', '.join(op.columns)}) to {key}: rebuilds the table in place, reads and writes go on",
+            [self.alter(table, f"ADD PRIMARY KEY ({cols})", fact)],
+            [self.alter(table, "DROP PRIMARY KEY", self.fact(MyAction.CHANGE_TYPE))],
+            fact,
+            key=key,
+            checks=[
+                Check(
+                    description=f"no duplicate ({', '.join(op.columns)}) in {key}",
+                    sql=f"SELECT {cols}, count(*) FROM {table} GROUP BY {cols} HAVING count(*) > 1 LIMIT 10",
+                    expect="no rows",
+                ),
+                Check(
+                    description=f"no NULL in ({', '.join(op.columns)}) of {key}",
+                    sql=f"SELECT count(*) FROM {table} WHERE {present}",
+                    expect="zero",
+                ),
+            ],
+        )
+
+    def add_unique(self, op: AddUnique) -> None:
+        self.add_index(
+            AddIndex(
+                table=op.table,
+                schema_name=op.schema_name,
+                columns=op.columns,
+                name=op.name,
+                unique=True,
+                stated_algorithm=op.stated_algorithm,
+            )
+        )
+
     def drop_constraint(self, op: DropConstraint) -> None:
         key, table = _key(op), _table(op)
         fact = self.fact(MyAction.DROP_CONSTRAINT)
@@ -610,6 +708,30 @@ class _Planner:
             lossy_down=not op.definition,
             down_note=None if op.definition else "give `definition` so the down can re-add it",
         )
+
+
+def _parts(algorithm: str) -> tuple[str | None, str | None]:
+    """'INPLACE, LOCK=NONE' -> ('INPLACE', 'NONE'); DEFAULT counts as unstated."""
+    m = re.fullmatch(r"\s*(?:ALGORITHM\s*=\s*)?(\w+)?\s*(?:,?\s*LOCK\s*=\s*(\w+))?\s*", algorithm, re.I)
+    if m is None:
+        return None, None
+    algo, lock = (x.upper() if x and x.upper() != "DEFAULT" else None for x in m.groups())
+    return algo, lock
+
+
+def _stated_differs(stated: str | None, planned: str | None) -> str | None:
+    """What differs between the ALGORITHM / LOCK the DDL stated and the ones the plan states."""
+    if not stated:
+        return None
+    s_algo, s_lock = _parts(stated)
+    p_algo, p_lock = _parts(planned or "")
+    if s_algo and p_algo and s_algo != p_algo:
+        return f"the DDL stated ALGORITHM={s_algo}; this change needs ALGORITHM={p_algo}, which the plan states instead"
+    if not p_algo and (s_algo or s_lock):
+        return f"the DDL stated {stated}; this statement takes no ALGORITHM clause, the plan states none"
+    if s_lock and s_lock != (p_lock or "NONE"):
+        return f"the DDL stated LOCK={s_lock}; the plan states {'LOCK=' + p_lock if p_lock else 'no LOCK clause'}"
+    return None
 
 
 def _shell(text: str) -> str:
@@ -649,6 +771,8 @@ def plan_mysql(
         DropIndex: planner.drop_index,
         AddForeignKey: planner.add_foreign_key,
         AddCheck: planner.add_check,
+        AddPrimaryKey: planner.add_primary_key,
+        AddUnique: planner.add_unique,
         DropConstraint: planner.drop_constraint,
         Backfill: planner.backfill,
     }
@@ -662,7 +786,13 @@ def plan_mysql(
                     "and not_null"
                 )
             raise PlanningError(f"{op.op} is not planned for {target.label} yet{hint}")
+        first = len(planner.migrations)
         handler(op)
+        stated = getattr(op, "stated_algorithm", None)
+        for migration in planner.migrations[first:]:
+            for step in migration.steps:
+                if differs := _stated_differs(stated, step.algorithm):
+                    planner.warnings.append(f"{step.description}: {differs}")
     if documented_only(target.dialect):
         planner.warnings.append(
             f"{target.label}: the online-DDL facts come from the MySQL 8.0 manual and are not measured by this tool's "
