@@ -159,9 +159,14 @@ def test_seeding_respects_types_keys_and_lengths(seeded_db: Any) -> None:
             "price decimal(8, 2) NOT NULL, code char(2) NOT NULL, at datetime NOT NULL, t time, y year, "
             "doc json, tags set('x', 'y') NOT NULL, u uuid NOT NULL, total int AS (id * 2) VIRTUAL)"
         )
+        # nothing but an AUTO_INCREMENT key, a nullable column (MariaDB: column_default 'NULL') and a default
+        cur.execute(
+            "CREATE TABLE notes (id bigint unsigned AUTO_INCREMENT PRIMARY KEY, body varchar(20) COMMENT 'n', "
+            "state varchar(8) NOT NULL DEFAULT 'new')"
+        )
     assert seed_mysql(seeded_db, 1500) == []  # past the server's default of 1000 recursive iterations
     with seeded_db.cursor() as cur:
-        for table in ("users", "orders", "kinds"):
+        for table in ("users", "orders", "kinds", "notes"):
             cur.execute(f"SELECT count(*) FROM {table}")
             assert cur.fetchone()[0] == 1500, table
         cur.execute("SELECT count(DISTINCT email), max(length(code)) FROM users JOIN kinds ON kinds.id = users.id")

@@ -11,9 +11,11 @@ from typing import Any
 
 from .seed import _parents_first
 
-_COLUMNS = """SELECT c.table_name, c.column_name, c.data_type, c.column_type, c.is_nullable = 'YES',
-                     c.column_default IS NOT NULL OR c.extra LIKE '%auto_increment%' OR c.extra LIKE '%GENERATED%'
-                       OR c.generation_expression <> '',
+# MariaDB reports a nullable column without a default as column_default 'NULL' (the word; a string
+# default 'NULL' is shown quoted): such a column has no default, and is seeded like any other.
+_COLUMNS = """SELECT c.table_name, c.column_name, c.data_type, c.column_type,
+                     c.is_nullable = 'YES' OR (c.column_default IS NOT NULL AND c.column_default <> 'NULL'),
+                     c.extra LIKE '%auto_increment%' OR c.extra LIKE '%GENERATED%' OR c.generation_expression <> '',
                      c.character_maximum_length
                 FROM information_schema.columns c JOIN information_schema.tables t
                   ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
@@ -83,6 +85,7 @@ def seed_mysql(conn: Any, rows: int) -> list[str]:
     problems: list[str] = []
     for table in _parents_first(list(columns), needs):
         targets, values = [], []
+        # `nullable`: the column may be left out (NULL or its default); `server_fills`: it must be
         for name, data_type, column_type, nullable, server_fills, length in columns[table]:
             if server_fills:
                 continue
@@ -103,7 +106,7 @@ def seed_mysql(conn: Any, rows: int) -> list[str]:
             values.append(value)
         else:
             if not targets:
-                problems.append(f"{table}: the server fills every column (defaults, AUTO_INCREMENT): not seeded")
+                problems.append(f"{table}: the server fills every column (AUTO_INCREMENT, generated): not seeded")
                 continue
             sql = (
                 f"INSERT INTO {_q(table)} ({', '.join(targets)}) WITH RECURSIVE g (n) AS "
