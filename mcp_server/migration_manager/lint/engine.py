@@ -27,6 +27,7 @@ from .model import Finding, LintReport
 from .pyread import Framework, Piece
 from .read_django import DjangoState
 from .read_python import read_python
+from .read_rails import read_all as read_rails
 from .rules import BY_ID, BY_KIND, Context
 from .rules.base import Rule
 from .schema import Schema
@@ -52,7 +53,7 @@ class Source:
 
 # files lint does not read, by suffix, and why (they are listed as skipped, never parsed as SQL)
 NOT_READ = {
-    ".rb": "Rails migration: not read yet",
+    ".rb": "Rails migration",  # read (read_rails.py); listed here to be collected in migration folders
     ".xml": "Liquibase changelog (XML): not read yet",
     ".yaml": "Liquibase changelog (YAML) or other YAML: not read yet",
     ".yml": "Liquibase changelog (YAML) or other YAML: not read yet",
@@ -327,19 +328,21 @@ def lint_paths(
     others = 0  # Python files outside migration folders that are no migration
     folders = [p for p in paths if p.is_dir()]
     django = DjangoState()
+    ruby_files = [f for f in files if f.suffix == ".rb"]  # one Ruby parse for all (read_rails.py)
+    rails = dict(zip(ruby_files, read_rails([read_text(f) for f in ruby_files]), strict=True))
     if fix_worker:
         from .plan_worker import PlanWorker  # subprocess: imported only for a long run
 
     with PlanWorker() if fix_worker else nullcontext() as worker, paused_gc():  # gc: see gcpause.py
         for f in files:
             name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
-            if f.suffix in NOT_READ:
+            if f.suffix in NOT_READ and f not in rails:
                 skipped.append(f"{name}: {NOT_READ[f.suffix]}")
                 continue
             text = texts.pop(f, None) or read_text(f)  # the sniff's read, else read now
             source = Source(name, text)
-            if f.suffix == ".py":
-                found = read_python(str(f.absolute()), text, django)  # absolute: the app is the folder above
+            if f.suffix in (".py", ".rb"):
+                found = rails.get(f) or read_python(str(f.absolute()), text, django)  # absolute: the app's folder
                 if (
                     found.framework is None
                     and f not in paths

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
-Framework = Literal["alembic", "django"]
+Framework = Literal["alembic", "django", "rails"]
 
 
 @dataclass
