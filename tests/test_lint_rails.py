@@ -261,11 +261,21 @@ class AddThings < ActiveRecord::Migration[6.1]
     change_column :stories, :hotness, :float, null: true, default: 1.5
     rename_column :stories, :body, :content
     remove_column :stories, :flag, :boolean
-    add_timestamps :tags, null: true
+    add_timestamps :tags, null: true, precision: 3
     change_table :tags do |t|
       t.string :color, default: "red"
       t.index :label, using: :btree, where: "color <> 'x'"
       t.rename :color, :colour
+    end
+    change_table :tags, bulk: true do |t|
+      t.string :shade, null: false, default: "dark"
+      t.remove :colour
+      t.change_default :label, from: nil, to: "none"
+      t.index :shade
+      t.change :label, :text
+      t.change_null :label, true
+      t.timestamps null: true
+      t.remove :created_at, :updated_at
     end
     reversible do |dir|
       dir.up do
@@ -280,6 +290,38 @@ class AddThings < ActiveRecord::Migration[6.1]
   end
 end
 """,
+    "20240102100000_old_forms.rb": """class OldForms < ActiveRecord::Migration[5.0]
+  def change
+    create_table :labels do |t|
+      t.references :tag
+      t.timestamps
+    end
+    add_reference :labels, :buyer, polymorphic: true
+    change_column :labels, :tag_id, :bigint, default: 0, null: false
+    add_reference :labels, :owner, polymorphic: true
+  end
+end
+""",
+    "20240102200000_older_forms.rb": """class OlderForms < ActiveRecord::Migration[4.2]
+  def change
+    create_table :notes do |t|
+      t.references :tag
+      t.string :text
+    end
+    create_table :memos do |t|
+      t.timestamps
+    end
+    add_reference :labels, :maker
+    add_timestamps :notes
+  end
+end
+""",
+    "20240102300000_newer_forms.rb": """class NewerForms < ActiveRecord::Migration[6.0]
+  def change
+    add_reference :labels, :seller, polymorphic: true
+  end
+end
+""",
     "20240103000000_concurrently.rb": """class Concurrently < ActiveRecord::Migration[6.1]
   disable_ddl_transaction!
 
@@ -291,7 +333,7 @@ end
     remove_index :stories, column: [:merged_story_id, :hotness]
     remove_columns :stories, :score, :code
     remove_reference :stories, :editor, foreign_key: false
-    safety_assured { remove_timestamps :tags }
+    safety_assured { remove_column :tags, :created_at }
     rename_table :users, :people
     drop_table :stories
   end
@@ -367,7 +409,42 @@ def test_a_rails_folder_lints_in_one_ruby_process(tmp_path: Path) -> None:
     for name, text in FIXTURES.items():
         (folder / name).write_text(text)
     report = lint(tmp_path)
-    assert report.skipped == [] and len(report.files) == 3
+    assert report.skipped == [] and len(report.files) == len(FIXTURES)
     assert (5, "index-without-concurrently") in hits(report, "20240102000000_add_things.rb")
     assert not [f for f in report.findings if f.path.endswith("concurrently.rb") and f.line == 15]
     assert shutil.which("ruby") is not None
+
+
+def test_forms_real_projects_use(tmp_path: Path) -> None:
+    """Forms from rubygems.org's db/migrate: class constants, a splat of a literal list, `.squish`
+    on a string, `def self.up`; Rails 7's datetime precision. Both readers agree."""
+    text = """class Forms < ActiveRecord::Migration[7.1]
+  COLUMNS = %i[a b].freeze
+  QUERY = "UPDATE orders SET amount = 0 WHERE id = 1".freeze
+
+  def self.up
+    add_index :orders, COLUMNS, name: "ix_ab"
+    safety_assured do
+      remove_columns :orders,
+                     *%i[c d],
+                     type: :boolean
+    end
+    execute %{
+      UPDATE orders
+      SET code = 'x' WHERE id = 2
+    }.squish
+    execute QUERY
+    add_column :orders, :seen_at, :datetime
+  end
+end
+"""
+    from_ruby, from_python = both(text)
+    assert from_ruby == from_python and from_ruby.skipped == []
+    assert [(p.line, p.sql) for p in from_ruby.pieces] == [
+        (6, "CREATE INDEX ix_ab ON orders (a, b)"),
+        (8, "\n-- migration-manager: ignore all\nALTER TABLE orders DROP COLUMN c"),
+        (8, "\n-- migration-manager: ignore all\nALTER TABLE orders DROP COLUMN d"),
+        (13, "UPDATE orders SET code = 'x' WHERE id = 2"),
+        (3, "UPDATE orders SET amount = 0 WHERE id = 1"),
+        (17, "ALTER TABLE orders ADD seen_at timestamp(6)"),
+    ]

@@ -25,6 +25,7 @@ _TOKEN = re.compile(
 _CLOSE = {"[": "]", "(": ")", "{": "}", "<": ">"}
 _ESCAPES = {"n": "\n", "t": "\t", "s": " ", "0": "\0", "e": "\x1b"}
 _OPENERS = {"class", "module", "def", "do", "begin", "case", "while", "until", "for", "if", "unless"}
+STRING_METHODS = ("squish", "strip", "strip_heredoc", "chomp", "freeze")
 _CONTINUE = {",", "(", "[", "{", "|", "=>", ".", "&&", "||", "&.", "->", "=", "+", "-", "*"}
 
 
@@ -196,6 +197,16 @@ class _Parser:
             return self.definition()
         if tok.kind == "id" and tok.text in _OPENERS | {"return", "raise", "yield", "super", "self", "not"}:
             return self.other(tok)
+        if tok.kind == "const" and self.toks[self.i + 1].text == "=" and self.toks[self.i + 1].kind == "op":
+            self.next()
+            self.next()
+            start = self.i
+            literal = self.value()
+            if self.tok.kind == "nl" or self.at(";", "end") or self.tok.kind == "eof":
+                return {"k": "const_def", "name": tok.text, "value": literal, "line": tok.line}
+            self.i = start
+            self.other(tok)
+            return {"k": "const_def", "name": tok.text, "value": {"k": "unknown", "line": tok.line}, "line": tok.line}
         if tok.kind in ("id", "const"):
             start = self.i
             node = self.call()
@@ -372,6 +383,9 @@ class _Parser:
                 key = self.next()
                 pairs = pairs if pairs is not None else []
                 pairs.append([{"k": "sym", "v": key.value}, self.value()])
+            elif self.at("*") and self.toks[self.i + 1].kind == "words":  # *%i[a b]: Ruby spreads it
+                self.next()
+                args.extend(self.value()["v"])
             else:
                 v = self.value()
                 if self.at("=>"):
@@ -401,6 +415,18 @@ class _Parser:
     def value(self) -> dict[str, Any]:
         tok = self.tok
         node = self._value()
+        # "...".squish, <<~SQL.strip, %w[a b].freeze: the literal, and what is done to it
+        while self.at(".") and self.toks[self.i + 1].text in STRING_METHODS and node["k"] != "unknown":
+            after = self.toks[self.i + 2]
+            if after.text in ("(", ".", "[") and not after.spaced and after.kind == "op" and after.text != ".":
+                break
+            method = self.toks[self.i + 1].text
+            if node["k"] == "str":
+                node = {**node, "then": [*node.get("then", []), method]}
+            elif method != "freeze":
+                break
+            self.next()
+            self.next()
         # an expression (a method call on the value, an operator): only running it tells
         if self.at(".", "&.", "+", "*", "/", "%", "==", "?", "&&", "||", "::", "[") and not (
             self.at("[") and self.tok.spaced

@@ -40,6 +40,16 @@ def val(n)
     return {"k" => "lambda", "v" => body.children[0]} if body && body.type == :STR
     {"k" => "unknown", "line" => n.first_lineno}
   when :CONST then {"k" => "const", "v" => c[0].to_s}
+  when :CALL
+    inner = c[0] && c[2].nil? && val(c[0])
+    # "...".squish, <<~SQL.strip, %w[a b].freeze: the literal, and what is done to it
+    if inner && inner["k"] == "str" && STRING_METHODS.include?(c[1].to_s)
+      inner.merge("then" => (inner["then"] || []) + [c[1].to_s])
+    elsif inner && inner["k"] != "unknown" && c[1] == :freeze
+      inner
+    else
+      {"k" => "unknown", "line" => n.first_lineno}
+    end
   when :DVAR, :LVAR then {"k" => "var", "v" => c[0].to_s}
   when :COLON2
     inner = c[0] ? val(c[0]) : nil
@@ -50,6 +60,7 @@ def val(n)
   else {"k" => "unknown", "line" => n.first_lineno}
   end
 end
+STRING_METHODS = %w[squish strip strip_heredoc chomp freeze].freeze
 def heredoc?(n)
   line = $lines[n.first_lineno - 1] || ""
   line[n.first_column, 2] == "<<"
@@ -93,6 +104,7 @@ def stmt(n)
     path = val(c[0])
     {"k" => "class", "name" => (path["v"] || c[0].children[1].to_s), "super" => s, "body" => stmts(c[2].children[2]),
      "line" => n.first_lineno}
+  when :CDECL then {"k" => "const_def", "name" => c[0].to_s, "value" => val(c[1]), "line" => n.first_lineno}
   when :MODULE then {"k" => "module", "body" => stmts(c[1].children[2]), "line" => n.first_lineno}
   when :DEFN
     {"k" => "def", "name" => c[0].to_s, "self" => false, "body" => stmts(c[1].children[2]), "line" => n.first_lineno}

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,20 +31,45 @@ class Raw(str):
     """A default given as a lambda (`-> { "now()" }`): SQL, not a value."""
 
 
-def value(node: dict[str, Any]) -> Any:
+Constants = dict[str, dict[str, Any]]  # the class's own `NAME = literal`, by name
+
+
+def value(node: dict[str, Any], constants: Constants | None = None) -> Any:
     """The Ruby literal as Python (symbols as str); Unknown for what only running would give."""
     k = node["k"]
-    if k in ("sym", "str", "int", "float"):
+    if k == "str":
+        return string(node)[0]
+    if k in ("sym", "int", "float"):
         return node["v"]
     if k in ("true", "false", "nil"):
         return {"true": True, "false": False, "nil": None}[k]
     if k == "array":
-        return [value(v) for v in node["v"]]
+        return [value(v, constants) for v in node["v"]]
     if k == "hash":
-        return {value(a): value(b) for a, b in node["v"]}
+        return {value(a, constants): value(b, constants) for a, b in node["v"]}
     if k == "lambda":
         return Raw(node["v"])
+    if k == "const" and constants and node["v"] in constants:
+        return value(constants[node["v"]])
     raise Unknown
+
+
+def string(node: dict[str, Any]) -> tuple[str, int]:
+    """A string literal after what is done to it (.squish, .strip ...), and the line its text
+    starts on (a heredoc's body starts below its opener; .strip drops leading blank lines)."""
+    text, line = node["v"], node["line"] + (1 if node.get("heredoc") else 0)
+    for method in node.get("then", ()):
+        if method in ("squish", "strip"):
+            line += text[: len(text) - len(text.lstrip())].count("\n")
+        if method == "squish":
+            text = re.sub(r"\s+", " ", text).strip()
+        elif method == "strip":
+            text = text.strip()
+        elif method == "strip_heredoc":
+            text = textwrap.dedent(text)
+        elif method == "chomp":
+            text = text.removesuffix("\n")
+    return text, line
 
 
 def pluralize(word: str) -> str:
@@ -109,20 +136,43 @@ class _Rails:
     in_transaction: bool
     pieces: list[Piece] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    constants: Constants = field(default_factory=dict)
     acknowledged: bool = False
+    bulk: list[tuple[str, int, int]] | None = None  # change_table bulk: the subcommands combined so far
+    bulk_table: Any = None
     line: int = 1
     column: int = 1
 
     # --- the SQL pieces -------------------------------------------------------------------
     def send(self, sql: str) -> None:
+        self.flush()  # change_table bulk: what was combined so far goes first
+        self._append(sql, self.line, self.column)
+
+    def _append(self, sql: str, line: int, column: int) -> None:
         if self.acknowledged:
             sql = ACKNOWLEDGED + sql
-        self.pieces.append(Piece(sql, self.line, self.in_transaction, column=self.column))
+        self.pieces.append(Piece(sql, line, self.in_transaction, column=column))
+
+    def alter(self, t: Any, fragment: str) -> None:
+        """One ALTER TABLE subcommand: its own statement, or in `change_table t, bulk: true` one of
+        the statement ActiveRecord combines until a call it cannot combine (an index, a rename)."""
+        if self.bulk is None:
+            self.send(f"ALTER TABLE {table(t)} {fragment}")
+        else:
+            self.bulk.append((fragment, self.line, self.column))
+
+    def flush(self) -> None:
+        if self.bulk:
+            _, line, column = self.bulk[0]
+            self._append(f"ALTER TABLE {table(self.bulk_table)} {', '.join(f for f, _, _ in self.bulk)}", line, column)
+            self.bulk.clear()
 
     def written(self, node: dict[str, Any]) -> None:
+        if node["k"] == "const" and node["v"] in self.constants:
+            node = self.constants[node["v"]]
         if node["k"] != "str":
             raise Unknown
-        sql, line = node["v"], node["line"] + (1 if node.get("heredoc") else 0)
+        sql, line = string(node)
         if not self.acknowledged:
             self.pieces.append(Piece(sql, line, self.in_transaction, written=True))
             return
@@ -136,7 +186,7 @@ class _Rails:
             raise Unknown
         limit, precision, scale = opts.get("limit"), opts.get("precision"), opts.get("scale")
         if kind in ("datetime", "timestamp"):
-            if precision is None and (timestamps or self.version >= 7.0) and "precision" not in opts:
+            if "precision" not in opts and (self.version >= 7.0 or (timestamps and self.version >= 6.0)):
                 precision = 6
             out = f"timestamp({precision})" if precision is not None else "timestamp"
         elif kind == "integer" and limit is not None:
@@ -178,9 +228,16 @@ class _Rails:
             sql += " PRIMARY KEY"
         return sql
 
+    def timestamp_options(self, opts: dict[str, Any]) -> dict[str, Any]:
+        """created_at / updated_at: NOT NULL unless told (Migration[4.2]: null unless told)."""
+        o = dict(opts)
+        if o.get("null") is None:
+            o["null"] = self.version < 5.0
+        return o
+
     # --- the DSL ---------------------------------------------------------------------------
     def add_column(self, t: Any, name: Any, kind: Any, opts: dict[str, Any], timestamps: bool = False) -> None:
-        self.send(f"ALTER TABLE {table(t)} ADD {self.column_sql(name, kind, opts, timestamps)}")
+        self.alter(t, f"ADD {self.column_sql(name, kind, opts, timestamps)}")
 
     def index_sql(self, t: Any, columns: Any, opts: dict[str, Any]) -> str:
         cols = columns if isinstance(columns, list) else [columns]
@@ -238,10 +295,10 @@ class _Rails:
         if not isinstance(ref, str):
             raise Unknown
         col_opts = {k: v for k, v in opts.items() if k in ("null", "default", "limit", "comment", "array")}
-        cols = [(f"{ref}_id", opts.get("type", "bigint"))]
+        cols = [(f"{ref}_id", opts.get("type", "integer" if self.version < 5.1 else "bigint"))]
         if opts.get("polymorphic"):
             cols.insert(0, (f"{ref}_type", "string"))
-        index = opts.get("index", True)
+        index = opts.get("index", self.version >= 5.0)  # Migration[4.2]: no index unless asked
         fk = opts.get("foreign_key")
         for name, kind in cols:
             if new is not None:
@@ -251,7 +308,7 @@ class _Rails:
         index_opts = dict(index) if isinstance(index, dict) else {}
         if index:
             names = [c for c, _ in cols]
-            if len(names) > 1:  # polymorphic: ActiveRecord names the index after the reference
+            if len(names) > 1 and self.version >= 6.1:  # polymorphic: named after the reference (6.1)
                 index_opts.setdefault("name", f"index_{t}_on_{ref}")
             self.send(self.index_sql(t, names if len(names) > 1 else names[0], index_opts))
         if fk:
@@ -269,7 +326,9 @@ class _Rails:
         after: list[str] = []
         pk = opts.get("id", True)
         pk_name = str(opts.get("primary_key", "id"))
-        if pk is True or pk == "bigint" or pk == "primary_key":
+        if pk is True and self.version < 5.1:  # before 5.1 a key is serial (id: :integer, default: nil)
+            columns.append(f"{ident(pk_name)} serial NOT NULL PRIMARY KEY")
+        elif pk is True or pk == "bigint" or pk == "primary_key":
             columns.append(f"{ident(pk_name)} bigserial primary key")
         elif pk == "uuid":
             columns.append(f"{ident(pk_name)} uuid DEFAULT gen_random_uuid() NOT NULL PRIMARY KEY")
@@ -301,7 +360,7 @@ class _Rails:
         saved = (self.line, self.column)
         self.line, self.column = st["line"], st["col"]
         try:
-            args = [value(a) for a in st["args"]]
+            args = [value(a, self.constants) for a in st["args"]]
             opts = args.pop() if args and isinstance(args[-1], dict) else {}
             self.table_method(st["name"], args, opts, t, columns, after)
         except (Unknown, KeyError, IndexError, TypeError):
@@ -325,7 +384,7 @@ class _Rails:
                     self.reference(t, ref, opts)
         elif name == "timestamps":
             for col in ("created_at", "updated_at"):
-                o = {"null": False, **opts}
+                o = self.timestamp_options(opts)
                 if new:
                     assert columns is not None
                     columns.append(self.column_sql(col, "datetime", o, timestamps=True))
@@ -372,7 +431,8 @@ class _Rails:
             self.add_column(t, args[1], args[2], opts)
         elif name == "add_timestamps":
             for col in ("created_at", "updated_at"):
-                self.add_column(t, col, "datetime", {"null": False, **opts}, timestamps=True)
+                o = self.timestamp_options(opts)
+                self.add_column(t, col, "datetime", o, timestamps=True)
         elif name in ("add_reference", "add_belongs_to"):
             self.reference(t, args[1], opts)
         elif name == "remove_timestamps":
@@ -400,9 +460,16 @@ class _Rails:
                 raise Unknown
             verb = "VALIDATE" if name.startswith("validate") else "DROP"
             self.send(f"ALTER TABLE {table(t)} {verb} CONSTRAINT {ident(str(check))}")
+        elif name == "change_column" and self.version < 5.1 and ("default" in opts or "null" in opts):
+            # Migration[5.0] and older on PostgreSQL: the type, then the default, then the null
+            self.dsl("change_column", args, {k: v for k, v in opts.items() if k not in ("default", "null")})
+            if "default" in opts:
+                self.dsl("change_column_default", [*args[:2], opts["default"]], {})
+            if "null" in opts:
+                self.dsl("change_column_null", [*args[:2], opts["null"], opts.get("default")], {})
         elif name == "change_column":
             col = ident(str(args[1]))
-            sql = f"ALTER TABLE {table(t)} ALTER COLUMN {col} TYPE {self.sql_type(args[2], opts)}"
+            sql = f"ALTER COLUMN {col} TYPE {self.sql_type(args[2], opts)}"
             if opts.get("using"):
                 sql += f" USING {opts['using']}"
             if "default" in opts:
@@ -410,15 +477,15 @@ class _Rails:
                 sql += f", ALTER COLUMN {col} " + ("DROP DEFAULT" if d is None else f"SET DEFAULT {self.default(d)}")
             if "null" in opts:
                 sql += f", ALTER COLUMN {col} {'DROP' if opts['null'] else 'SET'} NOT NULL"
-            self.send(sql)
+            self.alter(t, sql)
         elif name == "change_column_null":
             col = ident(str(args[1]))
             null = args[2]
             if not isinstance(null, bool):
                 raise Unknown
-            if not null and len(args) > 3 and args[3] is not None:
+            if not null and len(args) > 3 and args[3] is not None and self.bulk is None:  # bulk: no UPDATE
                 self.send(f"UPDATE {table(t)} SET {col}={self.default(args[3])} WHERE {col} IS NULL")
-            self.send(f"ALTER TABLE {table(t)} ALTER COLUMN {col} {'DROP' if null else 'SET'} NOT NULL")
+            self.alter(t, f"ALTER COLUMN {col} {'DROP' if null else 'SET'} NOT NULL")
         elif name == "change_column_default":
             d = args[2] if len(args) > 2 else opts
             if isinstance(d, dict):
@@ -426,14 +493,14 @@ class _Rails:
                     raise Unknown
                 d = d["to"]
             how = "DROP DEFAULT" if d is None else f"SET DEFAULT {self.default(d)}"
-            self.send(f"ALTER TABLE {table(t)} ALTER COLUMN {ident(str(args[1]))} {how}")
+            self.alter(t, f"ALTER COLUMN {ident(str(args[1]))} {how}")
         elif name in ("remove_column", "remove_columns"):
             cols = args[1:2] if name == "remove_column" else args[1:]
             if not cols or not all(isinstance(c, str) for c in cols):
                 raise Unknown
             exists = " IF EXISTS" if opts.get("if_exists") else ""
             for c in cols:  # remove_columns: one statement per column, as ActiveRecord sends them
-                self.send(f"ALTER TABLE {table(t)} DROP COLUMN{exists} {ident(c)}")
+                self.alter(t, f"DROP COLUMN{exists} {ident(c)}")
         elif name == "rename_column":
             self.send(f"ALTER TABLE {table(t)} RENAME COLUMN {ident(str(args[1]))} TO {ident(str(args[2]))}")
         elif name == "rename_table":
@@ -488,18 +555,22 @@ class _Rails:
             if name == "execute":
                 self.written(st["args"][0])
                 return
-            args = [value(a) for a in st["args"]]
+            args = [value(a, self.constants) for a in st["args"]]
             opts = args.pop() if args and isinstance(args[-1], dict) else {}
             if name in ("create_table", "create_join_table"):
                 if name == "create_join_table":
                     raise Unknown
                 self.create_table(st, args, opts)
             elif name == "change_table":
-                if opts.get("bulk"):
-                    self.skipped.append(f"{st['line']}: change_table bulk: true: read as one statement per call")
                 var = block["params"][0] if block and block["params"] else None
-                for inner in block["body"] if block else []:
-                    self.table_call(inner, var, args[0], None, [])
+                if opts.get("bulk"):
+                    self.bulk, self.bulk_table = [], args[0]
+                try:
+                    for inner in block["body"] if block else []:
+                        self.table_call(inner, var, args[0], None, [])
+                    self.flush()
+                finally:
+                    self.bulk = None
             elif not self.dsl(name, args, opts):
                 self.skipped.append(f"{st['line']}: {name}: not a schema statement lint reads: not read")
         except (Unknown, KeyError, IndexError, TypeError, AttributeError):
@@ -522,10 +593,11 @@ def read_tree(tree: dict[str, Any]) -> Read:
         sup = cls.get("super") or {}
         if not str(sup.get("name") or "").endswith("Migration"):
             continue
-        version = float(sup.get("version") or 7.0)
+        version = float(sup.get("version") or 4.2)  # unversioned: a migration from before Rails 5
         body = cls["body"]
         ddl = not any(s["k"] == "call" and s["name"] == "disable_ddl_transaction!" for s in body)
-        reader = _Rails(version, ddl)
+        constants = {s["name"]: s["value"] for s in body if s["k"] == "const_def"}
+        reader = _Rails(version, ddl, constants=constants)
         methods = {(s["name"], s["self"]): s for s in body if s["k"] == "def"}
         up = methods.get(("change", False)) or methods.get(("up", False)) or methods.get(("up", True))
         if up is not None:
