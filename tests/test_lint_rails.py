@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -448,3 +449,17 @@ end
         (3, "UPDATE orders SET amount = 0 WHERE id = 1"),
         (17, "ALTER TABLE orders ADD seen_at timestamp(6)"),
     ]
+
+
+def test_the_cli_reports_the_lobsters_index_in_db_migrate(tmp_path: Path) -> None:
+    """`lint db/migrate` on a Rails project read nothing (exit 5); now the call is shown at its line."""
+    rails(tmp_path, "add_index :orders, [:user_id, :amount]")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "migration-manager"), "lint", "db/migrate"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "db/migrate/20240102000000_change_orders.rb:3:5: error [index-without-concurrently]" in done.stdout
+    assert "    add_index :orders, [:user_id, :amount]" in done.stdout and "skipped" not in done.stdout
