@@ -537,4 +537,7 @@ class _Parser:
 
 def parse(text: str) -> dict[str, Any]:
     """The file's tree in rails_ruby.py's shape (no syntax errors reported: what is not read is noted)."""
-    return {"body": _Parser(tokens(text)).stmts(("\0",))}
+    try:
+        return {"body": _Parser(tokens(text)).stmts(("\0",))}
+    except (IndexError, RecursionError) as exc:  # a form this reader does not follow: the file is not read
+        return {"error": f"a form the reader does not follow ({type(exc).__name__})"}

@@ -104,7 +104,10 @@ def stmt(n)
     path = val(c[0])
     {"k" => "class", "name" => (path["v"] || c[0].children[1].to_s), "super" => s, "body" => stmts(c[2].children[2]),
      "line" => n.first_lineno}
-  when :CDECL then {"k" => "const_def", "name" => c[0].to_s, "value" => val(c[1]), "line" => n.first_lineno}
+  when :CDECL
+    # NAME = value; A::NAME = value (a constant of another module) is no constant of the class
+    return {"k" => "other", "line" => n.first_lineno} unless c[0].is_a?(Symbol) && c.length == 2
+    {"k" => "const_def", "name" => c[0].to_s, "value" => val(c[1]), "line" => n.first_lineno}
   when :MODULE then {"k" => "module", "body" => stmts(c[1].children[2]), "line" => n.first_lineno}
   when :DEFN
     {"k" => "def", "name" => c[0].to_s, "self" => false, "body" => stmts(c[1].children[2]), "line" => n.first_lineno}
@@ -124,7 +127,9 @@ out = JSON.parse($stdin.read).map do |text|
   begin
     {"body" => stmts(RubyVM::AbstractSyntaxTree.parse(text).children[2])}
   rescue SyntaxError => e
-    {"error" => e.message.lines.first.to_s.strip}
+    {"error" => "not valid Ruby (#{e.message.lines.first.to_s.strip})"}
+  rescue StandardError => e  # a form this script does not know: the file, not the run, is not read
+    {"error" => "a form the reader does not follow (#{e.class})"}
   end
 end
 $stdout.write(JSON.generate(out))

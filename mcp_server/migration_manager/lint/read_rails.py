@@ -588,7 +588,7 @@ def _classes(stmts: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 def read_tree(tree: dict[str, Any]) -> Read:
     """The up direction of a parsed file (see rails_ruby.py for the tree's shape)."""
     if "error" in tree:
-        return Read(None, [], [f"1: not valid Ruby ({tree['error']}): not read"])
+        return Read(None, [], [f"1: {tree['error']}: not read"])
     for cls in _classes(tree["body"]):
         sup = cls.get("super") or {}
         if not str(sup.get("name") or "").endswith("Migration"):
