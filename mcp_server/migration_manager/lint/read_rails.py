@@ -508,9 +508,12 @@ class _Rails:
             if not isinstance(t, str) or not isinstance(new, str):
                 raise Unknown
             self.send(f"ALTER TABLE {table(t)} RENAME TO {table(new)}")
-            # a table Rails created has an `id` key: its index and sequence follow the name
+            # a table Rails created has an `id` key: its index and sequence follow the name (no
+            # finding of their own: the application names neither, the table's rename is reported)
+            saved, self.acknowledged = self.acknowledged, True
             self.send(f"ALTER INDEX {ident(t + '_pkey')} RENAME TO {ident(new + '_pkey')}")
             self.send(f"ALTER TABLE {ident(t + '_id_seq')} RENAME TO {ident(new + '_id_seq')}")
+            self.acknowledged = saved
         elif name == "drop_table":
             for each in args:
                 exists = " IF EXISTS" if opts.get("if_exists") else ""
