@@ -50,6 +50,22 @@ def _dedent(lines: list[str]) -> str:
     return "".join(s[cut:] if s.strip() else s.lstrip(" \t") for s in lines)
 
 
+def _closing(text: str, pos: int, opener: str) -> int:
+    """Where a %-literal opened by `opener` just before `pos` closes (nested pairs and escapes
+    stepped over, as Ruby does: %{a #{b} c} is one string)."""
+    close, depth = _CLOSE[opener], 1
+    while pos < len(text):
+        char = text[pos]
+        if char == "\\":
+            pos += 2
+            continue
+        depth += (char == opener) - (char == close)
+        if depth == 0:
+            return pos
+        pos += 1
+    return len(text)
+
+
 def tokens(text: str) -> list[Tok]:
     out: list[Tok] = []
     pos, line, line_start = 0, 1, 0
@@ -124,9 +140,7 @@ def tokens(text: str) -> list[Tok]:
             else:
                 tok.value = None if "#{" in inner else _unescape(inner)
         elif kind == "pct":
-            close = _CLOSE[piece[-1]]
-            end = text.find(close, pos)
-            end = len(text) if end < 0 else end
+            end = _closing(text, pos, piece[-1])
             words = text[pos:end].split()
             line += text.count("\n", pos, end)
             pos = end + 1
@@ -134,7 +148,8 @@ def tokens(text: str) -> list[Tok]:
             if letter in "wWiI":
                 tok.kind, tok.value = "words", (letter.lower(), words)
             else:
-                tok.kind, tok.value = "str", text[m.end() : end]
+                inner = text[m.end() : end]  # %{...} / %(...): a double-quoted string
+                tok.kind, tok.value = "str", None if "#{" in inner else _unescape(inner)
         elif kind == "sym":
             tok.value = _unescape(piece[2:-1]) if piece[1] == '"' else piece[1:]
         elif kind == "int":
