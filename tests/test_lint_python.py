@@ -408,14 +408,14 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_nothing_lintable_is_not_a_clean_pass(tmp_path: Path) -> None:
     migrate = tmp_path / "db" / "migrate"
     migrate.mkdir(parents=True)
-    (migrate / "20240101000000_add_code.rb").write_text(
-        "class AddCode < ActiveRecord::Migration[7.1]\n  def change\n    add_index :orders, :code\n  end\nend\n"
+    (migrate / "20240101000000_add_code.js").write_text(  # Knex: lint does not read it (Rails: test_lint_rails.py)
+        "exports.up = (knex) => knex.schema.alterTable('orders', (t) => { t.index('code') });\n"
     )
     done = run("db/migrate", cwd=tmp_path)
     assert done.returncode == 5, done.stdout + done.stderr
-    assert "skipped: db/migrate/20240101000000_add_code.rb: Rails migration: not read yet" in done.stdout
+    assert "skipped: db/migrate/20240101000000_add_code.js: JavaScript migration" in done.stdout
     assert "nothing lintable" in done.stdout and "parse-error" not in done.stdout
-    one = run("db/migrate/20240101000000_add_code.rb", cwd=tmp_path)
+    one = run("db/migrate/20240101000000_add_code.js", cwd=tmp_path)
     assert one.returncode == 5 and "parse-error" not in one.stdout
 
     (tmp_path / "helpers.py").write_text("def f():\n    return 1\n")
@@ -432,15 +432,15 @@ def test_nothing_lintable_is_not_a_clean_pass(tmp_path: Path) -> None:
 
     (migrate / "20240102000000_b.sql").write_text("SET lock_timeout = '1s';\nALTER TABLE orders ADD COLUMN n text;\n")
     mixed = run("db/migrate", cwd=tmp_path)
-    assert mixed.returncode == 0 and "skipped: db/migrate/20240101000000_add_code.rb" in mixed.stdout
+    assert mixed.returncode == 0 and "skipped: db/migrate/20240101000000_add_code.js" in mixed.stdout
 
 
 def test_the_mcp_tool_reports_what_it_skipped(tmp_path: Path) -> None:
     from migration_manager.server import lint_sql
 
-    (tmp_path / "20240101000000_a.rb").write_text("class A < ActiveRecord::Migration[7.1]; end\n")
+    (tmp_path / "20240101000000_a.exs").write_text("defmodule A do\nend\n")
     out = lint_sql(paths=["."], root=str(tmp_path))
-    assert out.files == [] and out.skipped == ["20240101000000_a.rb: Rails migration: not read yet"]
+    assert out.files == [] and out.skipped == ["20240101000000_a.exs: Elixir (Ecto) migration: not read yet"]
 
 
 # --- the static reading against what the frameworks send -----------------------------------------

@@ -28,6 +28,7 @@ from .pyread import Framework, Piece
 from .read_django import DjangoState
 from .read_liquibase import CHANGELOG_SUFFIXES, LiquibaseState
 from .read_python import read_python
+from .read_rails import read_all as read_rails
 from .revision_order import in_revision_order
 from .rules import BY_ID, BY_KIND, Context
 from .rules.base import Rule
@@ -55,7 +56,7 @@ class Source:
 
 # files lint does not read, by suffix, and why (they are listed as skipped, never parsed as SQL)
 NOT_READ = {
-    ".rb": "Rails migration: not read yet",
+    ".rb": "Rails migration",  # read (read_rails.py); listed here to be collected in migration folders
     ".xml": "Liquibase changelog (XML): not read yet",
     ".yaml": "Liquibase changelog (YAML) or other YAML: not read yet",
     ".yml": "Liquibase changelog (YAML) or other YAML: not read yet",
@@ -361,6 +362,9 @@ def lint_paths(
     folders = [p for p in paths if p.is_dir()]
     django = DjangoState()
     liquibase = LiquibaseState(files)
+    ruby_files = [f for f in files if f.suffix == ".rb"]  # one Ruby parse for all (read_rails.py)
+    texts.update((f, read_text(f)) for f in ruby_files if f not in texts)  # read once: parsed here, shown below
+    rails = dict(zip(ruby_files, read_rails([texts[f] for f in ruby_files]), strict=True))
     if fix_worker:
         from .plan_worker import PlanWorker  # subprocess: imported only for a long run
 
@@ -376,17 +380,17 @@ def lint_paths(
                     shown.extend([at] if at not in shown else [])  # a changelog cut by an sqlFile: once
                     findings.extend(linter.lint_source(Source(at, "", framework="liquibase", pieces=log.read.pieces)))
                 continue
-            if f.suffix in NOT_READ:
+            if f.suffix in NOT_READ and f not in rails:
                 skipped.append(f"{name}: {NOT_READ[f.suffix]}")
                 continue
             text = texts.pop(f, None) or read_text(f)  # the sniff's read, else read now
-            if f.suffix != ".py" and (reason := not_sql(text)):
+            if f.suffix not in (".py", ".rb") and (reason := not_sql(text)):
                 shown.append(name)
                 findings.extend(linter.not_sql(name, reason))
                 continue
             source = Source(name, text)
-            if f.suffix == ".py":
-                found = read_python(str(f.absolute()), text, django)  # absolute: the app is the folder above
+            if f.suffix in (".py", ".rb"):
+                found = rails.get(f) or read_python(str(f.absolute()), text, django)  # absolute: the app's folder
                 if (
                     found.framework is None
                     and f not in paths

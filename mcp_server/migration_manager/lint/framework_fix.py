@@ -1,5 +1,5 @@
-"""A fix in the words of the framework the migration is written for: the op.* call or the Django
-operation that does what the SQL fix does. The rules write the SQL (and the planner the plans);
+"""A fix in the words of the framework the migration is written for: the op.* call, the Django
+operation or the Rails DSL call that does what the SQL fix does. The rules write the SQL (and the planner the plans);
 this only says how to write it in an Alembic revision or a Django migration."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ _OUTSIDE = {
     "alembic": "inside `with op.get_context().autocommit_block():` (Alembic runs upgrade() in a transaction)",
     "django": "in a migration with `atomic = False` (Django runs a migration in a transaction)",
     "liquibase": 'in a changeSet with runInTransaction="false" (Liquibase runs each changeSet in a transaction)',
+    "rails": "and `disable_ddl_transaction!` in the migration class (Rails runs a migration in a transaction)",
 }
 _CALL = {
     "alembic": {
@@ -44,13 +45,24 @@ _CALL = {
         "NOT VALID for a CHECK), then a <sql> change with VALIDATE CONSTRAINT in a later changeSet",
         "missing-lock-timeout": "a <sql> change with SET lock_timeout = ... first in the changeSet",
     },
+    "rails": {
+        "index-without-concurrently": "add_index ..., algorithm: :concurrently " + _OUTSIDE["rails"],
+        "drop-index-without-concurrently": "remove_index ..., algorithm: :concurrently " + _OUTSIDE["rails"],
+        "concurrently-in-transaction": "add `disable_ddl_transaction!` to the migration class",
+        "constraint-missing-not-valid": "add_foreign_key ... / add_check_constraint ..., validate: false, then "
+        "validate_foreign_key / validate_check_constraint in a second migration",
+        "set-not-null-scan": 'add_check_constraint :table, "column IS NOT NULL", validate: false; in a second '
+        "migration validate_check_constraint, then change_column_null :table, :column, false",
+        "missing-lock-timeout": 'execute "SET lock_timeout = ..." first in change / up',
+    },
 }
-_NAME = {"alembic": "Alembic", "django": "Django", "liquibase": "Liquibase"}
+_NAME = {"alembic": "Alembic", "django": "Django", "liquibase": "Liquibase", "rails": "Rails"}
 _AS_SQL = {
     "alembic": "op.execute() the SQL below in place of the op.* call",
     "django": "migrations.SeparateDatabaseAndState(database_operations=[migrations.RunSQL(the SQL below)], "
     "state_operations=[the operation]) in place of the operation",
     "liquibase": "a <sql> change with the SQL below in place of the change",
+    "rails": "execute <<~SQL with the SQL below in place of the DSL call",
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
-Framework = Literal["alembic", "django", "liquibase"]
+Framework = Literal["alembic", "django", "liquibase", "rails"]
 
 
 @dataclass
