@@ -120,6 +120,13 @@ def test_suppression_on_or_above_the_statement() -> None:
     assert [(f.rule, f.line) for f in report.findings] == [("index-without-concurrently", 5)]
 
 
+def test_suppression_on_the_first_line_of_a_file() -> None:
+    """The comment above the first statement is no trailing comment of a statement before it."""
+    sql = "-- migration-manager: ignore all\nCREATE INDEX a ON orders (code);\n"
+    assert lint_text(sql, LintConfig()).findings == []
+    assert lint_text(sql.replace(" all", " missing-lock-timeout"), LintConfig()).findings[0].line == 2
+
+
 def test_configuration_from_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.migration-manager]\npg-version = 10\nignore = ["missing-lock-timeout"]\n'

@@ -108,7 +108,9 @@ def _ignored(text: str, start: int, previous_end: int) -> set[str]:
     statement's first line."""
     line_end = text.find("\n", start)
     previous_line_end = text.find("\n", previous_end)
-    if 0 <= previous_line_end < start:  # a comment after the previous statement, on its line, is its own
+    if (
+        previous_end and 0 <= previous_line_end < start
+    ):  # a comment after the previous statement, on its line, is its own
         previous_end = previous_line_end + 1
     window = text[previous_end : line_end if line_end >= 0 else len(text)]
     rules: set[str] = set()
