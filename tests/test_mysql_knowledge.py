@@ -18,7 +18,7 @@ import pymysql
 import pytest
 
 from conftest import MARIADB, MariaDatabase
-from migration_manager.knowledge.mysql import MyAction, online
+from migration_manager.knowledge.mysql import MyAction, Source, online, source
 from migration_manager.model import Dialect
 
 EXAMPLES: dict[MyAction, tuple[str, str]] = {  # action -> (setup, ALTER TABLE orders clause)
@@ -65,6 +65,27 @@ def test_every_action_has_an_example() -> None:
 
     clauses = {a for a, f in _MARIADB.items() if f.algorithm}
     assert clauses == set(EXAMPLES)
+
+
+MYSQL_RELEASES = [(5, 7), (8, 0, 11), (8, 0, 12), (8, 0, 28), (8, 0, 29), (8, 0, 36), (8, 4)]
+
+
+def test_every_fact_says_where_it_comes_from() -> None:
+    """Each fact names its source; "measured" means this file measures it, and a MySQL fact said to be
+    MariaDB's is MariaDB's answer on every release, while one said to be from the manual is its own."""
+    for action in MyAction:
+        for dialect in (Dialect.MARIADB, Dialect.MYSQL):
+            assert isinstance(source(action, dialect), Source), (action, dialect)
+    measured = {a for a in MyAction if source(a, Dialect.MARIADB) is Source.MEASURED_MARIADB}
+    assert measured == set(EXAMPLES)
+    assert not [a for a in MyAction if source(a, Dialect.MYSQL) is Source.MEASURED_MARIADB]
+    for action in MyAction:
+        mariadb = online(action, Dialect.MARIADB, (10, 11))
+        mysql = [online(action, Dialect.MYSQL, r) for r in MYSQL_RELEASES]
+        if source(action, Dialect.MYSQL) is Source.MYSQL_MANUAL:
+            assert any(f != mariadb for f in mysql), f"{action}: said to be from the MySQL manual, is MariaDB's"
+        else:
+            assert all(f == mariadb for f in mysql), f"{action}: said to be MariaDB's, differs on MySQL"
 
 
 @pytest.mark.parametrize("action", list(EXAMPLES), ids=lambda a: a.name.lower())
