@@ -1,6 +1,7 @@
 """Run every benchmark in one go and print their tables as one markdown report.
 
-In order: downtime under load (downtime.py), the lock queue (lock_queue.py), backfill
+In order: downtime under load (downtime.py), MariaDB write stalls (downtime_mysql.py; needs the
+MariaDB at 127.0.0.1:3306), the lock queue (lock_queue.py), backfill
 (backfill.py), lint against squawk (lint_vs_squawk.py), the MCP server (mcp_server.py), the size
 of its tool list (mcp_schema_size.py), verify (verify_plan.py), verify over MCP (verify_mcp.py), planning and rendering
 (plan_render.py), the size of a change (plan_size.py) and find_migrations (find_migrations.py).
@@ -43,6 +44,7 @@ def main() -> int:
     runs = 1 if args.quick else args.runs
     jobs: list[tuple[str, list[str]]] = [
         ("Downtime under load", ["downtime.py", "--runs", str(runs)]),
+        ("Write stalls on MariaDB", ["downtime_mysql.py", "--runs", str(runs)]),
         ("The lock queue", ["lock_queue.py", "--runs", str(runs)]),
         ("Backfill", ["backfill.py", "--runs", str(runs)]),
         ("Lint against squawk", ["lint_vs_squawk.py"] + (["--runs", "1"] if args.quick else [])),

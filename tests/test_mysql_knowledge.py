@@ -18,7 +18,7 @@ import pymysql
 import pytest
 
 from conftest import MARIADB, MariaDatabase
-from migration_manager.knowledge.mysql import MyAction, online
+from migration_manager.knowledge.mysql import MyAction, Source, online, source
 from migration_manager.model import Dialect
 
 EXAMPLES: dict[MyAction, tuple[str, str]] = {  # action -> (setup, ALTER TABLE orders clause)
@@ -65,6 +65,27 @@ def test_every_action_has_an_example() -> None:
 
     clauses = {a for a, f in _MARIADB.items() if f.algorithm}
     assert clauses == set(EXAMPLES)
+
+
+MYSQL_RELEASES = [(5, 7), (8, 0, 11), (8, 0, 12), (8, 0, 28), (8, 0, 29), (8, 0, 36), (8, 4)]
+
+
+def test_every_fact_says_where_it_comes_from() -> None:
+    """Each fact names its source; "measured" means this file measures it, and a MySQL fact said to be
+    MariaDB's is MariaDB's answer on every release, while one said to be from the manual is its own."""
+    for action in MyAction:
+        for dialect in (Dialect.MARIADB, Dialect.MYSQL):
+            assert isinstance(source(action, dialect), Source), (action, dialect)
+    measured = {a for a in MyAction if source(a, Dialect.MARIADB) is Source.MEASURED_MARIADB}
+    assert measured == set(EXAMPLES)
+    assert not [a for a in MyAction if source(a, Dialect.MYSQL) is Source.MEASURED_MARIADB]
+    for action in MyAction:
+        mariadb = online(action, Dialect.MARIADB, (10, 11))
+        mysql = [online(action, Dialect.MYSQL, r) for r in MYSQL_RELEASES]
+        if source(action, Dialect.MYSQL) is Source.MYSQL_MANUAL:
+            assert any(f != mariadb for f in mysql), f"{action}: said to be from the MySQL manual, is MariaDB's"
+        else:
+            assert all(f == mariadb for f in mysql), f"{action}: said to be MariaDB's, differs on MySQL"
 
 
 @pytest.mark.parametrize("action", list(EXAMPLES), ids=lambda a: a.name.lower())
@@ -139,3 +160,32 @@ def test_online_builds_let_writes_through_and_a_copy_does_not(maria_db: MariaDat
     assert index > 0, f"no write completed during a {index_seconds:.2f} s in-place index build"
     assert rebuild > 0, f"no write completed during a {rebuild_seconds:.2f} s in-place rebuild"
     assert copy == 0, f"{copy} writes completed during a {copy_seconds:.2f} s COPY, LOCK=SHARED"
+
+
+def test_widening_varchar_past_the_length_byte_needs_a_copy(maria_db: MariaDatabase) -> None:
+    """Found by benchmarks/downtime_mysql.py: in utf8mb4 a varchar over 127 bytes (32 characters) that
+    grows past 255 bytes cannot be widened instantly or in place; below either limit it can."""
+    with maria_db.connect() as conn, conn.cursor() as cur:
+        cur.execute("ALTER TABLE orders MODIFY COLUMN code varchar(31), ALGORITHM=INSTANT")  # 124 bytes
+        cur.execute("ALTER TABLE orders MODIFY COLUMN code varchar(64), ALGORITHM=INSTANT")  # 124 -> 256: instant
+        cur.execute("ALTER TABLE orders MODIFY COLUMN code varchar(32), ALGORITHM=COPY")
+        cur.execute("ALTER TABLE orders MODIFY COLUMN code varchar(63), ALGORITHM=INSTANT")  # 128 -> 252: instant
+        for cheaper in ("INSTANT", "INPLACE, LOCK=NONE"):
+            with pytest.raises(pymysql.err.OperationalError) as refused:
+                cur.execute(f"ALTER TABLE orders MODIFY COLUMN code varchar(64), ALGORITHM={cheaper}")
+            assert refused.value.args[0] == 1846, refused.value
+        cur.execute("ALTER TABLE orders MODIFY COLUMN code varchar(64), ALGORITHM=COPY")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 21: knowledge/mysql.py has every varchar widening INSTANT on MariaDB; past the length byte it "
+    "is a copy (the test above), and the plan's INSTANT is refused by the server",
+)
+def test_plan_for_widening_past_the_length_byte_states_a_copy() -> None:
+    from migration_manager.model import ChangeColumnType, TableStats, Target
+    from migration_manager.planner import plan
+
+    op = ChangeColumnType(table="orders", column="code", old_type="varchar(32)", new_type="varchar(64)")
+    p = plan([op], Target(dialect="mariadb"), {"orders": TableStats(rows=5_000)})
+    assert p.migrations[0].steps[0].algorithm == "COPY, LOCK=SHARED"

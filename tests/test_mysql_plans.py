@@ -4,6 +4,7 @@ again (the same schema as the first time)."""
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -244,6 +245,40 @@ def test_large_tables_get_gh_ost_instead_of_a_copy() -> None:
     small = plan([op], Target(dialect="mariadb"), {"orders": TableStats(rows=5_000)})
     assert small.migrations[0].steps[0].algorithm == "COPY, LOCK=SHARED"
     assert small.migrations[0].steps[0].blocks_writes
+
+
+def test_large_table_files_name_gh_ost_pt_osc_and_vitess(tmp_path: Path, maria_db: MariaDatabase) -> None:
+    """The up file and README of a big-table MODIFY give the same change three ways: gh-ost, pt-osc (its
+    --alter without `ALTER TABLE t`, dry run before execute) and Vitess online DDL (the whole ALTER, then
+    followed and cancelled by uuid); the ALTER they name does the change on MariaDB."""
+    op = ChangeColumnType(table="orders", column="amount", old_type="int", new_type="bigint", not_null=True)
+    p = plan([op], Target(dialect="mariadb"), {"orders": TableStats(rows=50_000_000)})
+    write_files(render_sql(p), tmp_path)
+    (up,) = [f for f in tmp_path.glob("*.sql") if not f.name.endswith("_down.sql")]
+    (readme,) = tmp_path.glob("*_README.md")
+    clause = "MODIFY COLUMN amount bigint NOT NULL"
+    for text in (up.read_text(), readme.read_text()):
+        lines = [line.removeprefix("--").strip() for line in text.splitlines()]
+        (gh_ost,) = [shlex.split(line) for line in lines if line.startswith("gh-ost --")]
+        assert f"--alter={clause}" in gh_ost and "--table=orders" in gh_ost
+        pt = [shlex.split(line) for line in lines if line.startswith("pt-online-schema-change --")]
+        assert [args[-1] for args in pt] == ["--dry-run", "--execute"], "a dry run first, then the change"
+        for args in pt:
+            assert args[args.index("--alter") + 1] == clause  # no ALTER TABLE prefix
+            assert "D=$DATABASE,t=orders" in args
+            assert args[args.index("--max-load") + 1] == "Threads_running=25"
+            assert args[args.index("--critical-load") + 1] == "Threads_running=60"
+            assert args[args.index("--chunk-size") + 1] == "1000"
+        start = lines.index("SET @@ddl_strategy='vitess';")
+        assert lines[start + 1] == f"ALTER TABLE orders {clause};"
+        assert "SHOW VITESS_MIGRATIONS LIKE '<uuid>';" in text
+        assert "ALTER VITESS_MIGRATION '<uuid>' CANCEL;" in text
+    # no ALTER runs from the up file itself, and the ALTER the three name makes the change on the server
+    assert not [line for line in up.read_text().splitlines() if line.startswith("ALTER")]
+    assert column(maria_db, "orders", "amount")[0] == "int(11)"  # type: ignore[index]
+    with maria_db.connect() as conn, conn.cursor() as cur:
+        cur.execute(f"ALTER TABLE orders {clause}")
+    assert column(maria_db, "orders", "amount")[:2] == ("bigint(20)", "NO")  # type: ignore[index]
 
 
 def test_what_is_not_planned_yet_says_what_to_do() -> None:

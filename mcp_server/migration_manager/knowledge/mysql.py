@@ -10,7 +10,8 @@ copying.
 
 MariaDB facts are measured on MariaDB 10.11 by tests/test_mysql_knowledge.py; MySQL facts come
 from the MySQL 8.0 reference manual ("Online DDL Operations") and are not measured here (no
-MySQL server on these machines): the plans say so.
+MySQL server on these machines): the plans say so. source(action, dialect) says which, per fact
+(a MySQL fact online() does not answer from the manual falls back to MariaDB's, and says that).
 """
 
 from __future__ import annotations
@@ -81,6 +82,36 @@ _MARIADB: dict[MyAction, Online] = {
     MyAction.DROP_TABLE: NO_CLAUSE,
     MyAction.RENAME_TABLE: NO_CLAUSE,
 }
+
+
+class Source(StrEnum):
+    """Where a fact comes from: measured here, or read from a manual."""
+
+    MEASURED_MARIADB = "measured on MariaDB 10.11 by tests/test_mysql_knowledge.py"
+    NOT_AN_ALTER = "not an ALTER TABLE: no algorithm to state or measure (a metadata lock only)"
+    MYSQL_MANUAL = "MySQL 8.0 reference manual, Online DDL Operations; not measured here"
+    MYSQL_AS_MARIADB = (
+        "MySQL: taken to be MariaDB's measured behaviour; not measured on MySQL nor checked against its manual"
+    )
+
+
+_MYSQL_OWN = {  # the actions online() answers for MySQL from its manual; the rest fall back to MariaDB's
+    MyAction.ADD_COLUMN,
+    MyAction.DROP_COLUMN,
+    MyAction.RENAME_COLUMN,
+    MyAction.WIDEN_VARCHAR,
+    MyAction.DROP_CONSTRAINT,
+    MyAction.ADD_FOREIGN_KEY,
+}
+
+
+def source(action: MyAction, dialect: Dialect) -> Source:
+    """Where the fact online(action, dialect, ...) gives comes from."""
+    if not _MARIADB[action].algorithm:
+        return Source.NOT_AN_ALTER
+    if dialect is Dialect.MARIADB:
+        return Source.MEASURED_MARIADB
+    return Source.MYSQL_MANUAL if action in _MYSQL_OWN else Source.MYSQL_AS_MARIADB
 
 
 def online(action: MyAction, dialect: Dialect, release: tuple[int, ...]) -> Online:

@@ -59,9 +59,10 @@ def readme(env: Environment, context: dict[str, Any]) -> RenderedFile:
     the format (the PostgreSQL README would send the reader to pg_stat_activity)."""
     if not context["plan"].target.is_postgresql:
         from ..summary import mysql_line
+        from .online_tools import online_tools
         from .sql import mystatement
         from .templating import environment
 
         env = environment("sql_mysql")
-        env.filters.update(mystatement=mystatement, mysql_line=mysql_line)
+        env.filters.update(mystatement=mystatement, mysql_line=mysql_line, online_tools=online_tools)
     return RenderedFile(path=context["readme"], content=env.get_template("README.md.j2").render(context))

@@ -13,6 +13,7 @@ from ..model import Plan
 from ..summary import mysql_line
 from .context import migration_context, readme
 from .files import RenderedFile
+from .online_tools import online_tools
 from .templating import environment
 
 
@@ -54,7 +55,7 @@ def mystatement(sql: str) -> str:
 def render_sql_mysql(plan: Plan, now: datetime | None = None) -> list[RenderedFile]:
     """MariaDB / MySQL: one schema change per file, applied with the mysql client."""
     env = environment("sql_mysql")
-    env.filters.update(mystatement=mystatement, mysql_line=mysql_line)
+    env.filters.update(mystatement=mystatement, mysql_line=mysql_line, online_tools=online_tools)
     files: list[RenderedFile] = []
     names = [f"{stamp}_{m.name}" for stamp, m in zip(stamps(plan, now), plan.migrations, strict=True)]
     for index, base in enumerate(names):
