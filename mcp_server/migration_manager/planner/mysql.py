@@ -232,7 +232,8 @@ class _Planner:
             algorithm=fact.algorithm or None,
             external_command=external,
             accepted=(
-                f"{key} has {rows:,} rows by its stats: the copy is short"
+                f"{key} has {rows:,} rows by its {'stats' if key in self.stats else 'information_schema estimate'}: "
+                "the copy is short"
                 if fact.blocks_writes and key in self.small_copies and rows is not None
                 else None
             ),
@@ -868,4 +869,5 @@ def plan_mysql(
         warnings=planner.warnings,
         lock_timeout=f"{planner.lock_wait}s",
         statement_timeout=statement_timeout,
+        schema_source=schema.source if schema is not None else None,
     )

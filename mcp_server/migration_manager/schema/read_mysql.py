@@ -280,4 +280,6 @@ def schema_from_mysql_file(path: Path, dialect: Dialect, *, dsn: str | None = No
             schema = read_mysql_schema(conn, scratch.name, f"schema file {path} loaded into {scratch.where}", dialect)
         finally:
             conn.close()
+    for table in schema.tables.values():  # the scratch tables are empty: the file tells nothing of sizes
+        table.rows = table.bytes = None
     return schema
