@@ -196,13 +196,20 @@ def test_a_varchar_widening_is_planned_instant_once_the_schema_is_known(db: str)
         step = p.migrations[0].steps[0]
         assert step.algorithm == "INSTANT" and not step.rewrites and step.external_command is None, sql
         apply(db, ups(p))  # ALGORITHM=INSTANT: the server refuses rather than copy
-    # a comment-only change is metadata too
-    p = planned(
-        "ALTER TABLE items MODIFY code varchar(40) COMMENT 'new words'", schema_from_mysql_dsn(dsn(db), Dialect.MARIADB)
-    )
-    assert p.migrations[0].steps[0].algorithm == "INSTANT"
-    apply(db, ups(p))
-    assert columns(db, "items")["code"][3] == "new words"
+    # a comment-only or default-only change is metadata too, both ways
+    schema = schema_from_mysql_dsn(dsn(db), Dialect.MARIADB)
+    before = columns(db, "items")
+    for sql, changed in (
+        ("ALTER TABLE items MODIFY code varchar(40) COMMENT 'new words'", (3, "new words")),
+        ("ALTER TABLE items MODIFY code varchar(40) DEFAULT 'y'", (2, "'y'")),
+    ):
+        p = planned(sql, schema)
+        step = p.migrations[0].steps[0]
+        assert step.algorithm == "INSTANT" and step.down[0].endswith("ALGORITHM=INSTANT"), sql
+        apply(db, ups(p))
+        assert columns(db, "items")["code"][changed[0]] == changed[1]
+        apply(db, downs(p))
+        assert columns(db, "items") == before
 
 
 def test_mysql_widens_in_place_only_within_the_length_byte_class(db: str) -> None:
@@ -217,6 +224,10 @@ def test_mysql_widens_in_place_only_within_the_length_byte_class(db: str) -> Non
 
 
 def test_a_type_change_of_a_foreign_key_column_is_refused(db: str) -> None:
+    import pymysql
+
+    with pytest.raises(pymysql.err.OperationalError, match="used in a foreign key constraint"):  # the server's word
+        apply(db, ups(planned("ALTER TABLE items MODIFY user_id int NOT NULL", None)))
     schema = schema_from_mysql_dsn(dsn(db), Dialect.MARIADB)
     with pytest.raises(PlanningError, match=r"foreign key items_user_fk .*Drop the key"):
         planned("ALTER TABLE items MODIFY user_id int NOT NULL", schema)
