@@ -324,3 +324,19 @@ def test_the_mcp_tool_plans_from_the_dsn(db: str) -> None:
     assert result.plan.schema_source is not None and result.plan.schema_source.startswith("live database")
     step = result.plan.migrations[0].steps[0]
     assert "NOT NULL DEFAULT 'x' COMMENT 'the code'" in step.up[0] and "varchar(20)" in step.down[0]
+
+
+def test_verify_plans_a_modify_from_the_schema_file(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """verify --dialect mariadb --schema FILE plans as plan does: the MODIFY keeps NOT NULL, DEFAULT, COMMENT."""
+    path = tmp_path / "schema.sql"
+    path.write_text(SCHEMA)
+    sql = "ALTER TABLE items MODIFY code varchar(20) COMMENT 'the new words'"  # INSTANT both ways: no problems
+    code = main(["verify", "--dialect", "mariadb", "--schema", str(path), "--rows", "20", "--json", "--sql", sql])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0, out
+    assert out["problems"] == []
+    alters = [st["sql"] for f in out["files"] for st in f["statements"] if st["sql"].startswith("ALTER")]
+    assert len(alters) == 3 and all("NOT NULL DEFAULT 'x'" in a and a.endswith("ALGORITHM=INSTANT") for a in alters)
+    assert "COMMENT 'the new words'" in alters[0] and "COMMENT 'the code'" in alters[1]  # up, then the down

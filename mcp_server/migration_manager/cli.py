@@ -342,6 +342,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 from .schema.sources import schema_from_file
 
                 schema = schema_from_file(Path(args.schema), dsn=args.dsn)
+            elif args.schema and not args.no_schema:
+                from .model import Dialect
+                from .schema.read_mysql import schema_from_mysql_file
+
+                schema = schema_from_mysql_file(Path(args.schema), Dialect(args.dialect), dsn=args.dsn)
             planned = _plan(args, schema, read_schema=False)
             write_files(render_sql(planned), Path(tmp))
             pairs = pairs_in(Path(tmp))
