@@ -152,7 +152,8 @@ class ChangeColumnType(TableOp):
     restated: bool = Field(
         False,
         description="MariaDB / MySQL: read from a MODIFY / CHANGE COLUMN, which restates the whole definition; "
-        "without old_type the plan then copies the table (right whatever the old type was) and has no down",
+        "without old_type or a schema the plan then copies the table (right whatever the old type was) and has "
+        "no down",
     )
 
 
