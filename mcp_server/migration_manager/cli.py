@@ -70,8 +70,6 @@ def _schema(args: argparse.Namespace, found: RepoMigrations | None = None) -> Sc
     if getattr(args, "no_schema", False):
         return None
     dialect = getattr(args, "dialect", None)
-    if dialect not in (None, "postgresql"):
-        return None  # MariaDB / MySQL schemas are not read yet: their plans guard at run time
     from .schema.sources import resolve_schema
 
     replay = args.command == "plan" or getattr(args, "replay", False)  # render's --root is "." by default
@@ -82,6 +80,7 @@ def _schema(args: argparse.Namespace, found: RepoMigrations | None = None) -> Sc
         found=found,
         replay=replay,
         run_code=getattr(args, "replay", False),
+        dialect=dialect,
     )
 
 
@@ -343,6 +342,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 from .schema.sources import schema_from_file
 
                 schema = schema_from_file(Path(args.schema), dsn=args.dsn)
+            elif args.schema and not args.no_schema:
+                from .model import Dialect
+                from .schema.read_mysql import schema_from_mysql_file
+
+                schema = schema_from_mysql_file(Path(args.schema), Dialect(args.dialect), dsn=args.dsn)
             planned = _plan(args, schema, read_schema=False)
             write_files(render_sql(planned), Path(tmp))
             pairs = pairs_in(Path(tmp))
@@ -428,13 +432,14 @@ def _add_schema_source(p: argparse.ArgumentParser) -> None:
         "--dsn",
         metavar="DSN",
         help="postgresql://user@host:port/dbname, read in a read-only transaction (a password is better in "
-        "PGPASSWORD or ~/.pgpass; it is never printed)",
+        "PGPASSWORD or ~/.pgpass; it is never printed); mysql://user@host:port/dbname with --dialect mariadb|mysql",
     )
     group.add_argument(
         "--schema",
         metavar="FILE",
         help="pg_dump --schema-only output or a Rails db/structure.sql, loaded into the embedded PostgreSQL "
-        "and read from its catalogs",
+        "and read from its catalogs; with --dialect mariadb|mysql a mysqldump --no-data, loaded into a "
+        "temporary database on the machine's MariaDB (127.0.0.1:3306)",
     )
     group.add_argument("--no-schema", action="store_true", help="plan from the DDL alone")
 

@@ -141,6 +141,10 @@ class ChangeColumnType(TableOp):
     old_type: str | None = Field(None, description="current type; needed to recognise the in-place safe cases")
     using: str | None = Field(None, description="conversion expression; the old column is written as the column name")
     not_null: bool = Field(False, description="the column is NOT NULL and must stay so")
+    null_stated: bool = Field(
+        False,
+        description="MariaDB / MySQL: the MODIFY wrote NULL or NOT NULL (else the schema's nullability is kept)",
+    )
     default: str | None = Field(None, description="default the new column must keep")
     comment: str | None = Field(None, description="MariaDB / MySQL: the COMMENT the column keeps (MODIFY restates it)")
     charset: str | None = Field(None, description="MariaDB / MySQL: the column's CHARACTER SET after the change")
@@ -148,7 +152,8 @@ class ChangeColumnType(TableOp):
     restated: bool = Field(
         False,
         description="MariaDB / MySQL: read from a MODIFY / CHANGE COLUMN, which restates the whole definition; "
-        "without old_type the plan then copies the table (right whatever the old type was) and has no down",
+        "without old_type or a schema the plan then copies the table (right whatever the old type was) and has "
+        "no down",
     )
 
 

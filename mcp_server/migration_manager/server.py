@@ -161,8 +161,9 @@ Root = Annotated[str, Field(description="absolute path of the repository; every 
 SchemaDsn = Annotated[
     str | None,
     Field(
-        description="postgresql://user@host/db to read the real schema from (read-only; the password is never "
-        "echoed): types, NOT NULL, defaults, indexes, keys, views and sizes are then read, not guessed"
+        description="postgresql://user@host/db (mysql://user@host/db for mariadb/mysql) to read the real schema "
+        "from (read-only; the password is never echoed): types, NOT NULL, defaults, indexes, keys, views and sizes "
+        "are then read, not guessed"
     ),
 ]
 
@@ -287,6 +288,10 @@ def _plan(
 
         # render: the repository's structure dump; replaying its migrations is left to the CLI's --replay
         schema = resolve_schema(schema_dsn, None, None if schema_dsn else str(root), replay=False)
+    elif dialect != "postgresql" and schema_dsn:
+        from .schema.sources import resolve_schema
+
+        schema = resolve_schema(schema_dsn, None, None, dialect=dialect)
     return plan(
         _operations(operations, sql, dialect),
         target_from(None if dialect != "postgresql" else pg_version, dialect, release),

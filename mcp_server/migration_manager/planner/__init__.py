@@ -262,6 +262,7 @@ def plan(
             statement_timeout=statement_timeout,
             batch_size=batch_size,
             pause_ms=pause_ms,
+            schema=schema,
         )
     ctx = Context(
         target=target,

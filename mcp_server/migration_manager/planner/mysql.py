@@ -47,8 +47,11 @@ from ..model import (
     TableStats,
     Target,
 )
+from ..schema.model import ColumnInfo, Schema
+from .mysql_column import complete, definition, length_bytes_class, same_type
 
 COPY_THRESHOLD_ROWS = 1_000_000  # past this (from stats), a table copy runs through gh-ost, not ALTER
+COPY_THRESHOLD_BYTES = 1 << 30  # or past this data_length (schema known): table_rows is only an estimate
 _PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
 _RESERVED = {"order", "group", "key", "index", "table", "select", "where", "from", "user", "desc", "range", "status"}
 _CONSTANT_DEFAULT = re.compile(
@@ -123,8 +126,18 @@ def _default(expression: str) -> str:
 
 
 class _Planner:
-    def __init__(self, target: Target, stats: dict[str, TableStats], lock_wait: int, batch_size: int, pause_ms: int):
+    def __init__(
+        self,
+        target: Target,
+        stats: dict[str, TableStats],
+        lock_wait: int,
+        batch_size: int,
+        pause_ms: int,
+        schema: Schema | None = None,
+    ):
         self.target = target
+        self.schema = schema
+        self.schema_source = schema.source if schema else ""
         self.dialect = target.dialect
         self.release = target.release_tuple
         self.stats = stats
@@ -147,8 +160,27 @@ class _Planner:
         return f"ALTER TABLE {table} {clause}{suffix}"
 
     def rows(self, key: str) -> int | None:
+        """The table's rows: from the stats given, else the schema's estimate (information_schema.tables)."""
         s = self.stats.get(key)
-        return s.rows if s else None
+        if s:
+            return s.rows
+        if self.schema is not None and key not in self.created:
+            database, _, name = key.rpartition(".")
+            table = self.schema.table(name, database or None)
+            if table is not None:
+                return table.rows  # InnoDB's estimate (information_schema.tables.table_rows)
+        return None
+
+    def large(self, key: str) -> bool:
+        """Too large for an ALTER ... COPY: past the row threshold, or (schema known) past the data size one."""
+        rows = self.rows(key)
+        if rows is not None and rows > COPY_THRESHOLD_ROWS:
+            return True
+        if self.schema is not None and key not in self.created and key not in self.stats:
+            database, _, name = key.rpartition(".")
+            table = self.schema.table(name, database or None)
+            return table is not None and (table.bytes or 0) > COPY_THRESHOLD_BYTES
+        return False
 
     def add(
         self,
@@ -200,7 +232,8 @@ class _Planner:
             algorithm=fact.algorithm or None,
             external_command=external,
             accepted=(
-                f"{key} has {rows:,} rows by its stats: the copy is short"
+                f"{key} has {rows:,} rows by its {'stats' if key in self.stats else 'information_schema estimate'}: "
+                "the copy is short"
                 if fact.blocks_writes and key in self.small_copies and rows is not None
                 else None
             ),
@@ -215,7 +248,7 @@ class _Planner:
         """A change only a table copy can make: ALTER ... COPY for a small table, gh-ost for a large one."""
         rows = self.rows(key)
         fact = self.fact(MyAction.CHANGE_TYPE)
-        if rows is not None and rows > COPY_THRESHOLD_ROWS:
+        if self.large(key):
             database, _, name = key.rpartition(".")
             command = (
                 f"gh-ost --alter={_shell(alter_clause_for_tool)} --database={database or '$DATABASE'} --table={name} "
@@ -464,6 +497,15 @@ class _Planner:
 
     def change_type(self, op: ChangeColumnType) -> None:
         key, table, col = _key(op), _table(op), q(op.column)
+        done = complete(self.schema, op) if self.schema is not None else None
+        if done is not None:
+            op = done.op
+            if done.kept:
+                self.warnings.append(
+                    f"{key}.{op.column}: the change does not restate {', '.join(done.kept)}; MODIFY COLUMN would drop "
+                    f"{'it' if len(done.kept) == 1 else 'them'}, so the plan keeps what {self.schema_source} has "
+                    "(state NULL, DEFAULT NULL or COMMENT '' to drop one on purpose)"
+                )
         if op.old_type is None and not op.restated:
             raise PlanningError(
                 f"change_column_type {key}.{op.column}: give old_type (MODIFY COLUMN needs it for the down, and "
@@ -472,8 +514,9 @@ class _Planner:
         null = "NOT NULL" if op.not_null else "NULL"
         default = f" DEFAULT {_default(op.default)}" if op.default is not None else ""
         comment = f" COMMENT {_string(op.comment)}" if op.comment is not None else ""
-        new_def = f"{op.new_type}{_charset_sql(op.charset, op.collation)} {null}{default}{comment}"
-        old_def = f"{op.old_type} {null}{default}{comment}"
+        extras = done.extras if done is not None else ""
+        new_def = f"{op.new_type}{_charset_sql(op.charset, op.collation)} {null}{default}{extras}{comment}"
+        old_def = definition(done.old) if done is not None else f"{op.old_type} {null}{default}{comment}"
         old_len = re.fullmatch(r"(?i)varchar\((\d+)\)", (op.old_type or "").strip())
         new_len = re.fullmatch(r"(?i)varchar\((\d+)\)", op.new_type.strip())
         down_note = None
@@ -481,25 +524,39 @@ class _Planner:
             # read from DDL alone (MODIFY / CHANGE COLUMN): the old definition is unknown, so the
             # cheap in-place cases cannot be told apart; a copy is right whatever the old type was
             down_note = "give old_type so the down can restore the column (MODIFY COLUMN restates its whole definition)"
-        elif op.charset or op.collation:
+        elif done is None and (op.charset or op.collation):
             down_note = "the down restores the type; the character set and collation before the change are not known"
-        if op.old_type is None:
+        same = op.old_type is not None and same_type(op.old_type, op.new_type)
+        down_fact = self.fact(MyAction.CHANGE_TYPE)  # back to the old type: a copy, unless below
+        if done is not None:
+            old = done.old
+            same_text = (op.charset or old.charset) == old.charset and (op.collation or old.collation) == old.collation
+            widen = self.widens_in_place(op, old) if same_text else False
+            if same and same_text and op.not_null == old.not_null:  # default or comment only: either way alike
+                # MariaDB 10.11: INSTANT (measured by tests/test_mysql_schema.py); MySQL: in place, to be safe
+                fact = self.fact(MyAction.SET_DEFAULT if self.dialect is Dialect.MARIADB else MyAction.SET_NOT_NULL)
+                down_fact = fact
+            elif same and same_text:
+                fact = self.fact(MyAction.SET_NOT_NULL if op.not_null else MyAction.DROP_NOT_NULL)
+                down_fact = self.fact(MyAction.DROP_NOT_NULL if op.not_null else MyAction.SET_NOT_NULL)
+            elif widen and op.not_null == old.not_null:
+                fact = self.fact(MyAction.WIDEN_VARCHAR)
+            else:
+                fact = self.fact(MyAction.CHANGE_TYPE)
+        elif op.old_type is None:
             fact = self.fact(MyAction.CHANGE_TYPE)
-            up, external = self.copy_or_tool(
-                key, table, f"MODIFY COLUMN {col} {new_def}", f"MODIFY COLUMN {col} {new_def}"
-            )
         elif old_len and new_len and int(new_len[1]) >= int(old_len[1]):
             fact = self.fact(MyAction.WIDEN_VARCHAR)
-            up, external = [self.alter(table, f"MODIFY COLUMN {col} {new_def}", fact)], None
-        elif op.old_type.strip().lower() == op.new_type.strip().lower():  # only NULL changes
+        elif same:  # only NULL changes
             fact = self.fact(MyAction.SET_NOT_NULL)
-            up, external = [self.alter(table, f"MODIFY COLUMN {col} {new_def}", fact)], None
         else:
             fact = self.fact(MyAction.CHANGE_TYPE)
+        if fact.algorithm.startswith("COPY"):
             up, external = self.copy_or_tool(
                 key, table, f"MODIFY COLUMN {col} {new_def}", f"MODIFY COLUMN {col} {new_def}"
             )
-        down_fact = self.fact(MyAction.CHANGE_TYPE)
+        else:
+            up, external = [self.alter(table, f"MODIFY COLUMN {col} {new_def}", fact)], None
         self.add(
             f"change_{op.table}_{op.column}_to_{re.sub(r'[^a-z0-9]+', '_', op.new_type.lower()).strip('_')}",
             f"change {op.table}.{op.column} to {op.new_type}",
@@ -513,12 +570,21 @@ class _Planner:
             notes=[]
             if external is None
             else [
-                f"{key} is over {COPY_THRESHOLD_ROWS:,} rows: gh-ost copies it in chunks while writes go on, then "
-                "swaps it in",
+                f"{key} is over {COPY_THRESHOLD_ROWS:,} rows (or {COPY_THRESHOLD_BYTES >> 30} GiB): gh-ost copies it "
+                "in chunks while writes go on, then swaps it in",
                 f"or, with Percona Toolkit: {self.pt_osc[key]}",
             ],
             external=external,
         )
+
+    def widens_in_place(self, op: ChangeColumnType, old: ColumnInfo) -> bool:
+        """A varchar made longer without a copy: always on MariaDB (measured on 10.11, also past 255
+        bytes); on MySQL only within the same length-prefix size (up to 255 bytes, or above on both sides)."""
+        before = length_bytes_class(old.type, old.charset)
+        after = length_bytes_class(op.new_type, op.charset or old.charset)
+        if before is None or after is None or after[0] < before[0]:
+            return False
+        return self.dialect is Dialect.MARIADB or before[1] == after[1]
 
     def add_index(self, op: AddIndex) -> None:
         key, table = _key(op), _table(op)
@@ -755,8 +821,9 @@ def plan_mysql(
     statement_timeout: str,
     batch_size: int,
     pause_ms: int,
+    schema: Schema | None = None,
 ) -> Plan:
-    planner = _Planner(target, stats, _seconds(lock_timeout), batch_size, pause_ms)
+    planner = _Planner(target, stats, _seconds(lock_timeout), batch_size, pause_ms, schema)
     handlers: dict[type, Callable[[Any], None]] = {
         CreateTable: planner.create_table,
         DropTable: planner.drop_table,
@@ -805,4 +872,5 @@ def plan_mysql(
         warnings=planner.warnings,
         lock_timeout=f"{planner.lock_wait}s",
         statement_timeout=statement_timeout,
+        schema_source=schema.source if schema is not None else None,
     )

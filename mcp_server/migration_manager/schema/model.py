@@ -23,6 +23,11 @@ class ColumnInfo:
     identity: Literal["", "a", "d"] = ""  # '' none, 'a' ALWAYS, 'd' BY DEFAULT
     generated: Literal["", "s", "v"] = ""  # '' none, 's' STORED, 'v' VIRTUAL (18+)
     generation: str | None = None  # the generation expression
+    # MariaDB / MySQL (information_schema.columns); None on PostgreSQL
+    comment: str | None = None  # '' when the column has none
+    charset: str | None = None  # character set of a character column
+    collation: str | None = None
+    extra: str = ""  # EXTRA as the server reports it: auto_increment, on update current_timestamp() ...
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,9 @@ class TableInfo:
     partitions: list[str] = field(default_factory=list)  # qualified names ("schema.name") of its partitions
     parent: str | None = None  # qualified name of the partitioned table this one is a partition of
     rows: int | None = None  # planner estimate (reltuples; None when never analyzed), whole tree for a parent
-    bytes: int | None = None  # heap size (all partitions for a parent)
+    bytes: int | None = None  # heap size (all partitions for a parent); MariaDB / MySQL: data_length
+    engine: str | None = None  # MariaDB / MySQL: InnoDB, Aria ...
+    comment: str | None = None  # MariaDB / MySQL: the table COMMENT
 
     @property
     def key(self) -> str:

@@ -141,10 +141,23 @@ def resolve_schema(
     found: RepoMigrations | None = None,
     replay: bool = True,
     run_code: bool = False,
+    dialect: str | None = None,
 ) -> Schema | None:
-    """The schema source a request names: a live DSN, else a schema file, else the repository (if any)."""
+    """The schema source a request names: a live DSN, else a schema file, else the repository (if any).
+    For MariaDB / MySQL (`dialect`): a mysql:// DSN, or a mysqldump --no-data file loaded into a
+    scratch database on the machine's server; a repository's schema is not read for them."""
     if dsn and schema_file:
         raise InputError("give one schema source: --dsn (a live database) or --schema FILE, not both")
+    if dialect not in (None, "postgresql"):
+        from ..model import Dialect
+        from .read_mysql import schema_from_mysql_dsn, schema_from_mysql_file
+
+        my = Dialect(dialect)
+        if dsn:
+            return schema_from_mysql_dsn(dsn, my)
+        if schema_file:
+            return schema_from_mysql_file(Path(schema_file), my)
+        return None
     if dsn:
         return schema_from_dsn(dsn)
     if schema_file:

@@ -358,6 +358,7 @@ class _Reader:
                 column=spec.name,
                 new_type=spec.type,
                 not_null=spec.nullable is False,
+                null_stated=spec.nullable is not None,
                 default=spec.default,
                 comment=spec.comment,
                 charset=spec.charset,
