@@ -177,15 +177,34 @@ def test_widening_varchar_past_the_length_byte_needs_a_copy(maria_db: MariaDatab
         cur.execute("ALTER TABLE orders MODIFY COLUMN code varchar(64), ALGORITHM=COPY")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21: knowledge/mysql.py has every varchar widening INSTANT on MariaDB; past the length byte it "
-    "is a copy (the test above), and the plan's INSTANT is refused by the server",
+@pytest.mark.parametrize(
+    ("old", "new", "algorithm"),
+    [
+        ("varchar(31)", "varchar(64)", "INSTANT"),  # 124 -> 256 bytes: from at most 127
+        ("varchar(32)", "varchar(63)", "INSTANT"),  # 128 -> 252: both up to 255
+        ("varchar(32)", "varchar(64)", "COPY, LOCK=SHARED"),  # 128 -> 256: the length byte changes
+        ("varchar(64)", "varchar(100)", "INSTANT"),  # 256 -> 400: both above 255
+    ],
 )
-def test_plan_for_widening_past_the_length_byte_states_a_copy() -> None:
+def test_a_planned_varchar_widening_is_what_the_server_accepts(
+    maria_db: MariaDatabase, old: str, new: str, algorithm: str
+) -> None:
+    """The plan states the algorithm the test above measured, and the server runs the plan's ALTER
+    as written (a stated INSTANT it cannot do is refused, error 1846)."""
     from migration_manager.model import ChangeColumnType, TableStats, Target
     from migration_manager.planner import plan
 
-    op = ChangeColumnType(table="orders", column="code", old_type="varchar(32)", new_type="varchar(64)")
+    op = ChangeColumnType(table="orders", column="code", old_type=old, new_type=new)
     p = plan([op], Target(dialect="mariadb"), {"orders": TableStats(rows=5_000)})
-    assert p.migrations[0].steps[0].algorithm == "COPY, LOCK=SHARED"
+    [step] = [s for m in p.migrations for s in m.steps if "MODIFY COLUMN" in " ".join(s.up)]
+    assert step.algorithm == algorithm
+    with maria_db.connect() as conn, conn.cursor() as cur:
+        cur.execute(f"ALTER TABLE orders MODIFY COLUMN code {old}, ALGORITHM=COPY")
+        for sql in step.up:
+            if sql.lstrip().upper().startswith("ALTER TABLE"):
+                cur.execute(sql)
+        cur.execute(
+            "SELECT column_type FROM information_schema.columns WHERE table_schema = database() "
+            "AND table_name = 'orders' AND column_name = 'code'"
+        )
+        assert cur.fetchone()[0] == new

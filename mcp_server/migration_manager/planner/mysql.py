@@ -47,8 +47,8 @@ from ..model import (
     TableStats,
     Target,
 )
-from ..schema.model import ColumnInfo, Schema
-from .mysql_column import complete, definition, length_bytes_class, same_type
+from ..schema.model import Schema
+from .mysql_column import complete, definition, same_type, varchar_bytes, widens_without_copy
 
 COPY_THRESHOLD_ROWS = 1_000_000  # past this (from stats), a table copy runs through gh-ost, not ALTER
 COPY_THRESHOLD_BYTES = 1 << 30  # or past this data_length (schema known): table_rows is only an estimate
@@ -517,8 +517,6 @@ class _Planner:
         extras = done.extras if done is not None else ""
         new_def = f"{op.new_type}{_charset_sql(op.charset, op.collation)} {null}{default}{extras}{comment}"
         old_def = definition(done.old) if done is not None else f"{op.old_type} {null}{default}{comment}"
-        old_len = re.fullmatch(r"(?i)varchar\((\d+)\)", (op.old_type or "").strip())
-        new_len = re.fullmatch(r"(?i)varchar\((\d+)\)", op.new_type.strip())
         down_note = None
         if op.old_type is None:
             # read from DDL alone (MODIFY / CHANGE COLUMN): the old definition is unknown, so the
@@ -531,7 +529,7 @@ class _Planner:
         if done is not None:
             old = done.old
             same_text = (op.charset or old.charset) == old.charset and (op.collation or old.collation) == old.collation
-            widen = self.widens_in_place(op, old) if same_text else False
+            widen = self.widens_in_place(op, old.type, old.charset) if same_text else False
             if same and same_text and op.not_null == old.not_null:  # default or comment only: either way alike
                 # MariaDB 10.11: INSTANT (measured by tests/test_mysql_schema.py); MySQL: in place, to be safe
                 fact = self.fact(MyAction.SET_DEFAULT if self.dialect is Dialect.MARIADB else MyAction.SET_NOT_NULL)
@@ -545,7 +543,7 @@ class _Planner:
                 fact = self.fact(MyAction.CHANGE_TYPE)
         elif op.old_type is None:
             fact = self.fact(MyAction.CHANGE_TYPE)
-        elif old_len and new_len and int(new_len[1]) >= int(old_len[1]):
+        elif op.old_type is not None and self.widens_in_place(op, op.old_type, op.charset):
             fact = self.fact(MyAction.WIDEN_VARCHAR)
         elif same:  # only NULL changes
             fact = self.fact(MyAction.SET_NOT_NULL)
@@ -577,14 +575,11 @@ class _Planner:
             external=external,
         )
 
-    def widens_in_place(self, op: ChangeColumnType, old: ColumnInfo) -> bool:
-        """A varchar made longer without a copy: always on MariaDB (measured on 10.11, also past 255
-        bytes); on MySQL only within the same length-prefix size (up to 255 bytes, or above on both sides)."""
-        before = length_bytes_class(old.type, old.charset)
-        after = length_bytes_class(op.new_type, op.charset or old.charset)
-        if before is None or after is None or after[0] < before[0]:
-            return False
-        return self.dialect is Dialect.MARIADB or before[1] == after[1]
+    def widens_in_place(self, op: ChangeColumnType, old_type: str, charset: str | None) -> bool:
+        """A varchar made longer without a copy (mysql_column.widens_without_copy)."""
+        before = varchar_bytes(old_type, charset)
+        after = varchar_bytes(op.new_type, op.charset or charset)
+        return before is not None and after is not None and widens_without_copy(before, after, self.dialect)
 
     def add_index(self, op: AddIndex) -> None:
         key, table = _key(op), _table(op)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import PlanningError
-from ..model import ChangeColumnType
+from ..model import ChangeColumnType, Dialect
 from ..schema.model import ColumnInfo, Schema, TableInfo
 
 _TEXTUAL = re.compile(r"(?i)\s*(national\s+)?(var)?char\b|\s*(tiny|medium|long)?text\b|\s*enum\b|\s*set\b")
@@ -133,10 +133,22 @@ def complete(schema: Schema, op: ChangeColumnType) -> Completed | None:
     return Completed(op.model_copy(update=update), col, table, extras, tuple(kept))
 
 
-def length_bytes_class(type_sql: str, charset: str | None) -> tuple[int, bool] | None:
-    """(length, more than 255 bytes) of a varchar: its length prefix takes 1 byte up to 255 bytes, 2 above."""
-    m = _VARCHAR.fullmatch(type_sql)
+def varchar_bytes(type_sql: str, charset: str | None) -> int | None:
+    """The most bytes a varchar holds (its length times the character set's widest character;
+    utf8mb4 when the character set is not known, the widest common one); None for another type."""
+    m = _VARCHAR.fullmatch(type_sql.strip())
     if m is None:
         return None
-    length = int(m[1])
-    return length, length * _MAXLEN.get((charset or "utf8mb4").lower(), 4) > 255
+    return int(m[1]) * _MAXLEN.get((charset or "utf8mb4").lower(), 4)
+
+
+def widens_without_copy(before: int, after: int, dialect: Dialect) -> bool:
+    """A varchar grown from `before` to `after` bytes without a copy. InnoDB keeps each value's
+    length in 1 byte while the column holds at most 255 bytes, else in 2 bytes for values over 127
+    bytes; the stored rows stay valid when that does not change. MariaDB 10.11 (measured by
+    tests/test_mysql_knowledge.py): up to 255 bytes, above 255 on both sides, or from at most 127
+    bytes; MySQL 8.0 (its manual): only within the same length-byte size (no exception for 127)."""
+    if after < before:
+        return False
+    same_size = (after <= 255) == (before <= 255)
+    return same_size or (dialect is Dialect.MARIADB and before <= 127)
