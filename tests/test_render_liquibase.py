@@ -9,9 +9,13 @@ against the XSD they declare, taken from the liquibase-core jar (xmlschema).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -51,8 +55,54 @@ def liquibase_command(jdbc_url: str, username: str, *command: str) -> tuple[list
         f"--username={username}",
         *command,
     ]
-    # a quicker JVM start (C1 only, serial GC): these commands are short
-    return args, {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"}
+    return args, {**os.environ, "JAVA_OPTS": f"{JAVA_OPTS} {_class_archive()}".strip()}
+
+
+# a quicker JVM start (C1 only, serial GC): these commands are short
+JAVA_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
+_OFFLINE_CHANGELOG = """<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog
+        http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd">
+  <changeSet id="1" author="tests"><sql>CREATE TABLE t (id int)</sql><rollback>DROP TABLE t</rollback></changeSet>
+</databaseChangeLog>
+"""
+
+
+@functools.cache
+def _class_archive() -> str:
+    """The JVM option that maps an archive of the classes a Liquibase run loads (dynamic class data
+    sharing), written once per machine by an offline `update-sql`: each later run maps them instead of
+    parsing and verifying them again (a fifth of its CPU). Empty when the archive cannot be made. Only
+    an archive whose writing run finished is used (a cut-off one would crash the JVM)."""
+    java = shutil.which("java")
+    jar = LIQUIBASE.parent / "internal" / "lib" / "liquibase-core.jar"
+    if java is None or not jar.exists():
+        return ""
+    java_bin = Path(java).resolve()
+    key = hashlib.sha256(
+        f"{java_bin}:{java_bin.stat().st_mtime_ns}:{jar}:{jar.stat().st_mtime_ns}:{jar.stat().st_size}".encode()
+    ).hexdigest()[:16]
+    final = Path(tempfile.gettempdir()) / "mm-liquibase-cds" / f"liquibase-{key}.jsa"
+    if not final.exists():
+        final.parent.mkdir(exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="mmcds") as work:
+            (Path(work) / "master.xml").write_text(_OFFLINE_CHANGELOG, encoding="utf-8")
+            partial = Path(work) / "classes.jsa"
+            opts = f"{JAVA_OPTS} -XX:ArchiveClassesAtExit={partial} -Xlog:cds*=off"
+            argv = ["bash", str(LIQUIBASE), "--show-banner=false", "--log-level=WARNING", "--changelog-file=master.xml"]
+            done = subprocess.run(
+                [*argv, "--url=offline:postgresql", "update-sql"],
+                cwd=work,
+                capture_output=True,
+                timeout=300,
+                env={**os.environ, "JAVA_OPTS": opts},
+            )
+            if done.returncode != 0 or not partial.exists():
+                return ""
+            os.replace(partial, final)  # whole, under its final name at once
+    return f"-XX:SharedArchiveFile={final}"
 
 
 def pg_jdbc(uri: str) -> str:

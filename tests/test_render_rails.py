@@ -4,6 +4,7 @@ database, migrating down returns the starting schema, and every file passes `rub
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 from pathlib import Path
@@ -31,18 +32,25 @@ EXISTING: repos.Files = {
 }
 
 
-def ruby() -> str:
+@functools.cache
+def _ruby_with_activerecord() -> str | None:
+    """The ruby that loads ActiveRecord and pg, else None: asked once per process (each ask starts a
+    ruby that loads ActiveRecord, and the Rails tests ask before every runner they start)."""
     found = shutil.which("ruby")
     ok = (
         found
         and subprocess.run([found, "-e", "require 'active_record'; require 'pg'"], capture_output=True).returncode == 0
     )
-    if not ok:
+    return found if ok else None
+
+
+def ruby() -> str:
+    found = _ruby_with_activerecord()
+    if found is None:
         message = "ruby with ActiveRecord and pg is missing (apt-get install ruby-activerecord ruby-pg; .ci/run does)"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    assert found
     return found
 
 
