@@ -22,11 +22,16 @@ class Table:
     columns: dict[str, Column] = field(default_factory=dict)
     proven_not_null: set[str] = field(default_factory=set)  # validated CHECK (c IS NOT NULL)
     pending_checks: dict[str, str] = field(default_factory=dict)  # NOT VALID check name -> column
+    loaded: bool = False  # rows were inserted or copied into it by a linted statement
 
 
 @dataclass
 class Schema:
     tables: dict[str, Table] = field(default_factory=dict)
+    # tables a DELETE without WHERE or a TRUNCATE emptied in the transaction under way: the
+    # statements after it in that transaction see no rows (the engine clears it at COMMIT and
+    # at the end of each file, the transaction a migration tool runs it in)
+    emptied: set[str] = field(default_factory=set)
 
     def table(self, key: str) -> Table | None:
         return self.tables.get(key)
@@ -41,7 +46,7 @@ class Schema:
         if kind == "CreateStmt":
             self._create(node, text, path)
         elif kind == "CreateTableAsStmt" and node.get("into") is not None:
-            self.tables[table_key(node["into"].get("rel", {}))] = Table(path)
+            self.tables[table_key(node["into"].get("rel", {}))] = Table(path, loaded=not node["into"].get("skipData"))
         elif kind == "AlterTableStmt" and node.get("objtype") == "OBJECT_TABLE":
             key = table_key(node.get("relation", {}))
             table = self.tables.setdefault(key, Table(None))
@@ -57,6 +62,17 @@ class Schema:
                 cols = self.tables[key].columns
                 if old_name in cols:
                     cols[new_name] = cols.pop(old_name)
+        elif kind in ("DeleteStmt", "TruncateStmt"):
+            relations = (
+                [node.get("relation", {})] if kind == "DeleteStmt" else bodies(node.get("relations"), "RangeVar")
+            )
+            if kind == "TruncateStmt" or node.get("whereClause") is None:
+                self.emptied.update(table_key(r) for r in relations)
+        elif kind in ("InsertStmt", "CopyStmt") and node.get("relation") is not None:
+            key = table_key(node["relation"])
+            self.emptied.discard(key)
+            if (kind == "InsertStmt" or node.get("is_from")) and key in self.tables:
+                self.tables[key].loaded = True
         elif kind == "DropStmt" and node.get("removeType") == "OBJECT_TABLE":
             for obj in node.get("objects") or ():
                 self.tables.pop(object_name(obj), None)
