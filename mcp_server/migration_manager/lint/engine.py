@@ -170,6 +170,8 @@ class Linter:
                 if st.tree is None:
                     if st.error is not None:
                         findings.extend(self._report(source, st, "parse-error", st.error, None, None, at=at))
+                    else:
+                        self.schema.load(st.text)  # INSERT / COPY (not parsed): rows loaded
                     continue
                 kind, node = unwrap(st.tree)
                 ctx = Context(

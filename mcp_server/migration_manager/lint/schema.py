@@ -5,9 +5,18 @@ exist already, in production, with rows."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .tree import Tree, bodies, column_type, is_not_null_check, object_name, table_key
+
+# INSERT and COPY are not parsed (source.relevant): the table they load is read from the text
+_NAME = r'(?:"[^"]+"|[A-Za-z_][\w$]*)'
+_LOAD = re.compile(rf"(?:\s|--[^\n]*\n|/\*.*?\*/)*(?:INSERT\s+INTO|COPY)\s+({_NAME}(?:\.{_NAME})?)(.*)", re.I | re.S)
+
+
+def _unquoted(name: str) -> str:
+    return ".".join(p[1:-1] if p.startswith('"') else p.lower() for p in re.findall(_NAME, name))
 
 
 @dataclass
@@ -32,6 +41,16 @@ class Schema:
     # statements after it in that transaction see no rows (the engine clears it at COMMIT and
     # at the end of each file, the transaction a migration tool runs it in)
     emptied: set[str] = field(default_factory=set)
+
+    def load(self, text: str) -> None:
+        """An INSERT or COPY ... FROM (read from its text, it is not parsed): the table has rows."""
+        found = _LOAD.match(text)
+        if found is None or (text.lstrip().upper().startswith("COPY") and not re.search(r"\bFROM\b", found[2], re.I)):
+            return
+        key = _unquoted(found[1])
+        self.emptied.discard(key)
+        if key in self.tables:
+            self.tables[key].loaded = True
 
     def table(self, key: str) -> Table | None:
         return self.tables.get(key)
@@ -68,11 +87,6 @@ class Schema:
             )
             if kind == "TruncateStmt" or node.get("whereClause") is None:
                 self.emptied.update(table_key(r) for r in relations)
-        elif kind in ("InsertStmt", "CopyStmt") and node.get("relation") is not None:
-            key = table_key(node["relation"])
-            self.emptied.discard(key)
-            if (kind == "InsertStmt" or node.get("is_from")) and key in self.tables:
-                self.tables[key].loaded = True
         elif kind == "DropStmt" and node.get("removeType") == "OBJECT_TABLE":
             for obj in node.get("objects") or ():
                 self.tables.pop(object_name(obj), None)

@@ -20,6 +20,7 @@ class _Locked:
     what: str  # "table", "index" or "sequence"
     mode: LockMode
     table: str  # the table whose newness excuses it (an index's: unknown here, its own name)
+    dropped: bool = False  # DROP INDEX: ACCESS EXCLUSIVE on its table too
 
 
 def _locked(ctx: Context) -> _Locked | None:
@@ -48,7 +49,7 @@ def _locked(ctx: Context) -> _Locked | None:
     if kind == "DropStmt" and not node.get("concurrent") and node.get("removeType") == "OBJECT_INDEX":
         objects = node.get("objects") or [{}]
         key = object_name(objects[0])
-        return _Locked(key, "index", LockMode.ACCESS_EXCLUSIVE, key)
+        return _Locked(key, "index", LockMode.ACCESS_EXCLUSIVE, key, dropped=True)
     return None
 
 
@@ -56,6 +57,8 @@ def _waiters(locked: _Locked) -> str:
     """Who queues behind the lock while it waits."""
     if locked.what == "sequence":
         return f"every nextval() on {locked.key} (each insert that takes its id from it)"
+    if locked.what == "index" and not locked.dropped:
+        return f"every query that uses {locked.key}"
     if locked.what == "index":
         return f"every query on the table of {locked.key} (DROP INDEX takes ACCESS EXCLUSIVE on the table too)"
     if locked.mode is LockMode.ACCESS_EXCLUSIVE:
@@ -72,7 +75,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     yield Hit(
         f"no lock_timeout is set before this lock on {locked.what} {locked.key}: if a long transaction holds it, "
         f"this statement waits, and {_waiters(locked)} queues behind it until it gets the lock",
-        lock_words(locked.mode, "table" if ctx.kind == "DropStmt" else locked.what),  # DROP INDEX: its table too
+        lock_words(locked.mode, "table" if locked.dropped else locked.what),
         "SET lock_timeout = '3s';  -- at the top of the migration; retry the migration when it times out",
     )
 
