@@ -244,3 +244,17 @@ def test_sql_in_a_python_string_is_reported_at_its_column(tmp_path: Path) -> Non
         ("a1_x.py", 11, 9),  # its own line of a triple-quoted string
         ("app/migrations/0002_y.py", 5, 48),  # the second statement of the string
     }
+
+
+def test_sql_in_a_ruby_string_is_reported_at_its_column(tmp_path: Path) -> None:
+    folder = tmp_path / "db" / "migrate"
+    folder.mkdir(parents=True)
+    (folder / "20240101000000_x.rb").write_text(
+        "class X < ActiveRecord::Migration[7.0]\n  def up\n"
+        '    execute "UPDATE services SET a = 1"\n'
+        "    execute(%q{DELETE FROM auth_group})\n"
+        "  end\nend\n"
+    )
+    report = lint_paths([folder], LintConfig(), tmp_path)
+    got = {(f.line, f.column) for f in report.findings if f.rule == "unbatched-dml"}
+    assert got == {(3, 14), (4, 16)}  # after `    execute "` and `    execute(%q{`

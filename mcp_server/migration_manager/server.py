@@ -502,10 +502,11 @@ def lint_sql(
 ) -> LintReportOut:
     """Lint existing or hand-written SQL migrations for statements that would block the application,
     break running code or lose data, version-aware and schema-aware (files are read in migration
-    order, so a table created by an earlier file counts as existing and possibly large; one created
-    in the same file is new). Alembic revisions and Django migrations are read as the SQL their
-    up direction sends (op.* calls, Django operations, op.execute / RunSQL), at each call's line;
-    files it cannot read (Rails, Liquibase for now) are listed in `skipped`, never passed as clean.
+    order; a table created in the same file is new; a whole-table statement is a note on a small
+    table, an error on a big one, a warning when `stats` / `dsn` do not give its size). Alembic
+    revisions and Django migrations are read as the SQL their up direction sends (op.* calls,
+    Django operations, op.execute / RunSQL), at each call's line; files it cannot read (Rails,
+    Liquibase for now) are listed in `skipped`, never passed as clean.
 
     Each finding has the rule, severity, file:line:column, the message, the lock taken and why it
     matters, and the safe alternative (from the planner where it can write one). A statement that

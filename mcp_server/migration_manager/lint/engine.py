@@ -2,8 +2,9 @@
 
 Each file is cut into statements (source.py); each statement is checked by every rule with
 what is known at that point (rules/base.Context), then applied to the schema. A table created
-in the file being linted is new (empty, unused): most hazards do not apply to it. A table
-created by an earlier file already exists in production and may be large.
+in the file being linted is new (empty, unused): most hazards do not apply to it. A statement
+that works through every table row takes its severity from the table's size (sizes.py): a table
+created by an earlier file of the run, with no rows loaded, is small.
 """
 
 from __future__ import annotations
@@ -321,14 +322,18 @@ class Linter:
         return [finding]
 
 
-_OPENING = re.compile(r"[rRbBuUfF]{0,2}(\"\"\"|'''|\"|')")
+_OPENING = re.compile(r"[rRbBuUfF]{0,2}(\"\"\"|'''|\"|')")  # a Python string literal
+_RUBY_OPENING = re.compile(r"\w+[ (]\s*(\"|'|%[qQ]?[({\[<|])")  # execute "..." / execute(%q{...})
 
 
 def string_start(text: str, line: int, column: int) -> int:
-    """The column the content of the string literal at `line`, `column` (1-based) of `text` starts
-    at, after its prefix and opening quotes; 1 when no literal is known to open there."""
+    """The column the content of a string starts at, after its prefix and opening quotes: the
+    literal at `line`, `column` (1-based) of `text` (Python), or the one the call there takes
+    (Ruby's `execute "..."`); 1 when none is known to open there."""
     lines = text.splitlines()
-    found = _OPENING.match(lines[line - 1], column - 1) if column > 1 and 0 < line <= len(lines) else None
+    if column <= 1 or not 0 < line <= len(lines):
+        return 1
+    found = _OPENING.match(lines[line - 1], column - 1) or _RUBY_OPENING.match(lines[line - 1], column - 1)
     return found.end() + 1 if found else 1
 
 
