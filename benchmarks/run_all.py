@@ -48,6 +48,7 @@ def main() -> int:
         ("The lock queue", ["lock_queue.py", "--runs", str(runs)]),
         ("Backfill", ["backfill.py", "--runs", str(runs)]),
         ("Lint against squawk", ["lint_vs_squawk.py"] + (["--runs", "1"] if args.quick else [])),
+        ("Lint precision", ["lint_precision.py"]),
         ("MCP server", ["mcp_server.py"]),
         ("MCP tool list size", ["mcp_schema_size.py"]),
         ("verify", ["verify_plan.py", "--runs", str(runs)]),

@@ -17,12 +17,25 @@ from cases import CASES
 from conftest import FIXTURE_SCHEMA
 from migration_manager.lint import LintConfig, LintReport, lint_paths, lint_text
 from migration_manager.lint.engine import Linter, Source
+from migration_manager.lint.sizes import Sizes, TableSize
 from migration_manager.model import Target
 from migration_manager.planner import plan
 from migration_manager.render import render_sql
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parent.parent
+
+
+def big_sizes(*tables: str) -> Sizes:
+    """Sizes saying `tables` are big: a whole-table statement on them is an error, as it is in production."""
+    return Sizes({t: TableSize(5_000_000, 2 * 10**9) for t in tables}, "test")
+
+
+def big_stats(folder: Path, *tables: str) -> str:
+    """A --stats file saying `tables` are big; returns its path."""
+    path = folder / "stats.json"
+    path.write_text(json.dumps({t: {"rows": 5_000_000} for t in tables}))
+    return str(path)
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -56,11 +69,16 @@ def test_new_only_inside_the_file_that_creates_it(tmp_path: Path) -> None:
     (folder / "V10__last.sql").write_text("ALTER TABLE t ADD CONSTRAINT c CHECK (id > 0);\n")
     report = lint_paths([folder], LintConfig(), tmp_path)
     assert report.files == ["migrations/V1__init.sql", "migrations/V2__more.sql", "migrations/V10__last.sql"]
-    flagged = {(f.path, f.rule) for f in report.findings if f.severity == "error"}
-    assert flagged == {
+    whole_table = {
         ("migrations/V2__more.sql", "index-without-concurrently"),
         ("migrations/V10__last.sql", "constraint-missing-not-valid"),
     }
+    # created by V1 in this run, with no rows loaded: new and small, so reported as notes; with
+    # sizes saying t is big (it is deployed already and grew), the same statements are errors
+    assert {(f.path, f.rule) for f in report.findings if f.severity == "note"} == whole_table
+    assert not any(f.severity == "error" for f in report.findings)
+    big = lint_paths([folder], LintConfig(sizes=Sizes({"t": TableSize(5_000_000)}, "test")), tmp_path)
+    assert {(f.path, f.rule) for f in big.findings if f.severity == "error"} == whole_table
 
 
 def test_schema_knowledge_clears_safe_statements() -> None:
@@ -136,7 +154,7 @@ def test_configuration_from_pyproject(tmp_path: Path) -> None:
     (tmp_path / "db" / "1.sql").write_text(
         "ALTER TABLE t ADD COLUMN k text DEFAULT 'x';\nALTER TABLE t DROP COLUMN z;\n"
     )
-    done = run("db", "--format", "json", cwd=tmp_path)
+    done = run("db", "--format", "json", "--stats", big_stats(tmp_path, "t"), cwd=tmp_path)
     report = json.loads(done.stdout)
     assert report["pg_version"] == 10
     assert {(f["rule"], f["severity"]) for f in report["findings"]} == {
@@ -156,7 +174,7 @@ def test_configuration_from_pyproject(tmp_path: Path) -> None:
         ('pg-version = "16"', "pg-version: a major version number"),
         ('dialect = "oracle"', "dialect: one of postgresql, mariadb, mysql"),
         ('ignore = "drop-loses-data"', "ignore: a list of rule ids"),
-        ('severity = { drop-loses-data = "fatal" }', 'severity: a table of rule id = "error" or "warning"'),
+        ('severity = { drop-loses-data = "fatal" }', 'severity: a table of rule id = "error", "warning" or "note"'),
         ("pg_version = 15", "pg_version: not a setting; the settings are pg-version"),
     ],
 )
@@ -183,7 +201,8 @@ def test_outputs_and_exit_codes(tmp_path: Path) -> None:
         "ALTER TABLE orders ALTER COLUMN code SET NOT NULL;\n"
         "ALTER TABLE orders DROP COLUMN x;\n"
     )
-    text = run("m", cwd=tmp_path)
+    stats = big_stats(tmp_path, "orders")
+    text = run("m", "--stats", stats, cwd=tmp_path)
     assert text.returncode == 1
     assert "m/0001_x.sql:2:1: error [set-not-null-scan]" in text.stdout
     assert "    2 | ALTER TABLE orders ALTER COLUMN code SET NOT NULL;" in text.stdout
@@ -193,7 +212,7 @@ def test_outputs_and_exit_codes(tmp_path: Path) -> None:
     )
     assert "1 error(s), 1 warning(s)" in text.stdout
 
-    sarif = json.loads(run("m", "--format", "sarif", cwd=tmp_path).stdout)
+    sarif = json.loads(run("m", "--format", "sarif", "--stats", stats, cwd=tmp_path).stdout)
     assert sarif["version"] == "2.1.0" and len(sarif["runs"]) == 1
     results = sarif["runs"][0]["results"]
     rules = sarif["runs"][0]["tool"]["driver"]["rules"]
@@ -206,11 +225,15 @@ def test_outputs_and_exit_codes(tmp_path: Path) -> None:
             and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "m/0001_x.sql"
         )
 
-    github = run("m", "--format", "github", cwd=tmp_path).stdout.splitlines()
+    github = run("m", "--format", "github", "--stats", stats, cwd=tmp_path).stdout.splitlines()
     assert re.fullmatch(r"::error file=m/0001_x\.sql,line=2,col=1,title=set-not-null-scan::.+", github[0])
     assert all("\n" not in line for line in github)
 
-    assert run("m", "--fail-on", "never", cwd=tmp_path).returncode == 0
+    assert run("m", "--fail-on", "never", "--stats", stats, cwd=tmp_path).returncode == 0
+    # the size unknown: a warning that says so, and no error to fail on
+    unknown = run("m", cwd=tmp_path)
+    assert unknown.returncode == 0 and "m/0001_x.sql:2:1: warning [set-not-null-scan]" in unknown.stdout
+    assert "the size of orders is unknown: give --stats FILE" in unknown.stdout
     (tmp_path / "m" / "0001_x.sql").write_text("SET lock_timeout = '1s';\nALTER TABLE orders DROP COLUMN x;\n")
     assert run("m", cwd=tmp_path).returncode == 0
     assert run("m", "--fail-on", "warning", cwd=tmp_path).returncode == 1
@@ -224,7 +247,7 @@ def test_down_files_are_left_out_and_awkward_files_read(tmp_path: Path) -> None:
     (tmp_path / "1_a.down.sql").write_text("DROP INDEX i;\n")
     big = "".join(f"ALTER TABLE t{i % 50} ADD COLUMN c{i} text;\n" for i in range(5000))
     (tmp_path / "20200102000000_big.sql").write_text("SET lock_timeout = '1s';\n" + big)
-    report = lint_paths([tmp_path], LintConfig(), tmp_path)
+    report = lint_paths([tmp_path], LintConfig(sizes=big_sizes("orders")), tmp_path)
     assert report.files == ["20200101000000_a.sql", "20200102000000_big.sql"]
     assert report.statements == 2 + 5000
     assert [f.rule for f in report.findings if f.severity == "error"] == ["index-without-concurrently"]
@@ -240,7 +263,9 @@ def test_sql_inside_alembic_and_django_migrations(tmp_path: Path) -> None:
         "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
         '    operations = [migrations.RunSQL("CREATE INDEX i ON orders (code)")]\n'
     )
-    report = lint_paths([tmp_path / "a1b2_x.py", tmp_path / "0002_y.py"], LintConfig(), tmp_path)
+    report = lint_paths(
+        [tmp_path / "a1b2_x.py", tmp_path / "0002_y.py"], LintConfig(sizes=big_sizes("orders")), tmp_path
+    )
     got = {(f.path, f.line, f.rule) for f in report.findings if f.severity == "error"}
     assert got == {("a1b2_x.py", 7, "set-not-null-scan"), ("0002_y.py", 5, "index-without-concurrently")}
 

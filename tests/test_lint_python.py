@@ -18,6 +18,7 @@ from pglast.parser import parse_sql_json
 
 from conftest import Server
 from migration_manager.lint import LintConfig, LintReport, lint_paths
+from migration_manager.lint.sizes import Sizes, TableSize
 
 BIN = Path(sys.executable).parent
 
@@ -665,7 +666,7 @@ def test_a_real_revision_reads_whole(tmp_path: Path) -> None:
             '''
         )
     )
-    report = lint(tmp_path, path)
+    report = lint_paths([path], LintConfig(sizes=Sizes({"orders": TableSize(5_000_000)}, "test")), tmp_path)
     assert report.skipped == []
     assert {(f.line, f.rule) for f in report.findings if f.severity == "error"} == {(25, "index-without-concurrently")}
 

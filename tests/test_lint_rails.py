@@ -475,8 +475,9 @@ end
 def test_the_cli_reports_the_lobsters_index_in_db_migrate(tmp_path: Path) -> None:
     """`lint db/migrate` on a Rails project read nothing (exit 5); now the call is shown at its line."""
     rails(tmp_path, "add_index :orders, [:user_id, :amount]")
+    (tmp_path / "stats.json").write_text('{"orders": {"rows": 5000000}}')  # deployed and big
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "migration-manager"), "lint", "db/migrate"],
+        [str(Path(sys.executable).parent / "migration-manager"), "lint", "db/migrate", "--stats", "stats.json"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -332,9 +332,17 @@ def test_lint_sql_on_text_and_on_repository_files(tmp_path: Path) -> None:
     (tmp_path / "db" / "2.sql").write_text("CREATE INDEX t_id2 ON t (id);\n")
     files = call("lint_sql", {"root": str(tmp_path), "paths": ["db"]}).structured_content
     assert files is not None and files["files"] == ["db/1.sql", "db/2.sql"]
-    assert [(f["path"], f["rule"]) for f in files["findings"] if f["severity"] == "error"] == [
+    # t is created by 1.sql in this run: new and small, a note; with stats saying it is big, an error
+    assert [
+        (f["path"], f["rule"], f["severity"]) for f in files["findings"] if f["rule"] != "missing-lock-timeout"
+    ] == [("db/2.sql", "index-without-concurrently", "note")]
+    stats = {"t": {"rows": 5_000_000}}
+    sized = call("lint_sql", {"root": str(tmp_path), "paths": ["db"], "stats": stats}).structured_content
+    assert sized is not None
+    assert [(f["path"], f["rule"]) for f in sized["findings"] if f["severity"] == "error"] == [
         ("db/2.sql", "index-without-concurrently")
     ]
+    assert "not both" in error("lint_sql", {"sql": "SELECT 1", "stats": stats, "dsn": "postgresql://x@127.0.0.1/x"})
     assert "path '../etc' leads outside the root" in error("lint_sql", {"root": str(tmp_path), "paths": ["../etc"]})
     assert "exactly one of" in error("lint_sql", {})
     assert "unknown lint rule" in error("lint_sql", {"sql": "SELECT 1", "ignore": ["nope"]})

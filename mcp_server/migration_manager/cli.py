@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .defaults import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT
+from .defaults import (
+    DEFAULT_LOCK_RETRIES,
+    DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_STATEMENT_TIMEOUT,
+    LINT_SMALL_BYTES,
+    LINT_SMALL_ROWS,
+)
 from .errors import DatabaseError, InputError, MigrationManagerError, PlanningError
 
 if TYPE_CHECKING:
@@ -228,6 +234,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
     paths = [Path(p) for p in args.paths]
     config = load_config(paths[0] if paths else Path(".")).override(args.pg_version, args.dialect, args.ignore)
+    if args.stats or args.dsn:
+        from .lint.sizes import sizes_from_dsn, sizes_from_stats
+
+        config.sizes = sizes_from_stats(Path(args.stats)) if args.stats else sizes_from_dsn(args.dsn)
     root = Path.cwd()
     report = lint_paths(paths, config, root)
     sources = None
@@ -550,6 +560,20 @@ def parser() -> argparse.ArgumentParser:
         "--dialect", choices=["postgresql", "mariadb", "mysql"], help="the database (default: config, else postgresql)"
     )
     lint.add_argument("--ignore", action="append", metavar="RULE", help="a rule to switch off (repeatable)")
+    sizes = lint.add_mutually_exclusive_group()
+    sizes.add_argument(
+        "--stats",
+        metavar="FILE",
+        help='table sizes JSON, as plan takes it: {"orders": {"rows": 5000000, "bytes": 1000000000}}; a whole-table '
+        f"statement on a table below {LINT_SMALL_ROWS:,} rows and {LINT_SMALL_BYTES // 2**20} MB is a note, above an "
+        "error, of unknown size a warning",
+    )
+    sizes.add_argument(
+        "--dsn",
+        metavar="DSN",
+        help="postgresql://... : read the tables' sizes from the planner's estimates of that database (read-only), "
+        "as --stats",
+    )
     lint.add_argument(
         "--fail-on",
         choices=["error", "warning", "never"],

@@ -12,6 +12,10 @@ OLDEST_PG, NEWEST_PG = 10, 18  # the PostgreSQL major versions plans and lint kn
 MAX_BATCH_SIZE = 1_000_000  # rows per backfill batch (at least 1)
 MAX_PAUSE_MS = 60_000  # pause between backfill batches (at least 0)
 MAX_LOCK_RETRIES = 100  # attempts at a migration's locks (at least 1)
+# lint: a whole-table statement (unbatched UPDATE / DELETE, rewrite, scan under a strong lock, plain
+# index build) on a table below both is a note; above either, an error; of unknown size, a warning
+LINT_SMALL_ROWS = 10_000
+LINT_SMALL_BYTES = 10 * 1024 * 1024
 
 # A duration the plan writes into its SQL (SET lock_timeout = '200ms'): a whole number and a unit
 # PostgreSQL and the MySQL planner both read. Nothing else is accepted, so no caller's text reaches SQL.

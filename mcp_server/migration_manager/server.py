@@ -42,6 +42,7 @@ from .errors import InputError, MigrationManagerError, PlanningError
 from .lint import LintConfig, lint_paths, lint_text, load_config
 from .lint.model import Dialect as LintDialect
 from .lint.model import Severity
+from .lint.sizes import Sizes, TableSize, sizes_from_dsn
 from .mcp_schemas import OPERATIONS_URI, compact_tool, operations_reference, operations_schema
 from .model import Operation, Plan, TableStats
 from .planner import plan
@@ -184,7 +185,10 @@ class FindingOut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rule: str = Field(description="the rule's id, e.g. index-without-concurrently")
-    severity: Severity
+    severity: Severity = Field(
+        description="error / warning / note; a whole-table statement is a note on a small table, an error on a big "
+        "one, a warning when the table's size is unknown (give `stats` or `dsn`)"
+    )
     path: str
     line: int = Field(ge=1)
     column: int = Field(ge=1)
@@ -489,13 +493,25 @@ def lint_sql(
             "the SQL reads as MySQL, else postgresql)"
         ),
     ] = None,
+    stats: Annotated[
+        dict[str, TableStats] | None,
+        Field(
+            description='table sizes, as plan takes them: {"orders": {"rows": 5000000, "bytes": 1000000000}}; '
+            "they set the severity of whole-table statements (small: note, big: error, unknown: warning)"
+        ),
+    ] = None,
+    dsn: Annotated[
+        str | None,
+        Field(description="postgresql://... to read the tables' sizes from (planner estimates, read-only); or `stats`"),
+    ] = None,
 ) -> LintReportOut:
     """Lint existing or hand-written SQL migrations for statements that would block the application,
     break running code or lose data, version-aware and schema-aware (files are read in migration
-    order, so a table created by an earlier file counts as existing and possibly large; one created
-    in the same file is new). Alembic revisions and Django migrations are read as the SQL their
-    up direction sends (op.* calls, Django operations, op.execute / RunSQL), at each call's line;
-    files it cannot read (Rails, Liquibase for now) are listed in `skipped`, never passed as clean.
+    order; a table created in the same file is new; a whole-table statement is a note on a small
+    table, an error on a big one, a warning when `stats` / `dsn` do not give its size). Alembic
+    revisions and Django migrations are read as the SQL their up direction sends (op.* calls,
+    Django operations, op.execute / RunSQL), at each call's line; files it cannot read (Rails,
+    Liquibase for now) are listed in `skipped`, never passed as clean.
 
     Each finding has the rule, severity, file:line:column, the message, the lock taken and why it
     matters, and the safe alternative (from the planner where it can write one). A statement that
@@ -507,6 +523,12 @@ def lint_sql(
         confined(root, ".")  # before its configuration is read
     start = Path(root) if root else Path.cwd()
     config = (load_config(start) if root else LintConfig()).override(pg_version, dialect, ignore)
+    if stats is not None and dsn is not None:
+        raise InputError("give `stats` or `dsn` for the tables' sizes, not both")
+    if stats is not None:
+        config.sizes = Sizes({k: TableSize(v.rows, v.bytes) for k, v in stats.items()}, "the stats given")
+    elif dsn is not None:
+        config.sizes = sizes_from_dsn(dsn)
     if sql is not None:
         return LintReportOut.model_validate(lint_text(sql, config).as_dict())
     if root is None:

@@ -20,6 +20,7 @@ from ..defaults import unsupported_pg
 from ..errors import InputError
 from .model import Dialect, Severity
 from .rules import BY_ID
+from .sizes import Sizes
 
 _DIALECTS = get_args(Dialect)
 _SEVERITIES = get_args(Severity)
@@ -32,6 +33,7 @@ class LintConfig:
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
     dialect_set: bool = False  # given by a configuration file, the command line or the tool call
+    sizes: Sizes | None = None  # table sizes (--stats, --dsn): the severity of whole-table statements
 
     def override(
         self, pg_version: int | None = None, dialect: Dialect | None = None, ignore: list[str] | None = None
@@ -85,7 +87,7 @@ def config_from(section: dict[str, Any]) -> LintConfig:
             config.ignore = list(value)
         elif key == "severity":
             if not isinstance(value, dict) or not all(v in _SEVERITIES for v in value.values()):
-                raise ValueError(f'severity: a table of rule id = "error" or "warning" (got {value!r})')
+                raise ValueError(f'severity: a table of rule id = "error", "warning" or "note" (got {value!r})')
             config.severity = dict(value)
         else:
             raise ValueError(f"{key}: not a setting; the settings are pg-version, dialect, ignore, severity")

@@ -2,8 +2,9 @@
 
 Each file is cut into statements (source.py); each statement is checked by every rule with
 what is known at that point (rules/base.Context), then applied to the schema. A table created
-in the file being linted is new (empty, unused): most hazards do not apply to it. A table
-created by an earlier file already exists in production and may be large.
+in the file being linted is new (empty, unused): most hazards do not apply to it. A statement
+that works through every table row takes its severity from the table's size (sizes.py): a table
+created by an earlier file of the run, with no rows loaded, is small.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ..naming import version_key
 from .config import LintConfig
 from .fixes import PlanMany, PlannedFix, plan_here, resolve
 from .framework_fix import worded
-from .model import Finding, LintReport
+from .model import Finding, LintReport, Severity
 from .pyread import Framework, Piece
 from .read_django import DjangoState
 from .read_liquibase import CHANGELOG_SUFFIXES, LiquibaseState
@@ -33,6 +34,7 @@ from .revision_order import in_revision_order
 from .rules import BY_ID, BY_KIND, Context
 from .rules.base import Rule
 from .schema import Schema
+from .sizes import by_size
 from .source import Statement, position, statements
 from .sqlness import not_sql
 from .tree import constant, unwrap
@@ -159,14 +161,18 @@ class Linter:
     def _lint_postgres(self, source: Source) -> list[Finding]:
         findings: list[Finding] = []
         lock_timeout = begun = utc = False
+        self.schema.emptied.clear()  # each file runs in a transaction of its own
         pieces = source.pieces if source.pieces is not None else [Piece(source.text, 1 + source.line_offset, False)]
         for piece in pieces:
+            first = string_start(source.text, piece.line, piece.column) if piece.written else 1
             for st in statements(piece.sql):
                 self.statements += 1
-                at = _At(piece, st, source.framework)
+                at = _At(piece, st, source.framework, first)
                 if st.tree is None:
                     if st.error is not None:
                         findings.extend(self._report(source, st, "parse-error", st.error, None, None, at=at))
+                    else:
+                        self.schema.load(st.text)  # INSERT / COPY (not parsed): rows loaded
                     continue
                 kind, node = unwrap(st.tree)
                 ctx = Context(
@@ -183,7 +189,9 @@ class Linter:
                 for rule in BY_KIND.get(kind, ()):
                     for hit in rule.check(ctx):
                         findings.extend(
-                            self._report(source, st, rule.id, hit.message, hit.lock, hit.fix, hit.uncertain, at)
+                            self._report(
+                                source, st, rule.id, hit.message, hit.lock, hit.fix, hit.uncertain, at, hit.table
+                            )
                         )
                         if rule.id == "missing-lock-timeout":
                             lock_timeout = True  # once per file: the fix is one SET at its top
@@ -192,6 +200,7 @@ class Linter:
                         begun = True
                     elif node.get("kind") in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
                         begun = False
+                        self.schema.emptied.clear()
                 elif kind == "VariableSetStmt" and node.get("name"):
                     value = " ".join(constant(a) for a in node.get("args") or ())
                     if node["name"] == "lock_timeout":
@@ -269,6 +278,7 @@ class Linter:
         fix: str | PlannedFix | None,
         uncertain: bool = False,
         at: _At | None = None,
+        table: str | None = None,
     ) -> list[Finding]:
         if rule_id in self.config.ignore or rule_id in st.ignored or "all" in st.ignored:
             return []
@@ -292,9 +302,12 @@ class Linter:
         else:
             line += source.line_offset
         from_call = at is not None and not at.piece.written and at.framework is not None
+        severity: Severity = "warning" if uncertain else rule.severity
+        if table is not None and rule.severity == "error":
+            severity, message = by_size(severity, message, table, self.schema, self.config.sizes, source.path)
         finding = Finding(
             rule=rule_id,
-            severity=self.config.severity.get(rule_id, "warning" if uncertain else rule.severity),
+            severity=self.config.severity.get(rule_id, severity),
             path=source.path,
             line=line,
             column=column,
@@ -309,6 +322,21 @@ class Linter:
         return [finding]
 
 
+_OPENING = re.compile(r"[rRbBuUfF]{0,2}(\"\"\"|'''|\"|')")  # a Python string literal
+_RUBY_OPENING = re.compile(r"\w+[ (]\s*(\"|'|%[qQ]?[({\[<|])")  # execute "..." / execute(%q{...})
+
+
+def string_start(text: str, line: int, column: int) -> int:
+    """The column the content of a string starts at, after its prefix and opening quotes: the
+    literal at `line`, `column` (1-based) of `text` (Python), or the one the call there takes
+    (Ruby's `execute "..."`); 1 when none is known to open there."""
+    lines = text.splitlines()
+    if column <= 1 or not 0 < line <= len(lines):
+        return 1
+    found = _OPENING.match(lines[line - 1], column - 1) or _RUBY_OPENING.match(lines[line - 1], column - 1)
+    return found.end() + 1 if found else 1
+
+
 @dataclass
 class _At:
     """Where a statement of a piece of SQL is in its file, and its text as written."""
@@ -316,6 +344,7 @@ class _At:
     piece: Piece
     st: Statement
     framework: Framework | None
+    first: int = 1  # SQL written out in a string: the column its first line starts at in the file
 
     def place(self, line: int, column: int) -> tuple[int, int, str]:
         """The file's line and column of a position (`line`, `column` in the piece), and the text."""
@@ -324,7 +353,7 @@ class _At:
             text = self.piece.shown[self.st.offset : self.st.offset + len(self.st.text)]
         if self.framework is not None and not self.piece.written:
             return self.piece.line, self.piece.column, text  # built from a call: the call's place
-        return line + self.piece.line - 1, column, text
+        return line + self.piece.line - 1, column + (self.first - 1 if line == 1 else 0), text
 
 
 # From this many files, and when the planner is not loaded yet (the CLI; the MCP server has it),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]  # note: a hazard that does not matter here (a small table)
 Dialect = Literal["postgresql", "mariadb", "mysql"]
 
 
@@ -55,6 +55,10 @@ class LintReport:
     @property
     def warnings(self) -> int:
         return sum(f.severity == "warning" for f in self.findings)
+
+    @property
+    def notes(self) -> int:
+        return sum(f.severity == "note" for f in self.findings)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -54,7 +54,7 @@ def as_text(report: LintReport, sources: dict[str, str] | None = None) -> str:
         return "\n".join(lines) + "\n"
     lines.append(
         f"{len(report.files)} file(s), {report.statements} statement(s) for {report.target}: "
-        f"{errors} error(s), {warnings} warning(s)"
+        f"{errors} error(s), {warnings} warning(s)" + (f", {report.notes} note(s)" if report.notes else "")
     )
     return "\n".join(lines) + "\n"
 
@@ -136,7 +136,8 @@ def as_github(report: LintReport) -> str:
     for f in report.findings:
         body = f.message + ("\nInstead:\n" + "\n".join(short_fix(f.fix)) if f.fix else "")
         props = f"file={_escape(f.path, True)},line={f.line},col={f.column},title={_escape(f.rule, True)}"
-        lines.append(f"::{f.severity} {props}::{_escape(body)}")
+        level = "notice" if f.severity == "note" else f.severity  # GitHub's word for it
+        lines.append(f"::{level} {props}::{_escape(body)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -24,7 +24,7 @@ class Piece:
     in_transaction: bool  # the framework runs it inside a transaction block
     shown: str | None = None  # the SQL as written, when `sql` differs from it
     written: bool = False  # SQL written out in the file (op.execute, RunSQL), not built from a call
-    column: int = 1  # 1-based column of the call (SQL written out: of each statement in its string)
+    column: int = 1  # 1-based column of the call (SQL written out: of the string literal, quotes and prefix included)
     ignored: frozenset[str] = frozenset()  # rules a `# migration-manager: ignore` comment switches off
 
 

@@ -526,7 +526,14 @@ def _call(call: ast.Call, module: _Module, scope: _Scope, alone: bool) -> None:
         start = call.args[0].args[0] if isinstance(call.args[0], ast.Call) else call.args[0]
         sql = bindless(raw).replace("\\:", ":")
         shown = raw.replace("\\:", ":")
-        written = Piece(sql, start.lineno, scope.in_transaction, shown if shown != sql else None, written=True)
+        written = Piece(
+            sql,
+            start.lineno,
+            scope.in_transaction,
+            shown if shown != sql else None,
+            written=True,
+            column=start.col_offset + 1,  # of the string literal: the engine steps over its quotes
+        )
         out.pieces.append(written)
         return
     if owner in scope.batch:

@@ -251,7 +251,14 @@ def _run_sql(op: ast.Call, m: _Migration) -> None:
         if isinstance(item, ast.Constant) and isinstance(item.value, str):
             sql = bindless(item.value) if params or "%(" in item.value else item.value
             m.out.pieces.append(
-                Piece(sql, item.lineno, m.atomic, item.value if sql != item.value else None, written=True)
+                Piece(
+                    sql,
+                    item.lineno,
+                    m.atomic,
+                    item.value if sql != item.value else None,
+                    written=True,
+                    column=item.col_offset + 1,  # of the string literal: the engine steps over its quotes
+                )
             )
         elif item is not None:
             m.out.skipped.append(f"{item.lineno}: RunSQL: the SQL is computed, not written out")

@@ -174,7 +174,9 @@ class _Rails:
             raise Unknown
         sql, line = string(node)
         if not self.acknowledged:
-            self.pieces.append(Piece(sql, line, self.in_transaction, written=True))
+            # on the call's own line, the call's column: the engine finds the string's quote after it
+            column = self.column if line == self.line and not node.get("heredoc") else 1
+            self.pieces.append(Piece(sql, line, self.in_transaction, written=True, column=column))
             return
         for st in statements(sql):  # each statement headed by the acknowledgement
             text = ACKNOWLEDGED + st.text

@@ -5,9 +5,18 @@ exist already, in production, with rows."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .tree import Tree, bodies, column_type, is_not_null_check, object_name, table_key
+
+# INSERT and COPY are not parsed (source.relevant): the table they load is read from the text
+_NAME = r'(?:"[^"]+"|[A-Za-z_][\w$]*)'
+_LOAD = re.compile(rf"(?:\s|--[^\n]*\n|/\*.*?\*/)*(?:INSERT\s+INTO|COPY)\s+({_NAME}(?:\.{_NAME})?)(.*)", re.I | re.S)
+
+
+def _unquoted(name: str) -> str:
+    return ".".join(p[1:-1] if p.startswith('"') else p.lower() for p in re.findall(_NAME, name))
 
 
 @dataclass
@@ -22,11 +31,26 @@ class Table:
     columns: dict[str, Column] = field(default_factory=dict)
     proven_not_null: set[str] = field(default_factory=set)  # validated CHECK (c IS NOT NULL)
     pending_checks: dict[str, str] = field(default_factory=dict)  # NOT VALID check name -> column
+    loaded: bool = False  # rows were inserted or copied into it by a linted statement
 
 
 @dataclass
 class Schema:
     tables: dict[str, Table] = field(default_factory=dict)
+    # tables a DELETE without WHERE or a TRUNCATE emptied in the transaction under way: the
+    # statements after it in that transaction see no rows (the engine clears it at COMMIT and
+    # at the end of each file, the transaction a migration tool runs it in)
+    emptied: set[str] = field(default_factory=set)
+
+    def load(self, text: str) -> None:
+        """An INSERT or COPY ... FROM (read from its text, it is not parsed): the table has rows."""
+        found = _LOAD.match(text)
+        if found is None or (text.lstrip().upper().startswith("COPY") and not re.search(r"\bFROM\b", found[2], re.I)):
+            return
+        key = _unquoted(found[1])
+        self.emptied.discard(key)
+        if key in self.tables:
+            self.tables[key].loaded = True
 
     def table(self, key: str) -> Table | None:
         return self.tables.get(key)
@@ -41,7 +65,7 @@ class Schema:
         if kind == "CreateStmt":
             self._create(node, text, path)
         elif kind == "CreateTableAsStmt" and node.get("into") is not None:
-            self.tables[table_key(node["into"].get("rel", {}))] = Table(path)
+            self.tables[table_key(node["into"].get("rel", {}))] = Table(path, loaded=not node["into"].get("skipData"))
         elif kind == "AlterTableStmt" and node.get("objtype") == "OBJECT_TABLE":
             key = table_key(node.get("relation", {}))
             table = self.tables.setdefault(key, Table(None))
@@ -57,6 +81,12 @@ class Schema:
                 cols = self.tables[key].columns
                 if old_name in cols:
                     cols[new_name] = cols.pop(old_name)
+        elif kind in ("DeleteStmt", "TruncateStmt"):
+            relations = (
+                [node.get("relation", {})] if kind == "DeleteStmt" else bodies(node.get("relations"), "RangeVar")
+            )
+            if kind == "TruncateStmt" or node.get("whereClause") is None:
+                self.emptied.update(table_key(r) for r in relations)
         elif kind == "DropStmt" and node.get("removeType") == "OBJECT_TABLE":
             for obj in node.get("objects") or ():
                 self.tables.pop(object_name(obj), None)

@@ -36,9 +36,15 @@ def constraint_kinds(column: Tree) -> set[str]:
     return {c.get("contype", "") for c in bodies(column.get("constraints"), "Constraint")}
 
 
-def lock_words(mode: LockMode | None) -> str | None:
+def lock_words(mode: LockMode | None, on: str = "table") -> str | None:
+    """The lock and what it blocks; `on` the kind of relation it is taken on (table, index, sequence)."""
     if mode is None:
         return None
+    if on == "sequence":
+        blocked = "nextval() and reads of the sequence wait" if mode is LockMode.ACCESS_EXCLUSIVE else "nothing waits"
+        return f"{mode.sql_name} on the sequence: {blocked}"
+    if on == "index" and mode is LockMode.ACCESS_EXCLUSIVE:
+        return f"{mode.sql_name} on the index: queries and writes that use it wait"
     if mode is LockMode.ACCESS_EXCLUSIVE:
         return "ACCESS EXCLUSIVE: blocks reads and writes, and queues every later query behind it"
     if mode.strength >= LockMode.SHARE.strength:

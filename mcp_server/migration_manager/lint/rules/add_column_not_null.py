@@ -18,6 +18,8 @@ def check(ctx: Context) -> Iterator[Hit]:
         gives_value = kinds & {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"}
         type_names = strings(column.get("typeName", {}).get("names")) or [""]
         if needs_value and not gives_value and "serial" not in type_names[-1] and not ctx.is_new(key):
+            if key in ctx.schema.emptied:
+                continue  # a DELETE without WHERE or a TRUNCATE earlier in this transaction: no row to fill
             name = column.get("colname")
             yield Hit(
                 f"{name} is NOT NULL without a default: the ALTER fails as soon as {key} has a row",
@@ -45,6 +47,11 @@ RULE = Rule(
             False,
             table="fresh",
             measured=False,
+        ),
+        Example(
+            "DELETE FROM orders;\nALTER TABLE orders ADD COLUMN status text NOT NULL;",
+            False,
+            lock=LockMode.ACCESS_EXCLUSIVE,
         ),
     ),
 )

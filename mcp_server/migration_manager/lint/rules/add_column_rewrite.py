@@ -64,6 +64,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                     "add the column without a default, set the default, backfill in batches, then add NOT NULL",
                 ),
                 uncertain=uncertain,
+                table=key,
             )
 
 

@@ -21,6 +21,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                 f"CREATE UNIQUE INDEX CONCURRENTLY {key.rpartition('.')[2]}_{column}_key ON {key} ({column});\n"
                 f"ALTER TABLE {key} ADD CONSTRAINT {key.rpartition('.')[2]}_{column}_key UNIQUE USING INDEX "
                 f"{key.rpartition('.')[2]}_{column}_key;",
+                table=key,
             )
 
 

@@ -50,6 +50,9 @@ class Hit:
     lock: str | None = None  # the lock taken and what it blocks, in words
     fix: str | PlannedFix | None = None  # the safe alternative, as SQL where there is one
     uncertain: bool = False  # the hazard depends on something the files do not say: reported as a warning
+    # the statement works through every row of this table: its severity follows the table's size
+    # (engine.py: a note when small, the rule's severity when big, a warning when unknown)
+    table: str | None = None
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                 action_lock(Action.CHANGE_TYPE_REWRITE, ctx.version),
                 fix,
                 uncertain=True,
+                table=key,
             )
             continue
         in_place, reason = type_change_in_place(old, new, ctx.version)
@@ -54,10 +55,14 @@ def check(ctx: Context) -> Iterator[Hit]:
                 action_lock(Action.CHANGE_TYPE_REWRITE, ctx.version),
                 f"SET LOCAL TIME ZONE 'UTC';\n{ctx.text.strip()}",
                 uncertain=True,
+                table=key,
             )
         elif not in_place:
             yield Hit(
-                f"{key}.{name} {old} -> {new}: {reason}", action_lock(Action.CHANGE_TYPE_REWRITE, ctx.version), fix
+                f"{key}.{name} {old} -> {new}: {reason}",
+                action_lock(Action.CHANGE_TYPE_REWRITE, ctx.version),
+                fix,
+                table=key,
             )
 
 

@@ -48,6 +48,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                 ctx.node,
                 f"add it NOT VALID, then in a second transaction: ALTER TABLE {key} VALIDATE CONSTRAINT {label};",
             ),
+            table=key,
         )
 
 

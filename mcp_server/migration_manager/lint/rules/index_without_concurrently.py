@@ -23,6 +23,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         f"the index on {key} is built while writes to {key} wait",
         action_lock(Action.CREATE_INDEX, ctx.version),
         fix + ";  -- outside a transaction block; if it fails, DROP the INVALID index it leaves and run it again",
+        table=key,
     )
 
 

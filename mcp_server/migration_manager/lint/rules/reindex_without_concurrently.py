@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...locks import LockMode
-from ..tree import has_option
+from ..tree import Tree, has_option, table_key
 from ._helpers import lock_words
 from .base import Context, Example, Hit, Rule
+
+
+def _on_table(node: Tree) -> bool:
+    return str(node.get("kind", "")) == "REINDEX_OBJECT_TABLE"
 
 
 def check(ctx: Context) -> Iterator[Hit]:
@@ -20,6 +24,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             lock_words(LockMode.SHARE),
             f"{head} {words[0]} CONCURRENTLY {words[1] if len(words) > 1 else ''};"
             "  -- PostgreSQL 12+, outside a transaction",
+            table=table_key(relation) if (relation := ctx.node.get("relation")) and _on_table(ctx.node) else None,
         )
 
 

@@ -30,6 +30,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             f"SET NOT NULL on {key}.{column} reads every row while ACCESS EXCLUSIVE is held",
             action_lock(Action.SET_NOT_NULL, ctx.version),
             fix,
+            table=key,
         )
 
 

@@ -14,12 +14,13 @@ def check(ctx: Context) -> Iterator[Hit]:
     node = ctx.node
     if ctx.kind == "VacuumStmt" and node.get("is_vacuumcmd"):
         if has_option(node.get("options"), "full"):
-            relations = bodies(node.get("rels"), "VacuumRelation")
+            relations = list(bodies(node.get("rels"), "VacuumRelation"))
             tables = [table_key(r.get("relation", {})) for r in relations] or ["every table"]
             yield Hit(
                 f"VACUUM FULL rewrites {', '.join(tables)} under ACCESS EXCLUSIVE",
                 lock_words(LockMode.ACCESS_EXCLUSIVE),
                 "pg_repack (or pg_squeeze) reclaims the space online; a plain VACUUM needs no exclusive lock",
+                table=tables[0] if len(relations) == 1 else None,
             )
     elif ctx.kind == "ClusterStmt":
         where = table_key(node["relation"]) if node.get("relation") is not None else "every clustered table"
@@ -27,6 +28,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             f"CLUSTER rewrites {where} in index order under ACCESS EXCLUSIVE",
             lock_words(LockMode.ACCESS_EXCLUSIVE),
             "pg_repack --order-by does the same online",
+            table=table_key(node["relation"]) if node.get("relation") is not None else None,
         )
 
 

@@ -25,6 +25,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         "transaction holds back vacuum and replication meanwhile",
         action_lock(Action.UPDATE_BATCH, ctx.version),
         PlannedFix(ctx.text, ctx.version, ctx.node, batches) if verb == "UPDATE" else batches,
+        table=key,
     )
 
 

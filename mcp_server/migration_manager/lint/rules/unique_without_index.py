@@ -30,6 +30,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             f"{_KINDS[kind]} {name} builds its index while ACCESS EXCLUSIVE is held on {key}",
             lock_words(LockMode.ACCESS_EXCLUSIVE),
             fix,
+            table=key,
         )
 
 
