@@ -114,13 +114,13 @@ def by_size(
             return severity, f"{message} ({table}: {_figures(size)} by {sizes.source}, from {threshold()} an error)"
         return "warning", f"{message} (the size of {table} is unknown: never analyzed; ANALYZE it, or give --stats)"
     known = schema.table(table)
-    if known is not None and known.created_in is not None and known.created_in != path and not known.loaded:
-        return "note", (
-            f"{message} ({table} is created by {known.created_in} in this run and no rows are loaded into it: "
-            "taken as new and small; give --stats FILE or --dsn if it is deployed already)"
-        )
+    earlier = ""
+    if known is not None and known.created_in is not None and known.created_in != path:
+        # created by an earlier migration: deployed long ago, perhaps, and big by now (a whole-history
+        # lint must not pass an index build on a table 0001 created): unknown, not small
+        earlier = f"; it is created by {known.created_in}, which may have run long ago"
     return "warning", (
-        f"{message} (the size of {table} is unknown: give --stats FILE "
+        f"{message} (the size of {table} is unknown{earlier}: give --stats FILE "
         f'{{"{table}": {{"rows": N, "bytes": B}}}} or --dsn to judge it; from {threshold()} it is an error, '
         "below a note)"
     )
