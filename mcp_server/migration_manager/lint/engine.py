@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -334,12 +335,22 @@ WORKER_FILES = 100
 
 
 def lint_paths(
-    paths: list[Path], config: LintConfig, root: Path | None = None, fix_worker: bool | None = None
+    paths: list[Path],
+    config: LintConfig,
+    root: Path | None = None,
+    fix_worker: bool | None = None,
+    cache: Path | None = None,
 ) -> LintReport:
     """Lint files and folders in migration order; paths in the report are relative to `root`.
-    `fix_worker`: plan the fixes in a helper process (None: when it saves time, see WORKER_FILES)."""
+    `fix_worker`: plan the fixes in a helper process (None: when it saves time, see WORKER_FILES).
+    `cache`: a folder keeping each file's results for the next run (cache.py); None: no cache."""
     files = collect(paths)
     note, texts = sniff_dialect(files, config)
+    cached = None
+    if cache is not None:
+        from .cache import LintCache
+
+        cached = LintCache(cache, config, [*sorted(str(p.absolute()) for p in paths), str(root)])
 
     def text_of(f: Path) -> str:
         if f not in texts:
@@ -355,6 +366,7 @@ def lint_paths(
             and config.dialect == "postgresql"
         )
     linter = Linter(config, defer_fixes=True)
+    lint_one = linter.lint_source if cached is None else partial(cached.lint, linter)
     findings: list[Finding] = []
     shown: list[str] = []
     skipped: list[str] = []
@@ -378,7 +390,7 @@ def lint_paths(
                     if config.dialect != "postgresql" and any(not p.written for p in log.read.pieces):
                         skipped.append(f"{at}: its Liquibase change types are read for PostgreSQL only")
                     shown.extend([at] if at not in shown else [])  # a changelog cut by an sqlFile: once
-                    findings.extend(linter.lint_source(Source(at, "", framework="liquibase", pieces=log.read.pieces)))
+                    findings.extend(lint_one(Source(at, "", framework="liquibase", pieces=log.read.pieces)))
                 continue
             if f.suffix in NOT_READ and f not in rails:
                 skipped.append(f"{name}: {NOT_READ[f.suffix]}")
@@ -407,8 +419,10 @@ def lint_paths(
                     )
                 source = Source(name, text, framework=found.framework, pieces=found.pieces)
             shown.append(name)
-            findings.extend(linter.lint_source(source))
+            findings.extend(lint_one(source))
         linter.resolve_fixes(worker or plan_here)
+        if cached is not None:
+            cached.store(linter)
     if others:
         skipped.append(
             f"{others} other Python file(s) under the folders given, outside any migrations folder, "
