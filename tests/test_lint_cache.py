@@ -258,3 +258,35 @@ def test_the_cli_keeps_a_cache_unless_told_not_to(corpus: Path, tmp_path: Path) 
     assert cold.stdout == warm.stdout == off.stdout and warm.returncode == 1
     assert len(list(cache.glob("lint-*.pickle"))) == 1
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"  # git leaves the folder alone
+
+
+def test_rails_files_seen_before_are_not_parsed_again(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Ruby parse (a `ruby` process for the run) is kept per file: only a new text is parsed."""
+    from migration_manager.lint import read_rails
+
+    parsed: list[list[str]] = []
+    real = read_rails.read_all
+
+    def counted(texts: list[str]) -> list[object]:
+        parsed.append(list(texts))
+        return real(texts)  # type: ignore[return-value]
+
+    monkeypatch.setattr(read_rails, "read_all", counted)
+    cache = tmp_path / "cache"
+    expected = rendered(run(corpus, None), corpus)
+    parsed.clear()
+    run(corpus, cache)
+    assert [len(t) for t in parsed] == [len(RAILS)]
+    parsed.clear()
+    assert rendered(run(corpus, cache), corpus) == expected
+    assert parsed == [[]]
+    name = sorted(RAILS)[-1]
+    changed = RAILS[name].replace("  def up\n", "  def up\n    add_index :users, :name\n", 1)
+    assert changed != RAILS[name]
+    (corpus / "db/migrate" / name).write_text(changed)
+    parsed.clear()
+    report = run(corpus, cache)
+    assert parsed == [[changed]]
+    assert rendered(report, corpus) == rendered(run(corpus, None), corpus)

@@ -12,6 +12,9 @@ An entry holds the file's findings (fixes included) and its statement count; the
 run, and every SNAPSHOT_EVERY-th, also hold the schema after them, so that a miss after hits can
 go on from there (the files between are linted again, their results dropped, to rebuild it).
 
+Rails files are parsed by one `ruby` process per run (read_rails.py), before any is linted: their
+parse is kept too, by text and reader, so a run over files seen before starts no `ruby`.
+
 One pack file per set of paths linted, written atomically (a temporary file renamed over it): two
 runs at once each write a whole, valid pack, the last one wins. A pack that cannot be read is
 ignored (linted afresh, then replaced).
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
     from .config import LintConfig
     from .engine import Linter, Source
     from .model import Finding
+    from .pyread import Read
 
 FOLDER_NAME = ".migration-manager-cache"
 FORMAT = 1  # bumped when the pack's layout changes
@@ -97,6 +101,8 @@ class LintCache:
     _behind: bool = False  # the linter's schema lags: the last sources came from the cache
     _resume: tuple[int, bytes | None] = (-1, None)  # the last snapshot seen: its index and schema
     _loaded: bool = False
+    _old_rails: dict[str, Read] = field(default_factory=dict)
+    _rails: dict[str, Read] = field(default_factory=dict)  # this run's Rails reads, by text and reader
 
     def _pack(self) -> Path:
         h = hashlib.sha256(tool_hash().encode() + config_key(self.config).encode())
@@ -114,6 +120,26 @@ class LintCache:
             return
         if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("entries"), dict):
             self._old = data["entries"]
+            if isinstance(data.get("rails"), dict):
+                self._old_rails = data["rails"]
+
+    def read_rails(self, texts: list[str]) -> list[Read]:
+        """read_rails.read_all, the files read before (same text, same reader: `ruby` or the Python
+        one) taken from the cache: the `ruby` process starts only for files not seen."""
+        from .pyread import Read
+        from .rails_ruby import ruby
+        from .read_rails import read_all
+
+        if not self._loaded:
+            self._load()
+        reader = ruby() or "python"
+        keys = [hashlib.sha256(f"{reader}\0{text}".encode("utf-8", "surrogatepass")).hexdigest() for text in texts]
+        missing = [i for i, key in enumerate(keys) if not isinstance(self._old_rails.get(key), Read)]
+        fresh = dict(zip(missing, read_all([texts[i] for i in missing]), strict=True))
+        self.misses += len(missing)
+        out = [fresh[i] if i in fresh else self._old_rails[key] for i, key in enumerate(keys)]
+        self._rails.update(zip(keys, out, strict=True))
+        return out
 
     def lint(self, linter: Linter, source: Source) -> list[Finding]:
         """The findings of `source`: from the cache, else linted (and kept for store())."""
@@ -160,13 +186,14 @@ class LintCache:
 
     def store(self, linter: Linter) -> None:
         """Write this run's entries (fixes resolved by now), with the schema after the last source."""
-        if not self._history or (self.misses == 0 and not self._old.keys() - self._new.keys()):
+        unchanged = not self._old.keys() - self._new.keys() and not self._old_rails.keys() - self._rails.keys()
+        if not (self._history or self._rails) or (self.misses == 0 and unchanged):
             return  # everything came from the pack and nothing in it is stale: leave it as is
         last = self._chain.hex()
-        if not self._behind:
+        if self._history and not self._behind:
             self._snapshots[last] = pickle.dumps(linter.schema, pickle.HIGHEST_PROTOCOL)
         entries = {k: (f, n, self._snapshots.get(k)) for k, (f, n) in self._new.items()}
-        data = pickle.dumps({"format": FORMAT, "entries": entries}, pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps({"format": FORMAT, "entries": entries, "rails": self._rails}, pickle.HIGHEST_PROTOCOL)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             ignore = self.folder / ".gitignore"

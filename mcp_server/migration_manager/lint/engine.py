@@ -376,7 +376,8 @@ def lint_paths(
     liquibase = LiquibaseState(files)
     ruby_files = [f for f in files if f.suffix == ".rb"]  # one Ruby parse for all (read_rails.py)
     texts.update((f, read_text(f)) for f in ruby_files if f not in texts)  # read once: parsed here, shown below
-    rails = dict(zip(ruby_files, read_rails([texts[f] for f in ruby_files]), strict=True))
+    read_ruby = read_rails if cached is None else cached.read_rails
+    rails = dict(zip(ruby_files, read_ruby([texts[f] for f in ruby_files]), strict=True))
     if fix_worker:
         from .plan_worker import PlanWorker  # subprocess: imported only for a long run
 
