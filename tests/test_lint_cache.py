@@ -290,3 +290,32 @@ def test_rails_files_seen_before_are_not_parsed_again(
     report = run(corpus, cache)
     assert parsed == [[changed]]
     assert rendered(report, corpus) == rendered(run(corpus, None), corpus)
+
+
+def test_a_run_from_the_cache_starts_no_plan_helper(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helper process that plans fixes (plan_worker.py) starts at the first file to lint."""
+    from migration_manager.lint import plan_worker
+
+    started: list[bool] = []
+    real = plan_worker.PlanWorker.start
+
+    def counted(self: plan_worker.PlanWorker) -> None:
+        first = not self.started
+        real(self)
+        if first:
+            started.append(self.proc is not None)
+
+    monkeypatch.setattr(plan_worker.PlanWorker, "start", counted)
+    cache = tmp_path / "cache"
+    expected = rendered(run(corpus, None), corpus)
+
+    def helped() -> LintReport:
+        return lint_paths([corpus], LintConfig(pg_version=16), corpus, fix_worker=True, cache=cache)
+
+    assert rendered(helped(), corpus) == expected
+    assert started == [True]  # cold: started (by the first file)
+    started.clear()
+    assert rendered(helped(), corpus) == expected
+    assert started == []  # warm: never started

@@ -26,6 +26,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -101,6 +102,7 @@ class LintCache:
     _behind: bool = False  # the linter's schema lags: the last sources came from the cache
     _resume: tuple[int, bytes | None] = (-1, None)  # the last snapshot seen: its index and schema
     _loaded: bool = False
+    on_miss: Callable[[], None] | None = None  # called before each source that has to be linted
     _old_rails: dict[str, Read] = field(default_factory=dict)
     _rails: dict[str, Read] = field(default_factory=dict)  # this run's Rails reads, by text and reader
 
@@ -161,6 +163,8 @@ class LintCache:
             self._snapshots[key] = snapshot
             return findings
         self.misses += 1
+        if self.on_miss is not None:
+            self.on_miss()
         if self._behind:
             self._catch_up(linter, index)
         before = linter.statements

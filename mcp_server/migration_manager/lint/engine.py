@@ -381,7 +381,10 @@ def lint_paths(
     if fix_worker:
         from .plan_worker import PlanWorker  # subprocess: imported only for a long run
 
-    with PlanWorker() if fix_worker else nullcontext() as worker, paused_gc():  # gc: see gcpause.py
+    helper = PlanWorker(lazy=cached is not None) if fix_worker else nullcontext()
+    with helper as worker, paused_gc():  # gc: see gcpause.py
+        if cached is not None and worker is not None:
+            cached.on_miss = worker.start  # started by the first file not in the cache
         for f in files:
             name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
             if f.suffix in CHANGELOG_SUFFIXES and (changelogs := liquibase.read(f)) is not None:

@@ -22,10 +22,20 @@ from .fixes import Requests, plan_here
 class PlanWorker:
     """plan_many backed by the helper process; on any failure of the process it plans here."""
 
-    def __init__(self, command: list[str] | None = None) -> None:
+    def __init__(self, command: list[str] | None = None, lazy: bool = False) -> None:
+        """`lazy`: the process starts on start() (lint's cache calls it on the first file it has
+        to lint: a run whose files all come from the cache plans nothing and starts nothing)."""
         self.command = command or [sys.executable, "-m", "migration_manager.lint.plan_worker"]
         self.used = False
-        self.proc: subprocess.Popen[str] | None
+        self.started = False
+        self.proc: subprocess.Popen[str] | None = None
+        if not lazy:
+            self.start()
+
+    def start(self) -> None:
+        if self.started:
+            return
+        self.started = True
         # the helper imports this very copy of the package, whatever else sys.executable has installed
         package_parent = str(Path(__file__).resolve().parents[2])
         path = os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p)
