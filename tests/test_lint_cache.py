@@ -56,6 +56,15 @@ def write(root: Path, files: dict[str, str]) -> None:
         (root / name).write_text(text)
 
 
+@pytest.fixture(autouse=True)
+def own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The signing key in a cache home of the test's own, never the user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    cache_module.signing_key.cache_clear()
+    yield
+    cache_module.signing_key.cache_clear()
+
+
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     """SQL, Alembic, Django, Rails and Liquibase migrations in one project."""
@@ -220,9 +229,14 @@ def test_a_corrupt_pack_is_ignored_and_replaced(corpus: Path, tmp_path: Path, li
     everything = list(linted)
     (pack,) = cache.glob("lint-*.pickle")
     good = pack.read_bytes()
-    broken_entries = pickle.loads(good)
+    key = cache_module.signing_key()
+    assert key is not None
+    data = cache_module.verified(good, key)
+    assert data is not None
+    broken_entries = pickle.loads(data)
     broken_entries["entries"] = {k: ("not", "an", "entry") for k in broken_entries["entries"]}
-    for bad in (good[: len(good) // 2], b"garbage", pickle.dumps(["a list"]), pickle.dumps(broken_entries)):
+    signed = [cache_module.sign(d, key) for d in (data[: len(data) // 2], pickle.dumps(["a list"]))]
+    for bad in (good[: len(good) // 2], b"garbage", *signed, cache_module.sign(pickle.dumps(broken_entries), key)):
         pack.write_bytes(bad)
         linted.clear()
         assert rendered(run(corpus, cache), corpus) == expected
@@ -248,7 +262,7 @@ def test_two_runs_at_once_both_report_right_and_leave_a_good_pack(corpus: Path, 
 
 def test_the_cli_keeps_a_cache_unless_told_not_to(corpus: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cli-cache"
-    env = {**os.environ, "MIGRATION_MANAGER_CACHE_DIR": str(cache)}
+    env = {**os.environ, "MIGRATION_MANAGER_CACHE_DIR": str(cache)}  # XDG_CACHE_HOME: own_key
     command = [sys.executable, "-m", "migration_manager.cli", "lint", "sql", "--format", "json"]
     off = subprocess.run([*command, "--no-cache"], cwd=corpus, env=env, capture_output=True, text=True, timeout=120)
     assert off.returncode == 1, off.stderr
@@ -319,3 +333,32 @@ def test_a_run_from_the_cache_starts_no_plan_helper(
     started.clear()
     assert rendered(helped(), corpus) == expected
     assert started == []  # warm: never started
+
+
+class _Planted:
+    """What a pack planted in a repository could hold: unpickling it would write a file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (self.marker.write_text, ("ran",))
+
+
+def test_a_pack_not_signed_with_the_users_key_is_never_unpickled(
+    corpus: Path, tmp_path: Path, linted: list[str]
+) -> None:
+    cache = tmp_path / "cache"
+    expected = rendered(run(corpus, None), corpus)
+    run(corpus, cache)
+    (pack,) = cache.glob("lint-*.pickle")
+    marker = tmp_path / "ran"
+    payload = pickle.dumps({"format": cache_module.FORMAT, "entries": _Planted(marker)})
+    other_key = b"k" * 32
+    for planted in (payload, cache_module.sign(payload, other_key), cache_module.MAGIC + b"\0" * 32 + payload):
+        pack.write_bytes(planted)
+        linted.clear()
+        assert rendered(run(corpus, cache), corpus) == expected
+        assert not marker.exists() and linted  # linted afresh, the planted pickle never loaded
+    pickle.loads(payload)
+    assert marker.read_text() == "ran"  # what it would have done

@@ -15,6 +15,12 @@ go on from there (the files between are linted again, their results dropped, to 
 Rails files are parsed by one `ruby` process per run (read_rails.py), before any is linted: their
 parse is kept too, by text and reader, so a run over files seen before starts no `ruby`.
 
+A pack is pickled, and unpickling runs code: so each pack is signed (HMAC-SHA256) with a key of
+the user's own, kept outside the project ($XDG_CACHE_HOME/migration-manager/cache-key, made on
+first use, mode 0600), and a pack whose signature does not verify (committed to a repository,
+written by someone else) is ignored without being unpickled. Without a key (no writable cache
+home) nothing is cached.
+
 One pack file per set of paths linted, written atomically (a temporary file renamed over it): two
 runs at once each write a whole, valid pack, the last one wins. A pack that cannot be read is
 ignored (linted afresh, then replaced).
@@ -23,8 +29,10 @@ ignored (linted afresh, then replaced).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import pickle
+import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,6 +68,41 @@ def source_hash(package: Path) -> str:
 def tool_hash() -> str:
     """The version and the source of the whole package (lint calls the planner for its fixes)."""
     return f"{__version__}:{FORMAT}:{source_hash(Path(__file__).resolve().parents[1])}"
+
+
+MAGIC = b"MMLC1"
+
+
+@lru_cache(maxsize=1)
+def signing_key() -> bytes | None:
+    """The user's key for signing packs, made on first use; None when it cannot be kept."""
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    path = Path(home) / "migration-manager" / "cache-key"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            key = path.read_bytes()
+            return key if len(key) == 32 else None
+        with os.fdopen(fd, "wb") as out:
+            out.write(secrets.token_bytes(32))
+        return path.read_bytes()  # what is on disk: another run may have raced to it
+    except OSError:
+        return None
+
+
+def sign(data: bytes, key: bytes) -> bytes:
+    return MAGIC + hmac.new(key, data, hashlib.sha256).digest() + data
+
+
+def verified(blob: bytes, key: bytes) -> bytes | None:
+    """The signed data, or None when the signature is not the key's."""
+    head = len(MAGIC) + 32
+    if len(blob) < head or not blob.startswith(MAGIC):
+        return None
+    digest = hmac.new(key, blob[head:], hashlib.sha256).digest()
+    return blob[head:] if hmac.compare_digest(digest, blob[len(MAGIC) : head]) else None
 
 
 def config_key(config: LintConfig) -> str:
@@ -114,11 +157,17 @@ class LintCache:
     def _load(self) -> None:
         self._loaded = True
         self._chain = hashlib.sha256(tool_hash().encode() + b"\0" + config_key(self.config).encode()).digest()
+        key = signing_key()
+        if key is None:
+            return
         try:
-            data = pickle.loads(self._pack().read_bytes())
+            signed = verified(self._pack().read_bytes(), key)
+            if signed is None:
+                return  # not signed with this user's key: never unpickled
+            data = pickle.loads(signed)
         except FileNotFoundError:
             return
-        except Exception:  # truncated, foreign or from another layout: start afresh
+        except Exception:  # truncated or from another layout: start afresh
             return
         if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("entries"), dict):
             self._old = data["entries"]
@@ -197,13 +246,16 @@ class LintCache:
         if self._history and not self._behind:
             self._snapshots[last] = pickle.dumps(linter.schema, pickle.HIGHEST_PROTOCOL)
         entries = {k: (f, n, self._snapshots.get(k)) for k, (f, n) in self._new.items()}
+        key = signing_key()
+        if key is None:
+            return
         data = pickle.dumps({"format": FORMAT, "entries": entries, "rails": self._rails}, pickle.HIGHEST_PROTOCOL)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
                 _write(ignore, b"# written by migration-manager lint: nothing here belongs in git\n*\n")
-            _write(self._pack(), data)
+            _write(self._pack(), sign(data, key))
         except OSError:
             pass  # a read-only checkout: lint works the same, only uncached
 
