@@ -109,3 +109,29 @@ def test_a_repository_that_names_no_database_is_planned_for_postgresql_with_a_wo
     root = repos.write(tmp_path / "plain", files)
     assert main(["render", "--root", str(root), "--sql", CHANGE]) == 0
     assert "does not say which database" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "dialect"),
+    [
+        ("CREATE TABLE `orders` (id int);", "mysql"),
+        ("CREATE TABLE orders (id int AUTO_INCREMENT);", "mysql"),
+        ("CREATE TABLE orders (id int) engine = InnoDB;", "mysql"),
+        ("CREATE TABLE orders (id int) DEFAULT CHARSET=utf8mb4;", "mysql"),
+        ("ALTER TABLE orders ADD COLUMN n int UNSIGNED;", "mysql"),
+        ("CREATE TABLE orders (id BigSerial);", "postgresql"),
+        ("CREATE INDEX concurrently i ON orders (id);", "postgresql"),
+        ("SELECT '1'::int;", "postgresql"),
+        ("ALTER TABLE orders ADD COLUMN j JSONB;", "postgresql"),
+        ("DO $$ BEGIN END $$;", "postgresql"),
+        ("create   extension pgcrypto;", "postgresql"),
+        ("-- é\nCREATE TABLE orders (id ſerial);", "postgresql"),  # re.I: ſ is s, which lower() misses
+        ("-- é\nCREATE TABLE orders (id int) ENGİNE=InnoDB;", "mysql"),  # and İ is i
+        ("CREATE TABLE orders (id int);", None),
+    ],
+)
+def test_each_mark_of_a_dialect_is_found_alone(text: str, dialect: str | None) -> None:
+    """The sniff's quick word check before its patterns never hides a mark (dialect_sniff.py)."""
+    from migration_manager.dialect_sniff import from_sql
+
+    assert from_sql([text]) == dialect

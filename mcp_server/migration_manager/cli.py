@@ -239,7 +239,14 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
         config.sizes = sizes_from_stats(Path(args.stats)) if args.stats else sizes_from_dsn(args.dsn)
     root = Path.cwd()
-    report = lint_paths(paths, config, root)
+    cache = None
+    if not args.no_cache:
+        from .lint.cache import default_folder
+        from .lint.config import find_pyproject
+
+        project = find_pyproject(root)
+        cache = default_folder(project.parent if project is not None else root)
+    report = lint_paths(paths, config, root, cache=cache)
     sources = None
     if args.format == "text":
         sources = {}
@@ -584,6 +591,12 @@ def parser() -> argparse.ArgumentParser:
         "--allow-nothing",
         action="store_true",
         help="exit 0, not 5, when no file given is one lint reads (pre-commit: a commit touching no migration)",
+    )
+    lint.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="lint every file afresh and keep nothing (default: results kept per file in .migration-manager-cache/ "
+        "of the project, or MIGRATION_MANAGER_CACHE_DIR)",
     )
     lint.set_defaults(func=cmd_lint)
     pre = sub.add_parser(

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -363,12 +364,22 @@ WORKER_FILES = 100
 
 
 def lint_paths(
-    paths: list[Path], config: LintConfig, root: Path | None = None, fix_worker: bool | None = None
+    paths: list[Path],
+    config: LintConfig,
+    root: Path | None = None,
+    fix_worker: bool | None = None,
+    cache: Path | None = None,
 ) -> LintReport:
     """Lint files and folders in migration order; paths in the report are relative to `root`.
-    `fix_worker`: plan the fixes in a helper process (None: when it saves time, see WORKER_FILES)."""
+    `fix_worker`: plan the fixes in a helper process (None: when it saves time, see WORKER_FILES).
+    `cache`: a folder keeping each file's results for the next run (cache.py); None: no cache."""
     files = collect(paths)
     note, texts = sniff_dialect(files, config)
+    cached = None
+    if cache is not None:
+        from .cache import LintCache
+
+        cached = LintCache(cache, config, [*sorted(str(p.absolute()) for p in paths), str(root)])
 
     def text_of(f: Path) -> str:
         if f not in texts:
@@ -384,6 +395,7 @@ def lint_paths(
             and config.dialect == "postgresql"
         )
     linter = Linter(config, defer_fixes=True)
+    lint_one = linter.lint_source if cached is None else partial(cached.lint, linter)
     findings: list[Finding] = []
     shown: list[str] = []
     skipped: list[str] = []
@@ -393,11 +405,15 @@ def lint_paths(
     liquibase = LiquibaseState(files)
     ruby_files = [f for f in files if f.suffix == ".rb"]  # one Ruby parse for all (read_rails.py)
     texts.update((f, read_text(f)) for f in ruby_files if f not in texts)  # read once: parsed here, shown below
-    rails = dict(zip(ruby_files, read_rails([texts[f] for f in ruby_files]), strict=True))
+    read_ruby = read_rails if cached is None else cached.read_rails
+    rails = dict(zip(ruby_files, read_ruby([texts[f] for f in ruby_files]), strict=True))
     if fix_worker:
         from .plan_worker import PlanWorker  # subprocess: imported only for a long run
 
-    with PlanWorker() if fix_worker else nullcontext() as worker, paused_gc():  # gc: see gcpause.py
+    helper = PlanWorker(lazy=cached is not None) if fix_worker else nullcontext()
+    with helper as worker, paused_gc():  # gc: see gcpause.py
+        if cached is not None and worker is not None:
+            cached.on_miss = worker.start  # started by the first file not in the cache
         for f in files:
             name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
             if f.suffix in CHANGELOG_SUFFIXES and (changelogs := liquibase.read(f)) is not None:
@@ -407,7 +423,7 @@ def lint_paths(
                     if config.dialect != "postgresql" and any(not p.written for p in log.read.pieces):
                         skipped.append(f"{at}: its Liquibase change types are read for PostgreSQL only")
                     shown.extend([at] if at not in shown else [])  # a changelog cut by an sqlFile: once
-                    findings.extend(linter.lint_source(Source(at, "", framework="liquibase", pieces=log.read.pieces)))
+                    findings.extend(lint_one(Source(at, "", framework="liquibase", pieces=log.read.pieces)))
                 continue
             if f.suffix in NOT_READ and f not in rails:
                 skipped.append(f"{name}: {NOT_READ[f.suffix]}")
@@ -436,8 +452,10 @@ def lint_paths(
                     )
                 source = Source(name, text, framework=found.framework, pieces=found.pieces)
             shown.append(name)
-            findings.extend(linter.lint_source(source))
+            findings.extend(lint_one(source))
         linter.resolve_fixes(worker or plan_here)
+        if cached is not None:
+            cached.store(linter)
     if others:
         skipped.append(
             f"{others} other Python file(s) under the folders given, outside any migrations folder, "

@@ -28,11 +28,14 @@ def short_fix(fix: str) -> list[str]:
 
 def as_text(report: LintReport, sources: dict[str, str] | None = None) -> str:
     lines: list[str] = []
+    split: dict[str, list[str]] = {}  # each file's lines, split once (a file has many findings)
     for f in report.findings:
         lines.append(f"{f.path}:{f.line}:{f.column}: {f.severity} [{f.rule}] {f.message}")
         text = (sources or {}).get(f.path) if f.statement else None  # no statement: a file not quoted (not SQL)
         if text is not None:
-            source_lines = text.splitlines()
+            source_lines = split.get(f.path)
+            if source_lines is None:
+                source_lines = split[f.path] = text.splitlines()
             if 0 < f.line <= len(source_lines):
                 lines.append(f"    {f.line:>5} | {source_lines[f.line - 1]}")
                 lines.append(f"          | {' ' * (f.column - 1)}^")

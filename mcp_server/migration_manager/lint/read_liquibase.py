@@ -583,6 +583,10 @@ class LiquibaseState:
         """The changelog at `path` and those it includes, in the order Liquibase runs them;
         None when the file is no changelog. A file a master given to lint includes reads as []
         (it is read from its master)."""
+        if path.suffix == ".sql" and given and not self.included and not self.done:
+            with path.open("rb") as head:  # no changelog seen yet: a plain SQL file is read as SQL
+                if not _FORMATTED.match(head.read(200).decode("utf-8", "replace")):
+                    return None
         real = path.resolve()
         if (given and real in self.included) or real in self.done:
             return []

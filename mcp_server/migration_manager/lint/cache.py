@@ -1,0 +1,282 @@
+"""A cache of lint results per file, so a run over unchanged migrations does not lint them again.
+
+Lint is schema-aware across files: a file's findings depend on the schema the files before it
+built. So a file's entry is keyed by everything its result depends on: the tool (its version and
+a hash of the package's source, so a code change invalidates the cache), the configuration, the
+file as the linter receives it (path, text, the SQL pieces read from a Python or Ruby file) and
+the state entering it: a chain hash over every source linted before it in the run, which is what
+the schema is built from. Changing one file therefore re-lints it and the files after it;
+appending a migration re-lints that one alone.
+
+An entry holds the file's findings (fixes included) and its statement count; the last file of a
+run, and every SNAPSHOT_EVERY-th, also hold the schema after them, so that a miss after hits can
+go on from there (the files between are linted again, their results dropped, to rebuild it).
+
+Rails files are parsed by one `ruby` process per run (read_rails.py), before any is linted: their
+parse is kept too, by text and reader, so a run over files seen before starts no `ruby`.
+
+A pack is pickled, and unpickling runs code: so each pack is signed (HMAC-SHA256) with a key of
+the user's own, kept outside the project ($XDG_CACHE_HOME/migration-manager/cache-key, made on
+first use, mode 0600), and a pack whose signature does not verify (committed to a repository,
+written by someone else) is ignored without being unpickled. Without a key (no writable cache
+home) nothing is cached.
+
+One pack file per set of paths linted, written atomically (a temporary file renamed over it): two
+runs at once each write a whole, valid pack, the last one wins. A pack that cannot be read is
+ignored (linted afresh, then replaced).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import __version__
+
+if TYPE_CHECKING:
+    from .config import LintConfig
+    from .engine import Linter, Source
+    from .model import Finding
+    from .pyread import Read
+
+FOLDER_NAME = ".migration-manager-cache"
+FORMAT = 1  # bumped when the pack's layout changes
+SNAPSHOT_EVERY = 64
+
+# an entry: the findings, the statements counted, the schema after the file (pickled) or None
+Entry = tuple[list["Finding"], int, bytes | None]
+
+
+def source_hash(package: Path) -> str:
+    """A hash of every Python file under `package`, names and contents."""
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def tool_hash() -> str:
+    """The version and the source of the whole package (lint calls the planner for its fixes)."""
+    return f"{__version__}:{FORMAT}:{source_hash(Path(__file__).resolve().parents[1])}"
+
+
+MAGIC = b"MMLC1"
+
+
+@lru_cache(maxsize=1)
+def signing_key() -> bytes | None:
+    """The user's key for signing packs, made on first use; None when it cannot be kept."""
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    path = Path(home) / "migration-manager" / "cache-key"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            key = path.read_bytes()
+            return key if len(key) == 32 else None
+        with os.fdopen(fd, "wb") as out:
+            out.write(secrets.token_bytes(32))
+        return path.read_bytes()  # what is on disk: another run may have raced to it
+    except OSError:
+        return None
+
+
+def sign(data: bytes, key: bytes) -> bytes:
+    return MAGIC + hmac.new(key, data, hashlib.sha256).digest() + data
+
+
+def verified(blob: bytes, key: bytes) -> bytes | None:
+    """The signed data, or None when the signature is not the key's."""
+    head = len(MAGIC) + 32
+    if len(blob) < head or not blob.startswith(MAGIC):
+        return None
+    digest = hmac.new(key, blob[head:], hashlib.sha256).digest()
+    return blob[head:] if hmac.compare_digest(digest, blob[len(MAGIC) : head]) else None
+
+
+def config_key(config: LintConfig) -> str:
+    severity = ",".join(f"{k}={v}" for k, v in sorted(config.severity.items()))
+    return f"pg{config.pg_version}\0{config.dialect}\0{','.join(sorted(config.ignore))}\0{severity}"
+
+
+def source_digest(source: Source) -> bytes:
+    """Everything of a source the linter reads, in a fixed order (sets sorted)."""
+    h = hashlib.sha256()
+    for part in (source.path, source.text, str(source.line_offset), str(source.framework)):
+        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    for p in source.pieces if source.pieces is not None else ():
+        fields = (p.sql, str(p.line), str(p.in_transaction), repr(p.shown), str(p.written), str(p.column))
+        h.update("\0".join((*fields, ",".join(sorted(p.ignored)))).encode("utf-8", "surrogatepass") + b"\1")
+    h.update(b"none" if source.pieces is None else b"pieces")
+    return h.digest()
+
+
+def default_folder(root: Path) -> Path:
+    """MIGRATION_MANAGER_CACHE_DIR, else .migration-manager-cache in the project's root."""
+    given = os.environ.get("MIGRATION_MANAGER_CACHE_DIR")
+    return Path(given) if given else root / FOLDER_NAME
+
+
+@dataclass
+class LintCache:
+    """Wraps Linter.lint_source for one lint_paths run: lint(...) per source, store() at the end."""
+
+    folder: Path
+    config: LintConfig
+    scope: list[str]  # the paths given, which name the pack
+    hits: int = 0
+    misses: int = 0
+    _old: dict[str, Entry] = field(default_factory=dict)
+    _new: dict[str, tuple[list[Finding], int]] = field(default_factory=dict)
+    _snapshots: dict[str, bytes | None] = field(default_factory=dict)
+    _chain: bytes = b""
+    _history: list[Source] = field(default_factory=list)
+    _behind: bool = False  # the linter's schema lags: the last sources came from the cache
+    _resume: tuple[int, bytes | None] = (-1, None)  # the last snapshot seen: its index and schema
+    _loaded: bool = False
+    on_miss: Callable[[], None] | None = None  # called before each source that has to be linted
+    _old_rails: dict[str, Read] = field(default_factory=dict)
+    _rails: dict[str, Read] = field(default_factory=dict)  # this run's Rails reads, by text and reader
+
+    def _pack(self) -> Path:
+        h = hashlib.sha256(tool_hash().encode() + config_key(self.config).encode())
+        h.update("\0".join(self.scope).encode("utf-8", "surrogatepass"))
+        return self.folder / f"lint-{h.hexdigest()[:24]}.pickle"
+
+    def _load(self) -> None:
+        self._loaded = True
+        self._chain = hashlib.sha256(tool_hash().encode() + b"\0" + config_key(self.config).encode()).digest()
+        key = signing_key()
+        if key is None:
+            return
+        try:
+            signed = verified(self._pack().read_bytes(), key)
+            if signed is None:
+                return  # not signed with this user's key: never unpickled
+            data = pickle.loads(signed)
+        except FileNotFoundError:
+            return
+        except Exception:  # truncated or from another layout: start afresh
+            return
+        if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("entries"), dict):
+            self._old = data["entries"]
+            if isinstance(data.get("rails"), dict):
+                self._old_rails = data["rails"]
+
+    def read_rails(self, texts: list[str]) -> list[Read]:
+        """read_rails.read_all, the files read before (same text, same reader: `ruby` or the Python
+        one) taken from the cache: the `ruby` process starts only for files not seen."""
+        from .pyread import Read
+        from .rails_ruby import ruby
+        from .read_rails import read_all
+
+        if not self._loaded:
+            self._load()
+        reader = ruby() or "python"
+        keys = [hashlib.sha256(f"{reader}\0{text}".encode("utf-8", "surrogatepass")).hexdigest() for text in texts]
+        missing = [i for i, key in enumerate(keys) if not isinstance(self._old_rails.get(key), Read)]
+        fresh = dict(zip(missing, read_all([texts[i] for i in missing]), strict=True))
+        self.misses += len(missing)
+        out = [fresh[i] if i in fresh else self._old_rails[key] for i, key in enumerate(keys)]
+        self._rails.update(zip(keys, out, strict=True))
+        return out
+
+    def lint(self, linter: Linter, source: Source) -> list[Finding]:
+        """The findings of `source`: from the cache, else linted (and kept for store())."""
+        if not self._loaded:
+            self._load()
+        index = len(self._history)
+        self._chain = hashlib.sha256(self._chain + source_digest(source)).digest()
+        key = self._chain.hex()
+        self._history.append(source)
+        entry = self._old.get(key)
+        if entry is not None and _valid(entry):
+            findings, count, snapshot = entry
+            self.hits += 1
+            linter.statements += count
+            self._behind = True
+            if snapshot is not None:
+                self._resume = (index, snapshot)
+            self._new[key] = (findings, count)
+            self._snapshots[key] = snapshot
+            return findings
+        self.misses += 1
+        if self.on_miss is not None:
+            self.on_miss()
+        if self._behind:
+            self._catch_up(linter, index)
+        before = linter.statements
+        findings = linter.lint_source(source)
+        self._new[key] = (findings, linter.statements - before)
+        if index % SNAPSHOT_EVERY == SNAPSHOT_EVERY - 1:
+            self._snapshots[key] = pickle.dumps(linter.schema, pickle.HIGHEST_PROTOCOL)
+        return findings
+
+    def _catch_up(self, linter: Linter, index: int) -> None:
+        """Rebuild the schema entering source `index`: from the last snapshot, the sources after it
+        linted again (their findings dropped)."""
+        from .engine import Linter as _Linter
+        from .schema import Schema
+
+        at, snapshot = self._resume
+        replay = _Linter(linter.config, defer_fixes=True)
+        replay.schema = pickle.loads(snapshot) if snapshot is not None else Schema()
+        for source in self._history[at + 1 : index]:
+            replay.lint_source(source)
+        linter.schema = replay.schema
+        self._behind = False
+
+    def store(self, linter: Linter) -> None:
+        """Write this run's entries (fixes resolved by now), with the schema after the last source."""
+        unchanged = not self._old.keys() - self._new.keys() and not self._old_rails.keys() - self._rails.keys()
+        if not (self._history or self._rails) or (self.misses == 0 and unchanged):
+            return  # everything came from the pack and nothing in it is stale: leave it as is
+        last = self._chain.hex()
+        if self._history and not self._behind:
+            self._snapshots[last] = pickle.dumps(linter.schema, pickle.HIGHEST_PROTOCOL)
+        entries = {k: (f, n, self._snapshots.get(k)) for k, (f, n) in self._new.items()}
+        key = signing_key()
+        if key is None:
+            return
+        data = pickle.dumps({"format": FORMAT, "entries": entries, "rails": self._rails}, pickle.HIGHEST_PROTOCOL)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                _write(ignore, b"# written by migration-manager lint: nothing here belongs in git\n*\n")
+            _write(self._pack(), sign(data, key))
+        except OSError:
+            pass  # a read-only checkout: lint works the same, only uncached
+
+
+def _valid(entry: object) -> bool:
+    return (
+        isinstance(entry, tuple)
+        and len(entry) == 3
+        and isinstance(entry[0], list)
+        and isinstance(entry[1], int)
+        and (entry[2] is None or isinstance(entry[2], bytes))
+    )
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Atomically: a temporary file in the same folder, renamed over `path`."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,364 @@
+"""The per-file lint cache (lint/cache.py): a run over unchanged files lints none of them again and
+reports byte for byte what an uncached run reports; a change of a file, of the configuration or of
+the tool re-lints what it can affect; a broken pack is ignored; --no-cache keeps nothing."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from migration_manager.lint import LintConfig, LintReport, lint_paths
+from migration_manager.lint import cache as cache_module
+from migration_manager.lint.engine import Linter, Source, collect, read_text
+from migration_manager.lint.output import render_report
+from test_lint_liquibase import FILES as LIQUIBASE
+from test_lint_python import ALEMBIC_HEAD, DJANGO_HEAD, DJANGO_INITIAL
+from test_lint_rails import FIXTURES as RAILS
+
+SQL = {
+    "sql/001_create.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\n"
+    "CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint, code text);\n"
+    "CREATE INDEX orders_code ON orders (code);\n",
+    "sql/002_change.sql": "ALTER TABLE orders ADD COLUMN total numeric NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE orders ALTER COLUMN code SET NOT NULL;\n"
+    "ALTER TABLE orders ADD CONSTRAINT orders_account FOREIGN KEY (account_id) REFERENCES accounts (id);\n",
+    "sql/003_more.sql": "SET lock_timeout = '2s';\nCREATE INDEX orders_total ON orders (total);\n"
+    "ALTER TABLE accounts RENAME COLUMN email TO mail;\nUPDATE orders SET code = upper(code);\n",
+    "sql/004_broken.sql": "ALTER TABLE orders ADD COLUMN;\n",
+    "sql/005_types.sql": "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nDROP TABLE accounts;\n",
+}
+ALEMBIC = {
+    "alembic/versions/a1b2c3_change.py": ALEMBIC_HEAD
+    + '    op.create_index("orders_code2", "orders", ["code"])\n'
+    + '    op.execute("ALTER TABLE orders ADD COLUMN note text NOT NULL")\n'
+    + "\n\ndef downgrade() -> None:\n    pass\n",
+}
+DJANGO = {
+    "shop/migrations/__init__.py": "",
+    "shop/migrations/0001_initial.py": DJANGO_INITIAL,
+    "shop/migrations/0002_change.py": DJANGO_HEAD
+    + '        migrations.AddField(model_name="order", name="size", field=models.IntegerField()),\n'
+    + '        migrations.RenameField(model_name="order", old_name="note", new_name="remark"),\n'
+    + "    ]\n",
+}
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+@pytest.fixture(autouse=True)
+def own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The signing key in a cache home of the test's own, never the user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    cache_module.signing_key.cache_clear()
+    yield
+    cache_module.signing_key.cache_clear()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """SQL, Alembic, Django, Rails and Liquibase migrations in one project."""
+    root = tmp_path / "project"
+    write(root, SQL)
+    write(root, ALEMBIC)
+    write(root, DJANGO)
+    write(root, {f"db/migrate/{name}": text for name, text in RAILS.items()})
+    write(root, LIQUIBASE)
+    return root
+
+
+@pytest.fixture
+def linted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The paths of the sources the linter really lints (not taken from the cache), in order."""
+    seen: list[str] = []
+    real = Linter.lint_source
+
+    def counted(self: Linter, source: Source) -> list[object]:
+        seen.append(source.path)
+        return real(self, source)  # type: ignore[return-value]
+
+    monkeypatch.setattr(Linter, "lint_source", counted)
+    yield seen
+
+
+def run(root: Path, cache: Path | None, config: LintConfig | None = None) -> LintReport:
+    return lint_paths([root], config or LintConfig(pg_version=16), root, fix_worker=False, cache=cache)
+
+
+def rendered(report: LintReport, root: Path) -> str:
+    """Every output format, as the CLI writes it (text with the sources it quotes)."""
+    sources = {str(f.relative_to(root)): read_text(f) for f in collect([root])}
+    return "\n".join(render_report(report, fmt, sources) for fmt in ("text", "json", "sarif", "github"))
+
+
+def test_a_second_run_lints_nothing_and_reports_the_same_bytes(corpus: Path, tmp_path: Path, linted: list[str]) -> None:
+    uncached = rendered(run(corpus, None), corpus)
+    everything = list(linted)
+    assert (
+        len(everything) > 15
+        and any(p.endswith(".rb") for p in everything)
+        and any("liquibase" in p for p in everything)
+    )
+    linted.clear()
+    first = rendered(run(corpus, tmp_path / "cache"), corpus)
+    assert linted == everything  # an empty cache: all linted
+    linted.clear()
+    second = run(corpus, tmp_path / "cache")
+    assert linted == []  # all from the cache
+    assert first == uncached and rendered(second, corpus) == uncached
+    assert second.statements == run(corpus, None).statements and second.findings
+
+
+def test_a_changed_file_is_linted_again_with_those_after_it(
+    corpus: Path, tmp_path: Path, linted: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the schema kept after every file, the files before the change are not linted at all."""
+    monkeypatch.setattr(cache_module, "SNAPSHOT_EVERY", 1)
+    cache = tmp_path / "cache"
+    run(corpus, cache)
+    order = list(linted)
+    changed = "sql/002_change.sql"
+    (corpus / changed).write_text(SQL[changed] + "CREATE INDEX orders_account ON orders (account_id);\n")
+    linted.clear()
+    report = run(corpus, cache)
+    assert linted == order[order.index(changed) :]  # before it: from the cache; it and after: linted
+    linted.clear()
+    assert rendered(report, corpus) == rendered(run(corpus, None), corpus)
+    assert any(f.path == changed and f.rule == "index-without-concurrently" for f in report.findings)
+
+
+def test_an_appended_file_is_the_only_one_linted(corpus: Path, tmp_path: Path, linted: list[str]) -> None:
+    """The schema after the last file is kept: a new migration at the end sees the tables before it."""
+    for name in [n for n in SQL if n != "sql/005_types.sql"]:
+        (corpus / name).unlink()
+    (corpus / "sql/001_create.sql").write_text(SQL["sql/001_create.sql"])
+    cache = tmp_path / "cache"
+    only_sql = corpus / "sql"
+    lint_paths([only_sql], LintConfig(pg_version=16), corpus, fix_worker=False, cache=cache)
+    (only_sql / "009_new.sql").write_text("ALTER TABLE orders ALTER COLUMN code TYPE varchar(10);\n")
+    linted.clear()
+    report = lint_paths([only_sql], LintConfig(pg_version=16), corpus, fix_worker=False, cache=cache)
+    assert linted == ["sql/009_new.sql"]
+    fresh = lint_paths([only_sql], LintConfig(pg_version=16), corpus, fix_worker=False)
+    assert rendered(report, corpus) == rendered(fresh, corpus)
+    # orders is known from 001 (created there, code text): the change is judged on that column
+    assert [f.rule for f in report.findings if f.path == "sql/009_new.sql"] == [
+        f.rule for f in fresh.findings if f.path == "sql/009_new.sql"
+    ]
+
+
+def test_a_change_in_the_middle_rebuilds_the_schema_before_it(
+    tmp_path: Path, linted: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With snapshots every 4 files, a change at file 10 rebuilds from the snapshot at file 8."""
+    monkeypatch.setattr(cache_module, "SNAPSHOT_EVERY", 4)
+    root = tmp_path / "project"
+    files = {
+        f"m/{i:03}.sql": f"CREATE TABLE t{i} (id int, v text);\nALTER TABLE t{i - 1} ADD COLUMN w int;\n"
+        for i in range(1, 16)
+    }
+    files["m/001.sql"] = "CREATE TABLE t0 (id int);\n"
+    write(root, files)
+    cache = tmp_path / "cache"
+    run(root, cache)
+    (root / "m/010.sql").write_text(
+        "ALTER TABLE t3 ALTER COLUMN v TYPE varchar(3);\nALTER TABLE t14 ALTER COLUMN v SET NOT NULL;\n"
+    )
+    linted.clear()
+    report = run(root, cache)
+    # 009 is linted again (its findings dropped) to rebuild the schema after the snapshot at 008
+    assert linted == ["m/009.sql", *[f"m/{i:03}.sql" for i in range(10, 16)]]
+    linted.clear()
+    assert rendered(report, root) == rendered(run(root, None), root)
+
+
+def test_a_configuration_change_misses(corpus: Path, tmp_path: Path, linted: list[str]) -> None:
+    cache = tmp_path / "cache"
+    run(corpus, cache)
+    everything = list(linted)
+    for config in (LintConfig(pg_version=11), LintConfig(pg_version=16, ignore=["rename-breaks-running-code"])):
+        linted.clear()
+        report = run(corpus, cache, config)
+        assert linted == everything
+        linted.clear()
+        assert rendered(report, corpus) == rendered(run(corpus, None, config), corpus)
+
+
+def test_a_new_version_or_changed_code_misses(
+    corpus: Path, tmp_path: Path, linted: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    run(corpus, cache)
+    everything = list(linted)
+    monkeypatch.setattr(cache_module, "__version__", "99.0")
+    cache_module.tool_hash.cache_clear()
+    try:
+        linted.clear()
+        run(corpus, cache)
+        assert linted == everything
+    finally:
+        cache_module.tool_hash.cache_clear()
+    # the code: a copy of the package with one rule changed by a comment hashes differently
+    package = Path(cache_module.__file__).resolve().parents[1]
+    before = cache_module.source_hash(package)
+    copy = tmp_path / "copy"
+    for path in package.rglob("*.py"):
+        (copy / path.relative_to(package)).parent.mkdir(parents=True, exist_ok=True)
+        (copy / path.relative_to(package)).write_bytes(path.read_bytes())
+    assert cache_module.source_hash(copy) == before
+    rule = copy / "lint" / "rules" / "rename.py"
+    rule.write_text(rule.read_text() + "# changed\n")
+    assert cache_module.source_hash(copy) != before
+
+
+def test_a_corrupt_pack_is_ignored_and_replaced(corpus: Path, tmp_path: Path, linted: list[str]) -> None:
+    cache = tmp_path / "cache"
+    expected = rendered(run(corpus, None), corpus)
+    linted.clear()
+    run(corpus, cache)
+    everything = list(linted)
+    (pack,) = cache.glob("lint-*.pickle")
+    good = pack.read_bytes()
+    key = cache_module.signing_key()
+    assert key is not None
+    data = cache_module.verified(good, key)
+    assert data is not None
+    broken_entries = pickle.loads(data)
+    broken_entries["entries"] = {k: ("not", "an", "entry") for k in broken_entries["entries"]}
+    signed = [cache_module.sign(d, key) for d in (data[: len(data) // 2], pickle.dumps(["a list"]))]
+    for bad in (good[: len(good) // 2], b"garbage", *signed, cache_module.sign(pickle.dumps(broken_entries), key)):
+        pack.write_bytes(bad)
+        linted.clear()
+        assert rendered(run(corpus, cache), corpus) == expected
+        assert linted == everything  # nothing taken from the broken pack
+        linted.clear()
+        run(corpus, cache)
+        assert linted == []  # and a good one written over it
+
+
+def test_two_runs_at_once_both_report_right_and_leave_a_good_pack(corpus: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    expected = rendered(run(corpus, None), corpus)
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(rendered(run(corpus, cache), corpus))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [expected, expected]
+    assert [p.name for p in cache.iterdir() if p.name.startswith(".tmp-")] == []  # no temporary file left
+    assert rendered(run(corpus, cache), corpus) == expected
+
+
+def test_the_cli_keeps_a_cache_unless_told_not_to(corpus: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cli-cache"
+    env = {**os.environ, "MIGRATION_MANAGER_CACHE_DIR": str(cache)}  # XDG_CACHE_HOME: own_key
+    command = [sys.executable, "-m", "migration_manager.cli", "lint", "sql", "--format", "json"]
+    off = subprocess.run([*command, "--no-cache"], cwd=corpus, env=env, capture_output=True, text=True, timeout=120)
+    assert off.returncode == 1, off.stderr
+    assert not cache.exists()  # --no-cache writes nothing
+    cold = subprocess.run(command, cwd=corpus, env=env, capture_output=True, text=True, timeout=120)
+    warm = subprocess.run(command, cwd=corpus, env=env, capture_output=True, text=True, timeout=120)
+    assert cold.stdout == warm.stdout == off.stdout and warm.returncode == 1
+    assert len(list(cache.glob("lint-*.pickle"))) == 1
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"  # git leaves the folder alone
+
+
+def test_rails_files_seen_before_are_not_parsed_again(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Ruby parse (a `ruby` process for the run) is kept per file: only a new text is parsed."""
+    from migration_manager.lint import read_rails
+
+    parsed: list[list[str]] = []
+    real = read_rails.read_all
+
+    def counted(texts: list[str]) -> list[object]:
+        parsed.append(list(texts))
+        return real(texts)  # type: ignore[return-value]
+
+    monkeypatch.setattr(read_rails, "read_all", counted)
+    cache = tmp_path / "cache"
+    expected = rendered(run(corpus, None), corpus)
+    parsed.clear()
+    run(corpus, cache)
+    assert [len(t) for t in parsed] == [len(RAILS)]
+    parsed.clear()
+    assert rendered(run(corpus, cache), corpus) == expected
+    assert parsed == [[]]
+    name = sorted(RAILS)[-1]
+    changed = RAILS[name].replace("  def up\n", "  def up\n    add_index :users, :name\n", 1)
+    assert changed != RAILS[name]
+    (corpus / "db/migrate" / name).write_text(changed)
+    parsed.clear()
+    report = run(corpus, cache)
+    assert parsed == [[changed]]
+    assert rendered(report, corpus) == rendered(run(corpus, None), corpus)
+
+
+def test_a_run_from_the_cache_starts_no_plan_helper(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helper process that plans fixes (plan_worker.py) starts at the first file to lint."""
+    from migration_manager.lint import plan_worker
+
+    started: list[bool] = []
+    real = plan_worker.PlanWorker.start
+
+    def counted(self: plan_worker.PlanWorker) -> None:
+        first = not self.started
+        real(self)
+        if first:
+            started.append(self.proc is not None)
+
+    monkeypatch.setattr(plan_worker.PlanWorker, "start", counted)
+    cache = tmp_path / "cache"
+    expected = rendered(run(corpus, None), corpus)
+
+    def helped() -> LintReport:
+        return lint_paths([corpus], LintConfig(pg_version=16), corpus, fix_worker=True, cache=cache)
+
+    assert rendered(helped(), corpus) == expected
+    assert started == [True]  # cold: started (by the first file)
+    started.clear()
+    assert rendered(helped(), corpus) == expected
+    assert started == []  # warm: never started
+
+
+class _Planted:
+    """What a pack planted in a repository could hold: unpickling it would write a file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (self.marker.write_text, ("ran",))
+
+
+def test_a_pack_not_signed_with_the_users_key_is_never_unpickled(
+    corpus: Path, tmp_path: Path, linted: list[str]
+) -> None:
+    cache = tmp_path / "cache"
+    expected = rendered(run(corpus, None), corpus)
+    run(corpus, cache)
+    (pack,) = cache.glob("lint-*.pickle")
+    marker = tmp_path / "ran"
+    payload = pickle.dumps({"format": cache_module.FORMAT, "entries": _Planted(marker)})
+    other_key = b"k" * 32
+    for planted in (payload, cache_module.sign(payload, other_key), cache_module.MAGIC + b"\0" * 32 + payload):
+        pack.write_bytes(planted)
+        linted.clear()
+        assert rendered(run(corpus, cache), corpus) == expected
+        assert not marker.exists() and linted  # linted afresh, the planted pickle never loaded
+    pickle.loads(payload)
+    assert marker.read_text() == "ran"  # what it would have done
