@@ -18,6 +18,7 @@ from migration_manager.lint import LintConfig, LintReport, lint_paths
 from migration_manager.lint import cache as cache_module
 from migration_manager.lint.engine import Linter, Source, collect, read_text
 from migration_manager.lint.output import render_report
+from migration_manager.lint.sizes import Sizes, TableSize
 from test_lint_liquibase import FILES as LIQUIBASE
 from test_lint_python import ALEMBIC_HEAD, DJANGO_HEAD, DJANGO_INITIAL
 from test_lint_rails import FIXTURES as RAILS
@@ -186,7 +187,10 @@ def test_a_configuration_change_misses(corpus: Path, tmp_path: Path, linted: lis
     cache = tmp_path / "cache"
     run(corpus, cache)
     everything = list(linted)
-    for config in (LintConfig(pg_version=11), LintConfig(pg_version=16, ignore=["rename-breaks-running-code"])):
+    sized = [
+        LintConfig(pg_version=16, sizes=Sizes({"orders": TableSize(rows)}, "--stats s.json")) for rows in (10, 10**8)
+    ]  # table sizes change severities: each set of sizes is a key of its own
+    for config in (LintConfig(pg_version=11), LintConfig(pg_version=16, ignore=["rename-breaks-running-code"]), *sized):
         linted.clear()
         report = run(corpus, cache, config)
         assert linted == everything

@@ -107,7 +107,8 @@ def verified(blob: bytes, key: bytes) -> bytes | None:
 
 def config_key(config: LintConfig) -> str:
     severity = ",".join(f"{k}={v}" for k, v in sorted(config.severity.items()))
-    return f"pg{config.pg_version}\0{config.dialect}\0{','.join(sorted(config.ignore))}\0{severity}"
+    sizes = config.sizes.fingerprint() if config.sizes is not None else "-"  # sizes change severities
+    return f"pg{config.pg_version}\0{config.dialect}\0{','.join(sorted(config.ignore))}\0{severity}\0{sizes}"
 
 
 def source_digest(source: Source) -> bytes:
