@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import PlanningError
-from ..model import ChangeColumnType, Dialect
-from ..schema.model import ColumnInfo, Schema, TableInfo
+from ...errors import PlanningError
+from ...model import ChangeColumnType, Dialect
+from ...schema.model import ColumnInfo, Schema, TableInfo
 
 _TEXTUAL = re.compile(r"(?i)\s*(national\s+)?(var)?char\b|\s*(tiny|medium|long)?text\b|\s*enum\b|\s*set\b")
 _VARCHAR = re.compile(r"(?i)\s*varchar\s*\(\s*(\d+)\s*\)\s*")
