@@ -229,7 +229,14 @@ def cmd_lint(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     config = load_config(paths[0] if paths else Path(".")).override(args.pg_version, args.dialect, args.ignore)
     root = Path.cwd()
-    report = lint_paths(paths, config, root)
+    compared: list[str] | None = None
+    if args.framework_sql or args.compare:
+        from .lint.framework_sql import lint_framework
+
+        asked = lint_framework(paths, config, root, compare=args.compare)
+        report, compared = asked.report, (asked.differences if args.compare else None)
+    else:
+        report = lint_paths(paths, config, root)
     sources = None
     if args.format == "text":
         sources = {}
@@ -237,6 +244,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
             name = str(f.relative_to(root)) if f.is_relative_to(root) else str(f)
             sources[name] = read_text(f)
     sys.stdout.write(render_report(report, args.format, sources))
+    if compared is not None:  # to stderr beside a machine format, so its output stays what it is
+        out = sys.stdout if args.format == "text" else sys.stderr
+        out.write(
+            "\n".join(["", "differences between the static reading and the framework's SQL:", *compared, ""])
+            if compared
+            else "\nno difference between the static reading and the framework's SQL\n"
+        )
     if report.nothing_read and not args.allow_nothing:
         return EXIT_NOTHING_READ
     failing = report.errors + (report.warnings if args.fail_on == "warning" else 0)
@@ -560,6 +574,20 @@ def parser() -> argparse.ArgumentParser:
         "--allow-nothing",
         action="store_true",
         help="exit 0, not 5, when no file given is one lint reads (pre-commit: a commit touching no migration)",
+    )
+    lint.add_argument(
+        "--framework-sql",
+        action="store_true",
+        help="lint the SQL the framework itself prints (Alembic: `alembic upgrade heads --sql`; Django: "
+        "`manage.py sqlmigrate`; Liquibase: offline `update-sql`), run with the project's own executables, "
+        "instead of reading the migrations statically; what the framework cannot give is listed as skipped "
+        "with the command and its error",
+    )
+    lint.add_argument(
+        "--compare",
+        action="store_true",
+        help="with --framework-sql (implied): also list, per migration, the statements where the static "
+        "reading and the framework's SQL differ",
     )
     lint.set_defaults(func=cmd_lint)
     pre = sub.add_parser(
