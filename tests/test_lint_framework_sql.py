@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from conftest import Server
+from conftest import IN_CI, Server
 from migration_manager.lint import LintConfig, LintReport, lint_paths
 from migration_manager.lint.framework_sql import FrameworkLint, lint_framework
 from test_lint_python import django
+from test_render_liquibase import JAVA_OPTS, LIQUIBASE, _class_archive
 
 BIN = Path(sys.executable).parent
 
@@ -243,3 +244,113 @@ def test_a_django_project_whose_settings_do_not_import_is_skipped(tmp_path: Path
         assert note.startswith(f"shop/migrations/{name}.py: Django's SQL: `")
         assert f"manage.py sqlmigrate shop {name}` (in {tmp_path}) failed: " in note
         assert note.endswith("No module named 'no_such_settings_module'")
+
+
+# --- Liquibase ----------------------------------------------------------------------------------
+
+CHANGELOG = """<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog
+        http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd">
+{body}
+</databaseChangeLog>
+"""
+
+LIQUIBASE_FILES = {
+    "db/master.xml": CHANGELOG.format(
+        body='    <include file="changelog/001_orders.xml" relativeToChangelogFile="true"/>\n'
+        '    <include file="changelog/002_change.xml" relativeToChangelogFile="true"/>'
+    ),
+    "db/changelog/001_orders.xml": CHANGELOG.format(
+        body="""    <changeSet id="1" author="tests">
+        <createTable tableName="orders">
+            <column name="id" type="bigint"><constraints primaryKey="true"/></column>
+            <column name="code" type="varchar(20)"/>
+        </createTable>
+    </changeSet>"""
+    ),
+    "db/changelog/002_change.xml": CHANGELOG.format(
+        body="""    <changeSet id="2" author="tests">
+        <addColumn tableName="orders">
+            <column name="note" type="varchar(200)"><constraints nullable="false"/></column>
+        </addColumn>
+        <createIndex tableName="orders" indexName="ix_orders_code">
+            <column name="code"/>
+        </createIndex>
+    </changeSet>
+    <changeSet id="3" author="tests">
+        <addNotNullConstraint tableName="orders" columnName="code"/>
+        <dropColumn tableName="orders" columnName="note"/>
+        <sql>UPDATE orders SET code = 'x'</sql>
+    </changeSet>"""
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def liquibase_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, LintReport, FrameworkLint]:
+    """One `liquibase update-sql` over a small project (its node_modules: the repository's)."""
+    if not LIQUIBASE.exists():
+        message = f"{LIQUIBASE} is missing: run ./scripts/setup (npm ci installs liquibase@4.28.1)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    root = tmp_path_factory.mktemp("framework_liquibase")
+    for name, text in LIQUIBASE_FILES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (root / "node_modules").symlink_to(LIQUIBASE.parents[3])
+    static = lint_paths([root / "db"], LintConfig(pg_version=16), root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JAVA_OPTS", f"{JAVA_OPTS} {_class_archive()}".strip())  # a quicker JVM start
+        asked = framework([root / "db"], root)
+    return root, static, asked
+
+
+def test_liquibase_update_sql_gives_the_static_findings(liquibase_run: tuple[Path, LintReport, FrameworkLint]) -> None:
+    _, static, asked = liquibase_run
+    assert asked.report.skipped == [], asked.report.skipped
+    assert (
+        asked.report.files
+        == static.files
+        == ["db/master.xml", "db/changelog/001_orders.xml", "db/changelog/002_change.xml"]
+    )
+    assert {f.rule for f in static.findings} >= {"index-without-concurrently", "drop-loses-data", "unbatched-dml"}
+    assert hits(asked.report) == hits(static)
+    assert asked.differences == []
+
+
+def test_the_mcp_tool_asks_the_framework(tmp_path: Path, on_path: None) -> None:
+    from migration_manager.server import lint_sql
+
+    alembic_project(tmp_path)
+    static = lint_sql(paths=["migrations/versions"], root=str(tmp_path))
+    asked = lint_sql(paths=["migrations/versions"], root=str(tmp_path), framework_sql=True)
+    assert asked.skipped == [] and asked.files == static.files
+    assert sorted((f.path, f.line, f.rule) for f in asked.findings) == sorted(
+        (f.path, f.line, f.rule) for f in static.findings
+    )
+    broken = tmp_path / "broken"
+    alembic_project(broken, imports="import no_such_module_here")
+    out = lint_sql(paths=["migrations/versions"], root=str(broken), framework_sql=True)
+    assert out.files == [] and all("No module named 'no_such_module_here'" in s for s in out.skipped[:2])
+
+
+def test_the_cli_prints_the_differences(tmp_path: Path, on_path: None) -> None:
+    versions = alembic_project(tmp_path)
+    path = versions / "0002_change.py"
+    path.write_text(
+        path.read_text().replace("\"UPDATE orders SET code = 'x'\"", '"UPDATE orders SET code = " + repr("x")')
+    )
+    done = subprocess.run(
+        [str(BIN / "migration-manager"), "lint", "--compare", "migrations/versions"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr  # errors found
+    assert (
+        "differences between the static reading and the framework's SQL:\n"
+        "migrations/versions/0002_change.py: only in the framework's SQL: UPDATE orders SET code = 'x';\n"
+    ) in done.stdout

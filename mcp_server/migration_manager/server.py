@@ -489,6 +489,14 @@ def lint_sql(
             "the SQL reads as MySQL, else postgresql)"
         ),
     ] = None,
+    framework_sql: Annotated[
+        bool,
+        Field(
+            description="with `paths`: lint the SQL the framework itself prints (alembic upgrade --sql, manage.py "
+            "sqlmigrate, liquibase update-sql offline; this runs the project's env.py / settings) instead of reading "
+            "the migrations statically; what cannot be asked is in `skipped` with the command and its error"
+        ),
+    ] = False,
 ) -> LintReportOut:
     """Lint existing or hand-written SQL migrations for statements that would block the application,
     break running code or lose data, version-aware and schema-aware (files are read in migration
@@ -508,6 +516,8 @@ def lint_sql(
     start = Path(root) if root else Path.cwd()
     config = (load_config(start) if root else LintConfig()).override(pg_version, dialect, ignore)
     if sql is not None:
+        if framework_sql:
+            raise InputError("`framework_sql` asks a project's framework: give root and paths, not `sql`")
         return LintReportOut.model_validate(lint_text(sql, config).as_dict())
     if root is None:
         raise InputError("`paths` are relative to `root`: give root, the repository's absolute path")
@@ -515,6 +525,10 @@ def lint_sql(
     resolved = [confined(root, p, "path")[1] for p in paths or []]
     if not resolved:
         raise InputError("`paths` is empty: give at least one file or folder")
+    if framework_sql:
+        from .lint.framework_sql import lint_framework
+
+        return LintReportOut.model_validate(lint_framework(resolved, config, base).report.as_dict())
     return LintReportOut.model_validate(lint_paths(resolved, config, base).as_dict())
 
 

@@ -208,8 +208,9 @@ def liquibase_tool(start: Path) -> list[str] | None:
     return [found] if found else None
 
 
-def ask_liquibase(master: Path, changelogs: list[Path]) -> Asked:
-    """`liquibase update-sql` in offline mode for the master, cut per changelog file."""
+def ask_liquibase(master: Path, changelogs: list[Path], with_sql: set[Path]) -> Asked:
+    """`liquibase update-sql` in offline mode for the master, cut per changelog file; `with_sql`:
+    the changelogs whose static reading has SQL (a master of includes only has none to print)."""
     asked = Asked()
     tool = liquibase_tool(master.parent)
     if tool is None:
@@ -243,9 +244,12 @@ def ask_liquibase(master: Path, changelogs: list[Path]) -> Asked:
         if file is None:
             continue
         by_file.setdefault(file, Sent(file, "liquibase")).sql.extend(sent)
-    asked.sent.extend(by_file[p] for p in changelogs if p in by_file)
+    # every changelog Liquibase read, as the static reading lists them (a master of includes: no SQL)
+    asked.sent.extend(by_file.get(p, Sent(p, "liquibase")) for p in changelogs if p in by_file or p not in with_sql)
     asked.skipped.extend(
-        f"{p}: `liquibase update-sql` printed no changeSet of it" for p in changelogs if p not in by_file
+        f"{p}: `liquibase update-sql` printed no changeSet of it"
+        for p in changelogs
+        if p not in by_file and p in with_sql
     )
     return asked
 
@@ -308,7 +312,8 @@ def lint_framework(
         (alembic if found.framework == "alembic" else django).append(f)
     asked = [ask_alembic(alembic)] if alembic else []
     asked += [ask_django(django)] if django else []
-    asked += [ask_liquibase(master, logs) for master, logs in masters]
+    with_sql = {p for p, pieces in static.items() if pieces}
+    asked += [ask_liquibase(master, logs, with_sql) for master, logs in masters]
     linter = Linter(config, defer_fixes=True)
     findings: list[Finding] = []
     shown: list[str] = []
