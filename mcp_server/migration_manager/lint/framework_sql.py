@@ -95,18 +95,26 @@ def _above(start: Path, name: str) -> Path | None:
     return None
 
 
-def _tool(start: Path, name: str, module: str | None = None) -> list[str] | None:
-    """The project's own executable (a .venv at or above `start`), else PATH's, else this Python's
-    module; None when none is installed."""
+def _in_venv(start: Path, name: str) -> Path | None:
+    """The project's own executable: in a .venv (or venv) at or above `start`."""
     for folder in (start, *start.parents):
         for venv in (".venv", "venv"):
             candidate = folder / venv / "bin" / name
             if candidate.exists():
-                return [str(candidate)]
+                return candidate
+    return None
+
+
+def _tool(start: Path, name: str, module: str) -> list[str] | None:
+    """The project's own executable, else PATH's, else this Python's module; None when none is
+    installed."""
+    own = _in_venv(start, name)
+    if own is not None:
+        return [str(own)]
     found = shutil.which(name)
     if found:
         return [found]
-    if module is not None and importlib.util.find_spec(module) is not None:
+    if importlib.util.find_spec(module) is not None:
         return [sys.executable, "-m", module]
     return None
 
@@ -188,8 +196,8 @@ def ask_django(migrations: list[Path]) -> Asked:
         if manage is None:
             asked.skipped.append(f"{path}: no manage.py in its folder or above: Django cannot be asked for its SQL")
             continue
-        python = _tool(manage.parent, "python") if _above(manage.parent, ".venv") else None
-        argv = [*(python or [sys.executable]), "manage.py", "sqlmigrate", path.parent.parent.name, path.stem]
+        python = _in_venv(manage.parent, "python") or Path(sys.executable)
+        argv = [str(python), "manage.py", "sqlmigrate", path.parent.parent.name, path.stem]
         output, why = _run(argv, manage.parent)
         if output is None:
             asked.skipped.append(f"{path}: Django's SQL: {why}")
