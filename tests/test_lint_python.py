@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pglast.parser import parse_sql_json
 
 from conftest import Server
 from migration_manager.lint import LintConfig, LintReport, lint_paths
+from migration_manager.lint.compare import normalized
 from migration_manager.lint.sizes import Sizes, TableSize
 
 BIN = Path(sys.executable).parent
@@ -447,25 +447,6 @@ def test_the_mcp_tool_reports_what_it_skipped(tmp_path: Path) -> None:
 # --- the static reading against what the frameworks send -----------------------------------------
 
 
-def normalized(statements: list[str]) -> list[str]:
-    """Each statement's parse tree, without positions and the names the frameworks derive."""
-
-    def strip(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {k: strip(v) for k, v in node.items() if k not in ("location", "stmt_len", "stmt_location")}
-        if isinstance(node, list):
-            return [strip(v) for v in node]
-        return node
-
-    out = []
-    for sql in statements:
-        for stmt in json.loads(parse_sql_json(sql)).get("stmts", []):
-            tree = strip(stmt["stmt"])
-            if "TransactionStmt" not in tree:
-                out.append(json.dumps(tree, sort_keys=True))
-    return sorted(out)
-
-
 def read_statements(report_paths: list[Path], tmp_path: Path) -> dict[str, list[str]]:
     """The SQL the readers make of each file, by file."""
     from migration_manager.lint.read_django import DjangoState
@@ -597,31 +578,9 @@ def test_django_reading_equals_what_sqlmigrate_sends(tmp_path: Path, pg15: Serve
     sent = json.loads(done.stdout)
     read = read_statements(files, tmp_path)
 
-    def unnamed(statements: list[str]) -> list[str]:
-        """Without the hashed names Django derives (<table>_<column>_<hash>[_fk_...|_like|_uniq])."""
-        out = []
-        for tree in normalized(statements):
-            data = json.loads(tree)
-            drop_names(data)
-            out.append(json.dumps(data, sort_keys=True))
-        return sorted(out)
-
     for name in ("0001_initial.py", "0002_change.py"):
-        assert unnamed(read[name]) == unnamed(sent[name]), name
-
-
-def drop_names(node: Any) -> None:
-    """Constraint and index names, and SET CONSTRAINTS' list of them, left out."""
-    if isinstance(node, dict):
-        for key in ("conname", "idxname"):
-            node.pop(key, None)
-        if "ConstraintsSetStmt" in node:
-            node["ConstraintsSetStmt"].pop("constraints", None)
-        for value in node.values():
-            drop_names(value)
-    elif isinstance(node, list):
-        for value in node:
-            drop_names(value)
+        # without the hashed names Django derives (<table>_<column>_<hash>[_fk_...|_like|_uniq])
+        assert normalized(read[name], names=False) == normalized(sent[name], names=False), name
 
 
 def test_a_real_revision_reads_whole(tmp_path: Path) -> None:

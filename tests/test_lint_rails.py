@@ -20,9 +20,9 @@ from psycopg.conninfo import conninfo_to_dict
 
 from conftest import IN_CI, Server
 from migration_manager.lint import LintConfig, LintReport, lint_paths, rails_fallback, rails_ruby
+from migration_manager.lint.compare import normalized
 from migration_manager.lint.pyread import Read
 from migration_manager.lint.read_rails import read_tree
-from test_lint_python import normalized
 
 RUNNER = Path(__file__).resolve().parent / "runners" / "activerecord_sql.rb"
 
@@ -365,19 +365,6 @@ def scratch(pg15: Server) -> Iterator[str]:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def without_public(statements: list[str]) -> list[str]:
-    """Parsed as test_lint_python.normalized, the `public.` ActiveRecord puts on a sequence it renames dropped."""
-
-    def strip(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {k: strip(v) for k, v in node.items() if not (k == "schemaname" and v == "public")}
-        if isinstance(node, list):
-            return [strip(v) for v in node]
-        return node
-
-    return sorted(json.dumps(strip(json.loads(tree)), sort_keys=True) for tree in normalized(statements))
-
-
 def test_the_reading_equals_what_activerecord_sends(tmp_path: Path, scratch: str) -> None:
     """One ActiveRecord run migrates the fixtures up, capturing each statement it sends; both readers
     give the same statements, parsed, file by file."""
@@ -403,7 +390,9 @@ def test_the_reading_equals_what_activerecord_sends(tmp_path: Path, scratch: str
         assert from_ruby.skipped == [], (name, from_ruby.skipped)
         read = [p.sql for p in from_ruby.pieces]
         assert len(read) == len(sent[name]), (name, read, sent[name])
-        assert without_public(read) == without_public(sent[name]), name
+        assert normalized(read, public=False) == normalized(sent[name], public=False), (
+            name
+        )  # without the `public.` ActiveRecord puts on a sequence it renames
 
 
 def test_a_rails_folder_lints_in_one_ruby_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -239,14 +239,21 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
         config.sizes = sizes_from_stats(Path(args.stats)) if args.stats else sizes_from_dsn(args.dsn)
     root = Path.cwd()
-    cache = None
-    if not args.no_cache:
-        from .lint.cache import default_folder
-        from .lint.config import find_pyproject
+    compared: list[str] | None = None
+    if args.framework_sql or args.compare:
+        from .lint.framework_sql import lint_framework
 
-        project = find_pyproject(root)
-        cache = default_folder(project.parent if project is not None else root)
-    report = lint_paths(paths, config, root, cache=cache)
+        asked = lint_framework(paths, config, root, compare=args.compare)
+        report, compared = asked.report, (asked.differences if args.compare else None)
+    else:
+        cache = None
+        if not args.no_cache:
+            from .lint.cache import default_folder
+            from .lint.config import find_pyproject
+
+            project = find_pyproject(root)
+            cache = default_folder(project.parent if project is not None else root)
+        report = lint_paths(paths, config, root, cache=cache)
     sources = None
     if args.format == "text":
         sources = {}
@@ -254,6 +261,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
             name = str(f.relative_to(root)) if f.is_relative_to(root) else str(f)
             sources[name] = read_text(f)
     sys.stdout.write(render_report(report, args.format, sources))
+    if compared is not None:  # to stderr beside a machine format, so its output stays what it is
+        out = sys.stdout if args.format == "text" else sys.stderr
+        out.write(
+            "\n".join(["", "differences between the static reading and the framework's SQL:", *compared, ""])
+            if compared
+            else "\nno difference between the static reading and the framework's SQL\n"
+        )
     if report.nothing_read and not args.allow_nothing:
         return EXIT_NOTHING_READ
     failing = report.errors + (report.warnings if args.fail_on == "warning" else 0)
@@ -597,6 +611,20 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="lint every file afresh and keep nothing (default: results kept per file in .migration-manager-cache/ "
         "of the project, or MIGRATION_MANAGER_CACHE_DIR)",
+    )
+    lint.add_argument(
+        "--framework-sql",
+        action="store_true",
+        help="lint the SQL the framework itself prints (Alembic: `alembic upgrade heads --sql`; Django: "
+        "`manage.py sqlmigrate`; Liquibase: offline `update-sql`), run with the project's own executables, "
+        "instead of reading the migrations statically; what the framework cannot give is listed as skipped "
+        "with the command and its error",
+    )
+    lint.add_argument(
+        "--compare",
+        action="store_true",
+        help="with --framework-sql (implied): also list, per migration, the statements where the static "
+        "reading and the framework's SQL differ",
     )
     lint.set_defaults(func=cmd_lint)
     pre = sub.add_parser(
