@@ -29,6 +29,7 @@ def silent_port() -> Iterator[int]:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
+    listener.settimeout(0.1)  # accept() wakes to see `stop` (closing the socket does not wake it on Linux)
     held: list[socket.socket] = []
     stop = threading.Event()
 
@@ -36,6 +37,8 @@ def silent_port() -> Iterator[int]:
         while not stop.is_set():
             try:
                 conn, _ = listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
             held.append(conn)  # kept open: the client waits for a greeting that never comes
