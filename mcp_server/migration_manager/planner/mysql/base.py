@@ -20,7 +20,7 @@ from ...model import (
     TableStats,
     Target,
 )
-from ...schema.model import Schema
+from ...schema.model import Schema, TableInfo
 
 COPY_THRESHOLD_ROWS = 1_000_000  # past this (from stats), a table copy runs through gh-ost, not ALTER
 COPY_THRESHOLD_BYTES = 1 << 30  # or past this data_length (schema known): table_rows is only an estimate
@@ -122,6 +122,7 @@ class Base:
         self.pause_ms = pause_ms
         self.created: set[str] = set()
         self.small_copies: set[str] = set()  # copies the stats show to be small: accepted on purpose
+        self.renamed: dict[tuple[str, str], str] = {}  # (table, column's new name) -> its name in the schema read
         self.pt_osc: dict[str, str] = {}  # the pt-online-schema-change equivalent of a gh-ost command
         self.migrations: list[Migration] = []
         self.warnings: list[str] = []
@@ -146,6 +147,18 @@ class Base:
             if table is not None:
                 return table.rows  # InnoDB's estimate (information_schema.tables.table_rows)
         return None
+
+    def known_table(self, op: Operation) -> TableInfo | None:
+        """The table as the schema read has it (None without a schema, or for a table this change creates)."""
+        if self.schema is None or _key(op) in self.created:
+            return None
+        name, database = getattr(op, "table", None), getattr(op, "schema_name", None)
+        if not name:
+            return None
+        table = self.schema.table(name, database)
+        if table is None and database and self.schema.source.startswith("schema file"):
+            table = self.schema.table(name)  # a file loaded into a scratch database of another name
+        return table
 
     def large(self, key: str) -> bool:
         """Too large for an ALTER ... COPY: past the row threshold, or (schema known) past the data size one."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from ...errors import PlanningError
@@ -120,7 +121,16 @@ class Columns(Backfills):  # add_column backfills a NOT NULL column's values
         key, table = _key(op), _table(op)
         fact = self.fact(MyAction.DROP_COLUMN)
         down = []
-        if op.type:
+        known = self.known_table(op)
+        col = known.column(op.column) if known else None
+        if col is not None:  # re-added as the schema read has it, at its place (its values are gone)
+            names = list(known.columns) if known else []
+            at = names.index(op.column)
+            place = f" AFTER {q(names[at - 1])}" if at else " FIRST"
+            down = [
+                self.alter(table, f"ADD COLUMN {q(op.column)} {definition(col)}{place}", self.fact(MyAction.ADD_COLUMN))
+            ]
+        elif op.type:
             down = [self.alter(table, f"ADD COLUMN {q(op.column)} {op.type} NULL", self.fact(MyAction.ADD_COLUMN))]
         self.add(
             f"drop_{op.column}_from_{op.table}",
@@ -132,13 +142,14 @@ class Columns(Backfills):  # add_column backfills a NOT NULL column's values
             key=key,
             gate=f"Deploy application code that no longer reads or writes {key}.{op.column}.",
             lossy_down=True,
-            down_note="re-adds the column empty" if op.type else "give `type` so the down can re-add the column",
+            down_note="re-adds the column empty" if down else "give `type` so the down can re-add the column",
             breaks_running_code=True,
         )
 
     def rename_column(self, op: RenameColumn) -> None:
         key, table = _key(op), _table(op)
         fact = self.fact(MyAction.RENAME_COLUMN)
+        self.renamed[(key, op.new_name)] = self.renamed.pop((key, op.column), op.column)
         self.add(
             f"rename_{op.table}_{op.column}_to_{op.new_name}",
             f"rename {op.table}.{op.column} to {op.new_name}",
@@ -157,6 +168,10 @@ class Columns(Backfills):  # add_column backfills a NOT NULL column's values
         fact = self.fact(MyAction.SET_DEFAULT)
         col = q(op.column)
         previous = op.previous_default
+        known = self.known_table(op)
+        known_col = known.column(op.column) if known else None
+        if previous is None and known_col is not None:
+            previous = known_col.default  # the default the schema read has (None: it has none)
         restore = f"SET DEFAULT {_default(previous)}" if previous is not None else "DROP DEFAULT"
         if isinstance(op, SetDefault):
             up, what = f"SET DEFAULT {_default(op.default)}", f"Default {op.default} for {key}.{op.column}"
@@ -174,7 +189,13 @@ class Columns(Backfills):  # add_column backfills a NOT NULL column's values
 
     def change_type(self, op: ChangeColumnType) -> None:
         key, table, col = _key(op), _table(op), q(op.column)
-        done = complete(self.schema, op) if self.schema is not None else None
+        done = None
+        if self.schema is not None:
+            # a column renamed earlier in this change (CHANGE COLUMN old new ...) is in the schema by its old name
+            before = self.renamed.get((key, op.column))
+            done = complete(self.schema, op.model_copy(update={"column": before}) if before else op)
+            if done is not None and before:
+                done = dataclasses.replace(done, op=done.op.model_copy(update={"column": op.column}))
         if done is not None:
             op = done.op
             if done.kept:

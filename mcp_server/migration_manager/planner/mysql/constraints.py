@@ -123,11 +123,18 @@ class Constraints(Indexes):  # add_unique builds its index first
     def drop_constraint(self, op: DropConstraint) -> None:
         key, table = _key(op), _table(op)
         fact = self.fact(MyAction.DROP_CONSTRAINT)
-        down = (
-            [self.alter(table, f"ADD CONSTRAINT {q(op.name)} {op.definition}", self.fact(MyAction.ADD_CHECK))]
-            if op.definition
-            else []
-        )
+        known = self.known_table(op)
+        found = next((c for c in known.constraints if c.name == op.name), None) if known else None
+        definition = op.definition or (found.definition if found is not None else None)
+        down: list[str] = []
+        if definition and found is not None and found.kind == "f":  # as add_foreign_key adds one: no copy
+            down = [
+                "SET SESSION foreign_key_checks = 0",
+                self.alter(table, f"ADD CONSTRAINT {q(op.name)} {definition}", self.fact(MyAction.ADD_FOREIGN_KEY)),
+                "SET SESSION foreign_key_checks = 1",
+            ]
+        elif definition:
+            down = [self.alter(table, f"ADD CONSTRAINT {q(op.name)} {definition}", self.fact(MyAction.ADD_CHECK))]
         self.add(
             f"drop_{op.name}",
             f"drop constraint {op.name}",
@@ -136,6 +143,6 @@ class Constraints(Indexes):  # add_unique builds its index first
             down,
             fact,
             key=key,
-            lossy_down=not op.definition,
-            down_note=None if op.definition else "give `definition` so the down can re-add it",
+            lossy_down=not down,
+            down_note=None if down else "give `definition` so the down can re-add it",
         )

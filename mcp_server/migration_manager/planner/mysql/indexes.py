@@ -60,6 +60,8 @@ class Indexes(Base):
         key, table = _key(op), _table(op)
         fact = self.fact(MyAction.DROP_INDEX)
         down = []
+        known = self.known_table(op)
+        index = next((i for i in known.indexes if i.name == op.name), None) if known else None
         if op.columns:
             kind = "UNIQUE INDEX" if op.unique else "INDEX"
             down = [
@@ -69,6 +71,9 @@ class Indexes(Base):
                     self.fact(MyAction.ADD_INDEX),
                 )
             ]
+        elif index is not None:  # rebuilt as the schema read has it (kind, key parts, prefixes)
+            action = MyAction.ADD_FULLTEXT_INDEX if index.method == "fulltext" else MyAction.ADD_INDEX
+            down = [self.alter(table, f"ADD {index.definition}", self.fact(action))]
         self.add(
             f"drop_{op.name}",
             f"drop index {op.name}",
@@ -77,6 +82,6 @@ class Indexes(Base):
             down,
             fact,
             key=key,
-            lossy_down=not op.columns,
-            down_note=None if op.columns else "give columns so the down can rebuild the index",
+            lossy_down=not down,
+            down_note=None if down else "give columns so the down can rebuild the index",
         )
