@@ -142,6 +142,9 @@ def test_the_lobsters_index_is_reported_with_a_fix_in_rails_words(tmp_path: Path
     fk = rails(tmp_path, "add_foreign_key :orders, :users")
     (finding,) = [f for f in lint(tmp_path).findings if f.path.endswith(fk.name) and f.rule != "missing-lock-timeout"]
     assert finding.fix is not None and "validate: false, then validate_foreign_key" in finding.fix
+    column = rails(tmp_path, "add_column :orders, :state, :string, null: false")
+    (finding,) = [f for f in lint(tmp_path).findings if f.path.endswith(column.name) and f.rule.startswith("add-col")]
+    assert finding.fix is not None and finding.fix.startswith("-- Rails: add_column ..., null: false, default:")
 
 
 def test_only_the_up_direction_is_read(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ _OUTSIDE = {
 }
 _CALL = {
     "alembic": {
+        "add-column-not-null-without-default": "op.add_column(..., sa.Column(..., nullable=False, "
+        "server_default=<constant>)); or nullable=True, a batched backfill, then op.alter_column(..., nullable=False)",
         "index-without-concurrently": "op.create_index(..., postgresql_concurrently=True) " + _OUTSIDE["alembic"],
         "drop-index-without-concurrently": "op.drop_index(..., postgresql_concurrently=True) " + _OUTSIDE["alembic"],
         "concurrently-in-transaction": "run it " + _OUTSIDE["alembic"],
@@ -26,6 +28,8 @@ _CALL = {
         "missing-lock-timeout": 'op.execute("SET lock_timeout = ...") first in upgrade()',
     },
     "django": {
+        "add-column-not-null-without-default": "AddField with db_default=<constant> (Django 5.0+), or null=True, "
+        "a batched backfill (RunPython), then AlterField to null=False",
         "index-without-concurrently": "AddIndexConcurrently (django.contrib.postgres.operations) " + _OUTSIDE["django"],
         "drop-index-without-concurrently": "RemoveIndexConcurrently (django.contrib.postgres.operations) "
         + _OUTSIDE["django"],
@@ -35,6 +39,8 @@ _CALL = {
         "missing-lock-timeout": 'migrations.RunSQL("SET lock_timeout = ...") first in operations',
     },
     "liquibase": {
+        "add-column-not-null-without-default": '<column ... defaultValue="<constant>"> with <constraints '
+        'nullable="false"/>; or nullable, an update in batches, then addNotNullConstraint',
         "index-without-concurrently": "createIndex has no CONCURRENTLY attribute: a <sql> change with "
         "CREATE INDEX CONCURRENTLY " + _OUTSIDE["liquibase"],
         "drop-index-without-concurrently": "dropIndex has no CONCURRENTLY attribute: a <sql> change with "
@@ -46,6 +52,8 @@ _CALL = {
         "missing-lock-timeout": "a <sql> change with SET lock_timeout = ... first in the changeSet",
     },
     "rails": {
+        "add-column-not-null-without-default": "add_column ..., null: false, default: <constant>; or add it nullable, "
+        "backfill in batches, then change_column_null ..., false",
         "index-without-concurrently": "add_index ..., algorithm: :concurrently " + _OUTSIDE["rails"],
         "drop-index-without-concurrently": "remove_index ..., algorithm: :concurrently " + _OUTSIDE["rails"],
         "concurrently-in-transaction": "add `disable_ddl_transaction!` to the migration class",
