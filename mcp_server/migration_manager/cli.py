@@ -420,8 +420,8 @@ def _add_input(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--dialect",
         choices=["postgresql", "mariadb", "mysql"],
-        help="the database (default postgresql; DDL input is read with PostgreSQL's parser, so give MariaDB and "
-        "MySQL changes as --ops JSON or portable DDL)",
+        help="the database (default postgresql); with mariadb / mysql, --sql is read as MySQL DDL (backticks, "
+        "MODIFY / CHANGE COLUMN, AFTER, ALGORITHM= ...)",
     )
     p.add_argument("--release", metavar="X.Y", help="MariaDB / MySQL server version (default 10.11 / 8.0)")
     p.add_argument("--stats", metavar="FILE", help='table stats JSON: {"orders": {"rows": 5000000, "bytes": 1e9}}')
@@ -567,12 +567,13 @@ def parser() -> argparse.ArgumentParser:
     lint = sub.add_parser(
         "lint",
         help="find dangerous statements in existing migrations",
-        description="Lint SQL migrations, Alembic revisions and Django migrations (read as the SQL their upgrade() "
-        "and operations send) in migration order, keeping the schema they build: statements that block the "
-        "application, break running code or lose data, each with the lock it takes and the safe alternative. "
+        description="Lint SQL migrations, Alembic revisions, Django and Rails migrations and Liquibase changelogs "
+        "(read as the SQL their up direction sends) in migration order, keeping the schema they build: "
+        "statements that block the application, break running code or lose data, each with the lock it takes "
+        "and the safe alternative. "
         "Suppress one with a comment `-- migration-manager: ignore <rule>` on or above it; configure in pyproject.toml "
         "[tool.migration-manager] (pg-version, ignore, severity). Exit 5 when none of the paths holds a file "
-        "lint reads (the files skipped are listed).",
+        "lint reads (the files skipped are listed; other files under a folder are counted).",
     )
     lint.add_argument("paths", nargs="+", metavar="PATH", help="migration files or folders (down files are skipped)")
     lint.add_argument("--pg-version", type=int, metavar="N", help="PostgreSQL major version (default: config, else 16)")

@@ -51,8 +51,8 @@ def as_text(report: LintReport, sources: dict[str, str] | None = None) -> str:
     lines.extend(f"skipped: {note}" for note in report.skipped)
     if report.nothing_read:
         lines.append(
-            "nothing lintable: no file given is one lint reads (SQL files, Alembic revisions, Django "
-            f"migrations); {len(report.skipped)} skipped"
+            "nothing lintable: no file given is one lint reads (SQL files, Alembic revisions, Django and Rails "
+            f"migrations, Liquibase changelogs); {len(report.skipped)} listed as skipped"
         )
         return "\n".join(lines) + "\n"
     lines.append(

@@ -274,7 +274,7 @@ class _Reader:
         clause = f"{keyword} {rest.strip()}"
         if keyword == "ALTER" and (m := re.match(rf"(?is)TABLE\s+{_NAME}\s+(.*)", rest.strip())):
             clause = m[1]
-        raise _Refused(f"`{clause[:120]}` (a form sqlglot's mysql dialect cannot parse)")
+        raise _Refused(f"`{clause[:120]}` (a form the MySQL DDL reader, sqlglot, cannot parse)")
 
     def alter(self, node: exp.Alter) -> None:
         if str(node.args.get("kind") or "").upper() != "TABLE":

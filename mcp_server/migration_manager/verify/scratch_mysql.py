@@ -5,6 +5,7 @@ and dropped at the end, also when the run fails."""
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,7 +45,7 @@ def _with_database(dsn: str, name: str) -> str:
 @contextmanager
 def scratch_mysql(dsn: str | None, dialect: Dialect) -> Iterator[MyScratch]:
     base = dsn or DEFAULT_DSN
-    name = f"mm_verify_{uuid.uuid4().hex[:12]}"
+    name = f"mm_verify_{os.getpid()}_{uuid.uuid4().hex[:8]}"  # the pid: whose it is, when several runs share a server
     admin = _connect(_with_database(base, ""), dialect)
     try:
         with admin.cursor() as cur:

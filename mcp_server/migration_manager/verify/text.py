@@ -26,7 +26,9 @@ def format_verify(report: VerifyReport) -> str:
                     f"; ERROR {st.error}" if st.error else "",
                 ]
             )
-            first = st.sql.splitlines()[0][:70]
+            first = st.sql.splitlines()[0]
+            if len(first) > 90:  # cut at a word, and say so: a cut mid-word reads as a typo in the SQL
+                first = first[:90].rsplit(" ", 1)[0] + " ..."
             out.append(f"          {st.line:>4}: {first}  [{locks}{extra}; {st.seconds * 1000:.0f} ms]")
     if report.problems:
         out.append("Problems:")
