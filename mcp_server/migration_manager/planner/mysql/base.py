@@ -21,6 +21,7 @@ from ...model import (
     Target,
 )
 from ...schema.model import Schema, TableInfo
+from .restate import schema_table
 
 COPY_THRESHOLD_ROWS = 1_000_000  # past this (from stats), a table copy runs through gh-ost, not ALTER
 COPY_THRESHOLD_BYTES = 1 << 30  # or past this data_length (schema known): table_rows is only an estimate
@@ -152,13 +153,8 @@ class Base:
         """The table as the schema read has it (None without a schema, or for a table this change creates)."""
         if self.schema is None or _key(op) in self.created:
             return None
-        name, database = getattr(op, "table", None), getattr(op, "schema_name", None)
-        if not name:
-            return None
-        table = self.schema.table(name, database)
-        if table is None and database and self.schema.source.startswith("schema file"):
-            table = self.schema.table(name)  # a file loaded into a scratch database of another name
-        return table
+        name = getattr(op, "table", None)
+        return schema_table(self.schema, name, getattr(op, "schema_name", None)) if name else None
 
     def large(self, key: str) -> bool:
         """Too large for an ALTER ... COPY: past the row threshold, or (schema known) past the data size one."""

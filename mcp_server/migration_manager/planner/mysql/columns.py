@@ -45,35 +45,27 @@ class Columns(Backfills):  # add_column backfills a NOT NULL column's values
                 f"add_column {key}.{col.name}: generated and AUTO_INCREMENT columns copy the table on "
                 f"{self.target.label}; use gh-ost, or add a plain column and backfill it"
             )
-        if not expression and op.backfill is None:
-            self.add(
-                f"add_{col.name}_to_{op.table}",
-                f"add {col.name} to {op.table}",
-                f"Add column {col.name} {col.type} to {key}",
-                [self.alter(table, f"ADD COLUMN {_column_sql(col)}{_position(op)}", self.fact(MyAction.ADD_COLUMN))],
-                [self.alter(table, f"DROP COLUMN {q(col.name)}", self.fact(MyAction.DROP_COLUMN))],
-                self.fact(MyAction.ADD_COLUMN),
-                key=key,
-                lossy_down=True,
-                down_note="dropping the column loses the values written to it since",
-            )
-            return
-        # an expression default gives every existing row its own value: a copy. Instead: add the
+        simple = not expression and op.backfill is None
+        # else an expression default gives every existing row its own value: a copy. Instead: add the
         # column nullable, give new rows the default, backfill in batches, then NOT NULL.
-        nullable = Column(
-            name=col.name, type=col.type, comment=col.comment, charset=col.charset, collation=col.collation
+        added = (
+            col
+            if simple
+            else Column(name=col.name, type=col.type, comment=col.comment, charset=col.charset, collation=col.collation)
         )
         self.add(
             f"add_{col.name}_to_{op.table}",
             f"add {col.name} to {op.table}",
-            f"Add column {col.name} {col.type} to {key}, nullable, no default",
-            [self.alter(table, f"ADD COLUMN {_column_sql(nullable)}{_position(op)}", self.fact(MyAction.ADD_COLUMN))],
+            f"Add column {col.name} {col.type} to {key}" + ("" if simple else ", nullable, no default"),
+            [self.alter(table, f"ADD COLUMN {_column_sql(added)}{_position(op)}", self.fact(MyAction.ADD_COLUMN))],
             [self.alter(table, f"DROP COLUMN {q(col.name)}", self.fact(MyAction.DROP_COLUMN))],
             self.fact(MyAction.ADD_COLUMN),
             key=key,
             lossy_down=True,
             down_note="dropping the column loses the values written to it since",
         )
+        if simple:
+            return
         if col.default is not None:
             fact = self.fact(MyAction.SET_DEFAULT)
             self.add(

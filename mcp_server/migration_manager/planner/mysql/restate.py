@@ -76,15 +76,16 @@ class Completed:
     kept: tuple[str, ...]  # what the change left out and the plan keeps
 
 
+def schema_table(schema: Schema, name: str, database: str | None) -> TableInfo | None:
+    """The table as the schema read has it."""
+    table = schema.table(name, database)
+    if table is None and database and database not in schema.schemas and schema.source.startswith("schema file"):
+        table = schema.table(name)  # a file loaded into a scratch database: its database has another name
+    return table
+
+
 def find(schema: Schema, op: ChangeColumnType) -> tuple[TableInfo, ColumnInfo] | None:
-    table = schema.table(op.table, op.schema_name)
-    if (
-        table is None
-        and op.schema_name
-        and op.schema_name not in schema.schemas
-        and schema.source.startswith("schema file")
-    ):
-        table = schema.table(op.table)  # a file loaded into a scratch database: its database has another name
+    table = schema_table(schema, op.table, op.schema_name)
     col = table.column(op.column) if table else None
     return (table, col) if table and col else None
 
