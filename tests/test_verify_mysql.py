@@ -214,3 +214,21 @@ def test_cli_and_mcp_verify_for_mariadb(release: str, tmp_path: Path) -> None:
     result = call("verify_migration", {"operations": ops, "dialect": "mariadb", "schema_sql": SCHEMA, "rows": 50})
     assert not result.is_error and result.structured_content is not None
     assert result.structured_content["problems"] == [] and "MariaDB" in result.structured_content["where"]
+
+
+def test_seeding_tables_with_keys_both_ways(seeded_db: Any) -> None:
+    """`Order Items` needs a user (NOT NULL key); `Users` points back through a nullable key, which
+    must not order the tables (the child was seeded first and every row failed)."""
+    with seeded_db.cursor() as cur:
+        cur.execute("CREATE TABLE `Users` (`Id` bigint AUTO_INCREMENT PRIMARY KEY, `Best Order` bigint NULL)")
+        cur.execute(
+            "CREATE TABLE `Order Items` (`Id` bigint AUTO_INCREMENT PRIMARY KEY, `User Id` bigint NOT NULL, "
+            "CONSTRAINT oi_user_fk FOREIGN KEY (`User Id`) REFERENCES `Users` (`Id`))"
+        )
+        cur.execute(
+            "ALTER TABLE `Users` ADD CONSTRAINT best_fk FOREIGN KEY (`Best Order`) REFERENCES `Order Items` (`Id`)"
+        )
+    assert seed_mysql(seeded_db, 30) == []
+    with seeded_db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM `Order Items` JOIN `Users` ON `Users`.`Id` = `Order Items`.`User Id`")
+        assert cur.fetchone()[0] == 30

@@ -81,7 +81,9 @@ def seed_mysql(conn: Any, rows: int) -> list[str]:
         for variable in ("max_recursive_iterations", "cte_max_recursion_depth"):
             with contextlib.suppress(Exception):
                 cur.execute(f"SET SESSION {variable} = %s", (max(rows, 1000),))
-    needs = {t: {p for (c, _), (p, _) in parents.items() if c == t} for t in columns}
+    # only a NOT NULL key orders the tables (a nullable one is left NULL): keys both ways are no cycle
+    required = {(t, c[0]) for t, cols in columns.items() for c in cols if not c[3]}
+    needs = {t: {p for (c, col), (p, _) in parents.items() if c == t and (t, col) in required} for t in columns}
     problems: list[str] = []
     for table in _parents_first(list(columns), needs):
         targets, values = [], []
@@ -105,9 +107,12 @@ def seed_mysql(conn: Any, rows: int) -> list[str]:
             targets.append(_q(name))
             values.append(value)
         else:
-            if not targets:
-                problems.append(f"{table}: the server fills every column (AUTO_INCREMENT, generated): not seeded")
-                continue
+            if not targets:  # rows of defaults: one column given NULL, the server fills the rest
+                blank = next((c[0] for c in columns[table] if c[3] and not c[4]), None)
+                if blank is None:
+                    problems.append(f"{table}: the server fills every column (AUTO_INCREMENT, generated): not seeded")
+                    continue
+                targets, values = [_q(blank)], ["NULL"]
             sql = (
                 f"INSERT INTO {_q(table)} ({', '.join(targets)}) WITH RECURSIVE g (n) AS "
                 f"(SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {int(rows)}) SELECT {', '.join(values)} FROM g"
