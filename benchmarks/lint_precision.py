@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migration_manager.lint import LintConfig
-from migration_manager.lint.engine import Linter, Source
+from migration_manager.lint.engine import Source
+from migration_manager.lint.linter import Linter
 
 try:  # the size options (lint/sizes.py); an older checkout has none
     from migration_manager.lint.sizes import Sizes, TableSize

@@ -16,7 +16,8 @@ import yaml
 from cases import CASES
 from conftest import FIXTURE_SCHEMA
 from migration_manager.lint import LintConfig, LintReport, lint_paths, lint_text
-from migration_manager.lint.engine import Linter, Source
+from migration_manager.lint.engine import Source
+from migration_manager.lint.linter import Linter
 from migration_manager.lint.sizes import Sizes, TableSize
 from migration_manager.model import Target
 from migration_manager.planner import plan

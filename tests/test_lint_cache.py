@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import threading
@@ -16,7 +17,8 @@ import pytest
 
 from migration_manager.lint import LintConfig, LintReport, lint_paths
 from migration_manager.lint import cache as cache_module
-from migration_manager.lint.engine import Linter, Source, collect, read_text
+from migration_manager.lint.engine import Source, collect, read_text
+from migration_manager.lint.linter import Linter
 from migration_manager.lint.output import render_report
 from migration_manager.lint.sizes import Sizes, TableSize
 from test_lint_liquibase import FILES as LIQUIBASE
@@ -212,17 +214,23 @@ def test_a_new_version_or_changed_code_misses(
         assert linted == everything
     finally:
         cache_module.tool_hash.cache_clear()
-    # the code: a copy of the package with one rule changed by a comment hashes differently
+    # the code: a copy of the package hashes the same until one rule is edited, by a comment or
+    # by a change of the same length (its modification time moves, as Python's bytecode check sees)
     package = Path(cache_module.__file__).resolve().parents[1]
-    before = cache_module.source_hash(package)
     copy = tmp_path / "copy"
     for path in package.rglob("*.py"):
         (copy / path.relative_to(package)).parent.mkdir(parents=True, exist_ok=True)
-        (copy / path.relative_to(package)).write_bytes(path.read_bytes())
+        shutil.copy2(path, copy / path.relative_to(package))
+    before = cache_module.source_hash(copy)
     assert cache_module.source_hash(copy) == before
     rule = copy / "lint" / "rules" / "rename.py"
-    rule.write_text(rule.read_text() + "# changed\n")
-    assert cache_module.source_hash(copy) != before
+    text = rule.read_text()
+    rule.write_text(text.replace("a", "b", 1))
+    os.utime(rule, ns=(rule.stat().st_atime_ns, rule.stat().st_mtime_ns + 1_000_000))
+    same_size = cache_module.source_hash(copy)
+    assert same_size != before
+    rule.write_text(text + "# changed\n")
+    assert cache_module.source_hash(copy) not in (before, same_size)
 
 
 def test_a_corrupt_pack_is_ignored_and_replaced(corpus: Path, tmp_path: Path, linted: list[str]) -> None:
@@ -276,6 +284,37 @@ def test_the_cli_keeps_a_cache_unless_told_not_to(corpus: Path, tmp_path: Path) 
     assert cold.stdout == warm.stdout == off.stdout and warm.returncode == 1
     assert len(list(cache.glob("lint-*.pickle"))) == 1
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"  # git leaves the folder alone
+
+
+# what a run over SQL files all in the cache must not load: the rules, PostgreSQL's parser, the
+# planner and pydantic (its fixes), the Liquibase reader (yaml), the Python and Ruby readers
+HEAVY = ("pglast", "pydantic", "yaml", "sqlglot", "migration_manager.planner", "migration_manager.model")
+HEAVY_LINT = ("rules", "linter", "fixes", "source", "schema", "read_liquibase", "read_python", "read_rails")
+
+
+def test_a_run_from_the_cache_loads_no_rule_no_parser_and_no_planner(corpus: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cli-cache"
+    env = {**os.environ, "MIGRATION_MANAGER_CACHE_DIR": str(cache)}
+    probe = (
+        "import sys\n"
+        "from migration_manager.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pglast', 'pydantic', 'yaml', 'sqlglot')"
+        " or m.startswith('migration_manager.')), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    command = [sys.executable, "-c", probe, "lint", "sql", "--format", "json"]
+    cold = subprocess.run(command, cwd=corpus, env=env, capture_output=True, text=True, timeout=120)
+    warm = subprocess.run(command, cwd=corpus, env=env, capture_output=True, text=True, timeout=120)
+    assert cold.returncode == warm.returncode == 1 and cold.stdout == warm.stdout, warm.stderr
+    cold_loaded, warm_loaded = (eval(run.stderr.strip().splitlines()[-1]) for run in (cold, warm))
+    assert "migration_manager.lint.rules" in cold_loaded and "pglast" in cold_loaded  # the probe sees them
+    loaded = [
+        m
+        for m in warm_loaded
+        if m.startswith(HEAVY) or m.removeprefix("migration_manager.lint.").split(".")[0] in HEAVY_LINT
+    ]
+    assert loaded == []
 
 
 def test_rails_files_seen_before_are_not_parsed_again(

@@ -18,7 +18,8 @@ import pytest
 
 from conftest import FIXTURE_SCHEMA, Server
 from migration_manager.lint import LintConfig
-from migration_manager.lint.engine import Linter, Source
+from migration_manager.lint.engine import Source
+from migration_manager.lint.linter import Linter
 from migration_manager.lint.rules import RULES, Context, Example, Rule
 from migration_manager.lint.schema import Schema
 from migration_manager.lint.source import statements

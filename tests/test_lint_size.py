@@ -19,7 +19,8 @@ import pytest
 from conftest import Server, _fresh
 from migration_manager.defaults import LINT_SMALL_ROWS
 from migration_manager.lint import LintConfig, lint_paths, lint_text
-from migration_manager.lint.engine import Linter, Source
+from migration_manager.lint.engine import Source
+from migration_manager.lint.linter import Linter
 from migration_manager.lint.model import Finding
 from migration_manager.lint.sizes import Sizes, TableSize, sizes_from_dsn
 

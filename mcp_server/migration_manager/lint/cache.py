@@ -32,8 +32,6 @@ import hashlib
 import hmac
 import os
 import pickle
-import secrets
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -44,7 +42,8 @@ from .. import __version__
 
 if TYPE_CHECKING:
     from .config import LintConfig
-    from .engine import Linter, Source
+    from .engine import Source
+    from .linter import Linter
     from .model import Finding
     from .pyread import Read
 
@@ -57,10 +56,15 @@ Entry = tuple[list["Finding"], int, bytes | None]
 
 
 def source_hash(package: Path) -> str:
-    """A hash of every Python file under `package`, names and contents."""
+    """A hash of every Python file under `package`: its name, size and modification time, what
+    Python itself checks before it runs a file's cached bytecode (so an edit the interpreter would
+    run is an edit the cache sees); reading the contents cost a tenth of a warm run."""
     h = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for folder, _, names in sorted(os.walk(package)):
+        for name in sorted(n for n in names if n.endswith(".py")):
+            path = os.path.join(folder, name)
+            st = os.stat(path)
+            h.update(f"{os.path.relpath(path, package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return h.hexdigest()
 
 
@@ -85,6 +89,8 @@ def signing_key() -> bytes | None:
         except FileExistsError:
             key = path.read_bytes()
             return key if len(key) == 32 else None
+        import secrets
+
         with os.fdopen(fd, "wb") as out:
             out.write(secrets.token_bytes(32))
         return path.read_bytes()  # what is on disk: another run may have raced to it
@@ -138,6 +144,7 @@ class LintCache:
     scope: list[str]  # the paths given, which name the pack
     hits: int = 0
     misses: int = 0
+    statements: int = 0  # the statements of the sources taken from the cache
     _old: dict[str, Entry] = field(default_factory=dict)
     _new: dict[str, tuple[list[Finding], int]] = field(default_factory=dict)
     _snapshots: dict[str, bytes | None] = field(default_factory=dict)
@@ -193,8 +200,9 @@ class LintCache:
         self._rails.update(zip(keys, out, strict=True))
         return out
 
-    def lint(self, linter: Linter, source: Source) -> list[Finding]:
-        """The findings of `source`: from the cache, else linted (and kept for store())."""
+    def lint(self, make_linter: Callable[[], Linter], source: Source) -> list[Finding]:
+        """The findings of `source`: from the cache, else linted by the linter `make_linter` gives
+        (made on the first miss: a run of hits loads no rule) and kept for store()."""
         if not self._loaded:
             self._load()
         index = len(self._history)
@@ -205,7 +213,7 @@ class LintCache:
         if entry is not None and _valid(entry):
             findings, count, snapshot = entry
             self.hits += 1
-            linter.statements += count
+            self.statements += count
             self._behind = True
             if snapshot is not None:
                 self._resume = (index, snapshot)
@@ -215,6 +223,7 @@ class LintCache:
         self.misses += 1
         if self.on_miss is not None:
             self.on_miss()
+        linter = make_linter()
         if self._behind:
             self._catch_up(linter, index)
         before = linter.statements
@@ -227,7 +236,7 @@ class LintCache:
     def _catch_up(self, linter: Linter, index: int) -> None:
         """Rebuild the schema entering source `index`: from the last snapshot, the sources after it
         linted again (their findings dropped)."""
-        from .engine import Linter as _Linter
+        from .linter import Linter as _Linter
         from .schema import Schema
 
         at, snapshot = self._resume
@@ -238,13 +247,14 @@ class LintCache:
         linter.schema = replay.schema
         self._behind = False
 
-    def store(self, linter: Linter) -> None:
-        """Write this run's entries (fixes resolved by now), with the schema after the last source."""
+    def store(self, linter: Linter | None) -> None:
+        """Write this run's entries (fixes resolved by now), with the schema after the last source
+        (`linter`: the run's, None when every source came from the cache)."""
         unchanged = not self._old.keys() - self._new.keys() and not self._old_rails.keys() - self._rails.keys()
         if not (self._history or self._rails) or (self.misses == 0 and unchanged):
             return  # everything came from the pack and nothing in it is stale: leave it as is
         last = self._chain.hex()
-        if self._history and not self._behind:
+        if self._history and not self._behind and linter is not None:
             self._snapshots[last] = pickle.dumps(linter.schema, pickle.HIGHEST_PROTOCOL)
         entries = {k: (f, n, self._snapshots.get(k)) for k, (f, n) in self._new.items()}
         key = signing_key()
@@ -273,6 +283,8 @@ def _valid(entry: object) -> bool:
 
 def _write(path: Path, data: bytes) -> None:
     """Atomically: a temporary file in the same folder, renamed over `path`."""
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as out:

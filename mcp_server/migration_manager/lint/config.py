@@ -14,13 +14,14 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from ..defaults import unsupported_pg
 from ..errors import InputError
 from .model import Dialect, Severity
-from .rules import BY_ID
-from .sizes import Sizes
+
+if TYPE_CHECKING:
+    from .sizes import Sizes
 
 _DIALECTS = get_args(Dialect)
 _SEVERITIES = get_args(Severity)
@@ -53,6 +54,10 @@ class LintConfig:
         return self
 
     def check_rule_ids(self) -> None:
+        if not (self.ignore or self.severity):
+            return  # nothing to check: the rules are not loaded (a run from the cache needs none)
+        from .rules import BY_ID
+
         unknown = sorted((set(self.ignore) | set(self.severity)) - set(BY_ID))
         if unknown:  # the MySQL rules load sqlglot: only when a PostgreSQL id does not explain them
             from .mysql_rules import MY_BY_ID

@@ -12,10 +12,9 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,26 +22,17 @@ from ..errors import InputError
 from ..gcpause import paused_gc
 from ..naming import version_key
 from .config import LintConfig
-from .fixes import PlanMany, PlannedFix, plan_here, resolve
-from .framework_fix import worded
-from .model import Finding, LintReport, Severity
-from .pyread import Framework, Piece
-from .read_django import DjangoState
-from .read_liquibase import CHANGELOG_SUFFIXES, LiquibaseState
-from .read_python import read_python
-from .read_rails import read_all as read_rails
-from .revision_order import in_revision_order
-from .rules import BY_ID, BY_KIND, Context
-from .rules.base import Rule
-from .schema import Schema
-from .sizes import by_size
-from .source import Statement, position, statements
+from .liquibase_files import CHANGELOG_SUFFIXES, formatted_sql
+from .model import Finding, LintReport
 from .sqlness import not_sql
-from .tree import constant, unwrap
 
-if TYPE_CHECKING:  # the MySQL side (sqlglot, ~0.1 s to import) loads only when a file needs it
-    from .mysql_rules.base import MyRule
-    from .mysql_source import MyStatement
+# What runs on every lint loads here; the linter itself (linter.py: the rules, PostgreSQL's parser,
+# the planner's fixes) and the readers of each framework load when a file needs them, so a run
+# whose files all come from the cache (cache.py) costs little more than reading them.
+if TYPE_CHECKING:
+    from .linter import Linter
+    from .pyread import Framework, Piece
+    from .read_liquibase import LiquibaseState
 
 _DOWN = re.compile(r"(_down\.sql|\.down\.sql|^U\d[^/]*__.*\.sql|^down\.sql)$", re.IGNORECASE)
 _NUMBERS = re.compile(r"(\d+)")
@@ -111,18 +101,38 @@ def collect(paths: list[Path]) -> list[Path]:
         if p.is_dir():
             files = [
                 f
-                for f in p.rglob("*")
-                if f.is_file() and (f.suffix in (".sql", ".py") or (f.suffix in NOT_READ and _listed(f, p)))
-            ]
-            files = [
-                f
-                for f in files
-                if not _DOWN.search(f.name) and "node_modules" not in f.parts and f.name != "__init__.py"
+                for f in _files_under(p)
+                if (f.suffix in (".sql", ".py") or (f.suffix in NOT_READ and _listed(f, p)))
+                and not _DOWN.search(f.name)
+                and f.name != "__init__.py"
             ]
             found.extend(migration_order(files))
         else:
             found.append(p)
     return found
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """The files under `folder`, at any depth, not inside a node_modules folder (nor in a folder a
+    symbolic link points to, as Path.rglob). os.scandir: its entries know their type without a
+    stat each, a fifth of what rglob cost over a checkout's migrations."""
+    if "node_modules" in folder.parts:
+        return []
+    out: list[Path] = []
+    stack = [str(folder)]
+    while stack:
+        here = stack.pop()
+        try:
+            entries = list(os.scandir(here))
+        except OSError:
+            continue  # unreadable, or gone since it was listed: as rglob, nothing from it
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "node_modules":
+                    stack.append(entry.path)
+            elif entry.is_file():
+                out.append(Path(entry.path))
+    return out
 
 
 def read_text(path: Path) -> str:
@@ -131,230 +141,6 @@ def read_text(path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("latin-1")  # every byte decodes: the SQL keywords are ASCII either way
-
-
-class Linter:
-    """Lints sources in the order given, keeping the schema they build. Fixes the planner writes
-    are resolved at the end of each source, or, with `defer_fixes`, when resolve_fixes is called:
-    one batch for a whole run (lint_paths)."""
-
-    def __init__(self, config: LintConfig, defer_fixes: bool = False) -> None:
-        self.config = config
-        self.schema = Schema()
-        self.statements = 0
-        self.defer_fixes = defer_fixes
-        self.pending: list[tuple[Finding, PlannedFix, Framework | None, bool]] = []
-
-    def resolve_fixes(self, plan_many: PlanMany = plan_here) -> None:
-        """Write the fix of each finding that waits for the planner."""
-        if self.pending:
-            texts = resolve([fix for _, fix, _, _ in self.pending], plan_many)
-            for (finding, _, framework, from_call), text in zip(self.pending, texts, strict=True):
-                finding.fix = worded(framework, finding.rule, text, from_call)
-        self.pending = []
-
-    def lint_source(self, source: Source) -> list[Finding]:
-        findings = self._lint_mysql(source) if self.config.dialect != "postgresql" else self._lint_postgres(source)
-        if not self.defer_fixes:
-            self.resolve_fixes()
-        return findings
-
-    def _lint_postgres(self, source: Source) -> list[Finding]:
-        findings: list[Finding] = []
-        lock_timeout = begun = utc = False
-        self.schema.emptied.clear()  # each file runs in a transaction of its own
-        pieces = source.pieces if source.pieces is not None else [Piece(source.text, 1 + source.line_offset, False)]
-        for piece in pieces:
-            first = string_start(source.text, piece.line, piece.column) if piece.written else 1
-            for st in statements(piece.sql):
-                self.statements += 1
-                at = _At(piece, st, source.framework, first)
-                if st.tree is None:
-                    if st.error is not None:
-                        findings.extend(self._report(source, st, "parse-error", st.error, None, None, at=at))
-                    else:
-                        self.schema.load(st.text)  # INSERT / COPY (not parsed): rows loaded
-                    continue
-                kind, node = unwrap(st.tree)
-                ctx = Context(
-                    kind,
-                    node,
-                    st.text,
-                    source.path,
-                    self.schema,
-                    self.config.pg_version,
-                    lock_timeout,
-                    begun or piece.in_transaction,
-                    utc,
-                )
-                for rule in BY_KIND.get(kind, ()):
-                    for hit in rule.check(ctx):
-                        findings.extend(
-                            self._report(
-                                source, st, rule.id, hit.message, hit.lock, hit.fix, hit.uncertain, at, hit.table
-                            )
-                        )
-                        if rule.id == "missing-lock-timeout":
-                            lock_timeout = True  # once per file: the fix is one SET at its top
-                if kind == "TransactionStmt":
-                    if node.get("kind") in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
-                        begun = True
-                    elif node.get("kind") in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
-                        begun = False
-                        self.schema.emptied.clear()
-                elif kind == "VariableSetStmt" and node.get("name"):
-                    value = " ".join(constant(a) for a in node.get("args") or ())
-                    if node["name"] == "lock_timeout":
-                        lock_timeout = value.strip("'") not in ("0", "")
-                    elif node["name"] == "timezone":
-                        utc = value.strip("'").upper() in ("UTC", "ETC/UTC", "Z", "0")
-                self.schema.apply(kind, node, st.text, source.path)
-        return findings
-
-    def _lint_mysql(self, source: Source) -> list[Finding]:
-        """MariaDB / MySQL: sqlglot's parse trees and the rules of mysql_rules/."""
-        from sqlglot import exp
-
-        from .mysql_rules import MY_RULES, MyContext
-        from .mysql_rules._helpers import is_ddl
-        from .mysql_source import my_statements
-
-        findings: list[Finding] = []
-        new_tables: set[str] = set()
-        lock_wait = False
-        ddl = 0
-        # a Python migration's SQL written out (op.execute, RunSQL), each string at its own line
-        sources = (
-            [source]
-            if source.pieces is None
-            else [Source(source.path, p.sql, p.line - 1) for p in source.pieces if p.written]
-        )
-        for source, st in ((s, st) for s in sources for st in my_statements(s.text)):
-            self.statements += 1
-            if st.node is None:
-                if st.error is not None:
-                    findings.extend(self._report(source, st, "parse-error", st.error, None, None))
-                continue
-            ctx = MyContext(st.node, st.text, source.path, new_tables, lock_wait, ddl)
-            for rule in MY_RULES:
-                for hit in rule.check(ctx):
-                    findings.extend(self._report(source, st, rule.id, hit.message, hit.lock, hit.fix, hit.uncertain))
-                    if rule.id == "mysql-missing-lock-wait-timeout":
-                        lock_wait = True
-            node = st.node
-            if isinstance(node, exp.Set) and "lock_wait_timeout" in node.sql("mysql").lower():
-                lock_wait = True
-            if isinstance(node, exp.Create) and str(node.args.get("kind", "")).upper() == "TABLE":
-                new_tables.add(node.this.name if not isinstance(node.this, exp.Schema) else node.this.this.name)
-            if is_ddl(node):
-                ddl += 1
-        return findings
-
-    def not_sql(self, path: str, reason: str) -> list[Finding]:
-        """A file that is not SQL: said so, with nothing of its content (see sqlness.py)."""
-        if "parse-error" in self.config.ignore:
-            return []
-        return [
-            Finding(
-                rule="parse-error",
-                severity=self.config.severity.get("parse-error", "error"),
-                path=path,
-                line=1,
-                column=1,
-                message=f"not SQL ({reason}): not linted, and its content is not quoted; give SQL migration files",
-                lock=None,
-                why="lint reads SQL migrations; this file is none, so nothing in it was checked.",
-                fix=None,
-                statement="",
-            )
-        ]
-
-    def _report(
-        self,
-        source: Source,
-        st: Statement | MyStatement,
-        rule_id: str,
-        message: str,
-        lock: str | None,
-        fix: str | PlannedFix | None,
-        uncertain: bool = False,
-        at: _At | None = None,
-        table: str | None = None,
-    ) -> list[Finding]:
-        if rule_id in self.config.ignore or rule_id in st.ignored or "all" in st.ignored:
-            return []
-        if at is not None and (rule_id in at.piece.ignored or "all" in at.piece.ignored):
-            return []
-        rule: Rule | MyRule
-        if rule_id in BY_ID:
-            rule = BY_ID[rule_id]
-        else:
-            from .mysql_rules import MY_BY_ID
-
-            rule = MY_BY_ID[rule_id]
-        error_line = getattr(st, "error_line", None)
-        error_column = getattr(st, "error_column", None)
-        line, column = (
-            (error_line or st.line, error_column or st.column) if rule_id == "parse-error" else (st.line, st.column)
-        )
-        text = st.text
-        if at is not None:
-            line, column, text = at.place(line, column)
-        else:
-            line += source.line_offset
-        from_call = at is not None and not at.piece.written and at.framework is not None
-        severity: Severity = "warning" if uncertain else rule.severity
-        if table is not None and rule.severity == "error":
-            severity, message = by_size(severity, message, table, self.schema, self.config.sizes, source.path)
-        finding = Finding(
-            rule=rule_id,
-            severity=self.config.severity.get(rule_id, severity),
-            path=source.path,
-            line=line,
-            column=column,
-            message=message,
-            lock=lock,
-            why=rule.why,
-            fix=None if isinstance(fix, PlannedFix) else worded(source.framework, rule_id, fix, from_call),
-            statement=text.strip()[:400],
-        )
-        if isinstance(fix, PlannedFix):
-            self.pending.append((finding, fix, source.framework, from_call))
-        return [finding]
-
-
-_OPENING = re.compile(r"[rRbBuUfF]{0,2}(\"\"\"|'''|\"|')")  # a Python string literal
-_RUBY_OPENING = re.compile(r"\w+[ (]\s*(\"|'|%[qQ]?[({\[<|])")  # execute "..." / execute(%q{...})
-
-
-def string_start(text: str, line: int, column: int) -> int:
-    """The column the content of a string starts at, after its prefix and opening quotes: the
-    literal at `line`, `column` (1-based) of `text` (Python), or the one the call there takes
-    (Ruby's `execute "..."`); 1 when none is known to open there."""
-    lines = text.splitlines()
-    if column <= 1 or not 0 < line <= len(lines):
-        return 1
-    found = _OPENING.match(lines[line - 1], column - 1) or _RUBY_OPENING.match(lines[line - 1], column - 1)
-    return found.end() + 1 if found else 1
-
-
-@dataclass
-class _At:
-    """Where a statement of a piece of SQL is in its file, and its text as written."""
-
-    piece: Piece
-    st: Statement
-    framework: Framework | None
-    first: int = 1  # SQL written out in a string: the column its first line starts at in the file
-
-    def place(self, line: int, column: int) -> tuple[int, int, str]:
-        """The file's line and column of a position (`line`, `column` in the piece), and the text."""
-        text = self.st.text
-        if self.piece.shown is not None:
-            text = self.piece.shown[self.st.offset : self.st.offset + len(self.st.text)]
-        if self.framework is not None and not self.piece.written:
-            return self.piece.line, self.piece.column, text  # built from a call: the call's place
-        return line + self.piece.line - 1, column + (self.first - 1 if line == 1 else 0), text
 
 
 # From this many files, and when the planner is not loaded yet (the CLI; the MCP server has it),
@@ -386,7 +172,10 @@ def lint_paths(
             texts[f] = read_text(f)
         return texts[f]
 
-    files = in_revision_order(files, text_of)
+    if any(f.suffix == ".py" for f in files):
+        from .revision_order import in_revision_order
+
+        files = in_revision_order(files, text_of)
     if fix_worker is None:
         fix_worker = (
             len(files) >= WORKER_FILES
@@ -394,19 +183,23 @@ def lint_paths(
             and "migration_manager.planner" not in sys.modules
             and config.dialect == "postgresql"
         )
-    linter = Linter(config, defer_fixes=True)
-    lint_one = linter.lint_source if cached is None else partial(cached.lint, linter)
+    made = _Made(config)
     findings: list[Finding] = []
     shown: list[str] = []
     skipped: list[str] = []
     others = 0  # Python files outside migration folders that are no migration
     folders = [p for p in paths if p.is_dir()]
-    django = DjangoState()
-    liquibase = LiquibaseState(files)
+    liquibase = _liquibase(files, text_of)
+    django = None
     ruby_files = [f for f in files if f.suffix == ".rb"]  # one Ruby parse for all (read_rails.py)
-    texts.update((f, read_text(f)) for f in ruby_files if f not in texts)  # read once: parsed here, shown below
-    read_ruby = read_rails if cached is None else cached.read_rails
-    rails = dict(zip(ruby_files, read_ruby([texts[f] for f in ruby_files]), strict=True))
+    rails = {}
+    if ruby_files:
+        texts.update((f, read_text(f)) for f in ruby_files if f not in texts)  # read once: parsed here, shown below
+        if cached is not None:
+            read_ruby = cached.read_rails
+        else:
+            from .read_rails import read_all as read_ruby
+        rails = dict(zip(ruby_files, read_ruby([texts[f] for f in ruby_files]), strict=True))
     if fix_worker:
         from .plan_worker import PlanWorker  # subprocess: imported only for a long run
 
@@ -414,9 +207,17 @@ def lint_paths(
     with helper as worker, paused_gc():  # gc: see gcpause.py
         if cached is not None and worker is not None:
             cached.on_miss = worker.start  # started by the first file not in the cache
+
+        def lint_one(source: Source) -> list[Finding]:
+            return made.linter().lint_source(source) if cached is None else cached.lint(made.linter, source)
+
         for f in files:
             name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
-            if f.suffix in CHANGELOG_SUFFIXES and (changelogs := liquibase.read(f)) is not None:
+            if (
+                liquibase is not None
+                and f.suffix in CHANGELOG_SUFFIXES
+                and (changelogs := liquibase.read(f)) is not None
+            ):
                 for log in changelogs:  # a master, then what it includes, in the order Liquibase runs them
                     at = str(log.path.relative_to(root)) if root and log.path.is_relative_to(root) else str(log.path)
                     skipped.extend(f"{at}:{note}" for note in log.read.skipped)
@@ -431,11 +232,17 @@ def lint_paths(
             text = texts.pop(f, None) or read_text(f)  # the sniff's read, else read now
             if f.suffix not in (".py", ".rb") and (reason := not_sql(text)):
                 shown.append(name)
-                findings.extend(linter.not_sql(name, reason))
+                findings.extend(not_sql_finding(config, name, reason))
                 continue
             source = Source(name, text)
             if f.suffix in (".py", ".rb"):
-                found = rails.get(f) or read_python(str(f.absolute()), text, django)  # absolute: the app's folder
+                found = rails.get(f)
+                if found is None:
+                    from .read_django import DjangoState
+                    from .read_python import read_python
+
+                    django = django or DjangoState()
+                    found = read_python(str(f.absolute()), text, django)  # absolute: the app's folder
                 if (
                     found.framework is None
                     and f not in paths
@@ -453,9 +260,13 @@ def lint_paths(
                 source = Source(name, text, framework=found.framework, pieces=found.pieces)
             shown.append(name)
             findings.extend(lint_one(source))
-        linter.resolve_fixes(worker or plan_here)
+        if made.made is not None:
+            if worker is not None:
+                made.made.resolve_fixes(worker)
+            else:
+                made.made.resolve_fixes()
         if cached is not None:
-            cached.store(linter)
+            cached.store(made.made)
     if others:
         skipped.append(
             f"{others} other Python file(s) under the folders given, outside any migrations folder, "
@@ -465,11 +276,59 @@ def lint_paths(
         pg_version=config.pg_version,
         dialect=config.dialect,
         files=shown,
-        statements=linter.statements,
+        statements=(made.made.statements if made.made is not None else 0) + (cached.statements if cached else 0),
         findings=findings,
         dialect_note=note,
         skipped=skipped,
     )
+
+
+class _Made:
+    """The run's Linter, made when the first source has to be linted (not one, when all come
+    from the cache)."""
+
+    def __init__(self, config: LintConfig) -> None:
+        self.config = config
+        self.made: Linter | None = None
+
+    def linter(self) -> Linter:
+        if self.made is None:
+            from .linter import Linter
+
+            self.made = Linter(self.config, defer_fixes=True)
+        return self.made
+
+
+def _liquibase(files: list[Path], text_of: Callable[[Path], str]) -> LiquibaseState | None:
+    """The run's Liquibase reader, when a file may be a changelog (XML, YAML or JSON, or SQL that
+    says it is formatted SQL); None otherwise, and read_liquibase.py is not loaded."""
+    if not any(
+        f.suffix in CHANGELOG_SUFFIXES and (f.suffix != ".sql" or formatted_sql(text_of(f)[:200])) for f in files
+    ):
+        return None
+    from .read_liquibase import LiquibaseState
+
+    return LiquibaseState(files)
+
+
+def not_sql_finding(config: LintConfig, path: str, reason: str) -> list[Finding]:
+    """A file that is not SQL: said so, with nothing of its content (see sqlness.py)."""
+    if "parse-error" in config.ignore:
+        return []
+    return [
+        Finding(
+            rule="parse-error",
+            severity=config.severity.get("parse-error", "error"),
+            path=path,
+            line=1,
+            column=1,
+            message=f"not SQL ({reason}): not linted, and its content is not quoted; give SQL migration files",
+            lock=None,
+            why="lint reads SQL migrations; this file is none, so nothing in it was checked.",
+            fix=None,
+            statement="",
+        )
+    ]
 
 
 def sniff_dialect(files: list[Path], config: LintConfig) -> tuple[str | None, dict[Path, str]]:
@@ -499,6 +358,8 @@ def lint_text(sql: str, config: LintConfig, path: str = "<sql>") -> LintReport:
         if from_sql([sql]) == "mysql":
             config.dialect = "mysql"
             note = "linted as MySQL: the SQL reads as MySQL (backtick-quoted names, AUTO_INCREMENT, ENGINE=)"
+    from .linter import Linter
+
     linter = Linter(config)
     with paused_gc():
         findings = linter.lint_source(Source(path, sql))
@@ -512,4 +373,4 @@ def lint_text(sql: str, config: LintConfig, path: str = "<sql>") -> LintReport:
     )
 
 
-__all__ = ["lint_paths", "lint_text", "position"]
+__all__ = ["Source", "collect", "lint_paths", "lint_text", "read_text"]

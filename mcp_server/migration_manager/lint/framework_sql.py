@@ -32,11 +32,13 @@ from pathlib import Path
 from ..gcpause import paused_gc
 from .compare import differences, trees
 from .config import LintConfig
-from .engine import Linter, Source, collect, read_text
+from .engine import Source, collect, read_text
+from .linter import Linter
+from .liquibase_files import CHANGELOG_SUFFIXES
 from .model import Finding, LintReport
 from .pyread import Framework, Piece
 from .read_django import DjangoState
-from .read_liquibase import CHANGELOG_SUFFIXES, LiquibaseState
+from .read_liquibase import LiquibaseState
 from .read_python import read_python
 from .revision_order import in_revision_order
 from .source import statements

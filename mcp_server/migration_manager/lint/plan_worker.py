@@ -14,9 +14,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from .fixes import Requests, plan_here
+if TYPE_CHECKING:
+    from .fixes import Requests
 
 
 class PlanWorker:
@@ -53,6 +54,8 @@ class PlanWorker:
             self.proc = None
 
     def __call__(self, requests: Requests) -> dict[tuple[str, int], str | None]:
+        from .fixes import plan_here
+
         self.used = True
         if self.proc is None or self.proc.stdin is None or self.proc.stdout is None:
             return plan_here(requests)
@@ -94,6 +97,8 @@ class PlanWorker:
 
 
 def serve(stdin: IO[str], stdout: IO[str]) -> None:
+    from .fixes import plan_here
+
     batch: Requests = []
     for line in stdin:
         if line.strip():

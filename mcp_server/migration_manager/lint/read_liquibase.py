@@ -18,10 +18,9 @@ from pathlib import Path
 
 import yaml
 
+from .liquibase_files import CHANGELOG_SUFFIXES, formatted_sql
 from .pyread import Piece, Read, ident, quote
 
-CHANGELOG_SUFFIXES = (".xml", ".yaml", ".yml", ".json", ".sql")
-_FORMATTED = re.compile(r"\s*--\s*liquibase\s+formatted\s+sql", re.I)
 _CHANGESET = re.compile(r"^\s*--\s*changeset\s+(\S+?):(\S+)(.*)$", re.I)
 _PROPERTY = re.compile(r"\$\{([^}]+)\}")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -145,7 +144,7 @@ def _data(text: str) -> El:
 
 def is_changelog(path: Path, text: str) -> bool:
     if path.suffix == ".sql":
-        return _FORMATTED.match(text) is not None
+        return formatted_sql(text)
     return "databaseChangeLog" in text
 
 
@@ -585,17 +584,17 @@ class LiquibaseState:
         (it is read from its master)."""
         if path.suffix == ".sql" and given and not self.included and not self.done:
             with path.open("rb") as head:  # no changelog seen yet: a plain SQL file is read as SQL
-                if not _FORMATTED.match(head.read(200).decode("utf-8", "replace")):
+                if not formatted_sql(head.read(200).decode("utf-8", "replace")):
                     return None
         real = path.resolve()
         if (given and real in self.included) or real in self.done:
             return []
         if path.suffix == ".sql" and given:  # most SQL files are no changelog: their head says so
             with real.open("rb") as head:
-                if not _FORMATTED.match(head.read(200).decode("utf-8", "replace")):
+                if not formatted_sql(head.read(200).decode("utf-8", "replace")):
                     return None
         text = real.read_text(encoding="utf-8", errors="replace")
-        if path.suffix == ".sql" and not _FORMATTED.match(text):  # included plain SQL: one changeSet, run whole
+        if path.suffix == ".sql" and not formatted_sql(text):  # included plain SQL: one changeSet, run whole
             self.done.add(real)
             return [Changelog(path, Read("liquibase", [Piece(text, 1, True, written=True)], []))]
         if not is_changelog(path, text):
