@@ -41,6 +41,9 @@ NAMES = [
     "customer_email_address_verified",
     "a_really_long_table_name_for_the_limit",
     "orders_c1_fk",
+    "mod_ban_from_community",  # 22 bytes: a placeholder of 23
+    "a_name_of_sixty_two_bytes_that_leaves_no_room_for_any_suffix_x",  # a derived name is cut or hashed
+    "a_name_of_fifty_five_bytes_so_a_suffix_may_still_fit_a",
 ]
 SHAPES = [
     "ALTER TABLE {t} ADD COLUMN {c} uuid DEFAULT gen_random_uuid();",
@@ -93,12 +96,30 @@ def test_a_shaped_fix_is_the_plan_of_the_statement_as_written(version: int) -> N
 def test_one_shape_is_planned_once_whatever_the_names() -> None:
     fixes._plan.cache_clear()
     fixes._TRUSTED.clear()
+    fixes._SEEN.clear()
     sqls = [f"ALTER TABLE t{i} RENAME COLUMN c{i} TO c{i}_renamed;" for i in range(40)]
     for sql in sqls:
         assert planned(sql, 16, _tree(sql)) is not None
     # the template once, and the first statement as written to trust it
     assert fixes._plan.cache_info().misses == 2
     assert "t39" in (planned(sqls[-1], 16, _tree(sqls[-1])) or "")
+
+
+def test_long_names_share_a_shape_and_come_back_whole() -> None:
+    """Names too long for a 7-byte placeholder get one of their own length, rounded up: statements
+    on tables of 18 to 23 bytes are one shape, planned once."""
+    fixes._plan.cache_clear()
+    fixes._TRUSTED.clear()
+    fixes._SEEN.clear()
+    tables = ["mod_remove_comment", "mod_ban_from_community", "mod_add_community", "mod_remove_community"]
+    sqls = [f"ALTER TABLE {t} RENAME COLUMN mod_user_id TO mod_person_id;" for t in tables]
+    for sql in sqls:
+        assert planned(sql, 16, _tree(sql)) == fixes._plan(sql, 16)
+    assert fixes._plan.cache_info().currsize == 1 + len(sqls)  # the template, and each as written (the check)
+    fixes._plan.cache_clear()
+    for sql in sqls:
+        planned(sql, 16, _tree(sql))
+    assert fixes._plan.cache_info().misses == 1  # the shape is trusted: only the template is planned
 
 
 def _folder(tmp_path: Path, files: int) -> Path:
@@ -142,6 +163,7 @@ def test_the_helper_process_writes_the_same_fixes(tmp_path: Path, monkeypatch: p
     here = lint_paths([folder], LintConfig(), tmp_path, fix_worker=False)
     monkeypatch.setattr(plan_worker, "PlanWorker", _Spy)
     fixes._TRUSTED.clear()  # the helper is asked for every shape again
+    fixes._SEEN.clear()
     helped = lint_paths([folder], LintConfig(), tmp_path, fix_worker=True)
     assert _Spy.batches and _Spy.batches[0] > 3, "the helper process answered nothing"
     assert helped.as_dict() == here.as_dict()
@@ -182,6 +204,7 @@ def test_a_shape_that_plans_differently_from_its_first_statement_is_not_used() -
         return {(sql, v): ("template plan" if "mmq" in sql else f"plan of {sql}") for sql, v in requests}
 
     fixes._TRUSTED.clear()
+    fixes._SEEN.clear()
     sqls = [f"ALTER TABLE t{i} RENAME COLUMN a{i} TO b{i};" for i in range(3)]
     got = fixes.resolve([fixes.PlannedFix(sql, 16, _tree(sql)) for sql in sqls], reads_names)
     assert got == [f"plan of {sql}" for sql in sqls]

@@ -5,9 +5,14 @@ A repository's migrations repeat a few shapes with different names (ALTER TABLE 
 <c> TYPE bigint), so fixes are planned once per shape: the statement's table, column and
 constraint names become placeholders, the planner plans that, and the names go back in. A shape
 is trusted only after its first statement planned both ways gave the same SQL; names the planner
-itself treats specially (the default key column `id`, its own `mm_` names), quoted or upper-case
-names, and names long enough for a derived name to reach PostgreSQL's 63-byte limit keep a
-statement out of the cache: it is planned as written.
+itself treats specially (the default key column `id`, its own `mm_` names) are kept as they are,
+and quoted or upper-case names keep a statement out of the cache: it is planned as written.
+
+A placeholder is at least as long as the name it stands for (lengths rounded up to 7, 15, 23 ...
+63), so a name the planner derives from it (`<table>_<column>_new`) is at least as long as the
+real one: when the template's derived names stay under PostgreSQL's 63-byte limit, those of every
+statement of that shape do too; when the template's reach it, they come out cut or hashed, its
+first statement's names do not fill back in, and the shape is not trusted.
 """
 
 from __future__ import annotations
@@ -28,9 +33,16 @@ from .tree import Tree
 _NAME_KEYS = frozenset({"relname", "schemaname", "colname", "conname", "name", "subname", "newname", "idxname"})
 _NAME_LISTS = frozenset({"fields", "fk_attrs", "pk_attrs", "keys"})
 _PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
-_PLACEHOLDER = re.compile(r"mmq(\d{3})q")
+_PLACEHOLDER = re.compile(r"mmq(\d{3})z*q")  # mmq000q, mmq000zzzzzzzzq ...
 _KEPT = frozenset({"id"})  # the planner's default key column: a name it reads, so never a placeholder
-_ROOM = 36  # bytes of names a derived name may hold: 63 less the longest suffix the planner appends
+_LONGEST = 63  # PostgreSQL's identifier limit, in bytes: a longer name is cut by the server itself
+
+
+def _placeholder(number: int, name: str) -> str:
+    """The placeholder for the `number`-th name: 7 bytes, or the name's length rounded up to 15,
+    23, ... 63 bytes."""
+    length = 7 if len(name) <= 7 else 7 + -(-(len(name) - 7) // 8) * 8
+    return f"mmq{number:03d}" + "z" * (length - 7) + "q"
 
 
 @dataclass(frozen=True)
@@ -55,8 +67,23 @@ def plan_here(requests: Requests) -> dict[tuple[str, int], str | None]:
 
 def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here) -> list[str | None]:
     """Each fix's SQL (or its fallback), asking `plan_many` for each shape once: the template, and
-    the first statement of a shape not tried before as written, to decide whether to trust it."""
+    the first statement of a shape not tried before as written, to decide whether to trust it. A
+    shape met in one statement only is planned as written, and remembered (_SEEN): its template is
+    planned when a second statement of that shape comes, in this call or a later one."""
     shapes = [_shape(f.sql, f.tree) for f in fixes]
+    untried: dict[tuple[str, int], list[tuple[str, list[str]]]] = {}  # its statements, _SEEN's first
+    for fix, shape in zip(fixes, shapes, strict=True):
+        if shape is not None and (key := (shape[0], fix.version)) not in _TRUSTED:
+            seen = untried.setdefault(key, [_SEEN[key]] if key in _SEEN else [])
+            if all(sql != fix.sql for sql, _ in seen):
+                seen.append((fix.sql, shape[1]))
+    if len(_SEEN) > 4096:
+        _SEEN.clear()
+    _SEEN.update((key, seen[0]) for key, seen in untried.items() if len(seen) == 1)
+    shapes = [
+        None if s is not None and len(untried.get((s[0], f.version), ())) == 1 else s
+        for f, s in zip(fixes, shapes, strict=True)
+    ]
     trust: dict[tuple[str, int], bool] = {}  # this call's verdicts: another thread may clear _TRUSTED
     wanted: set[tuple[str, int]] = set()
     first: dict[tuple[str, int], tuple[str, list[str]]] = {}  # untried shape -> its first statement
@@ -70,8 +97,8 @@ def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here) -> list[st
         if known is not None:
             trust[key] = known
         elif key not in first:
-            first[key] = (fix.sql, shape[1])
-            wanted.add((fix.sql, fix.version))
+            first[key] = untried[key][0]
+            wanted.add((first[key][0], fix.version))
     plans = plan_many(sorted(wanted)) if wanted else {}
     for key, (sql, names) in first.items():
         trust[key] = _fill(plans[key], names) == plans[(sql, key[1])]
@@ -92,14 +119,15 @@ def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here) -> list[st
 
 
 _TRUSTED: dict[tuple[str, int], bool] = {}  # shape -> whether it plans as its first statement did
+_SEEN: dict[tuple[str, int], tuple[str, list[str]]] = {}  # shape met once -> that statement, its names
 
 
 def _fill(text: str | None, names: list[str]) -> str | None:
+    """The template with the names put back; a placeholder cut short (by the 63-byte limit) stays
+    as it is, so the fill differs from the statement's own plan."""
     if text is None:
         return None
-    for number, name in enumerate(names):
-        text = text.replace(f"mmq{number:03d}q", name)
-    return text
+    return _PLACEHOLDER.sub(lambda m: names[int(m.group(1))] if int(m.group(1)) < len(names) else m.group(0), text)
 
 
 def _shape(sql: str, tree: Tree | None) -> tuple[str, list[str]] | None:
@@ -116,8 +144,8 @@ def _shape(sql: str, tree: Tree | None) -> tuple[str, list[str]] | None:
     others: set[str] = set()
     _collect(tree, names, others, in_names=False)
     mappable = {n for n in names if n not in others and n not in _KEPT and not n.startswith("mm")}
-    if not mappable or sum(max(len(n.encode()), 7) if n in mappable else len(n.encode()) for n in names) > _ROOM:
-        return None  # 7: a placeholder's length
+    if not mappable or any(len(n.encode()) > _LONGEST for n in names):
+        return None
     index: dict[str, int] = {}  # numbered as they first appear, so one shape is one template
     out: list[str] = []
     at = 0
@@ -130,7 +158,7 @@ def _shape(sql: str, tree: Tree | None) -> tuple[str, list[str]] | None:
         if text in mappable:
             number = index.setdefault(text, len(index))
             out.append(sql[at : token.start])
-            out.append(f"mmq{number:03d}q")
+            out.append(_placeholder(number, text))
             at = token.end + 1
     out.append(sql[at:])
     if len(index) > 999:
