@@ -21,7 +21,7 @@ from .locks import LockMode as LockMode
 class Strict(BaseModel):
     """A model that refuses unknown fields, so a typo is an error and not a silent default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def _non_empty(value: str) -> str:
@@ -517,6 +517,3 @@ class Plan(Strict):
         description="where the plan read what the tables are (a live database, a schema file, the repository's "
         "migrations replayed); None: planned from the DDL alone, with the facts it needed checked at run time",
     )
-
-
-ChangeRequest.model_rebuild()
