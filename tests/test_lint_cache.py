@@ -4,6 +4,7 @@ the tool re-lints what it can affect; a broken pack is ignored; --no-cache keeps
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -405,3 +406,69 @@ def test_a_pack_not_signed_with_the_users_key_is_never_unpickled(
         assert not marker.exists() and linted  # linted afresh, the planted pickle never loaded
     pickle.loads(payload)
     assert marker.read_text() == "ran"  # what it would have done
+
+
+RENAMES = {  # one shape, twice (names of up to 7 bytes, then 8 to 15: fixes.py), planned once and kept
+    "V1__orders.sql": "ALTER TABLE orders RENAME COLUMN code TO reference;\n",
+    "V2__bills.sql": "ALTER TABLE bills RENAME COLUMN number TO bill_number;\n",
+}
+
+
+def test_a_new_file_gets_the_fixes_of_shapes_seen_before_without_the_planner(tmp_path: Path) -> None:
+    """Pre-commit: a new migration, linted alone, whose statements have shapes the repository's
+    earlier runs planned: its fixes come from the fix store, the planner is never loaded, and the
+    report is the one --no-cache gives."""
+    project = tmp_path / "project"
+    write(project, {f"migrations/{name}": text for name, text in RENAMES.items()})
+    env = {**os.environ, "MIGRATION_MANAGER_CACHE_DIR": str(tmp_path / "cli-cache")}
+    probe = (
+        "import sys\n"
+        "from migration_manager.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('pydantic', 'migration_manager.planner'))),"
+        " file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+
+    def lint(*args: str) -> tuple[str, list[str]]:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, "lint", *args, "--format", "json"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode in (0, 1), done.stderr  # renames are warnings
+        return done.stdout, eval(done.stderr.strip().splitlines()[-1])
+
+    _, loaded = lint("migrations")
+    assert "migration_manager.planner" in loaded  # the first run plans
+    write(project, {"new/V3__charges.sql": "ALTER TABLE charges RENAME COLUMN memo TO ext_reference;\n"})
+    fresh, _ = lint("new/V3__charges.sql", "--no-cache")
+    known, loaded = lint("new/V3__charges.sql")
+    (rename,) = (f for f in json.loads(known)["findings"] if f["rule"] == "rename-breaks-running-code")
+    assert known == fresh and "ext_reference" in rename["fix"]
+    assert loaded == []
+    write(project, {"new/V4__other.sql": "UPDATE charges SET memo = upper(memo);\n"})  # a shape not seen
+    fresh, _ = lint("new/V4__other.sql", "--no-cache")
+    planned, loaded = lint("new/V4__other.sql")
+    assert planned == fresh and "migration_manager.planner" in loaded
+
+
+def test_a_fix_store_not_signed_with_the_users_key_is_never_unpickled(tmp_path: Path) -> None:
+    from migration_manager.lint.fix_store import FORMAT, FixStore
+
+    project = tmp_path / "project"
+    write(project, {f"migrations/{name}": text for name, text in RENAMES.items()})
+    cache = tmp_path / "cache"
+    expected = rendered(run(project, None), project)
+    run(project, cache)
+    (store,) = cache.glob("fixes-*.pickle")
+    marker = tmp_path / "ran"
+    payload = pickle.dumps({"format": FORMAT, "plans": _Planted(marker), "trusted": {}, "seen": {}})
+    for planted in (payload, cache_module.sign(payload, b"k" * 32)):
+        store.write_bytes(planted)
+        assert rendered(run(project, cache), project) == expected
+        assert not marker.exists()
+    assert FixStore(cache).plans == {}  # nothing read from it

@@ -43,6 +43,7 @@ from .. import __version__
 if TYPE_CHECKING:
     from .config import LintConfig
     from .engine import Source
+    from .fix_store import FixStore
     from .linter import Linter
     from .model import Finding
     from .pyread import Read
@@ -156,6 +157,12 @@ class LintCache:
     on_miss: Callable[[], None] | None = None  # called before each source that has to be linted
     _old_rails: dict[str, Read] = field(default_factory=dict)
     _rails: dict[str, Read] = field(default_factory=dict)  # this run's Rails reads, by text and reader
+    fixes: FixStore = field(init=False)  # the planner's answers of earlier runs (fix_store.py)
+
+    def __post_init__(self) -> None:
+        from .fix_store import FixStore
+
+        self.fixes = FixStore(self.folder)
 
     def _pack(self) -> Path:
         h = hashlib.sha256(tool_hash().encode() + config_key(self.config).encode())
@@ -249,7 +256,8 @@ class LintCache:
 
     def store(self, linter: Linter | None) -> None:
         """Write this run's entries (fixes resolved by now), with the schema after the last source
-        (`linter`: the run's, None when every source came from the cache)."""
+        (`linter`: the run's, None when every source came from the cache), and the fixes planned."""
+        self.fixes.save()
         unchanged = not self._old.keys() - self._new.keys() and not self._old_rails.keys() - self._rails.keys()
         if not (self._history or self._rails) or (self.misses == 0 and unchanged):
             return  # everything came from the pack and nothing in it is stale: leave it as is
@@ -262,11 +270,8 @@ class LintCache:
             return
         data = pickle.dumps({"format": FORMAT, "entries": entries, "rails": self._rails}, pickle.HIGHEST_PROTOCOL)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                _write(ignore, b"# written by migration-manager lint: nothing here belongs in git\n*\n")
-            _write(self._pack(), sign(data, key))
+            make_folder(self.folder)
+            write_atomically(self._pack(), sign(data, key))
         except OSError:
             pass  # a read-only checkout: lint works the same, only uncached
 
@@ -281,7 +286,15 @@ def _valid(entry: object) -> bool:
     )
 
 
-def _write(path: Path, data: bytes) -> None:
+def make_folder(folder: Path) -> None:
+    """The cache folder, with a .gitignore that keeps all of it out of git."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        write_atomically(ignore, b"# written by migration-manager lint: nothing here belongs in git\n*\n")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
     """Atomically: a temporary file in the same folder, renamed over `path`."""
     import tempfile
 

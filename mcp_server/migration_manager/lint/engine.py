@@ -261,10 +261,13 @@ def lint_paths(
             shown.append(name)
             findings.extend(lint_one(source))
         if made.made is not None:
-            if worker is not None:
-                made.made.resolve_fixes(worker)
+            from .fixes import plan_here
+
+            plan_many = worker or plan_here
+            if cached is not None:  # the fixes of earlier runs first: the planner for the rest
+                made.made.resolve_fixes(cached.fixes.wrap(plan_many), cached.fixes.memory)
             else:
-                made.made.resolve_fixes()
+                made.made.resolve_fixes(plan_many)
         if cached is not None:
             cached.store(made.made)
     if others:

@@ -65,26 +65,43 @@ def plan_here(requests: Requests) -> dict[tuple[str, int], str | None]:
     return {(sql, version): _plan(sql, version) for sql, version in requests}
 
 
-def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here) -> list[str | None]:
+Key = tuple[str, int]  # a shape (or a statement) and the PostgreSQL version
+
+
+@dataclass
+class Shapes:
+    """What resolve has learnt of shapes: whether each tried one plans as its first statement did,
+    and the shapes met in one statement so far (that statement and its names)."""
+
+    trusted: dict[Key, bool] = field(default_factory=dict)
+    seen: dict[Key, tuple[str, list[str]]] = field(default_factory=dict)
+
+
+_MEMORY = Shapes()  # the process's own: the MCP server lints for as long as it runs
+_TRUSTED, _SEEN = _MEMORY.trusted, _MEMORY.seen
+
+
+def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here, memory: Shapes | None = None) -> list[str | None]:
     """Each fix's SQL (or its fallback), asking `plan_many` for each shape once: the template, and
     the first statement of a shape not tried before as written, to decide whether to trust it. A
-    shape met in one statement only is planned as written, and remembered (_SEEN): its template is
-    planned when a second statement of that shape comes, in this call or a later one."""
+    shape met in one statement only is planned as written, and remembered (Shapes.seen): its
+    template is planned when a second statement of that shape comes, in this call or a later one."""
+    trusted, met = (memory or _MEMORY).trusted, (memory or _MEMORY).seen
     shapes = [_shape(f.sql, f.tree) for f in fixes]
-    untried: dict[tuple[str, int], list[tuple[str, list[str]]]] = {}  # its statements, _SEEN's first
+    untried: dict[tuple[str, int], list[tuple[str, list[str]]]] = {}  # its statements, met's first
     for fix, shape in zip(fixes, shapes, strict=True):
-        if shape is not None and (key := (shape[0], fix.version)) not in _TRUSTED:
-            seen = untried.setdefault(key, [_SEEN[key]] if key in _SEEN else [])
+        if shape is not None and (key := (shape[0], fix.version)) not in trusted:
+            seen = untried.setdefault(key, [met[key]] if key in met else [])
             if all(sql != fix.sql for sql, _ in seen):
                 seen.append((fix.sql, shape[1]))
-    if len(_SEEN) > 4096:
-        _SEEN.clear()
-    _SEEN.update((key, seen[0]) for key, seen in untried.items() if len(seen) == 1)
+    if len(met) > 4096:
+        met.clear()
+    met.update((key, seen[0]) for key, seen in untried.items() if len(seen) == 1)
     shapes = [
         None if s is not None and len(untried.get((s[0], f.version), ())) == 1 else s
         for f, s in zip(fixes, shapes, strict=True)
     ]
-    trust: dict[tuple[str, int], bool] = {}  # this call's verdicts: another thread may clear _TRUSTED
+    trust: dict[tuple[str, int], bool] = {}  # this call's verdicts: another thread may clear trusted
     wanted: set[tuple[str, int]] = set()
     first: dict[tuple[str, int], tuple[str, list[str]]] = {}  # untried shape -> its first statement
     for fix, shape in zip(fixes, shapes, strict=True):
@@ -93,7 +110,7 @@ def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here) -> list[st
             continue
         key = (shape[0], fix.version)
         wanted.add(key)
-        known = _TRUSTED.get(key)
+        known = trusted.get(key)
         if known is not None:
             trust[key] = known
         elif key not in first:
@@ -102,9 +119,9 @@ def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here) -> list[st
     plans = plan_many(sorted(wanted)) if wanted else {}
     for key, (sql, names) in first.items():
         trust[key] = _fill(plans[key], names) == plans[(sql, key[1])]
-    if len(_TRUSTED) > 4096:  # bounded, like _plan's cache: the shapes are tried again
-        _TRUSTED.clear()
-    _TRUSTED.update(trust)
+    if len(trusted) > 4096:  # bounded, like _plan's cache: the shapes are tried again
+        trusted.clear()
+    trusted.update(trust)
     again = {(f.sql, f.version) for f, s in zip(fixes, shapes, strict=True) if s and not trust[(s[0], f.version)]}
     if again - plans.keys():  # shapes that did not plan as their first statement did: as written
         plans.update(plan_many(sorted(again - plans.keys())))
@@ -116,10 +133,6 @@ def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here) -> list[st
             text = plans[(fix.sql, fix.version)]
         out.append(text or fix.fallback)
     return out
-
-
-_TRUSTED: dict[tuple[str, int], bool] = {}  # shape -> whether it plans as its first statement did
-_SEEN: dict[tuple[str, int], tuple[str, list[str]]] = {}  # shape met once -> that statement, its names
 
 
 def _fill(text: str | None, names: list[str]) -> str | None:

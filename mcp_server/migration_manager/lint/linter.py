@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .config import LintConfig
 from .engine import Source, not_sql_finding
-from .fixes import PlanMany, PlannedFix, plan_here, resolve
+from .fixes import PlanMany, PlannedFix, Shapes, plan_here, resolve
 from .framework_fix import worded
 from .model import Finding, Severity
 from .pyread import Framework, Piece
@@ -41,10 +41,11 @@ class Linter:
         self.defer_fixes = defer_fixes
         self.pending: list[tuple[Finding, PlannedFix, Framework | None, bool]] = []
 
-    def resolve_fixes(self, plan_many: PlanMany = plan_here) -> None:
-        """Write the fix of each finding that waits for the planner."""
+    def resolve_fixes(self, plan_many: PlanMany = plan_here, memory: Shapes | None = None) -> None:
+        """Write the fix of each finding that waits for the planner (`memory`: what is known of
+        shapes, the process's own by default)."""
         if self.pending:
-            texts = resolve([fix for _, fix, _, _ in self.pending], plan_many)
+            texts = resolve([fix for _, fix, _, _ in self.pending], plan_many, memory)
             for (finding, _, framework, from_call), text in zip(self.pending, texts, strict=True):
                 finding.fix = worded(framework, finding.rule, text, from_call)
         self.pending = []
