@@ -230,6 +230,11 @@ def test_cli_and_mcp_read_mariadb_ddl() -> None:
 LOSSY = {"drop_table"}  # its down cannot know the table (no definition is read for a dropped table)
 
 
+# rows seeded per table: enough that a table copy lasts several of the lock sampler's polls on a
+# loaded machine (with 20, a COPY of a few milliseconds could end between two polls and go unseen)
+ROWS = 500
+
+
 @pytest.mark.parametrize("form", list(FORMS), ids=list(FORMS))
 def test_each_form_planned_with_the_schema_read_verifies(form: str, maria_db: MariaDatabase, tmp_path: Path) -> None:
     """From text to verified migrations: the DDL planned with the schema read from the server, rendered,
@@ -254,7 +259,7 @@ def test_each_form_planned_with_the_schema_read_verifies(form: str, maria_db: Ma
     schema = schema_from_mysql_dsn(f"mysql://{MARIADB['user']}@{MARIADB['host']}/{maria_db.name}", Dialect.MARIADB)
     p = plan(parse_mysql_operations(FORMS[form]), Target(dialect="mariadb", release=maria_db.release), schema=schema)
     write_files(render_sql(p), tmp_path / "plan")
-    report = verify_mysql(pairs_in(tmp_path / "plan"), dialect=Dialect.MARIADB, schema_sql=dump, rows=20)
+    report = verify_mysql(pairs_in(tmp_path / "plan"), dialect=Dialect.MARIADB, schema_sql=dump, rows=ROWS)
     kinds = {(pr.kind, pr.message.split(":", 1)[0]) for pr in report.problems}
     assert not {k for k in kinds if k[0] in ("failed", "not-rerunnable", "seed")}, report.problems
     restored = not any(k[0] == "down-does-not-restore" for k in kinds)
