@@ -71,6 +71,20 @@ def test_deparse_finds_the_node_at_its_location() -> None:
     assert is_not_null_check(constraint) is None
 
 
+def test_a_name_of_many_bytes_before_the_node_changes_nothing() -> None:
+    """The JSON counts bytes and pglast's nodes characters: a table named in two-byte letters
+    before the node once made deparse miss it (an empty CHECK () in the message)."""
+    sql = 'ALTER TABLE "café_über" ADD CONSTRAINT "ç" CHECK (a > 0 AND b IS NOT NULL) NOT VALID'
+    _, node = _tree(sql)
+    kind, expr = unwrap(node["cmds"][0]["AlterTableCmd"]["def"]["Constraint"]["raw_expr"])
+    assert deparse(sql, kind, expr) == "a > 0 AND b IS NOT NULL"
+    for declared in TYPES:
+        plain, accented = (f'CREATE TABLE "{name}" (c {declared})' for name in ("cafe", "café_ü"))
+        assert column_type(_tree(accented)[1]["tableElts"][0]["ColumnDef"]["typeName"], accented) == column_type(
+            _tree(plain)[1]["tableElts"][0]["ColumnDef"]["typeName"], plain
+        ), declared
+
+
 def test_not_null_check_and_function_names() -> None:
     sql = "ALTER TABLE t ADD CONSTRAINT c CHECK (b IS NOT NULL), ADD COLUMN d uuid DEFAULT public.Gen_Id(now())"
     _, node = _tree(sql)

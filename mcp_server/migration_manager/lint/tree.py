@@ -103,6 +103,8 @@ def deparse(text: str, kind: str, body: Tree) -> str:
     from pglast.visitors import Visitor
 
     location = body.get("location", -1)
+    if location > 0:  # the JSON counts bytes, pglast's nodes characters
+        location = len(text.encode("utf-8")[:location].decode("utf-8", "ignore"))
     cls = getattr(ast, kind)
     found: list[Any] = []
 
