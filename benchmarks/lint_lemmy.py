@@ -30,7 +30,7 @@ from pathlib import Path
 from migration_manager.lint.engine import collect
 
 BIN = Path(sys.executable).parent
-LINT = [sys.executable, "-m", "migration_manager.cli", "lint"]
+LINT = [str(BIN / "migration-manager"), "lint"]  # the installed command, as users run it
 
 
 def run(args: list[str], env: dict[str, str]) -> tuple[float, str]:

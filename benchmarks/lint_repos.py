@@ -30,7 +30,7 @@ from migration_manager.discover import find_migrations
 from migration_manager.lint.engine import collect
 
 BIN = Path(sys.executable).parent
-LINT = [sys.executable, "-m", "migration_manager.cli", "lint"]
+LINT = [str(BIN / "migration-manager"), "lint"]  # the installed command, as users run it
 
 # repository, the commit its checkout was at when the table in README.md was made (HEAD then)
 REPOS = (

@@ -182,6 +182,26 @@ def test_help_lists_exit_codes_and_commands() -> None:
     assert run("frobnicate").returncode == 2
 
 
+def test_a_command_built_alone_parses_and_helps_as_in_the_whole_parser() -> None:
+    """main builds only the command named first (cli.parser(only=...)): its help and what it
+    parses must be the whole parser's."""
+    import argparse
+
+    from migration_manager import cli
+
+    whole = cli.parser()
+    (sub,) = (a for a in whole._actions if isinstance(a, argparse._SubParsersAction))
+    assert tuple(sub.choices) == cli.COMMANDS
+    for name in cli.COMMANDS:
+        alone = cli.parser(name)
+        (only,) = (a for a in alone._actions if isinstance(a, argparse._SubParsersAction))
+        assert list(only.choices) == [name]
+        assert only.choices[name].format_help() == sub.choices[name].format_help()
+    args = ["lint", "migrations", "--format", "json", "--ignore", "drop-loses-data", "--no-cache"]
+    assert vars(cli.parser("lint").parse_args(args)) == vars(whole.parse_args(args))
+    assert "lint" in run("lint", "--help").stdout and run("lint").returncode == 2  # PATH is required
+
+
 # -- size: a change over the stated limit is refused before it is read (issue 19) --------------
 
 STATEMENT = "ALTER TABLE orders ADD COLUMN note_{i} text NOT NULL DEFAULT 'none';\n"

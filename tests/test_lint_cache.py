@@ -4,6 +4,8 @@ the tool re-lints what it can affect; a broken pack is ignored; --no-cache keeps
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import pickle
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from migration_manager.lint import LintConfig, LintReport, lint_paths
+from migration_manager.lint import LintConfig, LintReport, cache_files, lint_paths
 from migration_manager.lint import cache as cache_module
 from migration_manager.lint.engine import Source, collect, read_text
 from migration_manager.lint.linter import Linter
@@ -64,9 +66,9 @@ def write(root: Path, files: dict[str, str]) -> None:
 def own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The signing key in a cache home of the test's own, never the user's."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
-    cache_module.signing_key.cache_clear()
+    cache_files.signing_key.cache_clear()
     yield
-    cache_module.signing_key.cache_clear()
+    cache_files.signing_key.cache_clear()
 
 
 @pytest.fixture
@@ -207,31 +209,31 @@ def test_a_new_version_or_changed_code_misses(
     cache = tmp_path / "cache"
     run(corpus, cache)
     everything = list(linted)
-    monkeypatch.setattr(cache_module, "__version__", "99.0")
-    cache_module.tool_hash.cache_clear()
+    monkeypatch.setattr(cache_files, "__version__", "99.0")
+    cache_files.tool_hash.cache_clear()
     try:
         linted.clear()
         run(corpus, cache)
         assert linted == everything
     finally:
-        cache_module.tool_hash.cache_clear()
+        cache_files.tool_hash.cache_clear()
     # the code: a copy of the package hashes the same until one rule is edited, by a comment or
     # by a change of the same length (its modification time moves, as Python's bytecode check sees)
-    package = Path(cache_module.__file__).resolve().parents[1]
+    package = Path(cache_files.__file__).resolve().parents[1]
     copy = tmp_path / "copy"
     for path in package.rglob("*.py"):
         (copy / path.relative_to(package)).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, copy / path.relative_to(package))
-    before = cache_module.source_hash(copy)
-    assert cache_module.source_hash(copy) == before
+    before = cache_files.source_hash(copy)
+    assert cache_files.source_hash(copy) == before
     rule = copy / "lint" / "rules" / "rename.py"
     text = rule.read_text()
     rule.write_text(text.replace("a", "b", 1))
     os.utime(rule, ns=(rule.stat().st_atime_ns, rule.stat().st_mtime_ns + 1_000_000))
-    same_size = cache_module.source_hash(copy)
+    same_size = cache_files.source_hash(copy)
     assert same_size != before
     rule.write_text(text + "# changed\n")
-    assert cache_module.source_hash(copy) not in (before, same_size)
+    assert cache_files.source_hash(copy) not in (before, same_size)
 
 
 def test_a_corrupt_pack_is_ignored_and_replaced(corpus: Path, tmp_path: Path, linted: list[str]) -> None:
@@ -242,14 +244,14 @@ def test_a_corrupt_pack_is_ignored_and_replaced(corpus: Path, tmp_path: Path, li
     everything = list(linted)
     (pack,) = cache.glob("lint-*.pickle")
     good = pack.read_bytes()
-    key = cache_module.signing_key()
+    key = cache_files.signing_key()
     assert key is not None
-    data = cache_module.verified(good, key)
+    data = cache_files.verified(good, key)
     assert data is not None
     broken_entries = pickle.loads(data)
     broken_entries["entries"] = {k: ("not", "an", "entry") for k in broken_entries["entries"]}
-    signed = [cache_module.sign(d, key) for d in (data[: len(data) // 2], pickle.dumps(["a list"]))]
-    for bad in (good[: len(good) // 2], b"garbage", *signed, cache_module.sign(pickle.dumps(broken_entries), key)):
+    signed = [cache_files.sign(d, key) for d in (data[: len(data) // 2], pickle.dumps(["a list"]))]
+    for bad in (good[: len(good) // 2], b"garbage", *signed, cache_files.sign(pickle.dumps(broken_entries), key)):
         pack.write_bytes(bad)
         linted.clear()
         assert rendered(run(corpus, cache), corpus) == expected
@@ -293,29 +295,94 @@ HEAVY = ("pglast", "pydantic", "yaml", "sqlglot", "migration_manager.planner", "
 HEAVY_LINT = ("rules", "linter", "fixes", "source", "schema", "read_liquibase", "read_python", "read_rails")
 
 
-def test_a_run_from_the_cache_loads_no_rule_no_parser_and_no_planner(corpus: Path, tmp_path: Path) -> None:
-    cache = tmp_path / "cli-cache"
-    env = {**os.environ, "MIGRATION_MANAGER_CACHE_DIR": str(cache)}
-    probe = (
-        "import sys\n"
-        "from migration_manager.cli import main\n"
-        "code = main(sys.argv[1:])\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pglast', 'pydantic', 'yaml', 'sqlglot')"
-        " or m.startswith('migration_manager.')), file=sys.stderr)\n"
-        "sys.exit(code)\n"
+PROBE = (
+    "import sys\n"
+    "from migration_manager.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pglast', 'pydantic', 'yaml', 'sqlglot')"
+    " or m.startswith('migration_manager.')), file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def _cli(root: Path, env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """A lint run through the CLI, and the modules it loaded."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "lint", *args], cwd=root, env=env, capture_output=True, text=True, timeout=120
     )
-    command = [sys.executable, "-c", probe, "lint", "sql", "--format", "json"]
-    cold = subprocess.run(command, cwd=corpus, env=env, capture_output=True, text=True, timeout=120)
-    warm = subprocess.run(command, cwd=corpus, env=env, capture_output=True, text=True, timeout=120)
-    assert cold.returncode == warm.returncode == 1 and cold.stdout == warm.stdout, warm.stderr
-    cold_loaded, warm_loaded = (eval(run.stderr.strip().splitlines()[-1]) for run in (cold, warm))
-    assert "migration_manager.lint.rules" in cold_loaded and "pglast" in cold_loaded  # the probe sees them
-    loaded = [
+    return done, eval(done.stderr.strip().splitlines()[-1])
+
+
+def _heavy(loaded: list[str]) -> list[str]:
+    return [
         m
-        for m in warm_loaded
+        for m in loaded
         if m.startswith(HEAVY) or m.removeprefix("migration_manager.lint.").split(".")[0] in HEAVY_LINT
     ]
-    assert loaded == []
+
+
+def test_a_run_from_the_cache_loads_no_rule_no_parser_and_no_planner(corpus: Path, tmp_path: Path) -> None:
+    """Warm: the same run again (its kept output, run_cache.py), and the same files in another
+    format (each file's findings from the per-file cache, the report written anew)."""
+    env = {**os.environ, "MIGRATION_MANAGER_CACHE_DIR": str(tmp_path / "cli-cache")}
+    cold, cold_loaded = _cli(corpus, env, "sql", "--format", "json")
+    warm, warm_loaded = _cli(corpus, env, "sql", "--format", "json")
+    assert cold.returncode == warm.returncode == 1 and cold.stdout == warm.stdout, warm.stderr
+    assert "migration_manager.lint.rules" in cold_loaded and "pglast" in cold_loaded  # the probe sees them
+    assert _heavy(warm_loaded) == [] and "migration_manager.lint.engine" not in warm_loaded  # the kept output
+    text, text_loaded = _cli(corpus, env, "sql", "--format", "text")
+    uncached, _ = _cli(corpus, env, "sql", "--format", "text", "--no-cache")
+    assert text.stdout == uncached.stdout and text.returncode == uncached.returncode == 1
+    assert "migration_manager.lint.engine" in text_loaded and _heavy(text_loaded) == []  # per-file cache
+
+
+def test_a_kept_run_is_shown_only_for_the_same_files_arguments_and_configuration(corpus: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "MIGRATION_MANAGER_CACHE_DIR": str(tmp_path / "cli-cache")}
+
+    def same_as_uncached(*args: str) -> bool:
+        """Whether a run with the cache says what one without it says; and whether it was kept."""
+        kept, loaded = _cli(corpus, env, *args)
+        fresh, _ = _cli(corpus, env, *args, "--no-cache")
+        assert (kept.stdout, kept.returncode) == (fresh.stdout, fresh.returncode), args
+        return "migration_manager.lint.engine" not in loaded
+
+    assert not same_as_uncached("sql", "--format", "json")  # the first: linted
+    assert same_as_uncached("sql", "--format", "json")  # the same again: the kept output
+    assert not same_as_uncached("sql", "--format", "json", "--fail-on", "never")  # another exit code
+    assert not same_as_uncached("sql", "--format", "json", "--ignore", "drop-loses-data")
+    changed = corpus / "sql" / "005_types.sql"
+    changed.write_text(changed.read_text() + "DROP INDEX orders_code;\n")  # a file changes
+    assert not same_as_uncached("sql", "--format", "json")
+    (corpus / "pyproject.toml").write_text("[tool.migration-manager]\npg-version = 11\n")  # its configuration
+    assert not same_as_uncached("sql", "--format", "json")
+    assert same_as_uncached("sql", "--format", "json")
+    stats = tmp_path / "stats.json"
+    stats.write_text('{"orders": {"rows": 10, "bytes": 8192}}')
+    assert not same_as_uncached("sql", "--format", "json", "--stats", str(stats))  # sizes: never kept
+    assert not same_as_uncached("sql", "--format", "json", "--stats", str(stats))
+
+
+def test_a_kept_run_not_signed_with_the_users_key_is_never_shown(corpus: Path, tmp_path: Path) -> None:
+    from migration_manager.lint import run_cache
+
+    cache = tmp_path / "cli-cache"
+    env = {**os.environ, "MIGRATION_MANAGER_CACHE_DIR": str(cache)}
+    first, _ = _cli(corpus, env, "sql", "--format", "json")
+    (kept,) = cache.glob("run-*.out")
+    blob = kept.read_bytes()
+    head = len(run_cache.MAGIC) + 32
+    key, code, output = blob[head : head + 32], blob[head + 32], blob[head + 33 :]
+    assert (code, output.decode()) == (first.returncode, first.stdout)
+    lie = b'{"findings": []}\n'
+    for planted in (
+        run_cache.MAGIC + b"\0" * 32 + key + b"\0" + lie,  # a signature that is not the user's
+        run_cache.MAGIC + hmac.new(b"k" * 32, key + b"\0" + lie, hashlib.sha256).digest() + key + b"\0" + lie,
+        blob[:-5] + b"12345",  # the output changed after signing
+    ):
+        kept.write_bytes(planted)
+        again, loaded = _cli(corpus, env, "sql", "--format", "json")
+        assert (again.stdout, again.returncode) == (first.stdout, first.returncode)
+        assert "migration_manager.lint.engine" in loaded  # linted, the planted file not believed
 
 
 def test_rails_files_seen_before_are_not_parsed_again(
@@ -399,7 +466,7 @@ def test_a_pack_not_signed_with_the_users_key_is_never_unpickled(
     marker = tmp_path / "ran"
     payload = pickle.dumps({"format": cache_module.FORMAT, "entries": _Planted(marker)})
     other_key = b"k" * 32
-    for planted in (payload, cache_module.sign(payload, other_key), cache_module.MAGIC + b"\0" * 32 + payload):
+    for planted in (payload, cache_files.sign(payload, other_key), cache_files.MAGIC + b"\0" * 32 + payload):
         pack.write_bytes(planted)
         linted.clear()
         assert rendered(run(corpus, cache), corpus) == expected
@@ -467,7 +534,7 @@ def test_a_fix_store_not_signed_with_the_users_key_is_never_unpickled(tmp_path: 
     (store,) = cache.glob("fixes-*.pickle")
     marker = tmp_path / "ran"
     payload = pickle.dumps({"format": FORMAT, "plans": _Planted(marker), "trusted": {}, "seen": {}})
-    for planted in (payload, cache_module.sign(payload, b"k" * 32)):
+    for planted in (payload, cache_files.sign(payload, b"k" * 32)):
         store.write_bytes(planted)
         assert rendered(run(project, cache), project) == expected
         assert not marker.exists()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import __version__
 from .defaults import (
@@ -25,8 +25,14 @@ from .defaults import (
 )
 from .errors import DatabaseError, InputError, MigrationManagerError, PlanningError
 
+# typing costs 4 ms to import, a twentieth of a lint run answered from its cache; mypy reads a
+# name TYPE_CHECKING as true whatever it is bound to
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .discover import RepoMigrations
+    from .lint.run_cache import RunCache
     from .model import ChangeRequest, Plan
     from .schema.model import Schema
 
@@ -228,17 +234,28 @@ def cmd_find(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths]
+    root = Path.cwd()
+    kept = None
+    if not (args.no_cache or args.framework_sql or args.compare or args.stats or args.dsn):
+        kept = _kept_run(args, paths, root)
+        hit = kept.lookup() if kept is not None else None
+        if hit is not None:  # the same files, arguments and tool as the last run: its output
+            if (sys.stdout.encoding or "").lower().replace("-", "") == "utf8" and hasattr(sys.stdout, "buffer"):
+                sys.stdout.flush()
+                sys.stdout.buffer.write(hit[1])  # as written, not decoded and encoded again
+            else:
+                sys.stdout.write(hit[1].decode("utf-8", "surrogateescape"))
+            return hit[0]
     from .lint import lint_paths, load_config
     from .lint.engine import collect, read_text
     from .lint.output import render_report
 
-    paths = [Path(p) for p in args.paths]
     config = load_config(paths[0] if paths else Path(".")).override(args.pg_version, args.dialect, args.ignore)
     if args.stats or args.dsn:
         from .lint.sizes import sizes_from_dsn, sizes_from_stats
 
         config.sizes = sizes_from_stats(Path(args.stats)) if args.stats else sizes_from_dsn(args.dsn)
-    root = Path.cwd()
     compared: list[str] | None = None
     if args.framework_sql or args.compare:
         from .lint.framework_sql import lint_framework
@@ -248,8 +265,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
     else:
         cache = None
         if not args.no_cache:
-            from .lint.cache import default_folder
-            from .lint.config import find_pyproject
+            from .lint.cache_files import default_folder
+            from .lint.project import find_pyproject
 
             project = find_pyproject(root)
             cache = default_folder(project.parent if project is not None else root)
@@ -260,7 +277,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
         for f in collect(paths):
             name = str(f.relative_to(root)) if f.is_relative_to(root) else str(f)
             sources[name] = read_text(f)
-    sys.stdout.write(render_report(report, args.format, sources))
+    output = render_report(report, args.format, sources)
+    sys.stdout.write(output)
     if compared is not None:  # to stderr beside a machine format, so its output stays what it is
         out = sys.stdout if args.format == "text" else sys.stderr
         out.write(
@@ -269,9 +287,34 @@ def cmd_lint(args: argparse.Namespace) -> int:
             else "\nno difference between the static reading and the framework's SQL\n"
         )
     if report.nothing_read and not args.allow_nothing:
-        return EXIT_NOTHING_READ
-    failing = report.errors + (report.warnings if args.fail_on == "warning" else 0)
-    return EXIT_PROBLEMS if failing and args.fail_on != "never" else EXIT_OK
+        code = EXIT_NOTHING_READ
+    else:
+        failing = report.errors + (report.warnings if args.fail_on == "warning" else 0)
+        code = EXIT_PROBLEMS if failing and args.fail_on != "never" else EXIT_OK
+    if kept is not None:
+        kept.save(code, output.encode("utf-8", "surrogateescape"))
+    return code
+
+
+def _kept_run(args: argparse.Namespace, paths: list[Path], root: Path) -> RunCache | None:
+    """The kept output of lint runs with these arguments (lint/run_cache.py), None where none is kept."""
+    from .lint.cache_files import default_folder
+    from .lint.collect import collect
+    from .lint.project import find_pyproject
+    from .lint.run_cache import run_cache
+
+    project = find_pyproject(root)
+    arguments = [
+        *args.paths,
+        f"--format={args.format}",
+        f"--pg-version={args.pg_version}",
+        f"--dialect={args.dialect}",
+        *(f"--ignore={rule}" for rule in args.ignore or ()),
+        f"--fail-on={args.fail_on}",
+        f"--allow-nothing={args.allow_nothing}",
+    ]
+    config_file = find_pyproject((paths[0] if paths else Path(".")).resolve())
+    return run_cache(default_folder(project.parent if project else root), arguments, collect(paths), config_file)
 
 
 def cmd_preflight(args: argparse.Namespace) -> int:
@@ -475,16 +518,64 @@ def _add_schema_source(p: argparse.ArgumentParser) -> None:
     group.add_argument("--no-schema", action="store_true", help="plan from the DDL alone")
 
 
-def parser() -> argparse.ArgumentParser:
+COMMANDS = ("plan", "render", "find", "lint", "preflight", "verify", "status", "serve")
+
+
+class _Skipped:
+    """What parser(only=...) hands back for a command it does not build: every call a no-op."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: self
+
+
+class _Only:
+    """The subparsers action, building only the command `only` (None: all of them)."""
+
+    def __init__(self, sub: Any, only: str | None) -> None:
+        self.sub, self.only = sub, only
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if self.only not in (None, name):
+            return _Skipped()
+        return self.sub.add_parser(name, formatter_class=_Formatter, **kwargs)
+
+
+def _columns() -> int:
+    """The terminal's width, as shutil.get_terminal_size finds it: COLUMNS, else the terminal of
+    standard output, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's own, given the width it would find: it imports shutil for that (3 ms of a lint run
+    answered from the cache)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
+
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line; `only`: build that command's arguments alone (main does for a command
+    named first: the others' hundreds of add_argument calls were a tenth of a cached lint run)."""
     root = argparse.ArgumentParser(
         prog="migration-manager",
+        formatter_class=_Formatter,
         description="Plan zero-downtime schema changes and write them as migration files.",
         epilog="Exit codes: 0 ok, 1 problems found (find --strict, lint, preflight, verify; status: a migration "
         "still to run), 2 bad input, "
         "3 cannot be done safely as asked, 4 database unreachable or refused, 70 internal error.",
     )
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = root.add_subparsers(dest="command", required=True)
+    sub = _Only(root.add_subparsers(dest="command", required=True), only)
     p = sub.add_parser("plan", help="plan a change and print it", description="Plan a change and print it.")
     _add_input(p)
     p.add_argument(
@@ -760,7 +851,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    args = parser(given[0] if given and given[0] in COMMANDS else None).parse_args(given)
     try:
         code: int = args.func(args)
         return code

@@ -29,16 +29,13 @@ ignored (linted afresh, then replaced).
 from __future__ import annotations
 
 import hashlib
-import hmac
-import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import __version__
+from .cache_files import make_folder, sign, signing_key, tool_hash, verified, write_atomically
 
 if TYPE_CHECKING:
     from .config import LintConfig
@@ -48,68 +45,11 @@ if TYPE_CHECKING:
     from .model import Finding
     from .pyread import Read
 
-FOLDER_NAME = ".migration-manager-cache"
 FORMAT = 1  # bumped when the pack's layout changes
 SNAPSHOT_EVERY = 64
 
 # an entry: the findings, the statements counted, the schema after the file (pickled) or None
 Entry = tuple[list["Finding"], int, bytes | None]
-
-
-def source_hash(package: Path) -> str:
-    """A hash of every Python file under `package`: its name, size and modification time, what
-    Python itself checks before it runs a file's cached bytecode (so an edit the interpreter would
-    run is an edit the cache sees); reading the contents cost a tenth of a warm run."""
-    h = hashlib.sha256()
-    for folder, _, names in sorted(os.walk(package)):
-        for name in sorted(n for n in names if n.endswith(".py")):
-            path = os.path.join(folder, name)
-            st = os.stat(path)
-            h.update(f"{os.path.relpath(path, package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    return h.hexdigest()
-
-
-@lru_cache(maxsize=1)
-def tool_hash() -> str:
-    """The version and the source of the whole package (lint calls the planner for its fixes)."""
-    return f"{__version__}:{FORMAT}:{source_hash(Path(__file__).resolve().parents[1])}"
-
-
-MAGIC = b"MMLC1"
-
-
-@lru_cache(maxsize=1)
-def signing_key() -> bytes | None:
-    """The user's key for signing packs, made on first use; None when it cannot be kept."""
-    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    path = Path(home) / "migration-manager" / "cache-key"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            key = path.read_bytes()
-            return key if len(key) == 32 else None
-        import secrets
-
-        with os.fdopen(fd, "wb") as out:
-            out.write(secrets.token_bytes(32))
-        return path.read_bytes()  # what is on disk: another run may have raced to it
-    except OSError:
-        return None
-
-
-def sign(data: bytes, key: bytes) -> bytes:
-    return MAGIC + hmac.new(key, data, hashlib.sha256).digest() + data
-
-
-def verified(blob: bytes, key: bytes) -> bytes | None:
-    """The signed data, or None when the signature is not the key's."""
-    head = len(MAGIC) + 32
-    if len(blob) < head or not blob.startswith(MAGIC):
-        return None
-    digest = hmac.new(key, blob[head:], hashlib.sha256).digest()
-    return blob[head:] if hmac.compare_digest(digest, blob[len(MAGIC) : head]) else None
 
 
 def config_key(config: LintConfig) -> str:
@@ -128,12 +68,6 @@ def source_digest(source: Source) -> bytes:
         h.update("\0".join((*fields, ",".join(sorted(p.ignored)))).encode("utf-8", "surrogatepass") + b"\1")
     h.update(b"none" if source.pieces is None else b"pieces")
     return h.digest()
-
-
-def default_folder(root: Path) -> Path:
-    """MIGRATION_MANAGER_CACHE_DIR, else .migration-manager-cache in the project's root."""
-    given = os.environ.get("MIGRATION_MANAGER_CACHE_DIR")
-    return Path(given) if given else root / FOLDER_NAME
 
 
 @dataclass
@@ -284,25 +218,3 @@ def _valid(entry: object) -> bool:
         and isinstance(entry[1], int)
         and (entry[2] is None or isinstance(entry[2], bytes))
     )
-
-
-def make_folder(folder: Path) -> None:
-    """The cache folder, with a .gitignore that keeps all of it out of git."""
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        write_atomically(ignore, b"# written by migration-manager lint: nothing here belongs in git\n*\n")
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Atomically: a temporary file in the same folder, renamed over `path`."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

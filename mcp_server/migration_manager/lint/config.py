@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from ..defaults import unsupported_pg
 from ..errors import InputError
 from .model import Dialect, Severity
+from .project import find_pyproject
 
 if TYPE_CHECKING:
     from .sizes import Sizes
@@ -97,15 +98,6 @@ def config_from(section: dict[str, Any]) -> LintConfig:
         else:
             raise ValueError(f"{key}: not a setting; the settings are pg-version, dialect, ignore, severity")
     return config
-
-
-def find_pyproject(start: Path) -> Path | None:
-    here = start if start.is_dir() else start.parent
-    for folder in (here, *here.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def load_config(start: Path) -> LintConfig:

@@ -15,7 +15,7 @@ import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache import make_folder, sign, signing_key, tool_hash, verified, write_atomically
+from .cache_files import make_folder, sign, signing_key, tool_hash, verified, write_atomically
 
 if TYPE_CHECKING:
     from .fixes import PlanMany, Requests, Shapes

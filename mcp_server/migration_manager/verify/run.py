@@ -188,7 +188,7 @@ def pairs_in(folder: Path, scratch: Path | None = None) -> list[tuple[Path, Path
     """Up files with their downs, in migration order: NAME.sql + NAME_down.sql (this project's
     SQL), NAME.up.sql + NAME.down.sql (golang-migrate), V<v>__NAME.sql + U<v>__NAME.sql (Flyway),
     or dbmate files (`-- migrate:up` / `-- migrate:down` sections, split into `scratch`)."""
-    from ..lint.engine import migration_order
+    from ..lint.collect import migration_order
 
     sqls = list(folder.glob("*.sql"))
     dbmate = [p for p in sqls if "-- migrate:up" in p.read_text(encoding="utf-8", errors="replace")]

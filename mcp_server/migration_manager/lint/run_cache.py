@@ -1,0 +1,101 @@
+"""The whole output of a lint run, kept for the next run given the same inputs: a second run over
+unchanged migrations prints what the first printed, with its exit code, and lints nothing.
+
+The key is everything the output is made of: the tool (cache.tool_hash), the arguments that shape
+the report (paths, format, version, dialect, rules ignored, what fails the run), the working
+folder (paths are shown relative to it), the configuration file lint reads, whether `ruby` is
+there (it reads Rails files), and the path and bytes of every file collected. A run that reads
+anything else is not kept: table sizes from --stats or --dsn (a database changes), the
+framework's own SQL (--framework-sql), and Liquibase changelogs (an include may name a file
+outside the paths given); the per-file cache (cache.py) still serves those.
+
+One file per set of arguments, replaced by each run: `run-<hash>.out`, the output signed with the
+user's key (cache.signing_key) so a file planted in the project cannot put words in lint's mouth.
+Layout: MAGIC, HMAC-SHA256 of the rest, the run key (32 bytes), the exit code (one byte), the output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .cache_files import make_folder, signing_key, tool_hash, write_atomically
+from .liquibase_files import formatted_sql
+
+MAGIC = b"MMRC1"
+_CHANGELOG = (".xml", ".yaml", ".yml", ".json")
+
+
+class RunCache:
+    """A plain class, not a dataclass: making one compiles code, a tenth of a run answered here."""
+
+    __slots__ = ("folder", "key", "scope")
+
+    def __init__(self, folder: Path, scope: str, key: bytes) -> None:
+        self.folder = folder
+        self.scope = scope  # the arguments and folder that name the file
+        self.key = key  # the run key: scope, tool, configuration and every file's bytes
+
+    def path(self) -> Path:
+        return self.folder / f"run-{hashlib.sha256(self.scope.encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.out"
+
+    def lookup(self) -> tuple[int, bytes] | None:
+        """The exit code and the output of the last run with this key, if it is the one kept."""
+        secret = signing_key()
+        if secret is None:
+            return None
+        try:
+            blob = self.path().read_bytes()
+        except OSError:
+            return None
+        head = len(MAGIC) + 32
+        if len(blob) < head + 33 or not blob.startswith(MAGIC):
+            return None
+        body = blob[head:]
+        if body[:32] != self.key:
+            return None  # another run's: cheaper to tell than to verify
+        if not hmac.compare_digest(hmac.new(secret, body, hashlib.sha256).digest(), blob[len(MAGIC) : head]):
+            return None  # not signed with this user's key: never shown
+        return body[32], body[33:]
+
+    def save(self, code: int, output: bytes) -> None:
+        secret = signing_key()
+        if secret is None or not 0 <= code < 256:
+            return
+        body = self.key + bytes([code]) + output
+        try:
+            make_folder(self.folder)
+            write_atomically(self.path(), MAGIC + hmac.new(secret, body, hashlib.sha256).digest() + body)
+        except OSError:
+            pass  # a read-only checkout: the next run lints again
+
+
+def _ruby() -> str | None:
+    """Where `ruby` is on PATH, as shutil.which finds it (shutil itself costs 2 ms to import)."""
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(folder or ".", "ruby")
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def run_cache(folder: Path, arguments: Iterable[str], files: list[Path], config_file: Path | None) -> RunCache | None:
+    """The run cache for these arguments and collected files; None when the run reads something
+    the key cannot hold (a Liquibase changelog) or a file cannot be read."""
+    scope = "\0".join([os.getcwd(), *arguments])
+    h = hashlib.sha256(f"{tool_hash()}\0{scope}\0{_ruby()}\0".encode("utf-8", "surrogatepass"))
+    try:
+        h.update(config_file.read_bytes() if config_file is not None else b"-")
+        for f in files:
+            if f.suffix in _CHANGELOG:
+                return None
+            data = f.read_bytes()
+            if f.suffix == ".sql" and formatted_sql(data[:200].decode("utf-8", "replace")):
+                return None
+            h.update(b"\0%d\0" % len(data) + str(f).encode("utf-8", "surrogatepass") + b"\0" + data)
+    except OSError:
+        return None
+    return RunCache(folder, scope, h.digest())
