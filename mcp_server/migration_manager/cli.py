@@ -10,7 +10,6 @@ revision or Django migration among the paths given: not a clean pass); 70 an int
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -70,6 +69,8 @@ def _request(args: argparse.Namespace) -> ChangeRequest:
     if args.pg_version is not None or request.target is None or dialect or release:
         request.target = target_from(args.pg_version, dialect, release)
     if args.stats:
+        import json
+
         try:
             request.stats = stats_from_data(json.loads(_read(args.stats)))
         except json.JSONDecodeError as exc:
@@ -140,6 +141,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    import json
+
     from .discover import find_migrations
     from .render import write_files
     from .render.choose import CLI_NAMES, choose, placement, render, state_notes
@@ -245,7 +248,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
                 sys.stdout.flush()
                 sys.stdout.buffer.write(hit[1])  # as written, not decoded and encoded again
             else:
-                sys.stdout.write(hit[1].decode("utf-8", "surrogateescape"))
+                sys.stdout.write(str(hit[1], "utf-8", "surrogateescape"))
             return hit[0]
     from .lint import lint_paths, load_config
     from .lint.engine import collect, read_text

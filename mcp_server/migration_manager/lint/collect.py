@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import InputError
-from ..naming import version_key
 
 _DOWN = re.compile(r"(_down\.sql|\.down\.sql|^U\d[^/]*__.*\.sql|^down\.sql)$", re.IGNORECASE)
 _NUMBERS = re.compile(r"(\d+)")
@@ -53,8 +52,11 @@ def migration_order(paths: Iterable[Path]) -> list[Path]:
     """Numbers compared as numbers (V1.10 after V1.9, 0010 after 0009), then the name."""
 
     def key(p: Path) -> tuple[tuple[int, ...], str]:
-        nums = tuple(int(n) for n in _NUMBERS.findall(p.name)[:3])
-        return (version_key(p.name[1:].split("__")[0]) if p.name[:1] in "VR" and "__" in p.name else nums, str(p))
+        if p.name[:1] in "VR" and "__" in p.name:  # Flyway's V1.2__name.sql
+            from ..naming import version_key  # only here: naming loads datetime
+
+            return (version_key(p.name[1:].split("__")[0]), str(p))
+        return (tuple(int(n) for n in _NUMBERS.findall(p.name)[:3]), str(p))
 
     return sorted(paths, key=key)
 
@@ -69,11 +71,7 @@ def collect(paths: list[Path]) -> list[Path]:
             raise InputError(f"{p}: no such file or folder")
         if p.is_dir():
             files = [
-                f
-                for f in _files_under(p)
-                if (f.suffix in (".sql", ".py") or (f.suffix in NOT_READ and listed(f, p)))
-                and not _DOWN.search(f.name)
-                and f.name != "__init__.py"
+                f for f in _files_under(p) if f.suffix in (".sql", ".py") or (f.suffix in NOT_READ and listed(f, p))
             ]
             found.extend(migration_order(files))
         else:
@@ -81,10 +79,16 @@ def collect(paths: list[Path]) -> list[Path]:
     return found
 
 
+def _wanted(name: str) -> bool:
+    """Whether a file of this name may be one lint reads or lists (told from the name alone)."""
+    suffix = os.path.splitext(name)[1]
+    return (suffix in (".sql", ".py") or suffix in NOT_READ) and name != "__init__.py" and not _DOWN.search(name)
+
+
 def _files_under(folder: Path) -> list[Path]:
-    """The files under `folder`, at any depth, not inside a node_modules folder (nor in a folder a
-    symbolic link points to, as Path.rglob). os.scandir: its entries know their type without a
-    stat each, a fifth of what rglob cost over a checkout's migrations."""
+    """The files under `folder`, at any depth, that _wanted, not inside a node_modules folder (nor
+    in a folder a symbolic link points to, as Path.rglob). os.scandir: its entries know their type
+    without a stat each, a fifth of what rglob cost over a checkout's migrations."""
     if "node_modules" in folder.parts:
         return []
     out: list[Path] = []
@@ -99,7 +103,7 @@ def _files_under(folder: Path) -> list[Path]:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name != "node_modules":
                     stack.append(entry.path)
-            elif entry.is_file():
+            elif _wanted(entry.name) and entry.is_file():
                 out.append(Path(entry.path))
     return out
 

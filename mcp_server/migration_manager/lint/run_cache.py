@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .cache_files import make_folder, signing_key, tool_hash, write_atomically
-from .liquibase_files import formatted_sql
+from .liquibase_files import formatted_sql_bytes
 
 MAGIC = b"MMRC1"
 _CHANGELOG = (".xml", ".yaml", ".yml", ".json")
@@ -42,8 +42,9 @@ class RunCache:
     def path(self) -> Path:
         return self.folder / f"run-{hashlib.sha256(self.scope.encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.out"
 
-    def lookup(self) -> tuple[int, bytes] | None:
-        """The exit code and the output of the last run with this key, if it is the one kept."""
+    def lookup(self) -> tuple[int, memoryview] | None:
+        """The exit code and the output of the last run with this key, if it is the one kept (a
+        view of the file's bytes: the output is megabytes, and copying it cost as much as the rest)."""
         secret = signing_key()
         if secret is None:
             return None
@@ -54,7 +55,7 @@ class RunCache:
         head = len(MAGIC) + 32
         if len(blob) < head + 33 or not blob.startswith(MAGIC):
             return None
-        body = blob[head:]
+        body = memoryview(blob)[head:]
         if body[:32] != self.key:
             return None  # another run's: cheaper to tell than to verify
         if not hmac.compare_digest(hmac.new(secret, body, hashlib.sha256).digest(), blob[len(MAGIC) : head]):
@@ -93,7 +94,7 @@ def run_cache(folder: Path, arguments: Iterable[str], files: list[Path], config_
             if f.suffix in _CHANGELOG:
                 return None
             data = f.read_bytes()
-            if f.suffix == ".sql" and formatted_sql(data[:200].decode("utf-8", "replace")):
+            if f.suffix == ".sql" and formatted_sql_bytes(data[:200]):
                 return None
             h.update(b"\0%d\0" % len(data) + str(f).encode("utf-8", "surrogatepass") + b"\0" + data)
     except OSError:
