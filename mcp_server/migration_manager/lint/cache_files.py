@@ -22,11 +22,12 @@ def source_hash(package: Path) -> str:
     Python itself checks before it runs a file's cached bytecode (so an edit the interpreter would
     run is an edit the cache sees); reading the contents cost a tenth of a warm run."""
     h = hashlib.sha256()
+    top = len(str(package))
     for folder, _, names in sorted(os.walk(package)):
         for name in sorted(n for n in names if n.endswith(".py")):
-            path = os.path.join(folder, name)
+            path = f"{folder}/{name}"
             st = os.stat(path)
-            h.update(f"{os.path.relpath(path, package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+            h.update(f"{path[top:]}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return h.hexdigest()
 
 
@@ -88,14 +89,14 @@ def make_folder(folder: Path) -> None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Atomically: a temporary file in the same folder, renamed over `path`."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    """Atomically: a temporary file of a name no one else picks in the same folder (O_EXCL), renamed
+    over `path` (tempfile.mkstemp does the same, and costs 3 ms to import)."""
+    tmp = path.with_name(f".tmp-{os.getpid()}-{os.urandom(8).hex()}{path.suffix}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise

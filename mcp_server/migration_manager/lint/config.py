@@ -11,7 +11,6 @@ Read and checked by hand rather than by a pydantic model: lint starts without py
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -104,6 +103,8 @@ def load_config(start: Path) -> LintConfig:
     path = find_pyproject(start.resolve())
     if path is None:
         return LintConfig()
+    import tomllib  # here: most projects lint has no pyproject.toml for
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
