@@ -11,8 +11,8 @@ and quoted or upper-case names keep a statement out of the cache: it is planned 
 A placeholder is at least as long as the name it stands for (lengths rounded up to 7, 15, 23 ...
 63), so a name the planner derives from it (`<table>_<column>_new`) is at least as long as the
 real one: when the template's derived names stay under PostgreSQL's 63-byte limit, those of every
-statement of that shape do too; when the template's reach it, they come out cut or hashed, its
-first statement's names do not fill back in, and the shape is not trusted.
+statement of that shape do too. A template with a name of 63 bytes (a derived name the planner may
+have cut to fit) is never trusted (_cut).
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here, memory: Sh
             wanted.add((first[key][0], fix.version))
     plans = plan_many(sorted(wanted)) if wanted else {}
     for key, (sql, names) in first.items():
-        trust[key] = _fill(plans[key], names) == plans[(sql, key[1])]
+        trust[key] = _fill(plans[key], names) == plans[(sql, key[1])] and not _cut(plans[key])
     if len(trusted) > 4096:  # bounded, like _plan's cache: the shapes are tried again
         trusted.clear()
     trusted.update(trust)
@@ -133,6 +133,17 @@ def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here, memory: Sh
             text = plans[(fix.sql, fix.version)]
         out.append(text or fix.fallback)
     return out
+
+
+_WORD = re.compile(r"[A-Za-z0-9_$]{63,}")
+
+
+def _cut(template: str | None) -> bool:
+    """Whether the planner may have cut a name it derived in this template: a cut name is exactly
+    63 bytes (ident.derived_name, truncate_identifier; a template is ASCII). A template cut only in
+    its literal text still fills back in for a first statement whose names are as long as their
+    placeholders, but a statement of shorter names is not cut at all: such a shape is never trusted."""
+    return template is not None and _WORD.search(template) is not None
 
 
 def _fill(text: str | None, names: list[str]) -> str | None:
