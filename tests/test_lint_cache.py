@@ -539,3 +539,32 @@ def test_a_fix_store_not_signed_with_the_users_key_is_never_unpickled(tmp_path: 
         assert rendered(run(project, cache), project) == expected
         assert not marker.exists()
     assert FixStore(cache).plans == {}  # nothing read from it
+
+
+def test_the_cache_folder_keeps_the_newest_files_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pre-commit run per new migration writes a run file and a pack for each: the oldest go."""
+    from migration_manager import cli
+    from migration_manager.lint import run_cache
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MIGRATION_MANAGER_CACHE_DIR", str(cache))
+    monkeypatch.chdir(tmp_path)
+    for i in range(run_cache.KEEP + 8):
+        (tmp_path / f"V{i}__m.sql").write_text(f"CREATE INDEX i{i} ON t{i} (c);\n")
+        assert cli.main(["lint", f"V{i}__m.sql", "--format", "json"]) == 0  # a warning: size unknown
+    assert '"index-without-concurrently"' in capsys.readouterr().out
+    runs, packs = sorted(cache.glob("run-*.out")), sorted(cache.glob("lint-*.pickle"))
+    assert len(runs) == run_cache.KEEP and len(packs) == cache_module.KEEP
+    assert cli.main(["lint", f"V{run_cache.KEEP + 7}__m.sql", "--format", "json"]) == 0  # the newest is kept
+    assert sorted(cache.glob("run-*.out")) == runs
+
+
+def test_the_tool_hash_changes_with_the_packages_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site-packages"
+    (site / "pglast-8.8.dist-info").mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
+    before = cache_files.installed()
+    (site / "pglast-8.8.dist-info").rename(site / "pglast-8.9.dist-info")
+    assert cache_files.installed() != before

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache_files import make_folder, sign, signing_key, tool_hash, verified, write_atomically
+from .cache_files import make_folder, prune, sign, signing_key, tool_hash, verified, write_atomically
 
 if TYPE_CHECKING:
     from .config import LintConfig
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 FORMAT = 1  # bumped when the pack's layout changes
 SNAPSHOT_EVERY = 64
+KEEP = 32  # packs kept, the newest: one per set of paths linted
 
 # an entry: the findings, the statements counted, the schema after the file (pickled) or None
 Entry = tuple[list["Finding"], int, bytes | None]
@@ -206,6 +207,7 @@ class LintCache:
         try:
             make_folder(self.folder)
             write_atomically(self._pack(), sign(data, key))
+            prune(self.folder, "lint-", KEEP)
         except OSError:
             pass  # a read-only checkout: lint works the same, only uncached
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import sys
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,8 +35,21 @@ def source_hash(package: Path) -> str:
 
 @lru_cache(maxsize=1)
 def tool_hash() -> str:
-    """The version and the source of the whole package (lint calls the planner for its fixes)."""
-    return f"{__version__}:{source_hash(Path(__file__).resolve().parents[1])}"
+    """The version and the source of the whole package (lint calls the planner for its fixes), the
+    Python running it, and the packages installed beside it (pglast's parser, sqlglot, pydantic
+    shape what lint says: upgrading one changes its dist-info folder's name)."""
+    return f"{__version__}:{sys.version}:{source_hash(Path(__file__).resolve().parents[1])}:{installed()}"
+
+
+def installed() -> str:
+    """A hash of the names of the dist-info folders in the interpreter's site-packages (a name holds
+    the package's version): one listing of a folder, where importlib.metadata costs 15 ms."""
+    h = hashlib.sha256()
+    for entry in sys.path:
+        if os.path.basename(entry) in ("site-packages", "dist-packages") and os.path.isdir(entry):
+            h.update(entry.encode("utf-8", "surrogateescape") + b"\0")
+            h.update("\0".join(sorted(n for n in os.listdir(entry) if n.endswith(".dist-info"))).encode())
+    return h.hexdigest()
 
 
 MAGIC = b"MMLC1"
@@ -86,6 +101,21 @@ def make_folder(folder: Path) -> None:
     ignore = folder / ".gitignore"
     if not ignore.exists():
         write_atomically(ignore, b"# written by migration-manager lint: nothing here belongs in git\n*\n")
+
+
+def prune(folder: Path, prefix: str, keep: int) -> None:
+    """Keep the `keep` newest files named `prefix`* in the folder (one is written per set of paths
+    linted, per set of arguments or per version of the tool): a pre-commit run on each new
+    migration would otherwise leave one of each behind every time."""
+    try:
+        found = [
+            (entry.stat().st_mtime_ns, entry.path) for entry in os.scandir(folder) if entry.name.startswith(prefix)
+        ]
+    except OSError:
+        return
+    for _, path in sorted(found, reverse=True)[keep:]:
+        with suppress(OSError):  # gone already (another run pruned it), or not ours to remove
+            os.unlink(path)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

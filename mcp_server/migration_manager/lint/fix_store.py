@@ -15,7 +15,7 @@ import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache_files import make_folder, sign, signing_key, tool_hash, verified, write_atomically
+from .cache_files import make_folder, prune, sign, signing_key, tool_hash, verified, write_atomically
 
 if TYPE_CHECKING:
     from .fixes import PlanMany, Requests, Shapes
@@ -89,5 +89,6 @@ class FixStore:
         try:
             make_folder(self.folder)
             write_atomically(self.path(), sign(pickle.dumps(data, pickle.HIGHEST_PROTOCOL), key))
+            prune(self.folder, "fixes-", 2)  # this version's, and the one before (another checkout's)
         except OSError:
             pass  # a read-only checkout: lint works the same, only its fixes are planned again

@@ -22,10 +22,11 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .cache_files import make_folder, signing_key, tool_hash, write_atomically
+from .cache_files import make_folder, prune, signing_key, tool_hash, write_atomically
 from .liquibase_files import formatted_sql_bytes
 
 MAGIC = b"MMRC1"
+KEEP = 32  # run files kept, the newest: one per set of arguments
 _CHANGELOG = (".xml", ".yaml", ".yml", ".json")
 
 
@@ -70,6 +71,7 @@ class RunCache:
         try:
             make_folder(self.folder)
             write_atomically(self.path(), MAGIC + hmac.new(secret, body, hashlib.sha256).digest() + body)
+            prune(self.folder, "run-", KEEP)
         except OSError:
             pass  # a read-only checkout: the next run lints again
 
