@@ -475,7 +475,7 @@ def test_a_pack_not_signed_with_the_users_key_is_never_unpickled(
     assert marker.read_text() == "ran"  # what it would have done
 
 
-RENAMES = {  # one shape, twice (names of up to 7 bytes, then 8 to 15: fixes.py), planned once and kept
+RENAMES = {  # one shape, twice (names of up to 7 bytes, then 8 to 11: fixes.py), planned once and kept
     "V1__orders.sql": "ALTER TABLE orders RENAME COLUMN code TO reference;\n",
     "V2__bills.sql": "ALTER TABLE bills RENAME COLUMN number TO bill_number;\n",
 }
@@ -511,11 +511,11 @@ def test_a_new_file_gets_the_fixes_of_shapes_seen_before_without_the_planner(tmp
 
     _, loaded = lint("migrations")
     assert "migration_manager.planner" in loaded  # the first run plans
-    write(project, {"new/V3__charges.sql": "ALTER TABLE charges RENAME COLUMN memo TO ext_reference;\n"})
+    write(project, {"new/V3__charges.sql": "ALTER TABLE charges RENAME COLUMN memo TO memo_text;\n"})
     fresh, _ = lint("new/V3__charges.sql", "--no-cache")
     known, loaded = lint("new/V3__charges.sql")
     (rename,) = (f for f in json.loads(known)["findings"] if f["rule"] == "rename-breaks-running-code")
-    assert known == fresh and "ext_reference" in rename["fix"]
+    assert known == fresh and "memo_text" in rename["fix"]
     assert loaded == []
     write(project, {"new/V4__other.sql": "UPDATE charges SET memo = upper(memo);\n"})  # a shape not seen
     fresh, _ = lint("new/V4__other.sql", "--no-cache")
@@ -568,3 +568,26 @@ def test_the_tool_hash_changes_with_the_packages_installed(tmp_path: Path, monke
     before = cache_files.installed()
     (site / "pglast-8.8.dist-info").rename(site / "pglast-8.9.dist-info")
     assert cache_files.installed() != before
+
+
+def test_runs_starting_at_once_get_the_same_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key is made whole before it is put in place: a run starting beside the one making it
+    never reads it half written (and then keeps no cache at all: seen as a flaky two-runs test)."""
+    make = cache_files.signing_key.__wrapped__
+    for attempt in range(20):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"home-{attempt}"))
+        keys: list[bytes | None] = []
+        start = threading.Barrier(8)
+
+        def one(start: threading.Barrier = start, keys: list[bytes | None] = keys) -> None:
+            start.wait()
+            keys.append(make())
+
+        threads = [threading.Thread(target=one) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(set(keys)) == 1 and keys[0] is not None and len(keys[0]) == 32, keys
+        folder = tmp_path / f"home-{attempt}" / "migration-manager"
+        assert [p.name for p in folder.iterdir()] == ["cache-key"]  # no temporary key left

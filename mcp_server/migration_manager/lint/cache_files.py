@@ -57,21 +57,33 @@ MAGIC = b"MMLC1"
 
 @lru_cache(maxsize=1)
 def signing_key() -> bytes | None:
-    """The user's key for signing packs, made on first use; None when it cannot be kept."""
+    """The user's key for signing packs, made on first use; None when it cannot be kept.
+
+    Made whole, then put in place with a hard link, which fails if a key is there already: two
+    runs starting at once both read the one that won, never a file still being written (with
+    O_EXCL on the key itself, the second could read it empty and cache no key at all)."""
     home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     path = Path(home) / "migration-manager" / "cache-key"
     try:
+        key = path.read_bytes()
+        return key if len(key) == 32 else None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".cache-key-{os.getpid()}-{os.urandom(8).hex()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            key = path.read_bytes()
-            return key if len(key) == 32 else None
-        import secrets
-
-        with os.fdopen(fd, "wb") as out:
-            out.write(secrets.token_bytes(32))
-        return path.read_bytes()  # what is on disk: another run may have raced to it
+            with os.fdopen(fd, "wb") as out:
+                out.write(os.urandom(32))
+            with suppress(FileExistsError):  # another run made it first: that one is the key
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        key = path.read_bytes()
+        return key if len(key) == 32 else None
     except OSError:
         return None
 
