@@ -48,6 +48,8 @@ NAMES = [
     "name_of_sixteen_",
     "name_of_twenty_three_ab",
     "name_of_twenty_four_abcd",
+    "name_of_twenty_seven_abcdef",  # 27, 28
+    "name_of_twenty_eight_abcdefg",
 ]
 SHAPES = [
     "ALTER TABLE {t} ADD COLUMN {c} uuid DEFAULT gen_random_uuid();",
@@ -111,7 +113,7 @@ def test_one_shape_is_planned_once_whatever_the_names() -> None:
 
 def test_long_names_share_a_shape_and_come_back_whole() -> None:
     """Names too long for a 7-byte placeholder get one of their own length, rounded up: statements
-    on tables of 8 to 15 bytes are one shape, planned once."""
+    on tables of 12 to 15 bytes are one shape, planned once."""
     fixes._plan.cache_clear()
     fixes._TRUSTED.clear()
     fixes._SEEN.clear()
