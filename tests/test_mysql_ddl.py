@@ -268,7 +268,10 @@ def test_each_form_planned_with_the_schema_read_verifies(form: str, maria_db: Ma
         s.algorithm and ("COPY" in s.algorithm or "LOCK=SHARED" in s.algorithm) for m in p.migrations for s in m.steps
     )
     rebuilds = any(s.rewrites for m in p.migrations for s in m.steps)
-    observed = ("blocks-writes-while-rewriting", "up") in kinds
+    # the up files run twice on the same seeded rows ("up", then "up again" after the downs): a
+    # sampler that misses a copy of a few milliseconds in one run (the full suite loading the
+    # machine) sees it in the other
+    observed = bool({("blocks-writes-while-rewriting", "up"), ("blocks-writes-while-rewriting", "up again")} & kinds)
     # what the plan says blocks, verify sees block; what verify sees block, the plan states as a rebuild
     # at least (an online INPLACE rebuild of 20 rows is all start and end: its brief exclusive locks can
     # fill most samples)
