@@ -12,6 +12,10 @@ holds the run over every other migration (so its fixes may come from the fix sto
 put back as it was before each round). The table reports the median and the fastest of each over
 the rounds, and the ratios to squawk's cold median. The warm and pre-commit outputs are checked to
 be the cold ones, byte for byte. Python runs with its bytecode cache on, as an installed tool does.
+
+One more row, the floor: a Python process that only reads the files, has libpg_query parse each
+one (pglast.parser.parse_sql_json) and loads the JSON trees, as lint's reading does before any
+rule runs: what any linter in Python on this parser pays before it checks anything.
 """
 
 from __future__ import annotations
@@ -30,6 +34,12 @@ from pathlib import Path
 from migration_manager.lint.engine import collect
 
 BIN = Path(sys.executable).parent
+FLOOR = (
+    "import json, sys\n"
+    "from pglast.parser import parse_sql_json\n"
+    "trees = [json.loads(parse_sql_json(open(f, encoding='utf-8').read())) for f in sys.argv[1:]]\n"
+    "print(sum(len(t.get('stmts', ())) for t in trees))\n"
+)
 LINT = [str(BIN / "migration-manager"), "lint"]  # the installed command, as users run it
 
 
@@ -77,6 +87,7 @@ def main() -> None:
             "lint cold, one file": ([*LINT, one, "--format", "json", "--no-cache"], env),
             "lint warm, one file": ([*LINT, one, "--format", "json"], warm_env),
             "lint new file, project cache": ([*LINT, one, "--format", "json"], commit_env),
+            "floor: Python, parse and load the trees": ([sys.executable, "-c", FLOOR, *files], env),
         }
         outputs: dict[str, str] = {}
         for name in ("lint warm", "lint warm, one file"):  # fill the cache (and the bytecode cache)
