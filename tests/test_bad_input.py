@@ -202,6 +202,20 @@ def test_a_command_built_alone_parses_and_helps_as_in_the_whole_parser() -> None
     assert "lint" in run("lint", "--help").stdout and run("lint").returncode == 2  # PATH is required
 
 
+def test_a_reader_that_stops_early_is_no_internal_error() -> None:
+    """`migration-manager plan ... | head -1`: the pipe closes under a long output (three times
+    the 64 KB a pipe holds, so the writes after the first line meet a closed pipe)."""
+    assert SCRIPT
+    sql = "; ".join(f"ALTER TABLE t{i} ADD COLUMN c uuid NOT NULL DEFAULT gen_random_uuid()" for i in range(120))
+    proc = subprocess.Popen([SCRIPT, "plan", "--sql", sql], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # as head does after its line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert "internal error" not in err and "Traceback" not in err
+
+
 # -- size: a change over the stated limit is refused before it is read (issue 19) --------------
 
 STATEMENT = "ALTER TABLE orders ADD COLUMN note_{i} text NOT NULL DEFAULT 'none';\n"

@@ -4,7 +4,8 @@ Exit codes: 0 done; 1 problems found (find --strict, lint, a failed preflight ch
 migration not applied or half-applied); 2 bad input
 (fix the request); 3 the change cannot be planned safely as asked (the message says what to add);
 4 the database cannot be reached or refused; 5 lint found nothing it reads (no SQL file, Alembic
-revision or Django migration among the paths given: not a clean pass); 70 an internal error (a bug).
+revision or Django migration among the paths given: not a clean pass); 70 an internal error (a bug);
+141 the reader of the output went away (a broken pipe: `| head`), as a shell reports SIGPIPE.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_UNSAFE, EXIT_DATABASE, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 EXIT_NOTHING_READ = 5  # lint: none of the paths given is a file lint reads
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command stopped by SIGPIPE (128 + 13)
 
 
 def _read(source: str) -> str:
@@ -575,7 +577,8 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
         description="Plan zero-downtime schema changes and write them as migration files.",
         epilog="Exit codes: 0 ok, 1 problems found (find --strict, lint, preflight, verify; status: a migration "
         "still to run), 2 bad input, "
-        "3 cannot be done safely as asked, 4 database unreachable or refused, 70 internal error.",
+        "3 cannot be done safely as asked, 4 database unreachable or refused, 5 lint found nothing it reads, "
+        "70 internal error, 141 the output's reader went away (| head).",
     )
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = _Only(root.add_subparsers(dest="command", required=True), only)
@@ -868,6 +871,10 @@ def main(argv: list[str] | None = None) -> int:
     except MigrationManagerError as exc:
         print(f"migration-manager: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:  # the reader stopped (`| head`): not a bug; nothing more to say
+        # Python flushes stdout again at exit: point it at /dev/null so that flush fails no more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception:  # a bug: say so, with the traceback, and an exit code CI can tell apart
         import traceback
 
