@@ -1,8 +1,9 @@
 """A cache of lint results per file, so a run over unchanged migrations does not lint them again.
 
 Lint is schema-aware across files: a file's findings depend on the schema the files before it
-built. So a file's entry is keyed by everything its result depends on: the tool (its version and
-a hash of the package's source, so a code change invalidates the cache), the configuration, the
+built. So a file's entry is keyed by everything its result depends on: the tool (cache_files.
+tool_hash: its version, its files' sizes and times, the Python and the packages installed beside
+it, so a code change or an upgrade invalidates the cache), the configuration, the
 file as the linter receives it (path, text, the SQL pieces read from a Python or Ruby file) and
 the state entering it: a chain hash over every source linted before it in the run, which is what
 the schema is built from. Changing one file therefore re-lints it and the files after it;
@@ -22,8 +23,10 @@ written by someone else) is ignored without being unpickled. Without a key (no w
 home) nothing is cached.
 
 One pack file per set of paths linted, written atomically (a temporary file renamed over it): two
-runs at once each write a whole, valid pack, the last one wins. A pack that cannot be read is
-ignored (linted afresh, then replaced).
+runs at once each write a whole, valid pack, the last one wins; the newest KEEP packs are kept. A
+pack that cannot be read is ignored (linted afresh, then replaced). The fixes the planner wrote
+are kept apart, by shape, for any set of paths (fix_store.py), and a whole run's output for the
+same arguments again (run_cache.py).
 """
 
 from __future__ import annotations

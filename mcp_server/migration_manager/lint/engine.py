@@ -1,10 +1,12 @@
 """Lint migration files in the order they run, keeping the schema they build.
 
-Each file is cut into statements (source.py); each statement is checked by every rule with
-what is known at that point (rules/base.Context), then applied to the schema. A table created
-in the file being linted is new (empty, unused): most hazards do not apply to it. A statement
-that works through every table row takes its severity from the table's size (sizes.py): a table
-created by an earlier file of the run, with no rows loaded, is small.
+lint_paths finds the files (collect.py), reads each framework's into the SQL it sends (the
+readers), hands each source to the linter (linter.py: statements checked by every rule with what
+is known at that point, then applied to the schema) or takes its findings from the per-file cache
+(cache.py), and has the planner write the fixes at the end, in a helper process for a long run
+(plan_worker.py) and from the fixes of earlier runs first (fix_store.py). A table created in the
+file being linted is new (empty, unused): most hazards do not apply to it. A statement that works
+through every table row takes its severity from the table's size (sizes.py).
 """
 
 from __future__ import annotations
