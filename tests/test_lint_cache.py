@@ -363,20 +363,18 @@ def test_a_kept_run_is_shown_only_for_the_same_files_arguments_and_configuration
 
 
 def test_a_kept_run_not_signed_with_the_users_key_is_never_shown(corpus: Path, tmp_path: Path) -> None:
-    from migration_manager.lint import run_cache
-
     cache = tmp_path / "cli-cache"
     env = {**os.environ, "MIGRATION_MANAGER_CACHE_DIR": str(cache)}
     first, _ = _cli(corpus, env, "sql", "--format", "json")
     (kept,) = cache.glob("run-*.out")
     blob = kept.read_bytes()
-    head = len(run_cache.MAGIC) + 32
+    head = len(cache_files.MAGIC) + 32
     key, code, output = blob[head : head + 32], blob[head + 32], blob[head + 33 :]
     assert (code, output.decode()) == (first.returncode, first.stdout)
     lie = b'{"findings": []}\n'
     for planted in (
-        run_cache.MAGIC + b"\0" * 32 + key + b"\0" + lie,  # a signature that is not the user's
-        run_cache.MAGIC + hmac.new(b"k" * 32, key + b"\0" + lie, hashlib.sha256).digest() + key + b"\0" + lie,
+        cache_files.MAGIC + b"\0" * 32 + key + b"\0" + lie,  # a signature that is not the user's
+        cache_files.MAGIC + hmac.new(b"k" * 32, key + b"\0" + lie, hashlib.sha256).digest() + key + b"\0" + lie,
         blob[:-5] + b"12345",  # the output changed after signing
     ):
         kept.write_bytes(planted)

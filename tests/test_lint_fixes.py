@@ -101,8 +101,7 @@ def test_a_shaped_fix_is_the_plan_of_the_statement_as_written(version: int) -> N
 
 def test_one_shape_is_planned_once_whatever_the_names() -> None:
     fixes._plan.cache_clear()
-    fixes._TRUSTED.clear()
-    fixes._SEEN.clear()
+    fixes._MEMORY.clear()
     sqls = [f"ALTER TABLE t{i} RENAME COLUMN c{i} TO c{i}_renamed;" for i in range(40)]
     for sql in sqls:
         assert planned(sql, 16, _tree(sql)) is not None
@@ -115,8 +114,7 @@ def test_long_names_share_a_shape_and_come_back_whole() -> None:
     """Names too long for a 7-byte placeholder get one of their own length, rounded up: statements
     on tables of 12 to 15 bytes are one shape, planned once."""
     fixes._plan.cache_clear()
-    fixes._TRUSTED.clear()
-    fixes._SEEN.clear()
+    fixes._MEMORY.clear()
     tables = ["mod_lock_post", "mod_sticky_post", "mod_add_admin", "mod_remove_post"]
     sqls = [f"ALTER TABLE {t} RENAME COLUMN mod_user_id TO mod_person_id;" for t in tables]
     for sql in sqls:
@@ -185,8 +183,7 @@ def test_the_helper_process_writes_the_same_fixes(tmp_path: Path, monkeypatch: p
     folder = _folder(tmp_path, 30)
     here = lint_paths([folder], LintConfig(), tmp_path, fix_worker=False)
     monkeypatch.setattr(plan_worker, "PlanWorker", _Spy)
-    fixes._TRUSTED.clear()  # the helper is asked for every shape again
-    fixes._SEEN.clear()
+    fixes._MEMORY.clear()  # the helper is asked for every shape again
     helped = lint_paths([folder], LintConfig(), tmp_path, fix_worker=True)
     assert _Spy.batches and _Spy.batches[0] > 3, "the helper process answered nothing"
     assert helped.as_dict() == here.as_dict()
@@ -226,8 +223,7 @@ def test_a_shape_that_plans_differently_from_its_first_statement_is_not_used() -
         asked.extend(sql for sql, _ in requests)
         return {(sql, v): ("template plan" if "mmq" in sql else f"plan of {sql}") for sql, v in requests}
 
-    fixes._TRUSTED.clear()
-    fixes._SEEN.clear()
+    fixes._MEMORY.clear()
     sqls = [f"ALTER TABLE t{i} RENAME COLUMN a{i} TO b{i};" for i in range(3)]
     got = fixes.resolve([fixes.PlannedFix(sql, 16, _tree(sql)) for sql in sqls], reads_names)
     assert got == [f"plan of {sql}" for sql in sqls]

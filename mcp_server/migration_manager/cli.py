@@ -241,9 +241,10 @@ def cmd_find(args: argparse.Namespace) -> int:
 def cmd_lint(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     root = Path.cwd()
+    cache = None if args.no_cache else _cache_folder(root)
     kept = None
-    if not (args.no_cache or args.framework_sql or args.compare or args.stats or args.dsn):
-        kept = _kept_run(args, paths, root)
+    if cache is not None and not (args.framework_sql or args.compare or args.stats or args.dsn):
+        kept = _kept_run(args, paths, cache)
         hit = kept.lookup() if kept is not None else None
         if hit is not None:  # the same files, arguments and tool as the last run: its output
             if (sys.stdout.encoding or "").lower().replace("-", "") == "utf8" and hasattr(sys.stdout, "buffer"):
@@ -268,13 +269,6 @@ def cmd_lint(args: argparse.Namespace) -> int:
         asked = lint_framework(paths, config, root, compare=args.compare)
         report, compared = asked.report, (asked.differences if args.compare else None)
     else:
-        cache = None
-        if not args.no_cache:
-            from .lint.cache_files import default_folder
-            from .lint.project import find_pyproject
-
-            project = find_pyproject(root)
-            cache = default_folder(project.parent if project is not None else root)
         report = lint_paths(paths, config, root, cache=cache)
     sources = None
     if args.format == "text":
@@ -301,14 +295,22 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return code
 
 
-def _kept_run(args: argparse.Namespace, paths: list[Path], root: Path) -> RunCache | None:
-    """The kept output of lint runs with these arguments (lint/run_cache.py), None where none is kept."""
+def _cache_folder(root: Path) -> Path:
+    """lint's cache folder: MIGRATION_MANAGER_CACHE_DIR, else in the project's root (the folder of
+    the pyproject.toml above `root`, else `root`)."""
     from .lint.cache_files import default_folder
+    from .lint.project import find_pyproject
+
+    project = find_pyproject(root)
+    return default_folder(project.parent if project is not None else root)
+
+
+def _kept_run(args: argparse.Namespace, paths: list[Path], cache: Path) -> RunCache | None:
+    """The kept output of lint runs with these arguments (lint/run_cache.py), None where none is kept."""
     from .lint.collect import collect
     from .lint.project import find_pyproject
     from .lint.run_cache import run_cache
 
-    project = find_pyproject(root)
     arguments = [
         *args.paths,
         f"--format={args.format}",
@@ -319,7 +321,7 @@ def _kept_run(args: argparse.Namespace, paths: list[Path], root: Path) -> RunCac
         f"--allow-nothing={args.allow_nothing}",
     ]
     config_file = find_pyproject((paths[0] if paths else Path(".")).resolve())
-    return run_cache(default_folder(project.parent if project else root), arguments, collect(paths), config_file)
+    return run_cache(cache, arguments, collect(paths), config_file)
 
 
 def cmd_preflight(args: argparse.Namespace) -> int:

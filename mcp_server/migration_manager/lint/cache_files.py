@@ -88,17 +88,19 @@ def signing_key() -> bytes | None:
         return None
 
 
-def sign(data: bytes, key: bytes) -> bytes:
+def sign(data: bytes | memoryview, key: bytes) -> bytes:
     return MAGIC + hmac.new(key, data, hashlib.sha256).digest() + data
 
 
-def verified(blob: bytes, key: bytes) -> bytes | None:
-    """The signed data, or None when the signature is not the key's."""
+def verified(blob: bytes, key: bytes) -> memoryview | None:
+    """The signed data, or None when the signature is not the key's: a view of `blob`, not a copy
+    (a kept run's output is megabytes)."""
     head = len(MAGIC) + 32
     if len(blob) < head or not blob.startswith(MAGIC):
         return None
-    digest = hmac.new(key, blob[head:], hashlib.sha256).digest()
-    return blob[head:] if hmac.compare_digest(digest, blob[len(MAGIC) : head]) else None
+    data = memoryview(blob)[head:]
+    digest = hmac.new(key, data, hashlib.sha256).digest()
+    return data if hmac.compare_digest(digest, blob[len(MAGIC) : head]) else None
 
 
 def default_folder(root: Path) -> Path:

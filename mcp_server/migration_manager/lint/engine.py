@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from ..gcpause import paused_gc
 from .collect import NOT_READ, collect, listed, read_text
 from .config import LintConfig
-from .liquibase_files import CHANGELOG_SUFFIXES, formatted_sql
+from .liquibase_files import CHANGELOG_SUFFIXES, may_be_changelog
 from .model import Finding, LintReport
 from .sqlness import not_sql
 
@@ -206,9 +206,7 @@ class _Made:
 def _liquibase(files: list[Path], text_of: Callable[[Path], str]) -> LiquibaseState | None:
     """The run's Liquibase reader, when a file may be a changelog (XML, YAML or JSON, or SQL that
     says it is formatted SQL); None otherwise, and read_liquibase.py is not loaded."""
-    if not any(
-        f.suffix in CHANGELOG_SUFFIXES and (f.suffix != ".sql" or formatted_sql(text_of(f)[:200])) for f in files
-    ):
+    if not any(f.suffix in CHANGELOG_SUFFIXES and may_be_changelog(f.suffix, text_of(f)[:200]) for f in files):
         return None
     from .read_liquibase import LiquibaseState
 

@@ -30,8 +30,7 @@ class FixStore:
         self.plans: dict[tuple[str, int], str | None] = {}
         self._memory: Shapes | None = None
         self._loaded = False
-        self.asked = 0  # requests the planner answered in this run (not found here)
-        self.found = 0  # requests answered from here
+        self.asked = 0  # requests the planner answered in this run (not found here): save writes then
 
     def path(self) -> Path:
         return self.folder / f"fixes-{hashlib.sha256(tool_hash().encode()).hexdigest()[:24]}.pickle"
@@ -72,7 +71,6 @@ class FixStore:
             if missing:
                 self.plans.update(plan_many(missing))
             self.asked += len(missing)
-            self.found += len(requests) - len(missing)
             return {r: self.plans[r] for r in requests}
 
         return answer

@@ -79,9 +79,12 @@ class Shapes:
     trusted: dict[Key, bool] = field(default_factory=dict)
     seen: dict[Key, tuple[str, list[str]]] = field(default_factory=dict)
 
+    def clear(self) -> None:
+        self.trusted.clear()
+        self.seen.clear()
+
 
 _MEMORY = Shapes()  # the process's own: the MCP server lints for as long as it runs
-_TRUSTED, _SEEN = _MEMORY.trusted, _MEMORY.seen
 
 
 def resolve(fixes: list[PlannedFix], plan_many: PlanMany = plan_here, memory: Shapes | None = None) -> list[str | None]:

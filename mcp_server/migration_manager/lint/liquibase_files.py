@@ -12,9 +12,14 @@ _FORMATTED = re.compile(r"\s*--\s*liquibase\s+formatted\s+sql", re.I)  # Liquiba
 _FORMATTED_BYTES = re.compile(rb"\s*--\s*liquibase\s+formatted\s+sql", re.I)
 
 
-def formatted_sql_bytes(data: bytes) -> bool:
-    """formatted_sql of a file's bytes, without decoding them."""
-    return _FORMATTED_BYTES.match(data) is not None
+def may_be_changelog(suffix: str, head: str | bytes) -> bool:
+    """Whether a file of this suffix and first bytes (or text) may be a changelog: XML, YAML or
+    JSON, or SQL that says it is formatted SQL (a file's head is checked without decoding it)."""
+    if suffix != ".sql":
+        return suffix in CHANGELOG_SUFFIXES
+    if isinstance(head, bytes):
+        return _FORMATTED_BYTES.match(head) is not None
+    return formatted_sql(head)
 
 
 def formatted_sql(text: str) -> bool:

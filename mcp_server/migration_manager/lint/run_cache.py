@@ -9,25 +9,22 @@ anything else is not kept: table sizes from --stats or --dsn (a database changes
 framework's own SQL (--framework-sql), and Liquibase changelogs (an include may name a file
 outside the paths given); the per-file cache (cache.py) still serves those.
 
-One file per set of arguments, replaced by each run: `run-<hash>.out`, the output signed with the
-user's key (cache.signing_key) so a file planted in the project cannot put words in lint's mouth.
-Layout: MAGIC, HMAC-SHA256 of the rest, the run key (32 bytes), the exit code (one byte), the output.
+One file per set of arguments, replaced by each run: `run-<hash>.out`, signed like the packs
+(cache_files.sign, with the user's key) so a file planted in the project cannot put words in
+lint's mouth. What is signed: the run key (32 bytes), the exit code (one byte), the output.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .cache_files import make_folder, prune, signing_key, tool_hash, write_atomically
-from .liquibase_files import formatted_sql_bytes
+from .cache_files import make_folder, prune, sign, signing_key, tool_hash, verified, write_atomically
+from .liquibase_files import may_be_changelog
 
-MAGIC = b"MMRC1"
 KEEP = 32  # run files kept, the newest: one per set of arguments
-_CHANGELOG = (".xml", ".yaml", ".yml", ".json")
 
 
 class RunCache:
@@ -50,27 +47,20 @@ class RunCache:
         if secret is None:
             return None
         try:
-            blob = self.path().read_bytes()
+            body = verified(self.path().read_bytes(), secret)  # not signed with this user's key: never shown
         except OSError:
             return None
-        head = len(MAGIC) + 32
-        if len(blob) < head + 33 or not blob.startswith(MAGIC):
+        if body is None or len(body) < 33 or body[:32] != self.key:
             return None
-        body = memoryview(blob)[head:]
-        if body[:32] != self.key:
-            return None  # another run's: cheaper to tell than to verify
-        if not hmac.compare_digest(hmac.new(secret, body, hashlib.sha256).digest(), blob[len(MAGIC) : head]):
-            return None  # not signed with this user's key: never shown
         return body[32], body[33:]
 
     def save(self, code: int, output: bytes) -> None:
         secret = signing_key()
         if secret is None or not 0 <= code < 256:
             return
-        body = self.key + bytes([code]) + output
         try:
             make_folder(self.folder)
-            write_atomically(self.path(), MAGIC + hmac.new(secret, body, hashlib.sha256).digest() + body)
+            write_atomically(self.path(), sign(self.key + bytes([code]) + output, secret))
             prune(self.folder, "run-", KEEP)
         except OSError:
             pass  # a read-only checkout: the next run lints again
@@ -93,10 +83,8 @@ def run_cache(folder: Path, arguments: Iterable[str], files: list[Path], config_
     try:
         h.update(config_file.read_bytes() if config_file is not None else b"-")
         for f in files:
-            if f.suffix in _CHANGELOG:
-                return None
             data = f.read_bytes()
-            if f.suffix == ".sql" and formatted_sql_bytes(data[:200]):
+            if may_be_changelog(f.suffix, data[:200]):
                 return None
             h.update(b"\0%d\0" % len(data) + str(f).encode("utf-8", "surrogatepass") + b"\0" + data)
     except OSError:
