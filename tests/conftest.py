@@ -330,6 +330,24 @@ def mariadb_release() -> str:
     return ".".join(str(row[0]).split("-")[0].split(".")[:2])
 
 
+@pytest.fixture(scope="session")
+def mariadb_lock_info(mariadb_release: str) -> str:
+    """The server's release, with the metadata_lock_info plugin (MariaDB ships it; INSTALL is once
+    per server and stays). Tests of the lock readings need it: in CI a server without it fails them."""
+    import pymysql
+
+    with pymysql.connect(**MARIADB, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM information_schema.plugins WHERE plugin_name = 'METADATA_LOCK_INFO'")
+        if not cur.fetchone()[0]:
+            try:
+                cur.execute("INSTALL SONAME 'metadata_lock_info'")
+            except pymysql.err.MySQLError as exc:
+                if IN_CI:
+                    pytest.fail(f"the metadata_lock_info plugin cannot be installed: {exc}")
+                pytest.skip(f"the metadata_lock_info plugin cannot be installed here: {exc}")
+    return mariadb_release
+
+
 @pytest.fixture
 def maria_db(mariadb_release: str) -> Iterator[MariaDatabase]:
     """A fresh MariaDB database with the fixture tables and rows."""

@@ -365,7 +365,13 @@ def test_find_migrations_reports_the_mysql_family(tmp_path: Path) -> None:
     assert found == {"alembic": "mysql", "rails": "mysql", "flyway": "mariadb"}
 
 
-def test_preflight_on_mariadb(maria_db: MariaDatabase) -> None:
+def _activity(report: Any) -> tuple[Any, Any]:
+    """The two activity results: long transactions, then sessions waiting for a metadata lock."""
+    long_open, waiting = [r for r in report.results if r.check.kind == "activity"]
+    return long_open, waiting
+
+
+def test_preflight_on_mariadb(maria_db: MariaDatabase, maria_twin: MariaDatabase, mariadb_lock_info: str) -> None:
     import threading
     import time
 
@@ -373,6 +379,7 @@ def test_preflight_on_mariadb(maria_db: MariaDatabase) -> None:
 
     from conftest import MARIADB
     from migration_manager.preflight import preflight
+    from migration_manager.preflight.mysql import LockScope, run_mysql
 
     dsn = f"mysql://root:Sekr3t-pw@127.0.0.1:3306/{maria_db.name}"
     fk = plan(
@@ -386,7 +393,35 @@ def test_preflight_on_mariadb(maria_db: MariaDatabase) -> None:
         return str(status)
 
     assert status_of("every orders(user_id) has its users row", report) == "pass"
-    assert report.stats["orders"].rows > 0 and not report.failed
+    assert report.stats["orders"].rows > 0 and report.stats["users"].rows > 0 and not report.failed, report
+    # the plugin is there, so the activity checks name the tables the ALTER locks: the child and the FK's parent
+    assert "holds a metadata lock on orders, users" in _activity(report)[0].check.description
+
+    # Two transactions that cannot hold up this ALTER: one in another database of the same server
+    # (the same table name), one on a table of this database the plan does not touch. Other tests'
+    # sessions on this server are more of the same, and used to fail the check at random.
+    elsewhere = pymysql.connect(**MARIADB, database=maria_twin.name)
+    unrelated = pymysql.connect(**MARIADB, database=maria_db.name)
+    try:
+        for conn, table in ((elsewhere, "orders"), (unrelated, "events")):
+            conn.begin()
+            with conn.cursor() as cur:
+                cur.execute(f"SELECT count(*) FROM {table}")
+        time.sleep(1.1)  # trx_started and now() are whole seconds: "over 0 s" needs the next second
+        plain = dsn.replace(":Sekr3t-pw", "")
+        by_locks = run_mysql(fk, plain, 0, scope="metadata_lock_info")
+        assert [r.status for r in _activity(by_locks)] == ["pass", "pass"], by_locks
+        # without the plugin the check falls back to sessions using this database: the unrelated
+        # transaction is reported (it might hold a lock on orders, for all the server says), the
+        # one elsewhere is not
+        by_database = run_mysql(fk, plain, 0, scope="database")
+        long_open, waiting = _activity(by_database)
+        assert long_open.status == "fail" and waiting.status == "pass"
+        assert [row[0] for row in long_open.rows] == [unrelated.thread_id()]
+        assert "in a session using this database" in long_open.check.description
+    finally:
+        elsewhere.rollback(), unrelated.rollback()
+        elsewhere.close(), unrelated.close()
 
     with maria_db.connect() as conn, conn.cursor() as cur:
         cur.execute("UPDATE orders SET user_id = 999999 WHERE id = 3")
@@ -398,12 +433,15 @@ def test_preflight_on_mariadb(maria_db: MariaDatabase) -> None:
     thread = threading.Thread(target=lambda: waiter.cursor().execute("ALTER TABLE orders ADD COLUMN x int"))
     thread.start()
     try:
-        time.sleep(1.2)
-        report = preflight(fk, dsn.replace(":Sekr3t-pw", ""), long_transaction_seconds=1)
-        assert status_of("every orders(user_id) has its users row", report) == "error"  # queued behind the ALTER
-        assert "metadata lock is held or queued" in str(report.results[0].message)
-        assert status_of("no transaction open for over 1 s", report) == "fail"
-        assert status_of("no session is waiting for a table metadata lock", report) == "fail"
+        time.sleep(2.1)  # whole seconds: "over 1 s" is sure to hold two seconds on
+        scopes: tuple[LockScope, ...] = ("metadata_lock_info", "database")
+        for scope in scopes:
+            report = run_mysql(fk, dsn.replace(":Sekr3t-pw", ""), 1, scope=scope)
+            assert status_of("every orders(user_id) has its users row", report) == "error"  # queued behind the ALTER
+            assert "metadata lock is held or queued" in str(report.results[0].message)
+            long_open, waiting = _activity(report)
+            assert long_open.status == "fail" and [row[0] for row in long_open.rows] == [holder.thread_id()], scope
+            assert waiting.status == "fail" and [row[0] for row in waiting.rows] == [waiter.thread_id()], scope
     finally:
         holder.rollback()
         thread.join(30)

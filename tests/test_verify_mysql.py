@@ -39,16 +39,8 @@ def admin() -> Any:
 
 
 @pytest.fixture(scope="module")
-def release(mariadb_release: str) -> str:
-    """The server's release, with the metadata_lock_info plugin (MariaDB ships it; INSTALL is once per server)."""
-    with admin() as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM information_schema.plugins WHERE plugin_name = 'METADATA_LOCK_INFO'")
-        if not cur.fetchone()[0]:
-            try:
-                cur.execute("INSTALL SONAME 'metadata_lock_info'")
-            except Exception as exc:
-                pytest.skip(f"the metadata_lock_info plugin cannot be installed here: {exc}")
-    return mariadb_release
+def release(mariadb_lock_info: str) -> str:
+    return mariadb_lock_info
 
 
 def scratch_gone(report: VerifyReport) -> bool:

@@ -1,4 +1,5 @@
-"""Quoting of identifiers and literals for PostgreSQL, the way the server's quote_ident does it."""
+"""Quoting of identifiers and literals for PostgreSQL, the way the server's quote_ident does it,
+and MySQL / MariaDB string literals."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ def qualified(name: str, schema: str | None = None) -> str:
 def quote_literal(value: str) -> str:
     """A standard-conforming string literal ('it''s'); E'' is never needed for these."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def mysql_string(value: str) -> str:
+    """A MySQL / MariaDB string literal: quotes doubled and backslashes escaped (the default
+    sql_mode reads a backslash as an escape)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def truncate_identifier(name: str) -> str:

@@ -1,59 +1,116 @@
 """Preflight for MariaDB and MySQL: the plan's data checks, then what would make an ALTER wait
 for its metadata lock (long transactions in information_schema.innodb_trx, sessions already
-waiting for a table metadata lock in the process list) and the table sizes
+waiting for a table metadata lock in the process list; both scoped to the plan's tables with
+the metadata_lock_info plugin, else to the DSN's database) and the table sizes
 (information_schema.tables) for the estimates. Run with a mysql:// DSN in READ ONLY
 transactions with a statement time limit; the password never appears in the report or errors."""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from ..defaults import CHECK_TIMEOUT_S, CONNECT_TIMEOUT_S, MYSQL_IO_TIMEOUT_S
 from ..errors import DatabaseError, InputError
+from ..ident import mysql_string
 from ..model import Dialect, Plan, TableStats
 from .model import CheckResult, PreflightCheck, PreflightReport, Status
 
+LockScope = Literal["metadata_lock_info", "database"]
+_TRANSACTIONS = (
+    "SELECT t.trx_mysql_thread_id, t.trx_started, left(t.trx_query, 80) FROM information_schema.innodb_trx AS t "
+)
 
-def checks_for_mysql(plan: Plan, long_transaction_seconds: int = 60) -> list[PreflightCheck]:
+
+def plan_tables(plan: Plan) -> list[tuple[str | None, str]]:
+    """The existing tables (database or None for the DSN's, name) the plan's ALTERs take a
+    metadata lock on: each changed table, and the parent of each foreign key added (the ALTER
+    locks it too)."""
+    tables: list[tuple[str | None, str]] = []
+    for op in plan.operations:
+        schema = getattr(op, "schema_name", None)
+        named = [] if op.op == "create_table" else [(schema, getattr(op, "table", None))]
+        named.append((getattr(op, "ref_schema", None) or schema, getattr(op, "ref_table", None)))
+        for database, name in named:
+            if name and (database, name) not in tables:
+                tables.append((database, name))
+    return tables
+
+
+def _shown_table(database: str | None, name: str) -> str:
+    return f"{database}.{name}" if database else name
+
+
+def checks_for_mysql(
+    plan: Plan, long_transaction_seconds: int = 60, scope: LockScope = "database"
+) -> list[PreflightCheck]:
+    """The checks, with the activity ones scoped to what can block this plan: with the
+    metadata_lock_info plugin, sessions holding a metadata lock on one of the plan's tables;
+    without it, sessions using the DSN's database (a transaction elsewhere on a shared server
+    does not hold these tables' locks, and used to fail the check)."""
     out = [
         PreflightCheck(kind="data", migration=i, description=c.description, sql=c.sql, expect=c.expect)
         for i, m in enumerate(plan.migrations, start=1)
         for c in m.checks
     ]
-    tables = []
-    for op in plan.operations:
-        table = getattr(op, "table", None)
-        if table and op.op != "create_table" and table not in tables:
-            tables.append(table)
+    tables = plan_tables(plan)
+    mine = "t.trx_mysql_thread_id <> connection_id() AND "
+    if scope == "metadata_lock_info" and tables:
+        pairs = ", ".join(f"({mysql_string(d) if d else 'database()'}, {mysql_string(t)})" for d, t in tables)
+        holders = (
+            "SELECT m.thread_id FROM information_schema.METADATA_LOCK_INFO AS m "
+            f"WHERE (m.table_schema, m.table_name) IN ({pairs})"
+        )
+        named = ", ".join(_shown_table(d, t) for d, t in tables)
+        long_sql = (
+            _TRANSACTIONS + f"WHERE {mine}t.trx_mysql_thread_id IN ({holders}) "
+            f"AND t.trx_started < now() - INTERVAL {int(long_transaction_seconds)} SECOND"
+        )
+        long_words = f"no transaction open for over {long_transaction_seconds} s holds a metadata lock on {named}"
+        waiting_sql = (
+            "SELECT p.id, p.user, p.time, left(p.info, 80) FROM information_schema.processlist AS p "
+            "WHERE p.state LIKE 'Waiting for table metadata lock%' "
+            f"AND (p.db = database() OR p.id IN ({holders}))"
+        )
+        waiting_words = (
+            f"no session in this database, or holding a lock on {named}, is waiting for a table metadata lock right now"
+        )
+    else:
+        in_database = "SELECT p.id FROM information_schema.processlist AS p WHERE p.db = database()"
+        long_sql = (
+            _TRANSACTIONS + f"WHERE {mine}t.trx_mysql_thread_id IN ({in_database}) "
+            f"AND t.trx_started < now() - INTERVAL {int(long_transaction_seconds)} SECOND"
+        )
+        long_words = (
+            f"no transaction open for over {long_transaction_seconds} s in a session using this database (without "
+            "the metadata_lock_info plugin the tables it holds are not known)"
+        )
+        waiting_sql = (
+            "SELECT p.id, p.user, p.time, left(p.info, 80) FROM information_schema.processlist AS p "
+            "WHERE p.state LIKE 'Waiting for table metadata lock%' AND p.db = database()"
+        )
+        waiting_words = "no session in this database is waiting for a table metadata lock right now"
     out.append(
         PreflightCheck(
             kind="activity",
-            description=f"no transaction open for over {long_transaction_seconds} s (an ALTER waits for it to end "
-            "before it gets its metadata lock, and every query on the table waits behind the ALTER)",
-            sql="SELECT trx_mysql_thread_id, trx_started, left(trx_query, 80) FROM information_schema.innodb_trx "
-            f"WHERE trx_started < now() - INTERVAL {int(long_transaction_seconds)} SECOND",
+            description=f"{long_words} (an ALTER waits for it to end before it gets its metadata lock, and every "
+            "query on the table waits behind the ALTER)",
+            sql=long_sql,
             expect="no rows",
         )
     )
-    out.append(
-        PreflightCheck(
-            kind="activity",
-            description="no session is waiting for a table metadata lock right now",
-            sql="SELECT id, user, time, left(info, 80) FROM information_schema.processlist "
-            "WHERE state LIKE 'Waiting for table metadata lock%'",
-            expect="no rows",
-        )
-    )
-    for table in tables:
+    out.append(PreflightCheck(kind="activity", description=waiting_words, sql=waiting_sql, expect="no rows"))
+    for database, table in tables:
+        key = _shown_table(database, table)
         out.append(
             PreflightCheck(
                 kind="size",
-                table=table,
-                description=f"size of {table} (feeds the time estimates, and the choice of gh-ost over a copy)",
+                table=key,
+                description=f"size of {key} (feeds the time estimates, and the choice of gh-ost over a copy)",
                 sql="SELECT table_rows, data_length, data_length + index_length FROM information_schema.tables "
-                f"WHERE table_schema = database() AND table_name = '{table.replace(chr(39), chr(39) * 2)}'",
+                f"WHERE table_schema = {mysql_string(database) if database else 'database()'} "
+                f"AND table_name = {mysql_string(table)}",
                 expect="report",
             )
         )
@@ -123,10 +180,21 @@ def _lost(dsn: str, exc: Exception) -> DatabaseError:
     )
 
 
-def run_mysql(plan: Plan, dsn: str, long_transaction_seconds: int = 60) -> PreflightReport:
+def lock_scope(cur: Any) -> LockScope:
+    """metadata_lock_info when the plugin is installed (MariaDB ships it), else database."""
+    cur.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'information_schema' AND table_name = 'METADATA_LOCK_INFO'"
+    )
+    return "metadata_lock_info" if cur.fetchone()[0] else "database"
+
+
+def run_mysql(
+    plan: Plan, dsn: str, long_transaction_seconds: int = 60, scope: LockScope | None = None
+) -> PreflightReport:
+    """Run the checks; `scope` None reads which one the server allows (lock_scope)."""
     import pymysql
 
-    checks = checks_for_mysql(plan, long_transaction_seconds)
     conn = _connect(dsn, plan.target.dialect)
     limit = (
         f"SET SESSION max_statement_time = {CHECK_TIMEOUT_S}"
@@ -141,6 +209,7 @@ def run_mysql(plan: Plan, dsn: str, long_transaction_seconds: int = 60) -> Prefl
                 release = str(cur.fetchone()[0])
                 cur.execute(limit)
                 cur.execute("SET SESSION lock_wait_timeout = 1")
+                checks = checks_for_mysql(plan, long_transaction_seconds, scope or lock_scope(cur))
             except pymysql.err.OperationalError as exc:
                 raise _lost(dsn, exc) from None
             for check in checks:

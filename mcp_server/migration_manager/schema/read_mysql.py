@@ -16,6 +16,7 @@ from typing import Any
 
 from ..defaults import CHECK_TIMEOUT_S
 from ..errors import DatabaseError, InputError
+from ..ident import mysql_string
 from ..model import Dialect
 from .model import ColumnInfo, ConstraintInfo, IndexInfo, Schema, TableInfo
 
@@ -24,10 +25,6 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 def _q(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _default(raw: Any, extra: str, mariadb: bool, nullable: bool) -> str | None:
@@ -40,7 +37,7 @@ def _default(raw: Any, extra: str, mariadb: bool, nullable: bool) -> str | None:
         return None if text == "NULL" and nullable else text
     if "DEFAULT_GENERATED" in extra.upper():
         return text if text.upper().startswith("CURRENT_TIMESTAMP") else f"({text})"
-    return text if _NUMBER.fullmatch(text) else _literal(text)
+    return text if _NUMBER.fullmatch(text) else mysql_string(text)
 
 
 def _generated(extra: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ...ident import mysql_string
 from ...knowledge.mysql import MyAction, Online, documented_only, online
 from ...model import (
     AddColumn,
@@ -51,11 +52,6 @@ def _key(op: Operation) -> str:
     return f"{schema}.{table}" if schema else table
 
 
-def _string(text: str) -> str:
-    """A MySQL string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
 def _charset_sql(charset: str | None, collation: str | None) -> str:
     parts = [f"CHARACTER SET {charset}"] if charset else []
     parts += [f"COLLATE {collation}"] if collation else []
@@ -72,7 +68,7 @@ def _column_sql(col: Column) -> str:
     if col.primary_key:
         parts.append("PRIMARY KEY")
     if col.comment is not None:
-        parts.append(f"COMMENT {_string(col.comment)}")
+        parts.append(f"COMMENT {mysql_string(col.comment)}")
     return " ".join(parts)
 
 
@@ -87,7 +83,7 @@ def _table_options(op: CreateTable) -> str:
     options += [f"AUTO_INCREMENT={op.auto_increment}"] if op.auto_increment else []
     options += [f"DEFAULT CHARSET={op.charset}"] if op.charset else []
     options += [f"COLLATE={op.collation}"] if op.collation else []
-    options += [f"COMMENT={_string(op.comment)}"] if op.comment is not None else []
+    options += [f"COMMENT={mysql_string(op.comment)}"] if op.comment is not None else []
     return "".join(" " + o for o in options)
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import re
 
 from ...errors import PlanningError
+from ...ident import mysql_string
 from ...knowledge.mysql import MyAction
 from ...model import (
     AddColumn,
@@ -29,7 +30,6 @@ from .base import (
     _default,
     _key,
     _position,
-    _string,
     _table,
     q,
 )
@@ -203,7 +203,7 @@ class Columns(Backfills):  # add_column backfills a NOT NULL column's values
             )
         null = "NOT NULL" if op.not_null else "NULL"
         default = f" DEFAULT {_default(op.default)}" if op.default is not None else ""
-        comment = f" COMMENT {_string(op.comment)}" if op.comment is not None else ""
+        comment = f" COMMENT {mysql_string(op.comment)}" if op.comment is not None else ""
         extras = done.extras if done is not None else ""
         new_def = f"{op.new_type}{_charset_sql(op.charset, op.collation)} {null}{default}{extras}{comment}"
         old_def = definition(done.old) if done is not None else f"{op.old_type} {null}{default}{comment}"

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ...errors import PlanningError
+from ...ident import mysql_string
 from ...model import ChangeColumnType, Dialect
 from ...schema.model import ColumnInfo, Schema, TableInfo
 
@@ -39,10 +40,6 @@ def textual(type_sql: str) -> bool:
     return _TEXTUAL.match(type_sql) is not None
 
 
-def _string(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
 def _extras(extra: str) -> str:
     """AUTO_INCREMENT and ON UPDATE ... as a column definition states them."""
     out = " AUTO_INCREMENT" if "auto_increment" in extra.lower() else ""
@@ -63,7 +60,7 @@ def definition(col: ColumnInfo) -> str:
         parts.append(f"DEFAULT {col.default}")
     text = " ".join(parts) + _extras(col.extra)
     if col.comment:
-        text += f" COMMENT {_string(col.comment)}"
+        text += f" COMMENT {mysql_string(col.comment)}"
     return text
 
 
@@ -112,7 +109,7 @@ def complete(schema: Schema, op: ChangeColumnType) -> Completed | None:
         kept.append(f"DEFAULT {col.default}")
     if op.comment is None and col.comment:
         update["comment"] = col.comment
-        kept.append(f"COMMENT {_string(col.comment)}")
+        kept.append(f"COMMENT {mysql_string(col.comment)}")
     if op.charset is None and op.collation is None and col.collation and textual(op.new_type):
         update["charset"], update["collation"] = col.charset, col.collation
         kept.append(f"CHARACTER SET {col.charset} COLLATE {col.collation}")
