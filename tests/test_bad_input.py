@@ -7,6 +7,7 @@ console script, as a user or a CI job would.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -269,3 +270,32 @@ def test_plan_itself_refuses_over_the_limit() -> None:
         with pytest.raises(InputError, match="at most 2,000"):
             plan(ops, target)
     assert len(plan(ops[:MAX_STATEMENTS], Target()).migrations) > MAX_STATEMENTS  # at the limit: planned
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_not_a_crash(tmp_path: Path) -> None:
+    """A migration named with a byte that is not UTF-8 (a Latin-1 file name from an old checkout),
+    printed on a strict UTF-8 stdout: the name's bytes as they are in text, valid UTF-8 JSON with
+    the name escaped so json.loads gives it back, escapes on an ASCII stdout; never exit 70."""
+    assert SCRIPT
+    folder = tmp_path / "m"
+    folder.mkdir()
+    name = os.fsdecode(b"001_caf\xe9.sql")
+    (folder / name).write_text("CREATE INDEX i ON t (a);\n")
+
+    def lint(encoding: str, *extra: str) -> subprocess.CompletedProcess[bytes]:
+        env = {**os.environ, "PYTHONIOENCODING": encoding}
+        return subprocess.run(
+            [SCRIPT, "lint", str(folder), "--no-cache", *extra], capture_output=True, env=env, timeout=60
+        )
+
+    text = lint("utf-8:strict")
+    assert text.returncode == 0 and b"Traceback" not in text.stderr, text.stderr
+    assert b"001_caf\xe9.sql:1:1: warning [index-without-concurrently]" in text.stdout
+    as_json = lint("utf-8:strict", "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    report = json.loads(as_json.stdout.decode("utf-8"))  # strict: the document is valid UTF-8
+    assert [Path(p).name for p in report["files"]] == [name] and os.fsencode(report["files"][0]).endswith(b"\xe9.sql")
+    sarif = lint("utf-8:strict", "--format", "sarif")
+    assert sarif.returncode == 0 and json.loads(sarif.stdout.decode("utf-8"))["runs"], sarif.stderr
+    plain = lint("ascii")
+    assert plain.returncode == 0 and b"001_caf\\udce9.sql:1:1" in plain.stdout, plain.stderr

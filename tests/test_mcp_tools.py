@@ -383,3 +383,16 @@ def test_render_errors_name_the_tools_own_parameters(tmp_path: Path) -> None:
     message = error("render_migration", {"root": str(root), "sql": SQL})
     assert "several migration folders" in message and "give out_dir (and format)" in message
     assert "--out" not in message
+
+
+def test_a_file_name_that_is_not_utf8_is_sent_escaped(tmp_path: Path) -> None:
+    """JSON-RPC cannot carry the lone surrogate Python makes of a byte that is not UTF-8: the SDK
+    used to fail the whole lint_sql call ("Error executing tool"); the name is sent with \\xe9."""
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / os.fsdecode(b"001_caf\xe9.sql")).write_text("CREATE INDEX i ON t (a);\n")
+    result = call("lint_sql", {"root": str(tmp_path), "paths": ["db"]})
+    assert not result.is_error, text(result)
+    assert result.structured_content is not None
+    assert result.structured_content["files"] == ["db/001_caf\\xe9.sql"]
+    (finding,) = [f for f in result.structured_content["findings"] if f["rule"] == "index-without-concurrently"]
+    assert finding["path"] == "db/001_caf\\xe9.sql"

@@ -11,6 +11,7 @@ revision or Django migration among the paths given: not a clean pass); 70 an int
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from pathlib import Path
@@ -858,8 +859,19 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     return root
 
 
+def _print_any_name() -> None:
+    """A file name that is not valid UTF-8 reaches Python as lone surrogates (PEP 383), which a
+    strict UTF-8 stdout refuses: print its bytes as they are, as ls and git do. A stdout in
+    another encoding (ASCII under some locales) gets escapes for what it cannot hold."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            utf8 = stream.encoding.lower().replace("-", "").replace("_", "") == "utf8"
+            stream.reconfigure(errors="surrogateescape" if utf8 else "backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
+    _print_any_name()
     args = parser(given[0] if given and given[0] in COMMANDS else None).parse_args(given)
     try:
         code: int = args.func(args)

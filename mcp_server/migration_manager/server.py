@@ -233,13 +233,37 @@ class RenderResult(BaseModel):
 # --------------------------------------------------------------------------- helpers
 
 
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def sendable(result: R) -> R:
+    """A file name that is not valid UTF-8 reaches Python as lone surrogates (PEP 383), which JSON-RPC
+    cannot carry (the SDK failed the whole call): such names are sent with \\xNN for each byte."""
+    if not isinstance(result, BaseModel):
+        return result
+    import pydantic_core
+
+    try:
+        pydantic_core.to_json(result)
+    except pydantic_core.PydanticSerializationError:
+        return type(result).model_validate(_escaped(result.model_dump()))
+    return result
+
+
 def tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Engine errors become ToolErrors with their message; anything else is logged and reported."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return fn(*args, **kwargs)
+            return sendable(fn(*args, **kwargs))
         except ToolError:
             raise
         except PlanningError as exc:

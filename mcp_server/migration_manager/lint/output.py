@@ -63,13 +63,23 @@ def as_text(report: LintReport, sources: dict[str, str] | None = None) -> str:
 
 def as_json(report: LintReport) -> str:
     """The report as JSON, one finding per line: json's C encoder writes each line (with indent=
-    the pure-Python encoder wrote every value, a quarter of the time of linting 700 files)."""
+    the pure-Python encoder wrote every value, a quarter of the time of linting 700 files).
+    Text is written as it is, unless a file name is not valid UTF-8: then everything past ASCII
+    is escaped (a lone surrogate as \\udcff, which json.loads turns back into the name's byte),
+    so that the document stays valid UTF-8."""
     data = report.as_dict()
     findings = data.pop("findings")
-    head = json.dumps(data, indent=2, ensure_ascii=False)[:-2]  # without the closing "\n}"
-    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps makes one a call
-    lines = ",\n".join("    " + encode(f) for f in findings)
-    return f'{head},\n  "findings": [' + (f"\n{lines}\n  ]" if findings else "]") + "\n}\n"
+    for ascii_only in (False, True):
+        head = json.dumps(data, indent=2, ensure_ascii=ascii_only)[:-2]  # without the closing "\n}"
+        encode = json.JSONEncoder(ensure_ascii=ascii_only).encode  # one encoder: json.dumps makes one a call
+        lines = ",\n".join("    " + encode(f) for f in findings)
+        text = f'{head},\n  "findings": [' + (f"\n{lines}\n  ]" if findings else "]") + "\n}\n"
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            continue
+        break
+    return text
 
 
 def as_sarif(report: LintReport) -> str:
