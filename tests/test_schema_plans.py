@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from conftest import Server
+from migration_manager.errors import PlanningError
 from migration_manager.model import Target
 from migration_manager.planner import plan
 from migration_manager.schema.sources import schema_from_dsn
@@ -262,3 +264,112 @@ def test_plain_ddl_for_an_empty_table_stops_when_rows_arrived_since(
     from migration_manager.catalog import differences
 
     assert differences(before, catalog(empty_db)) == []
+
+
+LEGACY = """
+CREATE SCHEMA "Billing";
+CREATE TABLE "Billing".accounts (id bigint PRIMARY KEY);
+INSERT INTO "Billing".accounts SELECT g FROM generate_series(1, 100) AS g;
+CREATE TABLE "Billing"."Legacy Items" (
+  id bigint GENERATED ALWAYS AS IDENTITY (START WITH 100 INCREMENT BY 5) PRIMARY KEY,
+  code text NOT NULL DEFAULT 'x',
+  n serial,
+  account_id bigint REFERENCES "Billing".accounts (id),
+  amount numeric(10,2),
+  twice numeric GENERATED ALWAYS AS (amount * 2) STORED,
+  parent bigint,
+  note text,
+  CONSTRAINT legacy_code UNIQUE (code, n),
+  CONSTRAINT legacy_parent FOREIGN KEY (parent) REFERENCES "Billing"."Legacy Items" (id)
+);
+ALTER TABLE "Billing"."Legacy Items" ADD CONSTRAINT legacy_amount CHECK (amount > 0) NOT VALID;
+CREATE INDEX legacy_note_lower ON "Billing"."Legacy Items" (lower(note)) WHERE note IS NOT NULL;
+CREATE UNIQUE INDEX legacy_account_code ON "Billing"."Legacy Items" (account_id, code);
+CREATE FUNCTION "Billing".touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t_touch BEFORE UPDATE ON "Billing"."Legacy Items" FOR EACH ROW EXECUTE FUNCTION "Billing".touch();
+ALTER TABLE "Billing"."Legacy Items" DISABLE TRIGGER t_touch;
+INSERT INTO "Billing"."Legacy Items" (code, account_id, amount, note)
+SELECT 'c' || g, 1 + g % 100, g, CASE WHEN g % 2 = 0 THEN 'n' || g END FROM generate_series(1, 10000) AS g;
+ANALYZE;
+"""
+
+
+@pytest.mark.parametrize("source", ["dsn", "structure"])
+def test_a_dropped_table_comes_back_empty_as_it_was(
+    source: Source, server: Server, empty_db: str, empty_twin: str, tmp_path: Path
+) -> None:
+    """DROP TABLE with the schema known: the down builds the table again from it (identity and serial
+    at their position, keys, an FK to itself and one out, a NOT VALID check, partial, expression and
+    unique indexes, a disabled trigger, quoted mixed-case names in another schema), catalog-equal
+    to the start; the rows are gone, and the down says so."""
+    proof = prove(
+        server,
+        empty_db,
+        empty_twin,
+        tmp_path,
+        setup=LEGACY,
+        change='DROP TABLE "Billing"."Legacy Items"',
+        source=source,
+        compare_data=False,
+    )
+    (step,) = [st for m in proof.plan.migrations for st in m.steps if st.down]
+    assert step.lossy_down and "comes back empty" in str(step.down_note)
+    if source == "structure":  # pg_dump --schema-only holds no sequence positions: the note says they restart
+        assert "position of Billing.Legacy Items_id_seq, Billing.Legacy Items_n_seq" in str(step.down_note)
+        return
+    with psycopg.connect(empty_db, autocommit=True) as conn:  # ups ran again: go down once more and look
+        for down in proof.downs:
+            psql_file(server.bin_dir, empty_db, down)
+        row = conn.execute(
+            """INSERT INTO "Billing"."Legacy Items" (code) VALUES ('fresh') RETURNING id, n"""
+        ).fetchone()
+    assert row == (100 + 5 * 10000, 10001)  # the sequences went on where they were, not from the start
+
+
+def test_a_table_something_depends_on_is_refused_until_that_goes_first(
+    server: Server, empty_db: str, empty_twin: str, tmp_path: Path
+) -> None:
+    """DROP TABLE fails on the server while another table's FK references it or a view reads it:
+    the plan says so up front; with the FK dropped first in the same change it plans, and proves."""
+    setup = """
+    CREATE TABLE users (id bigint PRIMARY KEY);
+    CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint CONSTRAINT orders_user_fk REFERENCES users (id));
+    CREATE VIEW user_ids AS SELECT id FROM users;
+    INSERT INTO users SELECT g FROM generate_series(1, 100) AS g;
+    """
+    run_sql(empty_db, setup)
+    with pytest.raises(PlanningError) as refused:
+        plan(parse_operations("DROP TABLE users"), Target(version=server.version), schema=schema_from_dsn(empty_db))
+    message = str(refused.value)
+    assert "foreign key orders_user_fk of public.orders" in message and "view public.user_ids" in message
+    assert "drop_constraint" in message and "DROP VIEW" in message
+    run_sql(empty_db, "DROP VIEW user_ids")
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("DROP TABLE orders, users")
+    prove(
+        server,
+        empty_db,
+        empty_twin,
+        fresh,
+        setup=setup.replace("CREATE VIEW user_ids AS SELECT id FROM users;", ""),
+        change="ALTER TABLE orders DROP CONSTRAINT orders_user_fk; DROP TABLE users",
+        compare_data=False,
+    )
+
+
+def test_dropped_constraints_come_back_from_the_schema(
+    server: Server, empty_db: str, empty_twin: str, tmp_path: Path
+) -> None:
+    """DROP CONSTRAINT without its definition in the change: the down re-adds it from the schema read;
+    a NOT VALID check comes back NOT VALID (validating it in the down could fail on old rows)."""
+    change = (
+        'ALTER TABLE "Billing"."Legacy Items" DROP CONSTRAINT legacy_amount; '
+        'ALTER TABLE "Billing"."Legacy Items" DROP CONSTRAINT legacy_parent; '
+        'ALTER TABLE "Billing"."Legacy Items" DROP CONSTRAINT legacy_code'
+    )
+    proof = prove(server, empty_db, empty_twin, tmp_path, setup=LEGACY, change=change)
+    downs = [s for m in proof.plan.migrations for st in m.steps for s in st.down]
+    assert not any(st.lossy_down for m in proof.plan.migrations for st in m.steps)
+    assert not any("VALIDATE CONSTRAINT legacy_amount" in s for s in downs)

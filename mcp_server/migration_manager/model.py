@@ -83,7 +83,9 @@ class CreateTable(TableOp):
 class DropTable(TableOp):
     op: Literal["drop_table"] = "drop_table"
     columns: list[Column] = Field(
-        default_factory=list, description="the table's columns, so the down migration can recreate it"
+        default_factory=list,
+        description="the table's columns, so the down migration can recreate it (with a schema source the "
+        "down is built from the table as read, keys and indexes too)",
     )
 
 

@@ -56,7 +56,7 @@ from ..model import (
     ValidateConstraint,
 )
 from .backfill import plan_backfill
-from .base import Context, Draft, slug
+from .base import Context, Draft, TableRef, slug
 from .columns import (
     plan_add_column,
     plan_drop_column,
@@ -285,6 +285,9 @@ def plan(
     ctx.warnings.extend(merged_notes)
     for op in intended:
         drafts.extend(_FAMILIES[type(op)](ctx, op))
+        if isinstance(op, (DropConstraint, DropTable)):
+            info = ctx.table_info(TableRef(op.table, op.schema_name))
+            ctx.dropped.add((info.key if info else op.table, op.name if isinstance(op, DropConstraint) else ""))
     merged = _merge(drafts)
     migrations = []
     for i, d in enumerate(merged):

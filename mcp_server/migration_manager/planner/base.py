@@ -67,6 +67,7 @@ class Context:
     empty_used: dict[str, TableRef] = field(default_factory=dict)  # empty tables given plain DDL (plain())
     lock_timeout: str = DEFAULT_LOCK_TIMEOUT  # the plan's, for a retry loop a step writes itself (renames.py)
     lock_retries: int = DEFAULT_LOCK_RETRIES
+    dropped: set[tuple[str, str]] = field(default_factory=set)  # (table key, constraint or "") dropped so far
 
     @property
     def version(self) -> int:

@@ -366,7 +366,12 @@ def plan_validate_constraint(ctx: Context, op: ValidateConstraint) -> list[Draft
 def plan_drop_constraint(ctx: Context, op: DropConstraint) -> list[Draft]:
     table = TableRef(op.table, op.schema_name)
     q = quote_ident(op.name)
-    definition = (op.definition or "").strip()
+    info = ctx.table_info(table)
+    known = info.constraint(op.name) if info is not None else None  # the schema read has its definition
+    definition = (op.definition or (known.definition if known is not None else "")).strip()
+    unvalidated = re.search(r"\s+NOT\s+VALID\s*$", definition, re.IGNORECASE)
+    if unvalidated:  # it was never validated: the down adds it back as it was
+        definition = definition[: unvalidated.start()]
     kind = definition.split("(")[0].strip().upper()
     also: list[tuple[TableRef, LockMode]] = []
     if kind == "FOREIGN KEY":
@@ -376,6 +381,9 @@ def plan_drop_constraint(ctx: Context, op: DropConstraint) -> list[Draft]:
     if not definition:
         down: list[str] = []
         note = "the constraint's definition was not given: the down cannot re-add it"
+    elif kind in {"CHECK", "FOREIGN KEY"} and unvalidated:
+        down = [f"ALTER TABLE {table.sql} ADD CONSTRAINT {q} {definition} NOT VALID"]
+        note = "re-added NOT VALID, as it was (never validated)"
     elif kind in {"CHECK", "FOREIGN KEY"}:
         down = [
             f"ALTER TABLE {table.sql} ADD CONSTRAINT {q} {definition} NOT VALID",

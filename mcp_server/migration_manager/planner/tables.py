@@ -8,11 +8,14 @@ new code uses the new name. After the application has moved, the contract step d
 
 from __future__ import annotations
 
+from ..errors import PlanningError
 from ..ident import qualified, quote_ident
 from ..knowledge.postgres import Action
 from ..model import CreateTable, DropTable, LockMode, RenameTable
+from ..schema.model import TableInfo
 from .base import Context, Draft, TableRef, column_list, slug
 from .columns import column_sql, validate_column
+from .recreate import NOT_CARRIED, blockers, recreate_sql, unplaced_sequences
 from .sequence import relation_exists
 
 
@@ -47,17 +50,55 @@ def plan_create_table(ctx: Context, op: CreateTable) -> list[Draft]:
     ]
 
 
+def _still_depending(ctx: Context, info: TableInfo) -> list[str]:
+    """What makes DROP TABLE fail, less the foreign keys (and their tables) this change drops first."""
+    assert ctx.schema is not None
+    gone = [
+        f"foreign key {ref.constraint.name} of {ref.schema}.{ref.table}"
+        for ref in ctx.schema.incoming_foreign_keys(info)
+        if (f"{ref.schema}.{ref.table}", ref.constraint.name) in ctx.dropped
+        or (f"{ref.schema}.{ref.table}", "") in ctx.dropped
+    ]
+    return [b for b in blockers(ctx.schema, info) if b not in gone]
+
+
 def plan_drop_table(ctx: Context, op: DropTable) -> list[Draft]:
     table = TableRef(op.table, op.schema_name)
+    info = ctx.table_info(table)
+    if info is not None and (depending := _still_depending(ctx, info)):
+        raise PlanningError(
+            f"drop_table {table.key}: {'; '.join(depending)} depend(s) on it, so DROP TABLE would fail on the "
+            "server. Drop them first: a drop_constraint for each foreign key, before this drop_table in the same "
+            "change, and DROP VIEW for a view (CASCADE would drop them without saying so)"
+        )
+    rebuilt = recreate_sql(ctx.schema, info) if ctx.schema is not None and info is not None else None
     if op.columns:
         for col in op.columns:
             validate_column(col, f"drop_table {table.key}")
         body = ",\n    ".join(column_sql(col) for col in op.columns)
         down = [f"CREATE TABLE IF NOT EXISTS {table.sql} (\n    {body}\n)"]
         note = "the table comes back empty: its rows cannot be restored except from a backup"
+    elif rebuilt is not None:
+        assert ctx.schema is not None and info is not None
+        down = rebuilt
+        note = (
+            "the table comes back empty, as the schema read has it (columns, keys, indexes, triggers, the sequences "
+            f"it owns at their position); its rows cannot be restored except from a backup; {NOT_CARRIED}"
+        )
+        if unplaced := unplaced_sequences(ctx.schema, info):
+            note += (
+                f"; the schema source does not hold the position of {', '.join(unplaced)}: they start again "
+                "(setval them before restoring rows)"
+            )
+    elif info is not None:
+        down = []
+        note = f"{info.key} is partitioned or a partition: the down does not build it again; restore it from a backup"
     else:
         down = []
-        note = "give the table's columns in the operation so the down can recreate it (empty); rows are lost anyway"
+        note = (
+            "give a schema source (or the table's columns in the operation) so the down can recreate it (empty); "
+            "rows are lost anyway"
+        )
     step = ctx.step(
         Action.DROP_TABLE,
         table,
