@@ -237,3 +237,27 @@ def test_a_long_change_lists_its_neighbours_in_each_readme_and_everything_in_the
     assert "The change has 80 migrations; the ones around this one" in middle
     assert "36. `" in middle and "46. `" in middle and "35. `" not in middle and "47. `" not in middle
     assert "41. `" in middle and "(this one)" in middle
+
+
+@pytest.mark.parametrize("layout", ["dbmate", "diesel"])
+def test_two_renders_in_one_second_get_two_versions(layout: str, tmp_path: Path) -> None:
+    """Two changes rendered back to back (well within a second): each gets its own version, later than
+    the last. The clock's microseconds made the second render reuse the first one's stamp, and dbmate
+    then records that version once and never runs the other file."""
+    from migration_manager.cli import main
+
+    if layout == "dbmate":
+        files = {"db/migrations/20200101000000_start.sql": "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n"}
+    else:
+        files = {
+            "diesel.toml": "[print_schema]\nfile = 'src/schema.rs'\n",
+            "migrations/2020-01-01-000000_start/up.sql": "SELECT 1;\n",
+            "migrations/2020-01-01-000000_start/down.sql": "SELECT 1;\n",
+        }
+    root = repos.write(tmp_path, files)
+    for sql in ("ALTER TABLE t ADD COLUMN a text", "ALTER TABLE t ADD COLUMN b text"):
+        assert main(["render", "--root", str(root), "--sql", sql, "--write"]) == 0
+    (found,) = [f for f in find_migrations(root).frameworks if f.framework == layout]
+    ids = [m.id for m in found.migrations]
+    assert len(ids) == 3 and len(set(ids)) == 3 and ids == sorted(ids), ids
+    assert not [p for p in found.problems if p.code == "duplicate_id"]

@@ -21,7 +21,10 @@ def now_utc() -> datetime:
 def next_timestamp(existing: Iterable[str], fmt: str = "%Y%m%d%H%M%S") -> str:
     """Now, formatted, but later than every existing id of the same format (clocks and futures).
     Ids of one fixed-width digit format sort as strings, so only the largest is parsed."""
-    candidate = now_utc()
+    # at the format's resolution: now with its microseconds is later than the id written earlier in
+    # the same second, which then came back again (two renders in one second, one version twice)
+    candidate = now_utc().replace(microsecond=0)
+    candidate = _parse(candidate.strftime(fmt), fmt) or candidate
     width = len(candidate.strftime(fmt))
     same = [e for e in existing if len(e) == width and e.isdigit()]
     latest = _parse(max(same), fmt) if same else None
