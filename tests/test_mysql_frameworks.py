@@ -16,7 +16,14 @@ from conftest import IN_CI, MariaDatabase
 from migration_manager.catalog_mysql import Snapshot, differences, snapshot
 from migration_manager.model import Target
 from migration_manager.planner import plan
-from migration_manager.render import render_alembic, render_liquibase, render_rails, render_sql, write_files
+from migration_manager.render import (
+    RenderedFile,
+    render_alembic,
+    render_liquibase,
+    render_rails,
+    render_sql,
+    write_files,
+)
 from test_mysql_plans import CASES, MyCase
 from test_render_liquibase import liquibase_command, write_master
 from test_render_rails import RUNNER, ruby
@@ -84,6 +91,17 @@ def test_alembic_on_mariadb(case: MyCase, maria_db: MariaDatabase, maria_twin: M
     for f in files:
         if f.path.endswith(".py"):
             compile(f.content, f.path, "exec")
+    # a later revision of the project's, run on the same connection: it must find the session's own
+    # lock_wait_timeout (the server's default), not the 1 s the plan's revisions set for their ALTERs
+    last = [f.path for f in files if f.path.endswith(".py")][-1].split("_")[0]
+    (root / "migrations" / "versions" / "ffffffffffff_later.py").write_text(
+        f"import sqlalchemy as sa\nfrom alembic import op\nrevision = 'ffffffffffff'\ndown_revision = {last!r}\n"
+        "def upgrade():\n"
+        "    q = 'SELECT @@SESSION.lock_wait_timeout, @@GLOBAL.lock_wait_timeout'\n"
+        "    seen, own = op.get_bind().execute(sa.text(q)).one()\n"
+        "    assert seen == own, f'lock_wait_timeout left at {seen} by the revisions before'\n"
+        "def downgrade():\n    pass\n"
+    )
     env = {**os.environ, "PYTHONPATH": ""}
     run([str(BIN / "alembic"), "upgrade", "head"], root, env)
     assert differences(expected, schema(maria_twin)) == []
@@ -98,11 +116,28 @@ def test_liquibase_on_mariadb(case: MyCase, maria_db: MariaDatabase, maria_twin:
     folder = tmp_path / "changelog"
     files = render_liquibase(p)
     write_files(files, folder)
-    write_master(folder, files)
+    # a later changeSet of the project's, on the same connection: it halts unless the session's own
+    # lock_wait_timeout is back (the plan's changeSets set 1 s for their ALTERs)
+    later = RenderedFile(
+        path="later.xml",
+        content='<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"\n'
+        '    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"\n'
+        '    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog\n'
+        '        http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd">\n'
+        '  <changeSet id="later" author="app">\n'
+        '    <preConditions onFail="HALT" onFailMessage="lock_wait_timeout was left changed">\n'
+        '      <sqlCheck expectedResult="1">\n'
+        "        SELECT @@SESSION.lock_wait_timeout = @@GLOBAL.lock_wait_timeout</sqlCheck>\n"
+        "    </preConditions>\n"
+        "    <sql>SELECT 1</sql>\n    <rollback/>\n  </changeSet>\n</databaseChangeLog>\n",
+    )
+    write_files([later], folder)
+    write_master(folder, [*files, later])
     base, env = liquibase_command(f"jdbc:mariadb://127.0.0.1:3306/{maria_twin.name}", "root")
     run([*base, "update"], folder, env)
     assert differences(expected, schema(maria_twin)) == []
-    run([*base, "rollback-count", f"--count={sum(len(m.steps) for m in p.migrations)}"], folder, env)
+    run([*base, "rollback-count", f"--count={sum(len(m.steps) for m in p.migrations) + 1}"], folder, env)
     assert differences(start, schema(maria_twin)) == []
 
 
