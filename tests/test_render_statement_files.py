@@ -261,3 +261,26 @@ def test_two_renders_in_one_second_get_two_versions(layout: str, tmp_path: Path)
     ids = [m.id for m in found.migrations]
     assert len(ids) == 3 and len(set(ids)) == 3 and ids == sorted(ids), ids
     assert not [p for p in found.problems if p.code == "duplicate_id"]
+
+
+def test_out_given_from_here_is_the_folder_meant_not_a_stray_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`render --root app --out app/db/migrations` from app's parent: --out is relative to --root, so
+    this made app/app/db/migrations and wrote plain SQL there. The folder named from here, inside
+    the root, is taken (with a note); an absolute path inside the root too; one outside is refused."""
+    from migration_manager.cli import main
+
+    root = repos.write(
+        tmp_path / "app", {"db/migrations/20200101000000_start.sql": "-- migrate:up\nSELECT 1;\n-- migrate:down\n"}
+    )
+    monkeypatch.chdir(tmp_path)
+    sql = "ALTER TABLE t ADD COLUMN a text"
+    assert main(["render", "--root", "app", "--out", "app/db/migrations", "--sql", sql, "--write"]) == 0
+    assert "taking app/db/migrations as db/migrations" in capsys.readouterr().err
+    assert not (root / "app").exists()
+    assert main(["render", "--root", "app", "--out", str(root / "db" / "migrations"), "--sql", sql, "--write"]) == 0
+    (found,) = [f for f in find_migrations(root).frameworks if f.framework == "dbmate"]
+    assert len(found.migrations) == 3
+    assert main(["render", "--root", "app", "--out", str(tmp_path), "--sql", sql, "--write"]) == 2
+    assert "is not inside --root" in capsys.readouterr().err

@@ -143,6 +143,27 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _out_under(root: Path, out: str) -> str:
+    """--out as a folder relative to --root. An absolute path must lie inside the root; a relative
+    one that names no folder under the root but does name one from here inside the root is taken
+    as meant (with a note): it used to make a stray copy of the path under the root."""
+    base = root.resolve()
+    given = Path(out)
+    if given.is_absolute():
+        try:
+            return str(given.resolve().relative_to(base))
+        except ValueError:
+            raise InputError(f"--out {out} is not inside --root {root}: give a folder of the repository") from None
+    if (root / given).is_dir() or not given.is_dir():
+        return out
+    try:
+        inside = str(given.resolve().relative_to(base))
+    except ValueError:
+        return out
+    print(f"note: --out is relative to --root: taking {out} as {inside} (the folder {out} from here)", file=sys.stderr)
+    return inside
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     import json
 
@@ -154,6 +175,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     now = timestamp_from(args.timestamp, "--timestamp")
     root = Path(args.root)
     found = find_migrations(root)
+    if args.out is not None:
+        args.out = _out_under(root, args.out)
     destination = choose(found, args.format, args.out, names=CLI_NAMES)
     from .render.dialect import render_dialect
 
