@@ -12,6 +12,7 @@ import sqlglot
 from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
 
+from ..sql.quiet import quiet_sqlglot
 from .source import _ignored, position
 
 _COMPOUND = re.compile(
@@ -76,6 +77,11 @@ def _by_tokens(segment: str) -> list[tuple[int, int]]:
 
 
 def my_statements(text: str) -> list[MyStatement]:
+    with quiet_sqlglot():  # a Command fallback is read as such below, not worth a line on stderr
+        return _my_statements(text)
+
+
+def _my_statements(text: str) -> list[MyStatement]:
     out: list[MyStatement] = []
     previous = 0
     for start, stop in _spans(text):

@@ -9,10 +9,7 @@ and the planner says what that costs.
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import sqlglot
@@ -43,6 +40,7 @@ from ..model import (
     RenameTable,
     SetDefault,
 )
+from .quiet import quiet_sqlglot
 
 _IDENT = r"(?:`(?:[^`]|``)+`|[A-Za-z0-9_$]+)"
 _NAME = rf"{_IDENT}(?:\s*\.\s*{_IDENT})?"
@@ -61,18 +59,6 @@ _FAITHFUL_TYPES = frozenset(
 )
 _WORD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)")
 _FK_ACTION = re.compile(r"(?i)ON\s+(DELETE|UPDATE)\s+(NO ACTION|RESTRICT|CASCADE|SET NULL|SET DEFAULT)")
-
-
-@contextmanager
-def _quiet_sqlglot() -> Iterator[None]:
-    """sqlglot logs a warning when it falls back to a Command; this module reports that itself."""
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def _command_rest(node: exp.Command) -> str:
@@ -588,7 +574,7 @@ class _Reader:
 
 def _statement_texts(sql: str) -> list[str]:
     """Each statement as written (split where sqlglot splits: at semicolon tokens), for messages."""
-    with _quiet_sqlglot():
+    with quiet_sqlglot():
         tokens = MySQL().tokenize(sql)
     texts: list[str] = []
     chunk: list[Token] = []
@@ -609,7 +595,7 @@ def parse_mysql_operations(sql: str) -> list[Operation]:
     if refused := too_much_sql(len(sql)):
         raise InputError(refused)
     try:
-        with _quiet_sqlglot():
+        with quiet_sqlglot():
             statements = [s for s in sqlglot.parse(sql, read="mysql") if isinstance(s, exp.Expression)]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
