@@ -177,17 +177,40 @@ def pg18(dropper: Dropper) -> Iterator[Server]:
         pg.cleanup()
 
 
-@pytest.fixture(scope="session")
-def pg15(dropper: Dropper) -> Server:
+def _alive(pid: int) -> bool:
     try:
-        with psycopg.connect(SYSTEM_PG_URI, connect_timeout=3) as conn:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _drop_templates(conn: psycopg.Connection[Any], mine: bool) -> None:
+    """The machine's server outlives the run: drop this process's template databases (mine), or
+    those of runs that are gone (a crash or a kill left them; a live run's are left alone)."""
+    for (name,) in conn.execute("SELECT datname FROM pg_database WHERE datname ~ '^mm_(tpl|big)_[0-9]+$'").fetchall():
+        pid = int(name.rsplit("_", 1)[1])
+        if (pid == os.getpid()) if mine else not _alive(pid):
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg15(dropper: Dropper) -> Iterator[Server]:
+    try:
+        with psycopg.connect(SYSTEM_PG_URI, connect_timeout=3, autocommit=True) as conn:
             version = conn.info.server_version // 10000
+            _drop_templates(conn, mine=False)
     except psycopg.OperationalError as exc:
         message = f"the machine's PostgreSQL at {SYSTEM_PG_URI} is not reachable: {exc}"
         if IN_CI:
             pytest.fail(message + " (CI requires it: .ci/run starts it)")
         pytest.skip(message)
-    return Server("pg15", SYSTEM_PG_URI, version, _psql_dir(), dropper)
+    yield Server("pg15", SYSTEM_PG_URI, version, _psql_dir(), dropper)
+    dropper.finish()  # the databases made from the templates first
+    with psycopg.connect(SYSTEM_PG_URI, autocommit=True) as conn:
+        _drop_templates(conn, mine=True)
 
 
 def _with_template(srv: Server) -> Server:

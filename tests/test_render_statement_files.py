@@ -246,6 +246,7 @@ def test_two_renders_in_one_second_get_two_versions(layout: str, tmp_path: Path)
     then records that version once and never runs the other file."""
     from migration_manager.cli import main
 
+    files: dict[str, str | bytes]
     if layout == "dbmate":
         files = {"db/migrations/20200101000000_start.sql": "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n"}
     else:
