@@ -553,3 +553,50 @@ def test_not_included_looks_beside_the_included_changelogs_only(tmp_path: Path) 
     f = lb["."]
     assert [m.id for m in f.migrations] == ["1::gen"]
     assert codes(f.problems) == {"not_included": ["db/002.xml"]}
+
+
+def test_a_master_named_only_in_code_through_a_variable_is_found_as_the_root(tmp_path: Path) -> None:
+    """OpenMRS names its master in Java code through a variable and calls it
+    liquibase-update-to-latest.xml: nothing names it and its name is no usual one. The changelog
+    that includes others and that no other includes is the master; the included ones are not."""
+    res = "api/src/main/resources"
+    files: repos.Files = {
+        f"{res}/liquibase-update-to-latest.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog {_NS}>\n'
+            '  <include file="org/openmrs/liquibase/updates/update-2.1.x.xml" relativeToChangelogFile="true"/>\n'
+            '  <include file="org/openmrs/liquibase/updates/update-2.2.x.xml" relativeToChangelogFile="true"/>\n'
+            "</databaseChangeLog>\n"
+        ),
+        f"{res}/org/openmrs/liquibase/updates/update-2.1.x.xml": changelog(create_table("2.1-1", "person")),
+        f"{res}/org/openmrs/liquibase/updates/update-2.2.x.xml": changelog(create_table("2.2-1", "visit")),
+        "api/src/main/java/org/openmrs/util/DatabaseUpdater.java": (
+            "class DatabaseUpdater { static final String CHANGE_LOG = changelogFile(); }\n"
+        ),
+    }
+    (lb,) = of(scan(tmp_path, files), "liquibase").values()
+    assert [m.id for m in lb.migrations] == ["2.1-1::gen", "2.2-1::gen"]
+    assert lb.problems == [] or all(p.severity != "error" for p in lb.problems), lb.problems
+
+
+def test_several_candidate_masters_are_named_with_the_way_to_choose(tmp_path: Path) -> None:
+    """Two changelogs that include others, neither included (OpenMRS has an update-to-latest and a
+    schema-only one): find does not guess; it names both and says how to name the master, and a
+    liquibase.properties that names one settles it."""
+    res = "api/src/main/resources"
+    files: repos.Files = {
+        f"{res}/{name}.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog {_NS}>\n'
+            f'  <include file="parts/{name}-1.xml" relativeToChangelogFile="true"/>\n</databaseChangeLog>\n'
+        )
+        for name in ("update-to-latest", "schema-only")
+    }
+    files[f"{res}/parts/update-to-latest-1.xml"] = changelog(create_table("u1", "person"))
+    files[f"{res}/parts/schema-only-1.xml"] = changelog(create_table("s1", "person"))
+    result = scan(tmp_path, files)
+    assert of(result, "liquibase") == {}
+    (problem,) = [p for p in result.problems if p.code == "unnamed_master"]
+    assert f"{res}/update-to-latest.xml" in problem.message and f"{res}/schema-only.xml" in problem.message
+    assert "liquibase.properties" in problem.message
+    files["liquibase.properties"] = f"changeLogFile: {res}/update-to-latest.xml\n"
+    (lb,) = of(scan(tmp_path / "named", files), "liquibase").values()
+    assert [m.id for m in lb.migrations] == ["u1::gen"]

@@ -243,6 +243,28 @@ def _masters(repo: Repo, resolver: Resolver) -> list[tuple[str, str | None]]:
     return list(out.items())
 
 
+_ROOT_WHY = "a changelog that includes others and that no other includes"
+_INCLUDES = re.compile(r"<include(All)?\b|^\s*-\s*include(All)?\s*:", re.MULTILINE)
+
+
+def _roots(repo: Repo, resolver: Resolver) -> list[str]:
+    """Changelogs that include other changelogs and are included by none (OpenMRS's
+    liquibase-update-to-latest.xml is named only in Java code, through a variable)."""
+    including = [
+        p
+        for p in repo.files
+        if p.endswith((".xml", ".yaml", ".yml"))
+        and "databaseChangeLog" in (text := repo.text(p) or "")
+        and _INCLUDES.search(text)
+    ]
+    reached: dict[str, set[str]] = {}
+    for p in including:
+        reader = _Reader(repo, resolver)
+        reader.read(p)
+        reached[p] = reader.visited - {p}
+    return [p for p in including if not any(p in seen for q, seen in reached.items() if q != p)]
+
+
 def _dialect(repo: Repo) -> str | None:
     for path in repo.files:
         if basename(path) == "liquibase.properties":
@@ -265,6 +287,26 @@ def find(repo: Repo) -> list[FrameworkFindings]:
             continue  # a file that only looks like a changelog
         included |= reader.visited
         readers.append((master, named_by, reader))
+    if not readers:  # no master named or called like one (or only empty ones): the changelogs no other includes
+        roots: list[tuple[str, str | None, _Reader]] = []
+        for master in _roots(repo, resolver):
+            reader = _Reader(repo, resolver)
+            reader.read(master)
+            if reader.entries:
+                roots.append((master, _ROOT_WHY, reader))
+        if len(roots) == 1:
+            readers, included = roots, roots[0][2].visited
+        elif roots:
+            repo.problems.append(
+                Problem(
+                    severity="warning",
+                    code="unnamed_master",
+                    message="no configuration names the Liquibase master changelog and several changelogs could be "
+                    f"it (each includes others, none is included): {', '.join(m for m, _, _ in roots)}; name it "
+                    "in a liquibase.properties (changeLogFile: ...) beside the build file",
+                    path=roots[0][0],
+                )
+            )
     referenced = set().union(*(r.referenced for _, _, r in readers)) if readers else set()
     # a changelog beside the ones a master reaches (same folders), that nothing includes
     by_folder: dict[str, list[str]] = {}
