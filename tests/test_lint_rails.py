@@ -477,3 +477,52 @@ def test_the_cli_reports_the_lobsters_index_in_db_migrate(tmp_path: Path) -> Non
     assert done.returncode == 1, done.stdout + done.stderr
     assert "db/migrate/20240102000000_change_orders.rb:3:5: error [index-without-concurrently]" in done.stdout
     assert "    add_index :orders, [:user_id, :amount]" in done.stdout and "skipped" not in done.stdout
+
+
+def test_a_migration_as_this_tools_rails_renderer_writes_it_is_read(tmp_path: Path) -> None:
+    """Our own Rails files put the work in `with_lock_retries do` (as GitLab's helper does): lint read
+    nothing inside it (0 statements, exit 0). It is read, with the lock_timeout each attempt sets."""
+    from migration_manager.model import AddColumn, Column, Target
+    from migration_manager.planner import plan
+    from migration_manager.render import render_rails
+
+    change = plan(
+        [
+            AddColumn(table="orders", column=Column(name="note", type="text")),
+            AddColumn(table="orders", column=Column(name="state", type="text", nullable=False, default="'new'")),
+        ],
+        Target(version=16),
+    )
+    (rendered,) = [f for f in render_rails(change) if f.path.endswith(".rb")]
+    assert "    with_lock_retries do\n" in rendered.content
+    rails(tmp_path)
+    (tmp_path / "db" / "migrate" / rendered.path).write_text(rendered.content)
+    from_ruby, from_python = both(rendered.content)
+    assert from_ruby == from_python and from_ruby.skipped == []
+    planned = [sql for m in change.migrations for step in m.steps for sql in step.up]
+    inside = [p for p in from_ruby.pieces if p.lock_timeout]
+    assert normalized([p.sql for p in inside]) == normalized(planned)
+    assert all(p.in_transaction for p in from_ruby.pieces)
+    report = lint(tmp_path)
+    assert report.skipped == [] and not hits(report, rendered.path), report.findings
+    # the statements in the block are checked: the same calls without the retries are findings
+    bare = rendered.content.replace("    with_lock_retries do\n", "    begin\n", 1)
+    (tmp_path / "db" / "migrate" / rendered.path).write_text(bare)
+    assert "missing-lock-timeout" in {rule for _, rule in hits(lint(tmp_path), rendered.path)}
+
+
+@pytest.mark.parametrize("opener", ["connection.transaction do", "transaction(requires_new: true) do"])
+def test_statements_in_a_transaction_block_are_read(tmp_path: Path, opener: str) -> None:
+    path = rails(
+        tmp_path,
+        opener,
+        "  add_index :orders, :amount, algorithm: :concurrently",
+        "end",
+        head="  disable_ddl_transaction!\n\n",
+    )
+    report = lint(tmp_path)
+    assert report.skipped == []
+    # a transaction block in a migration without one: CONCURRENTLY fails there
+    assert (FIRST + 3, "concurrently-in-transaction") in hits(report), report.findings  # below the head
+    from_ruby, from_python = both(path.read_text())
+    assert from_ruby == from_python

@@ -80,7 +80,7 @@ class Linter:
                     source.path,
                     self.schema,
                     self.config.pg_version,
-                    lock_timeout,
+                    lock_timeout or piece.lock_timeout,
                     begun or piece.in_transaction,
                     utc,
                 )
