@@ -321,7 +321,7 @@ def _kept_run(args: argparse.Namespace, paths: list[Path], cache: Path) -> RunCa
         f"--fail-on={args.fail_on}",
         f"--allow-nothing={args.allow_nothing}",
     ]
-    from .lint.strong_migrations import initializers
+    from .lint.initializers import initializers
 
     config_file = find_pyproject((paths[0] if paths else Path(".")).resolve())
     files = collect(paths)

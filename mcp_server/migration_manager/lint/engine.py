@@ -25,6 +25,7 @@ from .config import LintConfig
 from .liquibase_files import CHANGELOG_SUFFIXES, may_be_changelog
 from .model import Finding, LintReport
 from .sqlness import not_sql
+from .strong_migrations import StrongSettings
 
 # What runs on every lint loads here; the linter itself (linter.py: the rules, PostgreSQL's parser,
 # the planner's fixes) and the readers of each framework load when a file needs them, so a run
@@ -190,65 +191,6 @@ def lint_paths(
         skipped=skipped,
         project_notes=strong.notes(),
     )
-
-
-class StrongSettings:
-    """What a Rails app's config/initializers/strong_migrations.rb tells lint: the PostgreSQL
-    version when none is given (target_version), and a lock_timeout every migration runs with."""
-
-    def __init__(self, files: list[Path], config: LintConfig, root: Path | None) -> None:
-        from .strong_migrations import initializers, read
-
-        self.root = root
-        self.of = initializers(files)
-        self.read = {path: read(path) for path in sorted(set(self.of.values()))}
-        self.used: set[Path] = set()
-        self.version_note: str | None = None
-        targets = {(s.target_version, s.path) for s in self.read.values() if s and s.target_version is not None}
-        if targets and not config.pg_version_set and config.dialect == "postgresql":
-            from ..defaults import unsupported_pg
-
-            (version, path), *others = sorted(targets)
-            if others and any(v != version for v, _ in others):
-                self.version_note = (
-                    f"the strong_migrations initializers name different versions ({self.shown(path)}: {version}, "
-                    f"{self.shown(others[0][1])}: {others[0][0]}): linted for PostgreSQL {config.pg_version}; "
-                    "give --pg-version"
-                )
-            elif problem := unsupported_pg(version):
-                self.version_note = (
-                    f"StrongMigrations.target_version = {version} in {self.shown(path)} is not used ({problem}): "
-                    f"linted for PostgreSQL {config.pg_version}; give --pg-version"
-                )
-            else:
-                config.pg_version = version
-                self.version_note = (
-                    f"linted for PostgreSQL {version}: StrongMigrations.target_version in {self.shown(path)} "
-                    "(give --pg-version or pg-version in [tool.migration-manager] for another)"
-                )
-
-    def shown(self, path: Path) -> str:
-        root = self.root.absolute() if self.root else None
-        return str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
-
-    def lock_timeout(self, migration: Path) -> bool:
-        path = self.of.get(migration)
-        settings = self.read.get(path) if path else None
-        if settings is None or settings.lock_timeout is None:
-            return False
-        self.used.add(settings.path)
-        return True
-
-    def notes(self) -> list[str]:
-        out = [self.version_note] if self.version_note else []
-        for path in sorted(self.used):
-            settings = self.read[path]
-            assert settings is not None
-            out.append(
-                f"{self.shown(path)} sets StrongMigrations.lock_timeout = {settings.lock_timeout}: every Rails "
-                "migration runs with a lock_timeout, so missing-lock-timeout is not reported for them"
-            )
-        return out
 
 
 class _Made:
