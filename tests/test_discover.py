@@ -91,6 +91,78 @@ def test_rails_app_with_a_liquibase_folder(tmp_path: Path) -> None:
     assert problems["missing_down"] == ["db/changelog/changes/001-create-audit.xml"]
 
 
+def rails_migration(cls: str, body: str = "  def change\n    create_table :t\n  end\n", version: str = "7.1") -> str:
+    return f"class {cls} < ActiveRecord::Migration[{version}]\n{body}end\n"
+
+
+# rubygems.org-shaped: an old self.up / self.down migration, inflection acronyms, and an engine's
+# migration copied by `rails railties:install:migrations` (its scope before .rb)
+RAILS_APP: repos.Files = {
+    "Gemfile": "source 'https://rubygems.org'\ngem 'rails', '~> 7.1'\n",
+    "config/database.yml": "production:\n  adapter: postgresql\n",
+    "config/initializers/inflections.rb": "ActiveSupport::Inflector.inflections(:en) do |inflect|\n"
+    "  inflect.acronym \"OIDC\"\n  inflect.acronym('API')\nend\n",
+    "db/migrate/20090527120326_clearance_create_users.rb": "class ClearanceCreateUsers < ActiveRecord::Migration\n"
+    "  def self.up\n    create_table(:users) do |t|\n      t.string :email\n    end\n  end\n\n"
+    "  def self.down\n    drop_table :users\n  end\nend\n",
+    "db/migrate/20230101000000_create_oidc_providers.rb": rails_migration("CreateOIDCProviders"),
+    "db/migrate/20230102000000_add_api_key_roles.rb": rails_migration("AddAPIKeyRoles"),
+    "db/migrate/20230103000000_create_maintenance_tasks_runs.maintenance_tasks.rb": rails_migration(
+        "CreateMaintenanceTasksRuns"
+    ),
+    "db/migrate/20230104000000_add_index_to_runs.maintenance_tasks.rb": rails_migration("AddIndexToRun"),
+}
+
+
+def test_rails_old_style_down_acronyms_and_engine_scopes(tmp_path: Path) -> None:
+    """rubygems.org: `def self.down`, class CreateOIDCProviders with `inflect.acronym "OIDC"` and
+    maintenance_tasks' scoped migrations were false findings, or not counted."""
+    result = scan(tmp_path, RAILS_APP)
+    main = only(result, "rails")
+    assert [m.id for m in main.migrations] == [
+        "20090527120326",
+        "20230101000000",
+        "20230102000000",
+        "20230103000000",
+        "20230104000000",
+    ]
+    assert main.migrations[0].has_down is True
+    assert main.migrations[3].name == "create_maintenance_tasks_runs"  # the scope is not part of the name
+    # the one wrong class name, named as Rails camelizes (the scope ignored)
+    assert [(p.code, p.path, p.message) for p in main.problems] == [
+        (
+            "class_name",
+            "db/migrate/20230104000000_add_index_to_runs.maintenance_tasks.rb",
+            "class AddIndexToRun does not match the file name (Rails expects AddIndexToRuns)",
+        )
+    ]
+    (tmp_path / "db/migrate/20230104000000_add_index_to_runs.maintenance_tasks.rb").unlink()
+    cli = [sys.executable, "-m", "migration_manager.cli", "find", str(tmp_path), "--strict"]
+    done = subprocess.run(cli, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_rails_acronyms_that_cannot_be_read_compare_case_insensitively(tmp_path: Path) -> None:
+    files = {
+        "config/initializers/inflections.rb": "ActiveSupport::Inflector.inflections(:en) do |inflect|\n"
+        "  %w[OIDC].each { |word| inflect.acronym word }\nend\n",
+        "db/migrate/20230101000000_create_oidc_providers.rb": rails_migration("CreateOIDCProviders"),
+        "db/migrate/20230102000000_create_users.rb": rails_migration("CreateUser"),
+    }
+    main = only(scan(tmp_path, files), "rails")
+    assert [(p.code, p.path) for p in main.problems] == [("class_name", "db/migrate/20230102000000_create_users.rb")]
+    # without the initializer Rails camelizes plainly: the acronym is an error
+    (tmp_path / "config/initializers/inflections.rb").unlink()
+    main = only(find_migrations(tmp_path), "rails")
+    assert [p.path for p in main.problems if p.code == "class_name"] == [
+        "db/migrate/20230101000000_create_oidc_providers.rb",
+        "db/migrate/20230102000000_create_users.rb",
+    ]
+    (tmp_path / "config/initializers/inflections.rb").write_bytes(b"\xff\xfe not UTF-8")  # unreadable
+    main = only(find_migrations(tmp_path), "rails")
+    assert [p.path for p in main.problems if p.code == "class_name"] == ["db/migrate/20230102000000_create_users.rb"]
+
+
 def test_flyway_versions_compare_as_numbers(tmp_path: Path) -> None:
     f = only(scan(tmp_path, repos.FLYWAY), "flyway")
     assert f.config == "flyway.conf" and f.dialect == "postgresql" and f.folder == "db/migration"

@@ -8,6 +8,7 @@ ActiveRecord 6.1 (Debian ruby-activerecord, ruby-pg) sends to a scratch PostgreS
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -477,3 +478,122 @@ def test_the_cli_reports_the_lobsters_index_in_db_migrate(tmp_path: Path) -> Non
     assert done.returncode == 1, done.stdout + done.stderr
     assert "db/migrate/20240102000000_change_orders.rb:3:5: error [index-without-concurrently]" in done.stdout
     assert "    add_index :orders, [:user_id, :amount]" in done.stdout and "skipped" not in done.stdout
+
+
+def test_a_migration_as_this_tools_rails_renderer_writes_it_is_read(tmp_path: Path) -> None:
+    """Our own Rails files put the work in `with_lock_retries do` (as GitLab's helper does): lint read
+    nothing inside it (0 statements, exit 0). It is read, with the lock_timeout each attempt sets."""
+    from migration_manager.model import AddColumn, Column, Target
+    from migration_manager.planner import plan
+    from migration_manager.render import render_rails
+
+    change = plan(
+        [
+            AddColumn(table="orders", column=Column(name="note", type="text")),
+            AddColumn(table="orders", column=Column(name="state", type="text", nullable=False, default="'new'")),
+        ],
+        Target(version=16),
+    )
+    (rendered,) = [f for f in render_rails(change) if f.path.endswith(".rb")]
+    assert "    with_lock_retries do\n" in rendered.content
+    rails(tmp_path)
+    (tmp_path / "db" / "migrate" / rendered.path).write_text(rendered.content)
+    from_ruby, from_python = both(rendered.content)
+    assert from_ruby == from_python and from_ruby.skipped == []
+    planned = [sql for m in change.migrations for step in m.steps for sql in step.up]
+    inside = [p for p in from_ruby.pieces if p.lock_timeout]
+    assert normalized([p.sql for p in inside]) == normalized(planned)
+    assert all(p.in_transaction for p in from_ruby.pieces)
+    report = lint(tmp_path)
+    assert report.skipped == [] and not hits(report, rendered.path), report.findings
+    # the statements in the block are checked: the same calls without the retries are findings
+    bare = rendered.content.replace("    with_lock_retries do\n", "    begin\n", 1)
+    (tmp_path / "db" / "migrate" / rendered.path).write_text(bare)
+    assert "missing-lock-timeout" in {rule for _, rule in hits(lint(tmp_path), rendered.path)}
+
+
+@pytest.mark.parametrize("opener", ["connection.transaction do", "transaction(requires_new: true) do"])
+def test_statements_in_a_transaction_block_are_read(tmp_path: Path, opener: str) -> None:
+    path = rails(
+        tmp_path,
+        opener,
+        "  add_index :orders, :amount, algorithm: :concurrently",
+        "end",
+        head="  disable_ddl_transaction!\n\n",
+    )
+    report = lint(tmp_path)
+    assert report.skipped == []
+    # a transaction block in a migration without one: CONCURRENTLY fails there
+    assert (FIRST + 3, "concurrently-in-transaction") in hits(report), report.findings  # below the head
+    from_ruby, from_python = both(path.read_text())
+    assert from_ruby == from_python
+
+
+# rubygems.org-shaped: config/initializers/strong_migrations.rb
+STRONG_MIGRATIONS = """# Mark existing migrations as safe
+StrongMigrations.start_after = 20180508223019
+
+# Set timeouts for migrations
+StrongMigrations.lock_timeout = 10.seconds
+StrongMigrations.statement_timeout = 1.hour
+
+# Set the version of the production database
+StrongMigrations.target_version = {target}
+"""
+
+
+def strong_migrations(tmp_path: Path, target: str = "13") -> Path:
+    path = tmp_path / "config" / "initializers" / "strong_migrations.rb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(STRONG_MIGRATIONS.format(target=target))
+    return path
+
+
+def test_strong_migrations_lock_timeout_and_target_version(tmp_path: Path) -> None:
+    """rubygems.org: 139 of 228 warnings were missing-lock-timeout, but its initializer sets
+    StrongMigrations.lock_timeout, which applies to every migration."""
+    rails(tmp_path, "add_column :orders, :note, :text")
+    initializer = strong_migrations(tmp_path)
+    report = lint(tmp_path)
+    assert hits(report) == set() and report.pg_version == 13
+    assert report.project_notes == [
+        "linted for PostgreSQL 13: StrongMigrations.target_version in config/initializers/strong_migrations.rb "
+        "(give --pg-version or pg-version in [tool.migration-manager] for another)",
+        "config/initializers/strong_migrations.rb sets StrongMigrations.lock_timeout = 10.seconds: every Rails "
+        "migration runs with a lock_timeout, so missing-lock-timeout is not reported for them",
+    ]
+    # a version given wins; the migration's own SET lock_timeout = 0 turns it off
+    rails(tmp_path, 'execute "SET lock_timeout = 0"', "add_column :orders, :note, :text")
+    given = lint_paths([tmp_path / "db" / "migrate"], LintConfig().override(pg_version=16), tmp_path)
+    assert given.pg_version == 16 and hits(given) == {(FIRST + 1, "missing-lock-timeout")}
+    assert [n for n in given.project_notes if "target_version" in n] == []
+    strong_migrations(tmp_path, target='"12"')
+    assert lint(tmp_path).pg_version == 12
+    strong_migrations(tmp_path, target="9.6")
+    assert (
+        lint(tmp_path)
+        .project_notes[0]
+        .startswith(
+            "StrongMigrations.target_version = 9 in config/initializers/strong_migrations.rb is not used (PostgreSQL 9"
+        )
+    )
+    # none set (nil, 0), or no initializer: the warning is back
+    rails(tmp_path, "add_column :orders, :note, :text")
+    initializer.write_text("StrongMigrations.lock_timeout = nil\n")
+    report = lint(tmp_path)
+    assert hits(report) == {(FIRST, "missing-lock-timeout")} and report.project_notes == []
+    initializer.unlink()
+    assert hits(lint(tmp_path)) == {(FIRST, "missing-lock-timeout")}
+
+
+def test_the_cli_reads_the_initializer_again_when_it_changes(tmp_path: Path) -> None:
+    """The CLI keeps a run's output for the same files: the initializer is one of its inputs."""
+    rails(tmp_path, "add_column :orders, :note, :text")
+    initializer = strong_migrations(tmp_path)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "home-cache")}  # a signing key of its own
+    command = [sys.executable, "-m", "migration_manager.cli", "lint", "db/migrate"]
+    first = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert "[missing-lock-timeout]" not in first.stdout and "for PostgreSQL 13" in first.stdout, first.stderr
+    initializer.write_text("StrongMigrations.target_version = 14\n")
+    second = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert "[missing-lock-timeout]" in second.stdout and "for PostgreSQL 14" in second.stdout, second.stderr

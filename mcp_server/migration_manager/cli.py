@@ -344,8 +344,12 @@ def _kept_run(args: argparse.Namespace, paths: list[Path], cache: Path) -> RunCa
         f"--fail-on={args.fail_on}",
         f"--allow-nothing={args.allow_nothing}",
     ]
+    from .lint.initializers import initializers
+
     config_file = find_pyproject((paths[0] if paths else Path(".")).resolve())
-    return run_cache(cache, arguments, collect(paths), config_file)
+    files = collect(paths)
+    read_too = sorted(set(initializers(files).values()))  # strong_migrations' settings change the report
+    return run_cache(cache, arguments, [*files, *read_too], config_file)
 
 
 def cmd_preflight(args: argparse.Namespace) -> int:

@@ -215,6 +215,11 @@ class LintReportOut(BaseModel):
         description="files and calls not read, as 'path[:line]: why' (a Rails migration, RunPython, computed "
         "arguments); `files` empty: nothing given was lintable, which is not a clean pass",
     )
+    project_notes: list[str] = Field(
+        default_factory=list,
+        description="what lint took from the project's own configuration (a Rails app's strong_migrations "
+        "initializer: its lock_timeout, its target_version), and where",
+    )
 
 
 class RenderResult(BaseModel):

@@ -1,4 +1,5 @@
-"""Rails: db/migrate/YYYYMMDDHHMMSS_name.rb (and db/<name>_migrate for other databases)."""
+"""Rails: db/migrate/YYYYMMDDHHMMSS_name.rb (and db/<name>_migrate for other databases; an engine's
+migrations copied by `rails railties:install:migrations` are YYYYMMDDHHMMSS_name.engine.rb)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import re
 
 from ..naming import NAME, in_the_future, next_timestamp
 from .models import FrameworkFindings, MigrationEntry, Problem
+from .rails_names import inflections
 from .walk import Repo, basename, dirname
 
-_FILE = re.compile(r"(\d{14})_([a-z0-9_]+)\.rb")
-_PATH = re.compile(r"(^|/)db/(\w+_)?migrate/\d{14}_[a-z0-9_]+\.rb$")
+# ActiveRecord's MigrationFilenameRegexp /\A([0-9]+)_([_a-z0-9]*)\.?([_a-z0-9]*)?\.rb\z/: a scope
+# (the engine's name) may come before .rb
+_FILE = re.compile(r"(\d{14})_([a-z0-9_]+)(?:\.[a-z0-9_]+)?\.rb")
+_PATH = re.compile(r"(^|/)db/(\w+_)?migrate/\d{14}_[a-z0-9_]+(\.[a-z0-9_]+)?\.rb$")
 _CLASS = re.compile(r"^\s*class\s+([A-Z]\w*)\s*<\s*ActiveRecord::Migration", re.M)
 _ADAPTER = re.compile(r"^\s*adapter:\s*['\"]?(\w+)", re.M)
 _SCHEMA_VERSION = re.compile(r"ActiveRecord::Schema(?:\[[\d.]+\])?\.define\(version:\s*([\d_]+)\)")
@@ -21,10 +25,6 @@ _ADAPTERS = {
     "trilogy": "mysql",
     "sqlite3": "sqlite",
 }
-
-
-def camelize(snake: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
 
 
 def find(repo: Repo) -> list[FrameworkFindings]:
@@ -44,6 +44,7 @@ def _read(repo: Repo, folder: str, dialect: str | None) -> FrameworkFindings:
     problems: list[Problem] = []
     entries: list[MigrationEntry] = []
     seen: dict[str, str] = {}
+    names = inflections(repo, folder)
     for path in repo.under(folder):
         m = _FILE.fullmatch(basename(path))
         if dirname(path) != folder:
@@ -92,16 +93,17 @@ def _read(repo: Repo, folder: str, dialect: str | None) -> FrameworkFindings:
                         path=path,
                     )
                 )
-            elif cls.group(1) != camelize(name):
+            elif not names.matches(cls.group(1), name):
                 problems.append(
                     Problem(
                         severity="error",
                         code="class_name",
-                        message=f"class {cls.group(1)} does not match the file name (Rails expects {camelize(name)})",
+                        message=f"class {cls.group(1)} does not match the file name "
+                        f"(Rails expects {names.camelize(name)})",
                         path=path,
                     )
                 )
-            has_down = bool(re.search(r"^\s*def\s+(down|change)\b", text, re.M))
+            has_down = bool(re.search(r"^\s*def\s+(self\.)?(down|change)\b", text, re.M))
             if not has_down:
                 problems.append(
                     Problem(

@@ -65,10 +65,18 @@ def config_key(config: LintConfig) -> str:
 def source_digest(source: Source) -> bytes:
     """Everything of a source the linter reads, in a fixed order (sets sorted)."""
     h = hashlib.sha256()
-    for part in (source.path, source.text, str(source.line_offset), str(source.framework)):
+    for part in (source.path, source.text, str(source.line_offset), str(source.framework), str(source.lock_timeout)):
         h.update(part.encode("utf-8", "surrogatepass") + b"\0")
     for p in source.pieces if source.pieces is not None else ():
-        fields = (p.sql, str(p.line), str(p.in_transaction), repr(p.shown), str(p.written), str(p.column))
+        fields = (
+            p.sql,
+            str(p.line),
+            str(p.in_transaction),
+            repr(p.shown),
+            str(p.written),
+            str(p.column),
+            str(p.lock_timeout),
+        )
         h.update("\0".join((*fields, ",".join(sorted(p.ignored)))).encode("utf-8", "surrogatepass") + b"\1")
     h.update(b"none" if source.pieces is None else b"pieces")
     return h.digest()

@@ -34,6 +34,7 @@ class LintConfig:
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
     dialect_set: bool = False  # given by a configuration file, the command line or the tool call
+    pg_version_set: bool = False  # likewise (else a Rails app's StrongMigrations.target_version)
     sizes: Sizes | None = None  # table sizes (--stats, --dsn): the severity of whole-table statements
 
     def override(
@@ -46,6 +47,7 @@ class LintConfig:
             if problem:
                 raise InputError(f"pg_version {pg_version}: {problem}")
             self.pg_version = pg_version
+            self.pg_version_set = True
         if dialect is not None:
             self.dialect = dialect
             self.dialect_set = True
@@ -81,6 +83,7 @@ def config_from(section: dict[str, Any]) -> LintConfig:
             if problem:
                 raise ValueError(f"pg-version: {problem}")
             config.pg_version = value
+            config.pg_version_set = True
         elif key == "dialect":
             if value not in _DIALECTS:
                 raise ValueError(f"dialect: one of {', '.join(_DIALECTS)} (got {value!r})")

@@ -25,6 +25,7 @@ from .config import LintConfig
 from .liquibase_files import CHANGELOG_SUFFIXES, may_be_changelog
 from .model import Finding, LintReport
 from .sqlness import not_sql
+from .strong_migrations import StrongSettings
 
 # What runs on every lint loads here; the linter itself (linter.py: the rules, PostgreSQL's parser,
 # the planner's fixes) and the readers of each framework load when a file needs them, so a run
@@ -42,6 +43,7 @@ class Source:
     line_offset: int = 0  # for SQL found inside a Python file: the line the string starts on
     framework: Framework | None = None
     pieces: list[Piece] | None = None  # a Python migration: the SQL of each call, linted as one file
+    lock_timeout: bool = False  # set before it runs (a Rails app's StrongMigrations.lock_timeout)
 
 
 # From this many files, and when the planner is not loaded yet (the CLI; the MCP server has it),
@@ -62,6 +64,7 @@ def lint_paths(
     `cache`: a folder keeping each file's results for the next run (cache.py); None: no cache."""
     files = collect(paths)
     note, texts = sniff_dialect(files, config)
+    strong = StrongSettings(files, config, root)  # before the cache: it may set the version
     cached = None
     if cache is not None:
         from .cache import LintCache
@@ -159,6 +162,8 @@ def lint_paths(
                         f"{name}: its {found.framework.capitalize()} operations are read for PostgreSQL only"
                     )
                 source = Source(name, text, framework=found.framework, pieces=found.pieces)
+                if found.framework == "rails" and config.dialect == "postgresql":
+                    source.lock_timeout = strong.lock_timeout(f)
             shown.append(name)
             findings.extend(lint_one(source))
         if made.made is not None:
@@ -184,6 +189,7 @@ def lint_paths(
         findings=findings,
         dialect_note=note,
         skipped=skipped,
+        project_notes=strong.notes(),
     )
 
 

@@ -58,7 +58,8 @@ class Linter:
 
     def _lint_postgres(self, source: Source) -> list[Finding]:
         findings: list[Finding] = []
-        lock_timeout = begun = utc = False
+        begun = utc = False
+        lock_timeout = source.lock_timeout
         self.schema.emptied.clear()  # each file runs in a transaction of its own
         pieces = source.pieces if source.pieces is not None else [Piece(source.text, 1 + source.line_offset, False)]
         for piece in pieces:
@@ -80,7 +81,7 @@ class Linter:
                     source.path,
                     self.schema,
                     self.config.pg_version,
-                    lock_timeout,
+                    lock_timeout or piece.lock_timeout,
                     begun or piece.in_transaction,
                     utc,
                 )

@@ -34,6 +34,7 @@ class LintReport:
     findings: list[Finding]
     dialect_note: str | None = None  # why this dialect, when lint chose it from the SQL itself
     skipped: list[str] = field(default_factory=list)  # "path[:line]: why": files and calls not read
+    project_notes: list[str] = field(default_factory=list)  # what lint took from the project (strong_migrations)
 
     @property
     def nothing_read(self) -> bool:
@@ -65,4 +66,5 @@ class LintReport:
             **vars(self),
             "findings": [dict(vars(f)) for f in self.findings],
             "skipped": list(self.skipped),
+            "project_notes": list(self.project_notes),
         }  # flat: no deep asdict

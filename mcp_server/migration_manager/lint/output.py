@@ -47,6 +47,7 @@ def as_text(report: LintReport, sources: dict[str, str] | None = None) -> str:
     errors, warnings = report.errors, report.warnings
     if report.dialect_note:
         lines.append(f"note: {report.dialect_note}")
+    lines.extend(f"note: {note}" for note in report.project_notes)
     lines.extend(f"skipped: {note}" for note in report.skipped)
     if report.nothing_read:
         lines.append(

@@ -26,6 +26,7 @@ class Piece:
     written: bool = False  # SQL written out in the file (op.execute, RunSQL), not built from a call
     column: int = 1  # 1-based column of the call (SQL written out: of the string literal, quotes and prefix included)
     ignored: frozenset[str] = frozenset()  # rules a `# migration-manager: ignore` comment switches off
+    lock_timeout: bool = False  # the framework sets a lock_timeout around it (Rails: with_lock_retries)
 
 
 @dataclass

@@ -51,6 +51,7 @@ def val(n)
       {"k" => "unknown", "line" => n.first_lineno}
     end
   when :DVAR, :LVAR then {"k" => "var", "v" => c[0].to_s}
+  when :VCALL then {"k" => "var", "v" => c[0].to_s}  # `connection`: a name, as the Python reader has it
   when :COLON2
     inner = c[0] ? val(c[0]) : nil
     return {"k" => "const", "v" => "#{inner["v"]}::#{c[1]}"} if inner && inner["k"] == "const"

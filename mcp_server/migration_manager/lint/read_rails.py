@@ -1,7 +1,9 @@
 """A Rails migration's up direction as the PostgreSQL statements ActiveRecord 6.1 / 7 sends, read
 from its syntax tree (rails_ruby.py: Ruby's own parser; rails_fallback.py where Ruby is missing),
 never run. Only `def change` / `def up` are read (in `change`, `reversible`'s `dir.up` part);
-`disable_ddl_transaction!` runs the migration outside a transaction; what `safety_assured { }`
+`disable_ddl_transaction!` runs the migration outside a transaction; `transaction`,
+`connection.transaction` and `with_lock_retries` blocks (GitLab's helper, and the one this tool's
+Rails files define) are read, the last as setting a lock_timeout; what `safety_assured { }`
 (strong_migrations) holds is read into the schema but its findings are not reported: it is the
 user's acknowledgement. Each DSL call becomes the SQL ActiveRecord's PostgreSQL adapter sends,
 at the call's line; `execute` sends its string. What only running the code would tell is a
@@ -138,6 +140,7 @@ class _Rails:
     skipped: list[str] = field(default_factory=list)
     constants: Constants = field(default_factory=dict)
     acknowledged: bool = False
+    lock_retries: bool = False  # in a with_lock_retries block: each attempt runs with a lock_timeout
     bulk: list[tuple[str, int, int]] | None = None  # change_table bulk: the subcommands combined so far
     bulk_table: Any = None
     line: int = 1
@@ -151,7 +154,7 @@ class _Rails:
     def _append(self, sql: str, line: int, column: int) -> None:
         if self.acknowledged:
             sql = ACKNOWLEDGED + sql
-        self.pieces.append(Piece(sql, line, self.in_transaction, column=column))
+        self.pieces.append(Piece(sql, line, self.in_transaction, column=column, lock_timeout=self.lock_retries))
 
     def alter(self, t: Any, fragment: str) -> None:
         """One ALTER TABLE subcommand: its own statement, or in `change_table t, bulk: true` one of
@@ -176,11 +179,13 @@ class _Rails:
         if not self.acknowledged:
             # on the call's own line, the call's column: the engine finds the string's quote after it
             column = self.column if line == self.line and not node.get("heredoc") else 1
-            self.pieces.append(Piece(sql, line, self.in_transaction, written=True, column=column))
+            piece = Piece(sql, line, self.in_transaction, written=True, column=column, lock_timeout=self.lock_retries)
+            self.pieces.append(piece)
             return
         for st in statements(sql):  # each statement headed by the acknowledgement
             text = ACKNOWLEDGED + st.text
-            self.pieces.append(Piece(text, line + st.line - 3, self.in_transaction, written=True))
+            at = line + st.line - 3
+            self.pieces.append(Piece(text, at, self.in_transaction, written=True, lock_timeout=self.lock_retries))
 
     # --- columns ---------------------------------------------------------------------------
     def sql_type(self, kind: Any, opts: dict[str, Any], timestamps: bool = False) -> str:
@@ -535,6 +540,8 @@ class _Rails:
             self.skipped.append(f"{st['line']}: code lint does not read (only running it would tell what it sends)")
             return
         name, recv, block = st["name"], st.get("recv"), st.get("block")
+        if name == "transaction" and block and recv == {"k": "var", "v": "connection"}:
+            recv = None  # connection.transaction do: the migration's own connection, a savepoint in it
         if recv is not None:
             if dir_var is not None and recv.get("k") == "var" and recv.get("v") == dir_var:
                 if name == "up" and block:
@@ -547,11 +554,13 @@ class _Rails:
         if name in ("reversible",) and block:
             self.body(block["body"], block["params"][0] if block["params"] else None)
             return
-        if name in ("safety_assured", "up_only", "say_with_time", "transaction") and block:
-            saved = self.acknowledged
-            self.acknowledged = saved or name == "safety_assured"
+        if name in ("safety_assured", "up_only", "say_with_time", "transaction", "with_lock_retries") and block:
+            saved = self.acknowledged, self.lock_retries, self.in_transaction
+            self.acknowledged = saved[0] or name == "safety_assured"
+            self.lock_retries = saved[1] or name == "with_lock_retries"
+            self.in_transaction = saved[2] or name in ("transaction", "with_lock_retries")  # both open one
             self.body(block["body"], dir_var)
-            self.acknowledged = saved
+            self.acknowledged, self.lock_retries, self.in_transaction = saved
             return
         if name in ("say", "disable_ddl_transaction!", "puts"):
             return
