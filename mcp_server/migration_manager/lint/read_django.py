@@ -446,8 +446,12 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
         return [f"ALTER TABLE {ident(table)} RENAME TO {ident(state.table(app, new))}"]
     if name == "AlterModelTable":
         new = given(op, 1, "table")
-        state.tables[key] = str(new) if new else state.table(app, model)
-        return [f"ALTER TABLE {ident(table)} RENAME TO {ident(state.tables[key])}"]
+        if new:
+            state.tables[key] = str(new)
+        else:  # None: back to the name Django gives a model without db_table, <app>_<model>
+            state.tables.pop(key, None)
+        renamed = state.table(app, model)
+        return [] if renamed == table else [f"ALTER TABLE {ident(table)} RENAME TO {ident(renamed)}"]
     if name == "AddField":
         field_name = str(given(op, 1, "name"))
         node = arg(op, 2, "field")
