@@ -6,9 +6,16 @@ linted as a whole (the migrations in the order Django runs them)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+from conftest import Server
 from migration_manager.lint import LintConfig, LintReport, lint_paths
+from migration_manager.lint.compare import normalized
 
 HEAD = """from django.db import migrations, models
 import django.db.models.deletion
@@ -74,3 +81,127 @@ def test_alter_model_table_to_none_goes_back_to_the_default_name(tmp_path: Path)
     assert statements["rename-breaks-running-code"] == "ALTER TABLE userprofile_user RENAME TO account_user"
     assert statements["add-column-not-null-without-default"].startswith("ALTER TABLE account_user ADD COLUMN paid")
     assert report.skipped == []
+
+
+POSTGRES_INDEXES = ["BloomIndex", "BrinIndex", "BTreeIndex", "GinIndex", "GistIndex", "HashIndex", "SpGistIndex"]
+
+
+@pytest.mark.parametrize("kind", POSTGRES_INDEXES)
+def test_every_index_class_of_django_contrib_postgres_is_read(tmp_path: Path, kind: str) -> None:
+    """django.contrib.postgres.indexes (netbox, saleor): each sends CREATE INDEX ... USING its method,
+    a blocking build on a table an earlier migration created."""
+    app = tmp_path / "shop"
+    migration(app, "0001_initial", INITIAL)
+    second = migration(
+        app,
+        "0002_index",
+        [
+            "migrations.RunSQL(\"SET lock_timeout = '1s'\"),",
+            f'migrations.AddIndex(model_name="order", index={kind}(fields=["code"], name="order_code_idx")),',
+        ],
+        dependencies='[("shop", "0001_initial")]',
+    )
+    second.write_text(f"from django.contrib.postgres.indexes import {kind}\n" + second.read_text())
+    report = lint(tmp_path)
+    assert report.skipped == []
+    (finding,) = [f for f in report.findings if f.path == "shop/migrations/0002_index.py"]
+    assert (finding.line, finding.rule) == (first_line(second) + 1, "index-without-concurrently")
+    method = kind.removesuffix("Index").lower()
+    assert finding.statement == f"CREATE INDEX order_code_idx ON shop_order USING {method} (code)"
+
+
+def test_an_index_on_an_expression_not_read_is_still_a_blocking_build(tmp_path: Path) -> None:
+    """netbox ipam 0094: models.Index(Host('address')), a lookup of the project's own. Whatever the
+    expression, a plain AddIndex builds the index under a lock that blocks writes: flagged, with the
+    expression said to be unknown; a UniqueConstraint on an expression builds a unique index."""
+    app = tmp_path / "ipam"
+    address = [*INITIAL[:1], '    name="IPAddress",', *INITIAL[2:]]
+    migration(app, "0001_initial", address)
+    second = migration(
+        app,
+        "0002_host_index",
+        [
+            "migrations.RunSQL(\"SET lock_timeout = '1s'\"),",
+            'migrations.AddIndex(model_name="ipaddress", index=models.Index(Host("code"), name="ipam_host")),',
+            "migrations.AddConstraint(",
+            '    model_name="ipaddress",',
+            '    constraint=models.UniqueConstraint(Lower("code"), name="ipam_code_lower_uniq"),',
+            "),",
+            "migrations.AddConstraint(",
+            '    model_name="ipaddress",',
+            '    constraint=models.UniqueConstraint(fields=["code"], condition=models.Q(id__gt=10), name="big_uniq"),',
+            "),",
+        ],
+        dependencies='[("ipam", "0001_initial")]',
+    )
+    second.write_text(
+        "from django.db.models.functions import Lower\nfrom ipam.lookups import Host\n" + second.read_text()
+    )
+    report = lint(tmp_path)
+    first = first_line(second)
+    found = [(f.line, f.rule, f.statement) for f in report.findings if f.path.endswith("0002_host_index.py")]
+    assert found == [
+        (
+            first + 1,
+            "index-without-concurrently",
+            "CREATE INDEX ipam_host ON ipam_ipaddress (\"<expression Host('code')>\")",
+        ),
+        (
+            first + 2,
+            "index-without-concurrently",
+            "CREATE UNIQUE INDEX ipam_code_lower_uniq ON ipam_ipaddress (\"<expression Lower('code')>\")",
+        ),
+        (
+            first + 6,
+            "index-without-concurrently",
+            "CREATE UNIQUE INDEX big_uniq ON ipam_ipaddress (code) WHERE id > 10",
+        ),
+    ]
+    name = "ipam/migrations/0002_host_index.py"
+    assert report.skipped == [
+        f"{name}:{first + 1}: Index: the expression Host('code') is not read: linted as an index on an unknown "
+        "expression",
+        f"{name}:{first + 4}: UniqueConstraint: the expression Lower('code') is not read: linted as an index on an "
+        "unknown expression",
+    ]
+
+
+def test_the_index_classes_read_equal_what_sqlmigrate_sends(tmp_path: Path, pg15: Server) -> None:
+    """Django's schema editor (as `manage.py sqlmigrate` runs it, connected to PostgreSQL 15) on the
+    same migrations: the same statements, but for the names Django derives."""
+    import psycopg.conninfo
+
+    from test_lint_python import DJANGO_SQLMIGRATE, read_statements
+
+    app = tmp_path / "shop"
+    first = migration(app, "0001_initial", INITIAL)
+    indexes = [
+        f'migrations.AddIndex(model_name="order", index={kind}(fields=["code"], name="o_{kind.lower()}")),'
+        for kind in POSTGRES_INDEXES
+    ]
+    unique = (
+        'migrations.AddConstraint(model_name="order", constraint=models.UniqueConstraint(fields=["code"], '
+        'condition=models.Q(id__gt=10), name="big_uniq")),'
+    )
+    second = migration(app, "0002_index", [*indexes, unique], dependencies='[("shop", "0001_initial")]')
+    imports = ", ".join(POSTGRES_INDEXES)
+    second.write_text(f"from django.contrib.postgres.indexes import {imports}\n" + second.read_text())
+    info = psycopg.conninfo.conninfo_to_dict(pg15.admin_uri)
+    database = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": info.get("dbname", "postgres"),
+        "USER": info.get("user", "postgres"),
+        "HOST": info.get("host", "127.0.0.1"),
+        "PORT": str(info.get("port", 5432)),
+        "PASSWORD": info.get("password", ""),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", DJANGO_SQLMIGRATE, json.dumps(database), str(first), str(second)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    sent = json.loads(done.stdout)
+    read = read_statements([first, second], tmp_path)
+    assert len(sent["0002_index.py"]) == len(POSTGRES_INDEXES) + 1
+    assert normalized(read["0002_index.py"], names=False) == normalized(sent["0002_index.py"], names=False)

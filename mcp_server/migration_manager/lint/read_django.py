@@ -334,33 +334,69 @@ def _indexes(table: str, f: Field) -> list[str]:
     return out
 
 
+# Index and django.contrib.postgres.indexes' classes: the access method each sends (USING ...)
+_INDEXES = {
+    "Index": "",
+    "BloomIndex": " USING bloom",
+    "BrinIndex": " USING brin",
+    "BTreeIndex": " USING btree",
+    "GinIndex": " USING gin",
+    "GistIndex": " USING gist",
+    "HashIndex": " USING hash",
+    "SpGistIndex": " USING spgist",
+}
+
+
 def _index(node: ast.expr | None, table: str, model: str, m: _Migration, concurrently: bool) -> str:
-    if not isinstance(node, ast.Call) or last(node) not in ("Index", "GinIndex", "GistIndex", "BrinIndex", "HashIndex"):
-        raise Unknown
-    if arg(node, 99, "expressions") is not None or node.args:
+    if not isinstance(node, ast.Call) or last(node) not in _INDEXES:
         raise Unknown
     name = given(node, 99, "name")
-    fields = _names(arg(node, 99, "fields"))
+    if not isinstance(name, str):
+        raise Unknown
+    columns = _key(node, model, m)
+    where = _where(node, model, m)
+    word = "CONCURRENTLY " if concurrently else ""
+    method = _INDEXES[last(node)]
+    return f"CREATE INDEX {word}{ident(name)} ON {ident(table)}{method} ({columns}){where}"
+
+
+def _key(node: ast.Call, model: str, m: _Migration) -> str:
+    """The columns of an index or a unique constraint: its fields, or its expressions (positional
+    or `expressions=`), which are not read: a column named after the expression stands in for them,
+    the index is still built (and linted), and a note says what was not read."""
+    expressions = list(node.args) or _elements(arg(node, 99, "expressions"))
+    if expressions:
+        written = ", ".join(ast.unparse(e) for e in expressions)
+        shown = written if len(written) <= 40 else written[:37] + "..."
+        m.out.skipped.append(
+            f"{node.lineno}: {last(node)}: the expression {written} is not read: "
+            "linted as an index on an unknown expression"
+        )
+        return ident(f"<expression {shown}>")
     columns = []
-    for f in fields:
+    for f in _names(arg(node, 99, "fields")):
         desc = f.startswith("-")
         columns.append(ident(_column(m, model, f.lstrip("-"))) + (" DESC" if desc else ""))
-    using = {
-        "GinIndex": " USING gin",
-        "GistIndex": " USING gist",
-        "BrinIndex": " USING brin",
-        "HashIndex": " USING hash",
-    }
+    return ", ".join(columns)
+
+
+def _elements(node: ast.expr | None) -> list[ast.expr]:
+    if node is None:
+        return []
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return list(node.elts)
+    return [node]
+
+
+def _where(node: ast.Call, model: str, m: _Migration) -> str:
     condition = arg(node, 99, "condition")
-    where = ""
-    if condition is not None:
-        try:
-            where = f" WHERE {_check(condition, m, model)}"
-        except Unknown:
-            m.out.skipped.append(f"{condition.lineno}: the index's condition is not read: linted without its WHERE")
-    word = "CONCURRENTLY " if concurrently else ""
-    method = using.get(last(node), "")
-    return f"CREATE INDEX {word}{ident(str(name))} ON {ident(table)}{method} ({', '.join(columns)}){where}"
+    if condition is None:
+        return ""
+    try:
+        return f" WHERE {_check(condition, m, model)}"
+    except Unknown:
+        m.out.skipped.append(f"{condition.lineno}: the index's condition is not read: linted without its WHERE")
+        return ""
 
 
 def _check(node: ast.expr | None, m: _Migration, model: str) -> str:
@@ -502,9 +538,15 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
             raise Unknown
         constraint = ident(str(given(node, 99, "name")))
         tail = " NOT VALID" if name == "AddConstraintNotValid" else ""
-        if last(node) == "UniqueConstraint" and arg(node, 99, "condition") is None and not node.args:
-            listed = ", ".join(ident(_column(m, model, f)) for f in _names(arg(node, 99, "fields")))
-            return [f"ALTER TABLE {ident(table)} ADD CONSTRAINT {constraint} UNIQUE ({listed})"]
+        if last(node) == "UniqueConstraint":
+            # with a condition, expressions, include or opclasses Django builds a unique index instead
+            index = ("condition", "expressions", "include", "opclasses")
+            if not node.args and all(arg(node, 99, k) is None for k in index):
+                listed = ", ".join(ident(_column(m, model, f)) for f in _names(arg(node, 99, "fields")))
+                return [f"ALTER TABLE {ident(table)} ADD CONSTRAINT {constraint} UNIQUE ({listed})"]
+            return [
+                f"CREATE UNIQUE INDEX {constraint} ON {ident(table)} ({_key(node, model, m)}){_where(node, model, m)}"
+            ]
         if last(node) == "CheckConstraint":
             condition = arg(node, 99, "condition") or arg(node, 99, "check")
             return [
