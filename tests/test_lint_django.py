@@ -205,3 +205,65 @@ def test_the_index_classes_read_equal_what_sqlmigrate_sends(tmp_path: Path, pg15
     read = read_statements([first, second], tmp_path)
     assert len(sent["0002_index.py"]) == len(POSTGRES_INDEXES) + 1
     assert normalized(read["0002_index.py"], names=False) == normalized(sent["0002_index.py"], names=False)
+
+
+def test_a_field_of_an_unknown_class_does_not_hide_the_new_table(tmp_path: Path) -> None:
+    """netbox circuits 0044: a CreateModel with django-taggit's TaggableManager (no column) and mptt's
+    TreeForeignKey (a ForeignKey) was skipped whole, so the AddConstraint three operations later was
+    on a table not known to be new (constraint-builds-index, missing-lock-timeout). The table is
+    created; a field lint cannot read is left out, and said so; one of a class of the project's own
+    is a column of an unknown type. What later migrations do to those fields is read."""
+    app = tmp_path / "circuits"
+    first = migration(
+        app,
+        "0001_initial",
+        [
+            "migrations.CreateModel(",
+            '    name="CircuitGroup",',
+            "    fields=[",
+            '        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),',
+            '        ("name", models.CharField(max_length=100)),',
+            '        ("parent", mptt.fields.TreeForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, '
+            'to="circuits.circuitgroup")),',
+            '        ("tags", taggit.managers.TaggableManager(through="extras.TaggedItem", to="extras.Tag")),',
+            '        ("color", utilities.fields.ColorField(max_length=6, null=True)),',
+            '        ("slug", models.SlugField(max_length=SLUG_LENGTH)),',
+            "    ],",
+            "),",
+            'migrations.AddIndex(model_name="circuitgroup", index=models.Index(fields=["name"], name="cg_name")),',
+            'migrations.AddConstraint(model_name="circuitgroup", constraint=models.UniqueConstraint('
+            'fields=["name"], name="cg_name_uniq")),',
+        ],
+    )
+    first.write_text("import mptt.fields\nimport taggit.managers\nimport utilities.fields\n" + first.read_text())
+    second = migration(
+        app,
+        "0002_alter",
+        [
+            "migrations.RunSQL(\"SET lock_timeout = '1s'\"),",
+            'migrations.AlterField(model_name="circuitgroup", name="color", '
+            "field=utilities.fields.ColorField(max_length=6)),",
+            'migrations.AlterField(model_name="circuitgroup", name="slug", field=models.SlugField(max_length=50)),',
+            'migrations.AddField(model_name="circuitgroup", name="owner", field=mptt.fields.TreeForeignKey('
+            'null=True, on_delete=django.db.models.deletion.CASCADE, to="circuits.circuitgroup")),',
+        ],
+        dependencies='[("circuits", "0001_initial")]',
+    )
+    second.write_text("import mptt.fields\nimport utilities.fields\n" + second.read_text())
+    report = lint(tmp_path)
+    assert rules_at(report, first, tmp_path) == []  # all on the table 0001 creates
+    top = first_line(first)
+    at = first_line(second)
+    assert rules_at(report, second, tmp_path) == [
+        (at + 1, "set-not-null-scan"),
+        (at + 3, "add-column-references"),
+        (at + 3, "index-without-concurrently"),
+    ]
+    one, two = "circuits/migrations/0001_initial.py", "circuits/migrations/0002_alter.py"
+    assert report.skipped == [
+        f"{one}:{top + 7}: the class ColorField of field color is not one of Django's: its column's type is unknown",
+        f"{one}:{top + 8}: field slug: its arguments are computed, not written out: created without it",
+        f"{two}:{at + 1}: the class ColorField of field color is not one of Django's: its column's type is unknown",
+        f"{two}:{at + 2}: AlterField: what it changes is unknown: the field's definition in 0001_initial:{top + 8} "
+        "was not read",
+    ]

@@ -6,7 +6,11 @@ Only the forward SQL is read: RunSQL's `sql`, never its `reverse_sql`. A model's
 `migrations/`, unless the model says `db_table`. AlterField and AlterUniqueTogether change what
 an earlier migration defined: the fields and sets the migrations linted before it built are kept
 (DjangoState, one per lint run), and where the earlier definition is not among them the
-operation is a skipped note. Index and constraint names are the ones written in the migration;
+operation is a skipped note. A field of a class lint does not know is read by its name: one
+ending in ForeignKey / OneToOneField is one (mptt's TreeForeignKey), one ending in
+ManyToManyField and django-taggit's TaggableManager have no column, any other is a column of a
+type not known (a note says so); a field whose arguments are computed is left out of its
+CreateModel (a note), the table still created. Index and constraint names are the ones written in the migration;
 the names Django derives (a hash of the table and columns) are written here as
 <table>_<column>_... without the hash, which no rule reads.
 """
@@ -45,11 +49,24 @@ _TYPES = {
     "TextField": "text",
     "TimeField": "time",
     "UUIDField": "uuid",
+    # django.contrib.postgres.fields
+    "HStoreField": "hstore",
+    "CICharField": "citext",
+    "CIEmailField": "citext",
+    "CITextField": "citext",
+    "IntegerRangeField": "int4range",
+    "BigIntegerRangeField": "int8range",
+    "DecimalRangeField": "numrange",
+    "DateTimeRangeField": "tstzrange",
+    "DateRangeField": "daterange",
 }
 _CHARS = {"CharField": None, "EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100}
 _CHARS |= {"FilePathField": 100}
 _AUTO = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
-_RELATIONS = frozenset({"ForeignKey", "OneToOneField"})
+# a subclass of ForeignKey / OneToOneField (mptt's TreeForeignKey) is one: its name ends so
+_RELATIONS = ("ForeignKey", "OneToOneField")
+# fields with no column of their own: many-to-many (mptt's TreeManyToManyField), django-taggit's manager
+_NO_COLUMN = ("ManyToManyField", "TaggableManager")
 _STRINGS = frozenset({"text", "varchar"})
 
 
@@ -61,6 +78,7 @@ class Field:
     unique: bool
     index: bool
     references: str | None = None  # the table a ForeignKey points at
+    own: str | None = None  # the class, when it is not one lint knows: its column's type is unknown
 
 
 @dataclass
@@ -71,6 +89,9 @@ class DjangoState:
     fields: dict[tuple[str, str, str], Field] = field(default_factory=dict)
     together: dict[tuple[str, str], set[tuple[str, ...]]] = field(default_factory=dict)
     keys: dict[tuple[str, str], str] = field(default_factory=dict)  # a model's primary key type
+
+    # fields of a CreateModel that were not read: where ("0001_initial:12"), for what alters them later
+    unread: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     def table(self, app: str | None, model: str) -> str:
         model = model.lower()
@@ -102,7 +123,7 @@ def _field(call: ast.expr, name: str, app: str | None, state: DjangoState) -> Fi
         sql_type = _field(base, name, app, state).type + "[]" if base is not None else ""
         if not sql_type:
             raise Unknown
-    elif kind in _RELATIONS:
+    elif kind.endswith(_RELATIONS):
         node = arg(call, 0, "to")
         # settings.AUTH_USER_MODEL: Django's default user model (a custom one is not known without settings)
         user = node is not None and dotted(node).endswith("AUTH_USER_MODEL")
@@ -119,12 +140,14 @@ def _field(call: ast.expr, name: str, app: str | None, state: DjangoState) -> Fi
             column,
             kind_type,
             null,
-            kind == "OneToOneField" or unique,
-            index if "db_index" in {k.arg for k in call.keywords} else kind == "ForeignKey",
+            kind.endswith("OneToOneField") or unique,
+            index if "db_index" in {k.arg for k in call.keywords} else kind.endswith("ForeignKey"),
             table if db_constraint else None,
         )
-    elif kind == "ManyToManyField":
+    elif kind.endswith(_NO_COLUMN):
         return Field(column, "", True, False, False)
+    elif kind:  # a class of another package or of the project: a column, of a type not known
+        return Field(column, ident(kind.lower()) + (" pk" if primary else ""), null, unique, index, own=kind)
     else:
         raise Unknown
     return Field(column, sql_type + (" pk" if primary else ""), null or False, unique, index)
@@ -156,9 +179,14 @@ def _default(call: ast.Call, f: Field) -> str | None:
 @dataclass
 class _Migration:
     app: str | None
+    name: str  # the file's stem: 0002_squashed_0029
     state: DjangoState
     atomic: bool
     out: Read
+    notes: list[str] = field(default_factory=list)  # of the operation being read: kept if it is read
+
+    def note(self, line: int, text: str) -> None:
+        self.notes.append(f"{line}: {text}")
 
 
 def app_label(path: str) -> str | None:
@@ -185,7 +213,7 @@ def read(path: str, tree: ast.Module, state: DjangoState) -> Read:
             if isinstance(target, ast.Name) and target.id == "operations":
                 operations = statement.value
     out = Read("django", [], [])
-    migration = _Migration(app_label(path), state, atomic, out)
+    migration = _Migration(app_label(path), PurePath(path).stem, state, atomic, out)
     if operations is None:
         return out
     if not isinstance(operations, (ast.List, ast.Tuple)):
@@ -219,6 +247,7 @@ def _operation(op: ast.expr, m: _Migration, emit: bool) -> None:
         if emit:
             _run_sql(op, m)
         return
+    m.notes = []
     try:
         sqls = _statements(name, op, m)
     except (Unknown, KeyError, IndexError, TypeError):
@@ -226,6 +255,7 @@ def _operation(op: ast.expr, m: _Migration, emit: bool) -> None:
             m.out.skipped.append(f"{op.lineno}: {name}: {_why(name, op, m)}")
         return
     if emit:
+        m.out.skipped.extend(m.notes)
         m.out.pieces.extend(Piece(sql, op.lineno, m.atomic, column=op.col_offset + 1) for sql in sqls)
 
 
@@ -234,6 +264,13 @@ def _why(name: str, op: ast.Call, m: _Migration) -> str:
         return "not read yet"
     if m.app is None:
         return "the table is unknown: the file is not in an app's migrations/ folder"
+    if name == "AlterField":
+        where = None
+        with suppress(Unknown):
+            model, field_name = str(given(op, 0, "model_name")).lower(), str(given(op, 1, "name"))
+            where = m.state.unread.get((m.app or "", model, field_name))
+        if where is not None:
+            return f"what it changes is unknown: the field's definition in {where} was not read"
     if name in ("AlterField", "AlterUniqueTogether"):
         return "what it changes is unknown: the earlier definition is not among the migrations linted"
     return "its arguments are computed, not written out"
@@ -368,9 +405,9 @@ def _key(node: ast.Call, model: str, m: _Migration) -> str:
     if expressions:
         written = ", ".join(ast.unparse(e) for e in expressions)
         shown = written if len(written) <= 40 else written[:37] + "..."
-        m.out.skipped.append(
-            f"{node.lineno}: {last(node)}: the expression {written} is not read: "
-            "linted as an index on an unknown expression"
+        m.note(
+            node.lineno,
+            f"{last(node)}: the expression {written} is not read: linted as an index on an unknown expression",
         )
         return ident(f"<expression {shown}>")
     columns = []
@@ -395,7 +432,7 @@ def _where(node: ast.Call, model: str, m: _Migration) -> str:
     try:
         return f" WHERE {_check(condition, m, model)}"
     except Unknown:
-        m.out.skipped.append(f"{condition.lineno}: the index's condition is not read: linted without its WHERE")
+        m.note(condition.lineno, "the index's condition is not read: linted without its WHERE")
         return ""
 
 
@@ -445,7 +482,16 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
             if not isinstance(item, ast.Tuple) or len(item.elts) != 2:
                 raise Unknown
             field_name = str(literal(item.elts[0]))
-            f = _field(item.elts[1], field_name, app, state)
+            try:
+                f = _field(item.elts[1], field_name, app, state)
+            except (Unknown, KeyError, IndexError, TypeError):
+                # the table is still created, without this column: what follows knows it is new
+                state.unread[(app or "", model.lower(), field_name)] = f"{m.name}:{item.lineno}"
+                m.note(
+                    item.lineno, f"field {field_name}: its arguments are computed, not written out: created without it"
+                )
+                continue
+            _own(f, field_name, item.lineno, m)
             state.fields[(app or "", model.lower(), field_name)] = f
             if f.type.endswith(" pk"):
                 state.keys[(app or "", model.lower())] = f.type.removesuffix(" pk")
@@ -492,6 +538,7 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
         field_name = str(given(op, 1, "name"))
         node = arg(op, 2, "field")
         f = _field(node, field_name, app, state)  # type: ignore[arg-type]
+        _own(f, field_name, op.lineno, m)
         state.fields[(*key, field_name)] = f
         if not f.type:
             return []  # a many-to-many table: CREATE TABLE of a new table, nothing a rule reads
@@ -525,6 +572,7 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
         before = state.fields.get((*key, field_name))
         if before is None:
             raise Unknown
+        _own(new_field, field_name, op.lineno, m)
         state.fields[(*key, field_name)] = new_field
         return _alter(table, before, new_field, node)  # type: ignore[arg-type]
     if name in ("AddIndex", "AddIndexConcurrently"):
@@ -582,6 +630,11 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
     raise Unknown
 
 
+def _own(f: Field, name: str, line: int, m: _Migration) -> None:
+    if f.own is not None:
+        m.note(line, f"the class {f.own} of field {name} is not one of Django's: its column's type is unknown")
+
+
 def _together_name(table: str, columns: tuple[str, ...]) -> str:
     return f"{table}_{'_'.join(columns)}_uniq"
 
@@ -595,7 +648,7 @@ def _alter(table: str, before: Field, after: Field, node: ast.Call) -> list[str]
     if before.column != after.column:
         out.append(f"ALTER TABLE {t} RENAME COLUMN {ident(before.column)} TO {column}")
     old_type, new_type = before.type.removesuffix(" pk"), after.type.removesuffix(" pk")
-    if old_type != new_type and new_type:
+    if old_type != new_type and new_type and before.own is None and after.own is None:
         out.append(f"ALTER TABLE {t} ALTER COLUMN {column} TYPE {new_type} USING {column}::{new_type}")
     if before.null and not after.null:
         default = _default(node, after)
