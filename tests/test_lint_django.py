@@ -267,3 +267,51 @@ def test_a_field_of_an_unknown_class_does_not_hide_the_new_table(tmp_path: Path)
         f"{two}:{at + 2}: AlterField: what it changes is unknown: the field's definition in 0001_initial:{top + 8} "
         "was not read",
     ]
+
+
+def test_a_squashed_migration_takes_the_tables_of_the_squashes_before_it_as_new(tmp_path: Path) -> None:
+    """netbox's circuits 0002_squashed_0029 adds the foreign keys split out of 0001_squashed, which
+    creates the tables: Django runs a squash only where none of what it replaces ran, so on a fresh
+    database, where those tables are empty (no add-column-not-null-without-default error on an
+    untouched tree). A plain migration after them, or a squash on the tables of a plain
+    migration, is on tables that may have rows."""
+    circuits = tmp_path / "circuits"
+    circuit = [*INITIAL[:1], '    name="Circuit",', *INITIAL[2:]]
+    provider = [*INITIAL[:1], '    name="Provider",', *INITIAL[2:]]
+    squashed = 'replaces = [("circuits", "0001_initial")]'
+    migration(circuits, "0001_squashed", [*circuit, *provider], body=f"    initial = True\n    {squashed}\n")
+    not_null_fk = (
+        'migrations.AddField(model_name="circuit", name="provider", field=models.ForeignKey('
+        'on_delete=django.db.models.deletion.PROTECT, to="circuits.provider")),'
+    )
+    second = migration(
+        circuits,
+        "0002_squashed_0029",
+        [
+            not_null_fk,
+            'migrations.AddConstraint(model_name="circuit", constraint=models.UniqueConstraint('
+            'fields=["provider", "code"], name="circuit_provider_code")),',
+        ],
+        body='    replaces = [("circuits", "0002_auto_20160622_1821"), ("circuits", "0029_circuit_tracing")]\n',
+        dependencies='[("circuits", "0001_initial"), ("dcim", "0001_initial")]',
+    )
+    later = migration(
+        circuits,
+        "0030_paid",
+        ['migrations.AddField(model_name="circuit", name="paid", field=models.BooleanField()),'],
+        dependencies='[("circuits", "0002_squashed_0029")]',
+    )
+    tenancy = tmp_path / "tenancy"
+    migration(tenancy, "0001_initial", INITIAL)
+    plain = migration(
+        tenancy,
+        "0002_squashed_0005",
+        ['migrations.AddField(model_name="order", name="paid", field=models.BooleanField()),'],
+        body='    replaces = [("tenancy", "0002_a"), ("tenancy", "0005_b")]\n',
+        dependencies='[("tenancy", "0001_initial")]',
+    )
+    report = lint(tmp_path)
+    assert rules_at(report, second, tmp_path) == []
+    assert (first_line(later), "add-column-not-null-without-default") in rules_at(report, later, tmp_path)
+    assert (first_line(plain), "add-column-not-null-without-default") in rules_at(report, plain, tmp_path)
+    assert report.errors == 2 and report.skipped == []

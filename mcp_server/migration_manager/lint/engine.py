@@ -42,6 +42,7 @@ class Source:
     line_offset: int = 0  # for SQL found inside a Python file: the line the string starts on
     framework: Framework | None = None
     pieces: list[Piece] | None = None  # a Python migration: the SQL of each call, linted as one file
+    fresh: frozenset[str] = frozenset()  # tables earlier files created that this one takes as new (Read.fresh)
 
 
 # From this many files, and when the planner is not loaded yet (the CLI; the MCP server has it),
@@ -158,7 +159,7 @@ def lint_paths(
                     skipped.append(
                         f"{name}: its {found.framework.capitalize()} operations are read for PostgreSQL only"
                     )
-                source = Source(name, text, framework=found.framework, pieces=found.pieces)
+                source = Source(name, text, framework=found.framework, pieces=found.pieces, fresh=found.fresh)
             shown.append(name)
             findings.extend(lint_one(source))
         if made.made is not None:

@@ -10,8 +10,9 @@ operation is a skipped note. A field of a class lint does not know is read by it
 ending in ForeignKey / OneToOneField is one (mptt's TreeForeignKey), one ending in
 ManyToManyField and django-taggit's TaggableManager have no column, any other is a column of a
 type not known (a note says so); a field whose arguments are computed is left out of its
-CreateModel (a note), the table still created. Index and constraint names are the ones written in the migration;
-the names Django derives (a hash of the table and columns) are written here as
+CreateModel (a note), the table still created. A squashed migration takes some tables earlier
+ones created as new (django_squash.py). Index and constraint names are the ones written in the
+migration; the names Django derives (a hash of the table and columns) are written here as
 <table>_<column>_... without the hash, which no rule reads.
 """
 
@@ -23,6 +24,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from .django_squash import Squashes, keys
 from .pyread import Piece, Read, Unknown, arg, bindless, dotted, given, has_starred, ident, last, literal, quote
 
 # django/db/backends/postgresql/base.py DatabaseWrapper.data_types
@@ -92,6 +94,7 @@ class DjangoState:
 
     # fields of a CreateModel that were not read: where ("0001_initial:12"), for what alters them later
     unread: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    squashes: Squashes = field(default_factory=Squashes)
 
     def table(self, app: str | None, model: str) -> str:
         model = model.lower()
@@ -204,6 +207,7 @@ def read(path: str, tree: ast.Module, state: DjangoState) -> Read:
         return Read(None, [], [])
     atomic = True
     operations: ast.expr | None = None
+    written: dict[str, ast.expr] = {}
     for statement in node.body:
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target = statement.targets[0]
@@ -212,8 +216,14 @@ def read(path: str, tree: ast.Module, state: DjangoState) -> Read:
                     atomic = bool(literal(statement.value))
             if isinstance(target, ast.Name) and target.id == "operations":
                 operations = statement.value
+            if isinstance(target, ast.Name):
+                written[target.id] = statement.value
     out = Read("django", [], [])
     migration = _Migration(app_label(path), PurePath(path).stem, state, atomic, out)
+    if migration.app is not None:
+        key = (migration.app, migration.name)
+        state.squashes.add(key, keys(written.get("dependencies")), keys(written.get("replaces")))
+        out.fresh = state.squashes.fresh(key)
     if operations is None:
         return out
     if not isinstance(operations, (ast.List, ast.Tuple)):
@@ -510,11 +520,14 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
                     "DEFERRABLE INITIALLY DEFERRED"
                 )
             extra += _indexes(table, f)
+        if app is not None:
+            state.squashes.created[table] = (app, m.name)
         return [f"CREATE TABLE {ident(table)} ({', '.join(columns)})", *extra]
     model = str(given(op, 0, "model_name", None) or given(op, 0, "name"))
     table = state.table(app, model)
     key = (app or "", model.lower())
     if name == "DeleteModel":
+        state.squashes.created.pop(table, None)
         return [f"DROP TABLE {ident(table)} CASCADE"]
     if name == "RenameModel":
         new = str(given(op, 1, "new_name"))
