@@ -315,3 +315,26 @@ def test_a_squashed_migration_takes_the_tables_of_the_squashes_before_it_as_new(
     assert (first_line(later), "add-column-not-null-without-default") in rules_at(report, later, tmp_path)
     assert (first_line(plain), "add-column-not-null-without-default") in rules_at(report, plain, tmp_path)
     assert report.errors == 2 and report.skipped == []
+
+
+def test_a_field_made_by_a_function_is_not_a_class(tmp_path: Path) -> None:
+    """Only a class (CapWords) is read as a field of an unknown type: a function's result is
+    computed; django.contrib.postgres' SearchVectorField is a tsvector column."""
+    app = tmp_path / "shop"
+    migration(app, "0001_initial", INITIAL)
+    second = migration(
+        app,
+        "0002_fields",
+        [
+            "migrations.RunSQL(\"SET lock_timeout = '1s'\"),",
+            'migrations.AddField(model_name="order", name="made", field=build_field()),',
+            'migrations.AddField(model_name="order", name="search", field=SearchVectorField(null=True)),',
+        ],
+        dependencies='[("shop", "0001_initial")]',
+    )
+    at = first_line(second)
+    report = lint(tmp_path)
+    assert report.skipped == [
+        f"shop/migrations/0002_fields.py:{at + 1}: AddField: its arguments are computed, not written out"
+    ]
+    assert report.statements == 3 and report.findings == []  # 0001: CREATE TABLE; 0002: SET, ADD COLUMN

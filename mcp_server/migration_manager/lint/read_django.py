@@ -61,6 +61,7 @@ _TYPES = {
     "DecimalRangeField": "numrange",
     "DateTimeRangeField": "tstzrange",
     "DateRangeField": "daterange",
+    "SearchVectorField": "tsvector",
 }
 _CHARS = {"CharField": None, "EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100}
 _CHARS |= {"FilePathField": 100}
@@ -149,7 +150,7 @@ def _field(call: ast.expr, name: str, app: str | None, state: DjangoState) -> Fi
         )
     elif kind.endswith(_NO_COLUMN):
         return Field(column, "", True, False, False)
-    elif kind:  # a class of another package or of the project: a column, of a type not known
+    elif kind[:1].isupper():  # a class of another package or of the project: a column, of a type not known
         return Field(column, ident(kind.lower()) + (" pk" if primary else ""), null, unique, index, own=kind)
     else:
         raise Unknown
