@@ -261,9 +261,11 @@ def test_a_field_of_an_unknown_class_does_not_hide_the_new_table(tmp_path: Path)
     ]
     one, two = "circuits/migrations/0001_initial.py", "circuits/migrations/0002_alter.py"
     assert report.skipped == [
-        f"{one}:{top + 7}: the class ColorField of field color is not one of Django's: its column's type is unknown",
+        f"{one}:{top + 7}: the class ColorField of field color is not one of Django's: linted as a column of "
+        "unknown type (a change of its type is not checked)",
         f"{one}:{top + 8}: field slug: its arguments are computed, not written out: created without it",
-        f"{two}:{at + 1}: the class ColorField of field color is not one of Django's: its column's type is unknown",
+        f"{two}:{at + 1}: the class ColorField of field color is not one of Django's: linted as a column of "
+        "unknown type (a change of its type is not checked)",
         f"{two}:{at + 2}: AlterField: what it changes is unknown: the field's definition in 0001_initial:{top + 8} "
         "was not read",
     ]
@@ -279,18 +281,20 @@ def test_a_squashed_migration_takes_the_tables_of_the_squashes_before_it_as_new(
     circuit = [*INITIAL[:1], '    name="Circuit",', *INITIAL[2:]]
     provider = [*INITIAL[:1], '    name="Provider",', *INITIAL[2:]]
     squashed = 'replaces = [("circuits", "0001_initial")]'
-    migration(circuits, "0001_squashed", [*circuit, *provider], body=f"    initial = True\n    {squashed}\n")
+    renamed = 'migrations.RenameModel(old_name="Provider", new_name="Carrier"),'  # the table is renamed too
+    migration(circuits, "0001_squashed", [*circuit, *provider, renamed], body=f"    initial = True\n    {squashed}\n")
     not_null_fk = (
-        'migrations.AddField(model_name="circuit", name="provider", field=models.ForeignKey('
-        'on_delete=django.db.models.deletion.PROTECT, to="circuits.provider")),'
+        'migrations.AddField(model_name="circuit", name="carrier", field=models.ForeignKey('
+        'on_delete=django.db.models.deletion.PROTECT, to="circuits.carrier")),'
     )
     second = migration(
         circuits,
         "0002_squashed_0029",
         [
             not_null_fk,
+            'migrations.AddField(model_name="carrier", name="paid", field=models.BooleanField()),',
             'migrations.AddConstraint(model_name="circuit", constraint=models.UniqueConstraint('
-            'fields=["provider", "code"], name="circuit_provider_code")),',
+            'fields=["carrier", "code"], name="circuit_carrier_code")),',
         ],
         body='    replaces = [("circuits", "0002_auto_20160622_1821"), ("circuits", "0029_circuit_tracing")]\n',
         dependencies='[("circuits", "0001_initial"), ("dcim", "0001_initial")]',
@@ -338,3 +342,22 @@ def test_a_field_made_by_a_function_is_not_a_class(tmp_path: Path) -> None:
         f"shop/migrations/0002_fields.py:{at + 1}: AddField: its arguments are computed, not written out"
     ]
     assert report.statements == 3 and report.findings == []  # 0001: CREATE TABLE; 0002: SET, ADD COLUMN
+
+
+def test_rename_model_by_keywords_renames_the_models_table(tmp_path: Path) -> None:
+    """RenameModel(old_name=..., new_name=...), as makemigrations writes it: the old model's table
+    (it was read as a model named None: shop_none)."""
+    app = tmp_path / "shop"
+    migration(app, "0001_initial", INITIAL)
+    migration(
+        app,
+        "0002_rename",
+        [
+            "migrations.RunSQL(\"SET lock_timeout = '1s'\"),",
+            'migrations.RenameModel(old_name="Order", new_name="Purchase"),',
+        ],
+        dependencies='[("shop", "0001_initial")]',
+    )
+    (finding,) = lint(tmp_path).findings
+    assert finding.rule == "rename-breaks-running-code"
+    assert finding.statement == "ALTER TABLE shop_order RENAME TO shop_purchase"

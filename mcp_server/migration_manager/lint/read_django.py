@@ -524,7 +524,7 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
         if app is not None:
             state.squashes.created[table] = (app, m.name)
         return [f"CREATE TABLE {ident(table)} ({', '.join(columns)})", *extra]
-    model = str(given(op, 0, "model_name", None) or given(op, 0, "name"))
+    model = str(given(op, 0, "model_name", None) or given(op, 0, "name", None) or given(op, 0, "old_name"))
     table = state.table(app, model)
     key = (app or "", model.lower())
     if name == "DeleteModel":
@@ -539,6 +539,7 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
         if key in state.tables:  # db_table: the table keeps its name
             state.tables[new_key] = state.tables.pop(key)
             return []
+        _moved(state, table, state.table(app, new))
         return [f"ALTER TABLE {ident(table)} RENAME TO {ident(state.table(app, new))}"]
     if name == "AlterModelTable":
         new = given(op, 1, "table")
@@ -547,6 +548,7 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
         else:  # None: back to the name Django gives a model without db_table, <app>_<model>
             state.tables.pop(key, None)
         renamed = state.table(app, model)
+        _moved(state, table, renamed)
         return [] if renamed == table else [f"ALTER TABLE {ident(table)} RENAME TO {ident(renamed)}"]
     if name == "AddField":
         field_name = str(given(op, 1, "name"))
@@ -644,9 +646,18 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
     raise Unknown
 
 
+def _moved(state: DjangoState, table: str, renamed: str) -> None:
+    if table in state.squashes.created:
+        state.squashes.created[renamed] = state.squashes.created.pop(table)
+
+
 def _own(f: Field, name: str, line: int, m: _Migration) -> None:
     if f.own is not None:
-        m.note(line, f"the class {f.own} of field {name} is not one of Django's: its column's type is unknown")
+        m.note(
+            line,
+            f"the class {f.own} of field {name} is not one of Django's: linted as a column of unknown type "
+            "(a change of its type is not checked)",
+        )
 
 
 def _together_name(table: str, columns: tuple[str, ...]) -> str:
