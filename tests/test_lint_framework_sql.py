@@ -247,6 +247,32 @@ def test_a_django_project_whose_settings_do_not_import_is_skipped(tmp_path: Path
         assert note.endswith("No module named 'no_such_settings_module'")
 
 
+def test_a_squashed_django_migration_keeps_its_new_tables_with_sqlmigrate(tmp_path: Path, pg15: Server) -> None:
+    """Django's SQL for a squash (its replaced migrations gone) is linted as the static reading is:
+    the tables of the squash before it are new (lint/django_squash.py), no error on the NOT NULL column."""
+    folder = django_project(tmp_path, pg15)
+    initial = (folder / "0001_initial.py").read_text()
+    (folder / "0001_initial.py").unlink()
+    (folder / "0002_change.py").unlink()
+    (folder / "0001_squashed.py").write_text(
+        initial.replace("    initial = True\n", '    initial = True\n    replaces = [("shop", "0001_initial")]\n')
+    )
+    (folder / "0002_squashed_0009.py").write_text(
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_squashed")]\n'  # sqlmigrate does not map replaced names
+        '    replaces = [("shop", "0002_change"), ("shop", "0009_paid")]\n'
+        "    operations = [\n"
+        '        migrations.AddField(model_name="order", name="paid", field=models.BooleanField()),\n'
+        "    ]\n"
+    )
+    static = lint_paths([folder], LintConfig(pg_version=16), tmp_path)
+    asked = framework([folder], tmp_path)
+    assert asked.report.skipped == [], asked.report.skipped
+    assert asked.report.files == ["shop/migrations/0001_squashed.py", "shop/migrations/0002_squashed_0009.py"]
+    assert hits(asked.report) == hits(static) == []
+    assert asked.differences == []
+
+
 # --- Liquibase ----------------------------------------------------------------------------------
 
 CHANGELOG = """<?xml version="1.0" encoding="UTF-8"?>

@@ -79,6 +79,7 @@ def source_digest(source: Source) -> bytes:
         )
         h.update("\0".join((*fields, ",".join(sorted(p.ignored)))).encode("utf-8", "surrogatepass") + b"\1")
     h.update(b"none" if source.pieces is None else b"pieces")
+    h.update(",".join(sorted(source.fresh)).encode("utf-8", "surrogatepass"))
     return h.digest()
 
 

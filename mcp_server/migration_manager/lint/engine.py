@@ -44,6 +44,7 @@ class Source:
     framework: Framework | None = None
     pieces: list[Piece] | None = None  # a Python migration: the SQL of each call, linted as one file
     lock_timeout: bool = False  # set before it runs (a Rails app's StrongMigrations.lock_timeout)
+    fresh: frozenset[str] = frozenset()  # tables earlier files created that this one takes as new (Read.fresh)
 
 
 # From this many files, and when the planner is not loaded yet (the CLI; the MCP server has it),
@@ -161,7 +162,7 @@ def lint_paths(
                     skipped.append(
                         f"{name}: its {found.framework.capitalize()} operations are read for PostgreSQL only"
                     )
-                source = Source(name, text, framework=found.framework, pieces=found.pieces)
+                source = Source(name, text, framework=found.framework, pieces=found.pieces, fresh=found.fresh)
                 if found.framework == "rails" and config.dialect == "postgresql":
                     source.lock_timeout = strong.lock_timeout(f)
             shown.append(name)

@@ -301,6 +301,7 @@ def lint_framework(
         return str(p.relative_to(root)) if root and p.is_relative_to(root) else str(p)
 
     static: dict[Path, list[Piece]] = {}
+    fresh: dict[Path, frozenset[str]] = {}  # tables a squashed Django migration takes as new (Read.fresh)
     alembic: list[Path] = []
     django: list[Path] = []
     masters: list[tuple[Path, list[Path]]] = []
@@ -319,6 +320,7 @@ def lint_framework(
             )
             continue
         static[f] = found.pieces
+        fresh[f] = found.fresh
         (alembic if found.framework == "alembic" else django).append(f)
     asked = [ask_alembic(alembic)] if alembic else []
     asked += [ask_django(django)] if django else []
@@ -335,7 +337,10 @@ def lint_framework(
                 at = name(sent.path)
                 pieces = _placed(sent, static.get(sent.path, []))
                 shown.extend([at] if at not in shown else [])
-                findings.extend(linter.lint_source(Source(at, "", framework=sent.framework, pieces=pieces)))
+                source = Source(
+                    at, "", framework=sent.framework, pieces=pieces, fresh=fresh.get(sent.path, frozenset())
+                )
+                findings.extend(linter.lint_source(source))
                 if compare:
                     mine = [p.sql for p in static.get(sent.path, [])]
                     theirs = [sql for sql, _ in sent.sql]

@@ -84,6 +84,7 @@ class Linter:
                     lock_timeout or piece.lock_timeout,
                     begun or piece.in_transaction,
                     utc,
+                    source.fresh,
                 )
                 for rule in BY_KIND.get(kind, ()):
                     for hit in rule.check(ctx):

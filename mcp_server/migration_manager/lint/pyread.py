@@ -37,6 +37,8 @@ class Read:
     framework: Framework | None
     pieces: list[Piece]
     skipped: list[str]
+    # tables created by earlier files that this one takes as new (a squashed Django migration's)
+    fresh: frozenset[str] = frozenset()
 
 
 class Unknown(Exception):

@@ -6,8 +6,13 @@ Only the forward SQL is read: RunSQL's `sql`, never its `reverse_sql`. A model's
 `migrations/`, unless the model says `db_table`. AlterField and AlterUniqueTogether change what
 an earlier migration defined: the fields and sets the migrations linted before it built are kept
 (DjangoState, one per lint run), and where the earlier definition is not among them the
-operation is a skipped note. Index and constraint names are the ones written in the migration;
-the names Django derives (a hash of the table and columns) are written here as
+operation is a skipped note. A field of a class lint does not know is read by its name: one
+ending in ForeignKey / OneToOneField is one (mptt's TreeForeignKey), one ending in
+ManyToManyField and django-taggit's TaggableManager have no column, any other is a column of a
+type not known (a note says so); a field whose arguments are computed is left out of its
+CreateModel (a note), the table still created. A squashed migration takes some tables earlier
+ones created as new (django_squash.py). Index and constraint names are the ones written in the
+migration; the names Django derives (a hash of the table and columns) are written here as
 <table>_<column>_... without the hash, which no rule reads.
 """
 
@@ -19,6 +24,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from .django_squash import Squashes, keys
 from .pyread import Piece, Read, Unknown, arg, bindless, dotted, given, has_starred, ident, last, literal, quote
 
 # django/db/backends/postgresql/base.py DatabaseWrapper.data_types
@@ -45,11 +51,25 @@ _TYPES = {
     "TextField": "text",
     "TimeField": "time",
     "UUIDField": "uuid",
+    # django.contrib.postgres.fields
+    "HStoreField": "hstore",
+    "CICharField": "citext",
+    "CIEmailField": "citext",
+    "CITextField": "citext",
+    "IntegerRangeField": "int4range",
+    "BigIntegerRangeField": "int8range",
+    "DecimalRangeField": "numrange",
+    "DateTimeRangeField": "tstzrange",
+    "DateRangeField": "daterange",
+    "SearchVectorField": "tsvector",
 }
 _CHARS = {"CharField": None, "EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100}
 _CHARS |= {"FilePathField": 100}
 _AUTO = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
-_RELATIONS = frozenset({"ForeignKey", "OneToOneField"})
+# a subclass of ForeignKey / OneToOneField (mptt's TreeForeignKey) is one: its name ends so
+_RELATIONS = ("ForeignKey", "OneToOneField")
+# fields with no column of their own: many-to-many (mptt's TreeManyToManyField), django-taggit's manager
+_NO_COLUMN = ("ManyToManyField", "TaggableManager")
 _STRINGS = frozenset({"text", "varchar"})
 
 
@@ -61,6 +81,7 @@ class Field:
     unique: bool
     index: bool
     references: str | None = None  # the table a ForeignKey points at
+    own: str | None = None  # the class, when it is not one lint knows: its column's type is unknown
 
 
 @dataclass
@@ -71,6 +92,10 @@ class DjangoState:
     fields: dict[tuple[str, str, str], Field] = field(default_factory=dict)
     together: dict[tuple[str, str], set[tuple[str, ...]]] = field(default_factory=dict)
     keys: dict[tuple[str, str], str] = field(default_factory=dict)  # a model's primary key type
+
+    # fields of a CreateModel that were not read: where ("0001_initial:12"), for what alters them later
+    unread: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    squashes: Squashes = field(default_factory=Squashes)
 
     def table(self, app: str | None, model: str) -> str:
         model = model.lower()
@@ -102,7 +127,7 @@ def _field(call: ast.expr, name: str, app: str | None, state: DjangoState) -> Fi
         sql_type = _field(base, name, app, state).type + "[]" if base is not None else ""
         if not sql_type:
             raise Unknown
-    elif kind in _RELATIONS:
+    elif kind.endswith(_RELATIONS):
         node = arg(call, 0, "to")
         # settings.AUTH_USER_MODEL: Django's default user model (a custom one is not known without settings)
         user = node is not None and dotted(node).endswith("AUTH_USER_MODEL")
@@ -119,12 +144,14 @@ def _field(call: ast.expr, name: str, app: str | None, state: DjangoState) -> Fi
             column,
             kind_type,
             null,
-            kind == "OneToOneField" or unique,
-            index if "db_index" in {k.arg for k in call.keywords} else kind == "ForeignKey",
+            kind.endswith("OneToOneField") or unique,
+            index if "db_index" in {k.arg for k in call.keywords} else kind.endswith("ForeignKey"),
             table if db_constraint else None,
         )
-    elif kind == "ManyToManyField":
+    elif kind.endswith(_NO_COLUMN):
         return Field(column, "", True, False, False)
+    elif kind[:1].isupper():  # a class of another package or of the project: a column, of a type not known
+        return Field(column, ident(kind.lower()) + (" pk" if primary else ""), null, unique, index, own=kind)
     else:
         raise Unknown
     return Field(column, sql_type + (" pk" if primary else ""), null or False, unique, index)
@@ -156,9 +183,14 @@ def _default(call: ast.Call, f: Field) -> str | None:
 @dataclass
 class _Migration:
     app: str | None
+    name: str  # the file's stem: 0002_squashed_0029
     state: DjangoState
     atomic: bool
     out: Read
+    notes: list[str] = field(default_factory=list)  # of the operation being read: kept if it is read
+
+    def note(self, line: int, text: str) -> None:
+        self.notes.append(f"{line}: {text}")
 
 
 def app_label(path: str) -> str | None:
@@ -176,6 +208,7 @@ def read(path: str, tree: ast.Module, state: DjangoState) -> Read:
         return Read(None, [], [])
     atomic = True
     operations: ast.expr | None = None
+    written: dict[str, ast.expr] = {}
     for statement in node.body:
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target = statement.targets[0]
@@ -184,8 +217,14 @@ def read(path: str, tree: ast.Module, state: DjangoState) -> Read:
                     atomic = bool(literal(statement.value))
             if isinstance(target, ast.Name) and target.id == "operations":
                 operations = statement.value
+            if isinstance(target, ast.Name):
+                written[target.id] = statement.value
     out = Read("django", [], [])
-    migration = _Migration(app_label(path), state, atomic, out)
+    migration = _Migration(app_label(path), PurePath(path).stem, state, atomic, out)
+    if migration.app is not None:
+        key = (migration.app, migration.name)
+        state.squashes.add(key, keys(written.get("dependencies")), keys(written.get("replaces")))
+        out.fresh = state.squashes.fresh(key)
     if operations is None:
         return out
     if not isinstance(operations, (ast.List, ast.Tuple)):
@@ -219,6 +258,7 @@ def _operation(op: ast.expr, m: _Migration, emit: bool) -> None:
         if emit:
             _run_sql(op, m)
         return
+    m.notes = []
     try:
         sqls = _statements(name, op, m)
     except (Unknown, KeyError, IndexError, TypeError):
@@ -226,6 +266,7 @@ def _operation(op: ast.expr, m: _Migration, emit: bool) -> None:
             m.out.skipped.append(f"{op.lineno}: {name}: {_why(name, op, m)}")
         return
     if emit:
+        m.out.skipped.extend(m.notes)
         m.out.pieces.extend(Piece(sql, op.lineno, m.atomic, column=op.col_offset + 1) for sql in sqls)
 
 
@@ -234,6 +275,13 @@ def _why(name: str, op: ast.Call, m: _Migration) -> str:
         return "not read yet"
     if m.app is None:
         return "the table is unknown: the file is not in an app's migrations/ folder"
+    if name == "AlterField":
+        where = None
+        with suppress(Unknown):
+            model, field_name = str(given(op, 0, "model_name")).lower(), str(given(op, 1, "name"))
+            where = m.state.unread.get((m.app or "", model, field_name))
+        if where is not None:
+            return f"what it changes is unknown: the field's definition in {where} was not read"
     if name in ("AlterField", "AlterUniqueTogether"):
         return "what it changes is unknown: the earlier definition is not among the migrations linted"
     return "its arguments are computed, not written out"
@@ -334,33 +382,69 @@ def _indexes(table: str, f: Field) -> list[str]:
     return out
 
 
+# Index and django.contrib.postgres.indexes' classes: the access method each sends (USING ...)
+_INDEXES = {
+    "Index": "",
+    "BloomIndex": " USING bloom",
+    "BrinIndex": " USING brin",
+    "BTreeIndex": " USING btree",
+    "GinIndex": " USING gin",
+    "GistIndex": " USING gist",
+    "HashIndex": " USING hash",
+    "SpGistIndex": " USING spgist",
+}
+
+
 def _index(node: ast.expr | None, table: str, model: str, m: _Migration, concurrently: bool) -> str:
-    if not isinstance(node, ast.Call) or last(node) not in ("Index", "GinIndex", "GistIndex", "BrinIndex", "HashIndex"):
-        raise Unknown
-    if arg(node, 99, "expressions") is not None or node.args:
+    if not isinstance(node, ast.Call) or last(node) not in _INDEXES:
         raise Unknown
     name = given(node, 99, "name")
-    fields = _names(arg(node, 99, "fields"))
+    if not isinstance(name, str):
+        raise Unknown
+    columns = _key(node, model, m)
+    where = _where(node, model, m)
+    word = "CONCURRENTLY " if concurrently else ""
+    method = _INDEXES[last(node)]
+    return f"CREATE INDEX {word}{ident(name)} ON {ident(table)}{method} ({columns}){where}"
+
+
+def _key(node: ast.Call, model: str, m: _Migration) -> str:
+    """The columns of an index or a unique constraint: its fields, or its expressions (positional
+    or `expressions=`), which are not read: a column named after the expression stands in for them,
+    the index is still built (and linted), and a note says what was not read."""
+    expressions = list(node.args) or _elements(arg(node, 99, "expressions"))
+    if expressions:
+        written = ", ".join(ast.unparse(e) for e in expressions)
+        shown = written if len(written) <= 40 else written[:37] + "..."
+        m.note(
+            node.lineno,
+            f"{last(node)}: the expression {written} is not read: linted as an index on an unknown expression",
+        )
+        return ident(f"<expression {shown}>")
     columns = []
-    for f in fields:
+    for f in _names(arg(node, 99, "fields")):
         desc = f.startswith("-")
         columns.append(ident(_column(m, model, f.lstrip("-"))) + (" DESC" if desc else ""))
-    using = {
-        "GinIndex": " USING gin",
-        "GistIndex": " USING gist",
-        "BrinIndex": " USING brin",
-        "HashIndex": " USING hash",
-    }
+    return ", ".join(columns)
+
+
+def _elements(node: ast.expr | None) -> list[ast.expr]:
+    if node is None:
+        return []
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return list(node.elts)
+    return [node]
+
+
+def _where(node: ast.Call, model: str, m: _Migration) -> str:
     condition = arg(node, 99, "condition")
-    where = ""
-    if condition is not None:
-        try:
-            where = f" WHERE {_check(condition, m, model)}"
-        except Unknown:
-            m.out.skipped.append(f"{condition.lineno}: the index's condition is not read: linted without its WHERE")
-    word = "CONCURRENTLY " if concurrently else ""
-    method = using.get(last(node), "")
-    return f"CREATE INDEX {word}{ident(str(name))} ON {ident(table)}{method} ({', '.join(columns)}){where}"
+    if condition is None:
+        return ""
+    try:
+        return f" WHERE {_check(condition, m, model)}"
+    except Unknown:
+        m.note(condition.lineno, "the index's condition is not read: linted without its WHERE")
+        return ""
 
 
 def _check(node: ast.expr | None, m: _Migration, model: str) -> str:
@@ -409,7 +493,16 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
             if not isinstance(item, ast.Tuple) or len(item.elts) != 2:
                 raise Unknown
             field_name = str(literal(item.elts[0]))
-            f = _field(item.elts[1], field_name, app, state)
+            try:
+                f = _field(item.elts[1], field_name, app, state)
+            except (Unknown, KeyError, IndexError, TypeError):
+                # the table is still created, without this column: what follows knows it is new
+                state.unread[(app or "", model.lower(), field_name)] = f"{m.name}:{item.lineno}"
+                m.note(
+                    item.lineno, f"field {field_name}: its arguments are computed, not written out: created without it"
+                )
+                continue
+            _own(f, field_name, item.lineno, m)
             state.fields[(app or "", model.lower(), field_name)] = f
             if f.type.endswith(" pk"):
                 state.keys[(app or "", model.lower())] = f.type.removesuffix(" pk")
@@ -428,11 +521,14 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
                     "DEFERRABLE INITIALLY DEFERRED"
                 )
             extra += _indexes(table, f)
+        if app is not None:
+            state.squashes.created[table] = (app, m.name)
         return [f"CREATE TABLE {ident(table)} ({', '.join(columns)})", *extra]
-    model = str(given(op, 0, "model_name", None) or given(op, 0, "name"))
+    model = str(given(op, 0, "model_name", None) or given(op, 0, "name", None) or given(op, 0, "old_name"))
     table = state.table(app, model)
     key = (app or "", model.lower())
     if name == "DeleteModel":
+        state.squashes.created.pop(table, None)
         return [f"DROP TABLE {ident(table)} CASCADE"]
     if name == "RenameModel":
         new = str(given(op, 1, "new_name"))
@@ -443,15 +539,22 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
         if key in state.tables:  # db_table: the table keeps its name
             state.tables[new_key] = state.tables.pop(key)
             return []
+        _moved(state, table, state.table(app, new))
         return [f"ALTER TABLE {ident(table)} RENAME TO {ident(state.table(app, new))}"]
     if name == "AlterModelTable":
         new = given(op, 1, "table")
-        state.tables[key] = str(new) if new else state.table(app, model)
-        return [f"ALTER TABLE {ident(table)} RENAME TO {ident(state.tables[key])}"]
+        if new:
+            state.tables[key] = str(new)
+        else:  # None: back to the name Django gives a model without db_table, <app>_<model>
+            state.tables.pop(key, None)
+        renamed = state.table(app, model)
+        _moved(state, table, renamed)
+        return [] if renamed == table else [f"ALTER TABLE {ident(table)} RENAME TO {ident(renamed)}"]
     if name == "AddField":
         field_name = str(given(op, 1, "name"))
         node = arg(op, 2, "field")
         f = _field(node, field_name, app, state)  # type: ignore[arg-type]
+        _own(f, field_name, op.lineno, m)
         state.fields[(*key, field_name)] = f
         if not f.type:
             return []  # a many-to-many table: CREATE TABLE of a new table, nothing a rule reads
@@ -485,6 +588,7 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
         before = state.fields.get((*key, field_name))
         if before is None:
             raise Unknown
+        _own(new_field, field_name, op.lineno, m)
         state.fields[(*key, field_name)] = new_field
         return _alter(table, before, new_field, node)  # type: ignore[arg-type]
     if name in ("AddIndex", "AddIndexConcurrently"):
@@ -498,9 +602,15 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
             raise Unknown
         constraint = ident(str(given(node, 99, "name")))
         tail = " NOT VALID" if name == "AddConstraintNotValid" else ""
-        if last(node) == "UniqueConstraint" and arg(node, 99, "condition") is None and not node.args:
-            listed = ", ".join(ident(_column(m, model, f)) for f in _names(arg(node, 99, "fields")))
-            return [f"ALTER TABLE {ident(table)} ADD CONSTRAINT {constraint} UNIQUE ({listed})"]
+        if last(node) == "UniqueConstraint":
+            # with a condition, expressions, include or opclasses Django builds a unique index instead
+            index = ("condition", "expressions", "include", "opclasses")
+            if not node.args and all(arg(node, 99, k) is None for k in index):
+                listed = ", ".join(ident(_column(m, model, f)) for f in _names(arg(node, 99, "fields")))
+                return [f"ALTER TABLE {ident(table)} ADD CONSTRAINT {constraint} UNIQUE ({listed})"]
+            return [
+                f"CREATE UNIQUE INDEX {constraint} ON {ident(table)} ({_key(node, model, m)}){_where(node, model, m)}"
+            ]
         if last(node) == "CheckConstraint":
             condition = arg(node, 99, "condition") or arg(node, 99, "check")
             return [
@@ -536,6 +646,20 @@ def _statements(name: str, op: ast.Call, m: _Migration) -> list[str]:  # one bra
     raise Unknown
 
 
+def _moved(state: DjangoState, table: str, renamed: str) -> None:
+    if table in state.squashes.created:
+        state.squashes.created[renamed] = state.squashes.created.pop(table)
+
+
+def _own(f: Field, name: str, line: int, m: _Migration) -> None:
+    if f.own is not None:
+        m.note(
+            line,
+            f"the class {f.own} of field {name} is not one of Django's: linted as a column of unknown type "
+            "(a change of its type is not checked)",
+        )
+
+
 def _together_name(table: str, columns: tuple[str, ...]) -> str:
     return f"{table}_{'_'.join(columns)}_uniq"
 
@@ -549,7 +673,7 @@ def _alter(table: str, before: Field, after: Field, node: ast.Call) -> list[str]
     if before.column != after.column:
         out.append(f"ALTER TABLE {t} RENAME COLUMN {ident(before.column)} TO {column}")
     old_type, new_type = before.type.removesuffix(" pk"), after.type.removesuffix(" pk")
-    if old_type != new_type and new_type:
+    if old_type != new_type and new_type and before.own is None and after.own is None:
         out.append(f"ALTER TABLE {t} ALTER COLUMN {column} TYPE {new_type} USING {column}::{new_type}")
     if before.null and not after.null:
         default = _default(node, after)
