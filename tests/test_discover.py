@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import repos
+from migration_manager.cli import main
 from migration_manager.discover import FrameworkFindings, RepoMigrations, find_migrations
 from migration_manager.errors import InputError
 
@@ -472,3 +473,20 @@ def test_up_only_folder_is_one_problem(tmp_path: Path) -> None:
     }
     (up_only,) = [p for p in g.problems if p.code == "up_only"]
     assert up_only.message == "up-only folder: 7 migrations have no down; rollbacks are not possible"
+
+
+def test_diesel_with_a_migrations_folder_per_database(tmp_path: Path) -> None:
+    """Plume keeps migrations/postgres/<stamp>_name/ and migrations/sqlite/<stamp>_name/ and a diesel.toml
+    with [print_schema] only: two Diesel folders, each with its database from its name; the parent
+    `migrations` is no Diesel folder of its own (it was, with two errors: 'a folder without up.sql')."""
+    files: repos.Files = {"diesel.toml": '[print_schema]\nfile = "src/schema.rs"\n'}
+    for backend in ("postgres", "sqlite"):
+        for stamp in ("00000000000000_diesel_initial_setup", "2018-04-22-093322_create_instances"):
+            files[f"migrations/{backend}/{stamp}/up.sql"] = "SELECT 1;\n"
+            files[f"migrations/{backend}/{stamp}/down.sql"] = "SELECT 1;\n"
+    result = scan(tmp_path, files)
+    diesel = {f.folder: f for f in result.frameworks if f.framework == "diesel"}
+    assert sorted(diesel) == ["migrations/postgres", "migrations/sqlite"]
+    assert diesel["migrations/postgres"].dialect == "postgresql" and diesel["migrations/sqlite"].dialect == "sqlite"
+    assert all(len(f.migrations) == 2 and not codes(f) for f in diesel.values())
+    assert main(["find", str(tmp_path), "--strict"]) == 0

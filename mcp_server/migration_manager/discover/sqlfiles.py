@@ -248,7 +248,7 @@ def _diesel_configs(repo: Repo) -> dict[str, str]:
             continue
         if given is None:
             default = posixpath.normpath(posixpath.join(here, "migrations"))
-            if repo.under(default):
+            if repo.under(default) and not _per_backend(repo, default):
                 out.setdefault(default, config)
             continue
         folder = None if given.startswith("/") else repo.inside(posixpath.join(here, given))
@@ -263,6 +263,18 @@ def _diesel_configs(repo: Repo) -> dict[str, str]:
             continue
         out[folder or "."] = config
     return out
+
+
+def _per_backend(repo: Repo, folder: str) -> bool:
+    """migrations/postgres/<stamp>_name/up.sql and migrations/sqlite/...: one folder of migrations per
+    database (Plume), each passed to diesel with --migration-dir; the parent is none itself."""
+    depth = folder.count("/") + 1 if folder != "." else 0
+    shaped = [
+        p.split("/")[depth:]
+        for p in repo.under(folder)
+        if basename(p) == "up.sql" and _DIESEL_DIR.fullmatch(basename(dirname(p)))
+    ]
+    return bool(shaped) and all(len(parts) == 3 for parts in shaped)
 
 
 def diesel_version(folder_name: str) -> str:
