@@ -376,6 +376,39 @@ ALEMBIC_PACKAGE: Files = {
 }
 
 
+# version_locations: the revisions of one graph in two folders (the newest in the second one).
+ALEMBIC_TWO_LOCATIONS: Files = {
+    "alembic.ini": "[alembic]\nscript_location = %(here)s/alembic\n"
+    "version_locations = %(here)s/alembic/versions %(here)s/alembic/more\n"
+    "sqlalchemy.url = postgresql+psycopg://app@db/app\n",
+    "alembic/env.py": "from alembic import context\n",
+    "alembic/script.py.mako": "${up_revision}\n",
+    "alembic/versions/a1a1a1a1a1a1_create_users.py": alembic_revision("a1a1a1a1a1a1", None),
+    "alembic/more/b2b2b2b2b2b2_add_email.py": alembic_revision("b2b2b2b2b2b2", "a1a1a1a1a1a1"),
+}
+
+
+def neutron_like(*, recursive: bool) -> Files:
+    """Neutron's shape: revisions in versions/<release>/{expand,contract}/, one graph whose head is in
+    the newest release's contract folder; recursive_version_locations reads the subfolders."""
+    return {
+        "net/db/migration/alembic.ini": "[alembic]\nscript_location = %(here)s/alembic_migrations\n"
+        "version_locations = %(here)s/alembic_migrations/versions\n"
+        + ("recursive_version_locations = true\n" if recursive else ""),
+        "net/db/migration/alembic_migrations/env.py": "from alembic import context\n",
+        "net/db/migration/alembic_migrations/versions/c0c0c0c0c0c0_initial.py": alembic_revision("c0c0c0c0c0c0", None),
+        "net/db/migration/alembic_migrations/versions/2024.1/expand/e1e1e1e1e1e1_add_col.py": alembic_revision(
+            "e1e1e1e1e1e1", "c0c0c0c0c0c0"
+        ),
+        "net/db/migration/alembic_migrations/versions/2024.1/contract/d1d1d1d1d1d1_drop_col.py": alembic_revision(
+            "d1d1d1d1d1d1", "e1e1e1e1e1e1"
+        ),
+        "net/db/migration/alembic_migrations/versions/2025.1/expand/e2e2e2e2e2e2_add_table.py": alembic_revision(
+            "e2e2e2e2e2e2", "d1d1d1d1d1d1"
+        ),
+    }
+
+
 # Harbor-like: golang-migrate-style up files only, sequence numbers with gaps, no downs by design.
 def _up_only() -> Files:
     files: Files = {}

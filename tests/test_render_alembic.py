@@ -201,3 +201,27 @@ def test_render_chooses_the_real_folder_when_script_location_is_a_placeholder(tm
     first = next(f["content"] for f in files if f["path"].endswith(".py"))
     assert re.search(r"^down_revision = ['\"]aa00000000a3['\"]$", first, re.M), first
     assert result.structured_content["written"] == [] and sorted(root.rglob("*")) == before
+
+
+@pytest.mark.parametrize("shape", ["two_locations", "recursive"])
+def test_render_chains_onto_the_head_alembic_sees_across_version_locations(tmp_path: Path, shape: str) -> None:
+    """With version_locations (and recursive_version_locations) the real Alembic sees one head; the
+    rendered revisions follow it, go where `alembic revision` would put them, and leave one head."""
+    from test_mcp_tools import SQL, call
+
+    files = repos.ALEMBIC_TWO_LOCATIONS if shape == "two_locations" else repos.neutron_like(recursive=True)
+    root = repos.write(tmp_path, files)
+    config = next(p for p in files if p.endswith("alembic.ini"))
+    where = (root / config).parent
+    head = "b2b2b2b2b2b2" if shape == "two_locations" else "e2e2e2e2e2e2"
+    assert re.search(rf"^{head} \(head\)$", alembic(where, "heads"), re.M)
+    folder = "alembic/more" if shape == "two_locations" else "net/db/migration/alembic_migrations/versions"
+
+    result = call("render_migration", {"root": str(root), "sql": SQL, "write": True})
+    assert result.structured_content is not None, result
+    written = result.structured_content["written"]
+    assert written and all(w.startswith(folder + "/") and w.count("/") == folder.count("/") + 1 for w in written)
+    first = (root / next(w for w in written if w.endswith(".py"))).read_text()
+    assert re.search(rf"^down_revision = ['\"]{head}['\"]$", first, re.M), first
+    heads = alembic(where, "heads")
+    assert len(re.findall(r"\(head\)", heads)) == 1 and head not in heads, heads
