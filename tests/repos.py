@@ -409,6 +409,27 @@ def neutron_like(*, recursive: bool) -> Files:
     }
 
 
+def dispatch_like(*, template: bool = True) -> Files:
+    """Dispatch's shape: file_template in [alembic], script_location in the [core] and [tenant]
+    sections its CLI picks; every revision file is named <date>_<rev>.py."""
+    base = "src/dispatch/database/revisions"
+    files: Files = {
+        "src/dispatch/alembic.ini": "[alembic]\n"
+        + ("file_template = %%(year)d-%%(month).2d-%%(day).2d_%%(rev)s\n" if template else "")
+        + "\n[core]\nscript_location = %(here)s/database/revisions/core\n"
+        "version_locations = %(here)s/database/revisions/core/versions\n\n"
+        "[tenant]\nscript_location = %(here)s/database/revisions/tenant\n"
+        "version_locations = %(here)s/database/revisions/tenant/versions\n",
+        f"{base}/core/env.py": "from alembic import context\n",
+        f"{base}/tenant/env.py": "from alembic import context\n",
+        f"{base}/core/versions/2024-03-01_c1c1c1c1c1c1.py": alembic_revision("c1c1c1c1c1c1", None),
+        f"{base}/core/versions/2025-08-28_c2c2c2c2c2c2.py": alembic_revision("c2c2c2c2c2c2", "c1c1c1c1c1c1"),
+        f"{base}/tenant/versions/2024-03-01_t1t1t1t1t1t1.py": alembic_revision("t1t1t1t1t1t1", None),
+        f"{base}/tenant/versions/2025-08-28_t2t2t2t2t2t2.py": alembic_revision("t2t2t2t2t2t2", "t1t1t1t1t1t1"),
+    }
+    return files
+
+
 # Harbor-like: golang-migrate-style up files only, sequence numbers with gaps, no downs by design.
 def _up_only() -> Files:
     files: Files = {}

@@ -132,6 +132,31 @@ def test_alembic_subfolders_not_read_are_named(tmp_path: Path) -> None:
     assert all("recursive_version_locations = true" in p.message for p in unread)
 
 
+@pytest.mark.parametrize("configured", [True, False], ids=["in_alembic_section", "learned_from_names"])
+def test_alembic_named_sections_take_the_file_template(tmp_path: Path, configured: bool) -> None:
+    """[core] and [tenant] carry script_location, [alembic] the file_template: each section is its
+    own graph named by that template; with no template anywhere, the names' <date>_<rev> is used."""
+    result = scan(tmp_path, repos.dispatch_like(template=configured))
+    found = {f.folder: f for f in result.frameworks if f.framework == "alembic"}
+    base = "src/dispatch/database/revisions"
+    assert sorted(found) == [f"{base}/core/versions", f"{base}/tenant/versions"]
+    core, tenant = found[f"{base}/core/versions"], found[f"{base}/tenant/versions"]
+    assert core.config == tenant.config == "src/dispatch/alembic.ini"
+    assert core.heads == ["c2c2c2c2c2c2"] and tenant.heads == ["t2t2t2t2t2t2"]
+    for f in (core, tenant):
+        assert f.file_template == "%%(year)d-%%(month).2d-%%(day).2d_%%(rev)s", f.naming
+        assert re.fullmatch(rf"{f.folder}/\d{{4}}-\d\d-\d\d_{f.next_id}\.py", f.next_file), f.next_file
+        assert ("learned from the file names" in f.naming) is not configured
+
+
+def test_alembic_names_that_do_not_agree_teach_no_template(tmp_path: Path) -> None:
+    files = repos.dispatch_like(template=False)
+    old = "src/dispatch/database/revisions/core/versions/2024-03-01_c1c1c1c1c1c1.py"
+    files["src/dispatch/database/revisions/core/versions/c1c1c1c1c1c1_first.py"] = files.pop(old)
+    core = next(f for f in scan(tmp_path, files).frameworks if f.folder.endswith("core/versions"))
+    assert core.file_template is None and core.next_file.endswith(f"/{core.next_id}_NAME.py")
+
+
 def test_rails_app_with_a_liquibase_folder(tmp_path: Path) -> None:
     result = scan(tmp_path, repos.RAILS_WITH_LIQUIBASE)
     rails = [f for f in result.frameworks if f.framework == "rails"]

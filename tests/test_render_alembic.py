@@ -225,3 +225,20 @@ def test_render_chains_onto_the_head_alembic_sees_across_version_locations(tmp_p
     assert re.search(rf"^down_revision = ['\"]{head}['\"]$", first, re.M), first
     heads = alembic(where, "heads")
     assert len(re.findall(r"\(head\)", heads)) == 1 and head not in heads, heads
+
+
+def test_render_names_revisions_by_the_file_template_of_a_named_section(tmp_path: Path) -> None:
+    """Dispatch's [core] section takes [alembic]'s file_template: the rendered revisions are named
+    <date>_<rev>.py like the 2 already there, and `alembic -n core` sees one head, the last of them."""
+    from test_mcp_tools import SQL, call
+
+    root = repos.write(tmp_path, repos.dispatch_like())
+    folder = "src/dispatch/database/revisions/core/versions"
+    result = call("render_migration", {"root": str(root), "sql": SQL, "write": True, "out_dir": folder})
+    assert result.structured_content is not None, result
+    written = [w for w in result.structured_content["written"] if w.endswith(".py")]
+    assert written and all(re.fullmatch(rf"{folder}/\d{{4}}-\d\d-\d\d_[0-9a-f]{{12}}\.py", w) for w in written)
+    first = (root / written[0]).read_text()
+    assert re.search(r"^down_revision = ['\"]c2c2c2c2c2c2['\"]$", first, re.M), first
+    heads = alembic(root / "src/dispatch", "-n", "core", "heads")
+    assert len(re.findall(r"\(head\)", heads)) == 1 and written[-1].rsplit("_", 1)[1][:12] in heads, heads

@@ -6,14 +6,12 @@ from __future__ import annotations
 import re
 import uuid
 
-from ..naming import NAME, now_utc
+from ..naming import ALEMBIC_TEMPLATE, NAME, alembic_file_name, now_utc
 from . import pyfiles
 from .alembic_config import AlembicConfig, configs
 from .graph import analyze
 from .models import FrameworkFindings, MigrationEntry, Problem
 from .walk import Repo, basename, dirname
-
-_DEFAULT_TEMPLATE = "%%(rev)s_%%(slug)s"
 
 
 def _dialect(url: str | None) -> str | None:
@@ -23,25 +21,36 @@ def _dialect(url: str | None) -> str | None:
     return {"postgres": "postgresql"}.get(scheme, scheme) if re.fullmatch(r"[a-z0-9]+", scheme) else None
 
 
+# date prefixes of file names -> the file_template tokens that make them (Alembic's documented examples)
+_DATE_PREFIXES = (
+    (re.compile(r"\d{4}-\d{2}-\d{2}_"), "%%(year)d-%%(month).2d-%%(day).2d_"),
+    (re.compile(r"\d{4}_\d{2}_\d{2}_\d{4}-"), "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-"),
+    (
+        re.compile(r"\d{4}_\d{2}_\d{2}_\d{6}-"),
+        "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d%%(second).2d-",
+    ),
+    (re.compile(r"\d{4}_\d{2}_\d{2}-"), "%%(year)d_%%(month).2d_%%(day).2d-"),
+)
+
+
+def _learned_template(entries: list[MigrationEntry]) -> str | None:
+    """The file_template every revision file's name follows (two files at least), when it is a date
+    before the revision id (and the slug after it or not); None when the names do not all agree."""
+    if len(entries) < 2:
+        return None
+    learned: set[str] = set()
+    for e in entries:
+        stem = basename(e.path).removesuffix(".py")
+        before, rev, after = stem.partition(e.id)
+        prefix = next((t for pattern, t in _DATE_PREFIXES if pattern.fullmatch(before)), None)
+        if not rev or prefix is None or (after and not after.startswith("_")):
+            return None
+        learned.add(prefix + "%%(rev)s" + ("_%%(slug)s" if after else ""))
+    return learned.pop() if len(learned) == 1 else None
+
+
 def _next_file(folder: str, template: str | None, rev: str) -> str:
-    t = (template or _DEFAULT_TEMPLATE).replace("%%", "%")
-    n = now_utc()
-    values = {
-        "rev": rev,
-        "slug": NAME,
-        "year": n.year,
-        "month": n.month,
-        "day": n.day,
-        "hour": n.hour,
-        "minute": n.minute,
-        "second": n.second,
-        "epoch": int(n.timestamp()),
-    }
-    try:
-        name = t % values
-    except (KeyError, ValueError, TypeError):
-        name = f"{rev}_{NAME}"
-    return f"{folder}/{name}.py"
+    return f"{folder}/{alembic_file_name(template, rev, NAME, now_utc())}.py"
 
 
 def find(repo: Repo) -> list[FrameworkFindings]:
@@ -173,6 +182,8 @@ def _read(repo: Repo, config: AlembicConfig) -> FrameworkFindings:
     g = analyze(parents, {r: entries[r].path for r in parents})
     folder = _write_folder(config, entries[g.heads[0]].path if len(g.heads) == 1 else None)
     template = config.template
+    learned = _learned_template(list(entries.values())) if template is None else None
+    template = template or learned
     for rev, gone in g.missing.items():
         problems.append(
             Problem(
@@ -207,11 +218,14 @@ def _read(repo: Repo, config: AlembicConfig) -> FrameworkFindings:
         branch_points=g.branch_points,
         merges=g.merges,
         dialect=_dialect(config.url),
-        naming=f"file_template {template or _DEFAULT_TEMPLATE}; revision ids are 12 hex digits; "
+        naming=f"file_template {template or ALEMBIC_TEMPLATE}"
+        + (" (no file_template is configured; learned from the file names)" if learned else "")
+        + "; revision ids are 12 hex digits; "
         "the new file's down_revision is the head"
         + (f"; version_locations {' '.join(config.locations)} are one graph" if len(config.locations) > 1 else "")
         + ("; subfolders are read (recursive_version_locations)" if config.recursive else ""),
         next_id=rev,
         next_file=_next_file(folder, template, rev),
+        file_template=template,
         problems=problems,
     )
