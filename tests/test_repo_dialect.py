@@ -135,3 +135,49 @@ def test_each_mark_of_a_dialect_is_found_alone(text: str, dialect: str | None) -
     from migration_manager.dialect_sniff import from_sql
 
     assert from_sql([text]) == dialect
+
+
+# A Spring service run on MariaDB: the compose image says mariadb, the JDBC URLs say mysql (MariaDB
+# takes MySQL's protocol and Connector/J); the SQL carries no mark of either.
+MARIADB_SPRING: repos.Files = {
+    "docker-compose.yml": "services:\n  db:\n    image: mariadb:11.4\n",
+    "src/main/resources/application.properties": "spring.datasource.url=jdbc:mysql://db:3306/shop\n",
+    "src/test/resources/application-test.properties": "spring.datasource.url=jdbc:mysql://localhost/shop_test\n",
+    "src/main/resources/db/migration/V1__users.sql": "CREATE TABLE users (id int PRIMARY KEY, email varchar(255));\n",
+}
+
+
+def test_a_mariadb_image_with_jdbc_mysql_urls_is_mariadb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = repos.write(tmp_path / "shop", MARIADB_SPRING)
+    [f] = find_migrations(root).frameworks
+    assert f.dialect == "mariadb" and f.dialect_source == "docker-compose.yml: image mariadb (and 2 more)"
+    assert main(["render", "--root", str(root), "--sql", CHANGE, "--json"]) == 0
+    out = capsys.readouterr()
+    text = "\n".join(f["content"] for f in json.loads(out.out)["files"])
+    assert "ALGORITHM=INPLACE" in text and "CONCURRENTLY" not in text, text[:2000]
+    assert "planned for mariadb: the repository says so (docker-compose.yml: image mariadb" in out.err, out.err
+    assert "does not say which database" not in out.err
+
+
+def test_a_repository_naming_several_databases_says_which_and_where(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files: repos.Files = {
+        **MARIADB_SPRING,
+        "docker-compose.yml": "services:\n  db:\n    image: postgres:16\n  legacy:\n    image: mariadb:11.4\n",
+        ".env": "DATABASE_URL=postgres://app@db/app\n",
+    }
+    root = repos.write(tmp_path / "mixed", files)
+    [f] = find_migrations(root).frameworks
+    assert f.dialect is None
+    assert f.dialect_source == (
+        "the repository names several databases: mariadb (docker-compose.yml: image mariadb; "
+        "src/main/resources/application.properties: jdbc:mysql; src/test/resources/application-test.properties: "
+        "jdbc:mysql), postgresql (.env: postgres:// URL; docker-compose.yml: image postgres)"
+    )
+    assert main(["render", "--root", str(root), "--sql", CHANGE]) == 0
+    err = capsys.readouterr().err
+    assert "the repository names several databases: mariadb (" in err and "planned for PostgreSQL" in err, err
+    assert "does not say which database" not in err
+    assert main(["find", str(root)]) in (0, 1)
+    assert "database: unclear (the repository names several databases" in capsys.readouterr().out
