@@ -181,3 +181,54 @@ def test_a_repository_naming_several_databases_says_which_and_where(
     assert "does not say which database" not in err
     assert main(["find", str(root)]) in (0, 1)
     assert "database: unclear (the repository names several databases" in capsys.readouterr().out
+
+
+# Kestra's shape: a Micronaut module per database, H2's Flyway folder migrations/h2, the H2 driver in
+# build.gradle; H2's SQL has AUTO_INCREMENT and ENUM, which read as MySQL.
+H2_SQL = (
+    'CREATE TABLE IF NOT EXISTS queues (\n    "key" VARCHAR(250) NOT NULL PRIMARY KEY,\n'
+    "    \"offset\" INT NOT NULL AUTO_INCREMENT,\n    \"type\" ENUM('execution', 'flow') NOT NULL\n);\n"
+)
+KESTRA_H2: repos.Files = {
+    "jdbc-h2/build.gradle": "dependencies {\n    implementation 'com.h2database:h2'\n}\n",
+    "jdbc-h2/src/main/resources/application.yml": "flyway:\n  datasources:\n    h2:\n      enabled: true\n"
+    "      locations:\n        - classpath:migrations/h2\n",
+    "jdbc-h2/src/main/resources/migrations/h2/V1_1__initial.sql": H2_SQL,
+    "jdbc-h2/src/main/resources/migrations/h2/V1_2__index.sql": 'CREATE INDEX queues_type ON queues ("type");\n',
+}
+
+
+def test_an_h2_folder_is_h2_refused_by_render_and_not_linted_as_mysql(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = repos.write(tmp_path / "kestra", KESTRA_H2)
+    [f] = find_migrations(root).frameworks
+    assert f.dialect == "h2" and f.dialect_source == "the folder name jdbc-h2/src/main/resources/migrations/h2"
+    assert main(["render", "--root", str(root), "--sql", CHANGE]) == 2
+    err = capsys.readouterr().err
+    assert "database is h2" in err and "--dialect mysql" in err and "ALGORITHM" not in err, err
+    folder = root / "jdbc-h2/src/main/resources/migrations/h2"
+    main(["lint", "--no-cache", "--format", "json", str(folder)])
+    report = json.loads(capsys.readouterr().out)
+    assert report["findings"] == [] and report["dialect"] == "postgresql", report
+    assert len(report["skipped"]) == 2 and all("H2 SQL" in s and "--dialect" in s for s in report["skipped"])
+    main(["lint", "--no-cache", "--format", "json", "--dialect", "mysql", str(folder)])  # asked: linted
+    assert json.loads(capsys.readouterr().out)["files"], "given --dialect, the H2 folder is linted"
+
+
+@pytest.mark.parametrize(
+    "hint",
+    [
+        {"src/main/resources/application.properties": "spring.datasource.url=jdbc:h2:mem:app\n"},
+        {"build.gradle": "dependencies {\n    runtimeOnly 'com.h2database:h2:2.2.224'\n}\n"},
+    ],
+    ids=["jdbc_h2_url", "h2_driver"],
+)
+def test_auto_increment_is_no_proof_of_mysql_where_the_repository_names_h2(tmp_path: Path, hint: repos.Files) -> None:
+    files: repos.Files = {"src/main/resources/db/migration/V1__queues.sql": H2_SQL, **hint}
+    [f] = find_migrations(repos.write(tmp_path / "h2", files)).frameworks
+    assert f.dialect == "h2" and f.dialect_source is not None and "h2" in f.dialect_source.lower(), f
+    # beside MySQL (production MySQL, tests on H2), AUTO_INCREMENT still says MySQL
+    files["src/main/resources/application-prod.properties"] = "spring.datasource.url=jdbc:mysql://db/app\n"
+    [f] = find_migrations(repos.write(tmp_path / "both", files)).frameworks
+    assert f.dialect == "mysql", f

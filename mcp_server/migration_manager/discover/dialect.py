@@ -35,6 +35,7 @@ _ALIASES = {
     "mssql": "mssql",
     "oracle": "oracle",
     "cockroachdb": "cockroachdb",
+    "h2": "h2",
 }
 
 
@@ -45,7 +46,8 @@ def normalize(name: str | None) -> str | None:
 
 
 _IMAGE = re.compile(r"^\s*image:\s*['\"]?(?:[\w.-]+/)*(postgres|postgis|mysql|mariadb)\b", re.M)
-_JDBC = re.compile(r"jdbc:(postgresql|mysql|mariadb|sqlserver|oracle|sqlite)[:/]", re.I)
+_JDBC = re.compile(r"jdbc:(postgresql|mysql|mariadb|sqlserver|oracle|sqlite|h2)[:/]", re.I)
+_H2_DRIVER = re.compile(r"\bcom\.h2database\b")  # Maven groupId / Gradle coordinates of H2
 _URL = re.compile(r"(?<!jdbc:)\b(postgres(?:ql)?|mysql|mariadb|sqlite)(?:\+\w+)?://", re.I)
 _GEM = re.compile(r"^\s*gem\s+['\"](pg|mysql2|trilogy|sqlite3)['\"]", re.M)
 _PY_DRIVER = re.compile(r"^\s*(psycopg2?(?:-binary)?|psycopg\[?\w*\]?|asyncpg|mysqlclient|pymysql)\b", re.M | re.I)
@@ -73,6 +75,8 @@ def repository_hints(repo: Repo) -> Counter[tuple[str, str]]:
             seen[(normalize(m.group(1)) or "", f"{path}: jdbc:{m.group(1).lower()}")] += 1
         for m in _URL.finditer(text):
             seen[(normalize(m.group(1)) or "", f"{path}: {m.group(1).lower()}:// URL")] += 1
+        if name in ("pom.xml", "build.gradle", "build.gradle.kts") and _H2_DRIVER.search(text):
+            seen[("h2", f"{path}: the H2 driver (com.h2database)")] += 1
         if name == "Gemfile":
             for m in _GEM.finditer(text):
                 seen[(normalize(m.group(1)) or "", f"{path}: gem {m.group(1)}")] += 1
@@ -96,7 +100,7 @@ def _named(seen: Counter[tuple[str, str]]) -> set[str]:
     """The dialects the hints name, MySQL and MariaDB as one (MariaDB speaks MySQL's protocol: a
     mariadb image with jdbc:mysql URLs or a MySQL driver is one database): MariaDB when any says so."""
     dialects = {d for d, _ in seen if d}
-    return dialects - {"mysql"} if _MYSQL_FAMILY <= dialects else dialects
+    return dialects - {"mysql"} if dialects >= _MYSQL_FAMILY else dialects
 
 
 def from_hints(seen: Counter[tuple[str, str]]) -> tuple[str, str] | None:
@@ -126,7 +130,7 @@ def disagreement(seen: Counter[tuple[str, str]]) -> str | None:
     return "the repository names several databases: " + ", ".join(parts)
 
 
-_FOLDER_NAMES = frozenset({"mysql", "mariadb", "postgres", "postgresql", "sqlite"})
+_FOLDER_NAMES = frozenset({"mysql", "mariadb", "postgres", "postgresql", "sqlite", "h2"})
 _SQL_FRAMEWORKS = ("flyway", "sql", "golang-migrate", "dbmate", "diesel")
 
 
@@ -145,6 +149,10 @@ def fill_dialects(repo: Repo, found: list[FrameworkFindings]) -> None:
         if f.framework in _SQL_FRAMEWORKS:
             texts = [repo.text(m.path) or "" for m in f.migrations[-50:]]
             sql = from_sql(texts)
+            if sql == "mysql":  # H2's SQL has AUTO_INCREMENT too: where the repository names H2 (and no
+                hints = repository_hints(repo) if hints is None else hints  # MySQL or MariaDB), look closer
+                hinted = {d for d, _ in hints}
+                sql = from_sql(texts, h2_named=True) if "h2" in hinted and not hinted & _MYSQL_FAMILY else sql
             if sql is not None:
                 f.dialect, f.dialect_source = sql, f"the SQL of the migrations in {f.folder}"
                 continue
