@@ -210,12 +210,18 @@ def test_render_chains_onto_the_head_alembic_sees_across_version_locations(tmp_p
     from test_mcp_tools import SQL, call
 
     files = repos.ALEMBIC_TWO_LOCATIONS if shape == "two_locations" else repos.neutron_like(recursive=True)
-    root = repos.write(tmp_path, files)
+    root = repos.write(tmp_path / "repo", files)
     config = next(p for p in files if p.endswith("alembic.ini"))
     where = (root / config).parent
     head = "b2b2b2b2b2b2" if shape == "two_locations" else "e2e2e2e2e2e2"
     assert re.search(rf"^{head} \(head\)$", alembic(where, "heads"), re.M)
     folder = "alembic/more" if shape == "two_locations" else "net/db/migration/alembic_migrations/versions"
+    # the real `alembic revision` (in a copy) puts its file there too
+    copy = repos.write(tmp_path / "copy", files)
+    mako = next(p for p in files if p.endswith("env.py")).replace("env.py", "script.py.mako")
+    (copy / mako).write_text("revision = ${repr(up_revision)}\ndown_revision = ${repr(down_revision)}\n")
+    made = re.search(r"Generating (\S+\.py)", alembic(copy / Path(config).parent, "revision", "-m", "x"))
+    assert made and Path(made.group(1)).parent == copy / folder, made
 
     result = call("render_migration", {"root": str(root), "sql": SQL, "write": True})
     assert result.structured_content is not None, result
