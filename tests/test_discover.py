@@ -101,6 +101,20 @@ def test_alembic_version_locations_split_as_path_separator_says(tmp_path: Path, 
     assert a.heads == ["b2b2b2b2b2b2"] and len(a.migrations) == 2 and a.folder == more
 
 
+def test_alembic_version_locations_in_pyproject(tmp_path: Path) -> None:
+    """[tool.alembic] (Alembic 1.16+) lists version_locations as a TOML list, and can read subfolders."""
+    files: repos.Files = {
+        "pyproject.toml": '[tool.alembic]\nscript_location = "db"\nversion_locations = ["db/core", "db/extra"]\n'
+        "recursive_version_locations = true\n",
+        "db/env.py": "from alembic import context\n",
+        "db/core/a1a1a1a1a1a1_first.py": repos.alembic_revision("a1a1a1a1a1a1", None),
+        "db/extra/2025/b2b2b2b2b2b2_second.py": repos.alembic_revision("b2b2b2b2b2b2", "a1a1a1a1a1a1"),
+    }
+    a = only(scan(tmp_path, files), "alembic")
+    assert a.config == "pyproject.toml" and a.heads == ["b2b2b2b2b2b2"] and len(a.migrations) == 2
+    assert a.folder == "db/extra" and a.problems == []
+
+
 def test_alembic_bad_path_separator_is_a_problem(tmp_path: Path) -> None:
     result = scan(
         tmp_path,
