@@ -21,7 +21,8 @@ def _dialect(url: str | None) -> str | None:
     return {"postgres": "postgresql"}.get(scheme, scheme) if re.fullmatch(r"[a-z0-9]+", scheme) else None
 
 
-# date prefixes of file names -> the file_template tokens that make them (Alembic's documented examples)
+# common date prefixes of file names -> the file_template tokens that make them (Alembic's documented
+# %%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d- among them)
 _DATE_PREFIXES = (
     (re.compile(r"\d{4}-\d{2}-\d{2}_"), "%%(year)d-%%(month).2d-%%(day).2d_"),
     (re.compile(r"\d{4}_\d{2}_\d{2}_\d{4}-"), "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-"),
