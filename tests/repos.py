@@ -376,6 +376,60 @@ ALEMBIC_PACKAGE: Files = {
 }
 
 
+# version_locations: the revisions of one graph in two folders (the newest in the second one).
+ALEMBIC_TWO_LOCATIONS: Files = {
+    "alembic.ini": "[alembic]\nscript_location = %(here)s/alembic\n"
+    "version_locations = %(here)s/alembic/versions %(here)s/alembic/more\n"
+    "sqlalchemy.url = postgresql+psycopg://app@db/app\n",
+    "alembic/env.py": "from alembic import context\n",
+    "alembic/script.py.mako": "${up_revision}\n",
+    "alembic/versions/a1a1a1a1a1a1_create_users.py": alembic_revision("a1a1a1a1a1a1", None),
+    "alembic/more/b2b2b2b2b2b2_add_email.py": alembic_revision("b2b2b2b2b2b2", "a1a1a1a1a1a1"),
+}
+
+
+def neutron_like(*, recursive: bool) -> Files:
+    """Neutron's shape: revisions in versions/<release>/{expand,contract}/, one graph whose head is in
+    the newest release's contract folder; recursive_version_locations reads the subfolders."""
+    return {
+        "net/db/migration/alembic.ini": "[alembic]\nscript_location = %(here)s/alembic_migrations\n"
+        "version_locations = %(here)s/alembic_migrations/versions\n"
+        + ("recursive_version_locations = true\n" if recursive else ""),
+        "net/db/migration/alembic_migrations/env.py": "from alembic import context\n",
+        "net/db/migration/alembic_migrations/versions/c0c0c0c0c0c0_initial.py": alembic_revision("c0c0c0c0c0c0", None),
+        "net/db/migration/alembic_migrations/versions/2024.1/expand/e1e1e1e1e1e1_add_col.py": alembic_revision(
+            "e1e1e1e1e1e1", "c0c0c0c0c0c0"
+        ),
+        "net/db/migration/alembic_migrations/versions/2024.1/contract/d1d1d1d1d1d1_drop_col.py": alembic_revision(
+            "d1d1d1d1d1d1", "e1e1e1e1e1e1"
+        ),
+        "net/db/migration/alembic_migrations/versions/2025.1/expand/e2e2e2e2e2e2_add_table.py": alembic_revision(
+            "e2e2e2e2e2e2", "d1d1d1d1d1d1"
+        ),
+    }
+
+
+def dispatch_like(*, template: bool = True) -> Files:
+    """Dispatch's shape: file_template in [alembic], script_location in the [core] and [tenant]
+    sections its CLI picks; every revision file is named <date>_<rev>.py."""
+    base = "src/dispatch/database/revisions"
+    files: Files = {
+        "src/dispatch/alembic.ini": "[alembic]\n"
+        + ("file_template = %%(year)d-%%(month).2d-%%(day).2d_%%(rev)s\n" if template else "")
+        + "\n[core]\nscript_location = %(here)s/database/revisions/core\n"
+        "version_locations = %(here)s/database/revisions/core/versions\n\n"
+        "[tenant]\nscript_location = %(here)s/database/revisions/tenant\n"
+        "version_locations = %(here)s/database/revisions/tenant/versions\n",
+        f"{base}/core/env.py": "from alembic import context\n",
+        f"{base}/tenant/env.py": "from alembic import context\n",
+        f"{base}/core/versions/2024-03-01_c1c1c1c1c1c1.py": alembic_revision("c1c1c1c1c1c1", None),
+        f"{base}/core/versions/2025-08-28_c2c2c2c2c2c2.py": alembic_revision("c2c2c2c2c2c2", "c1c1c1c1c1c1"),
+        f"{base}/tenant/versions/2024-03-01_t1t1t1t1t1t1.py": alembic_revision("t1t1t1t1t1t1", None),
+        f"{base}/tenant/versions/2025-08-28_t2t2t2t2t2t2.py": alembic_revision("t2t2t2t2t2t2", "t1t1t1t1t1t1"),
+    }
+    return files
+
+
 # Harbor-like: golang-migrate-style up files only, sequence numbers with gaps, no downs by design.
 def _up_only() -> Files:
     files: Files = {}

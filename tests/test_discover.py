@@ -68,6 +68,110 @@ def test_alembic_broken_files_become_problems(tmp_path: Path) -> None:
     assert [p.path for p in result.problems if p.code == "binary"] == ["migrations/versions/eee_binary.py"]
 
 
+def test_alembic_version_locations_are_one_graph(tmp_path: Path) -> None:
+    """version_locations replaces versions/: both folders are read as one graph, the head is the
+    revision in the second one, and the next file goes beside it (where `alembic revision` puts it)."""
+    a = only(scan(tmp_path, repos.ALEMBIC_TWO_LOCATIONS), "alembic")
+    assert [m.id for m in a.migrations] == ["a1a1a1a1a1a1", "b2b2b2b2b2b2"]
+    assert a.heads == ["b2b2b2b2b2b2"] and a.bases == ["a1a1a1a1a1a1"] and a.problems == []
+    assert a.folder == "alembic/more" and a.next_file.startswith("alembic/more/")
+    assert "alembic/versions alembic/more" in a.naming
+
+
+@pytest.mark.parametrize(
+    ("separator", "listed"),
+    [
+        ("", "versions, more"),  # no separator: Alembic splits on spaces and commas
+        ("path_separator = newline\n", "\n  versions\n  more files"),
+        ("path_separator = ;\n", "versions;more files"),
+        ("path_separator = :\n", "versions:more files"),
+        ("path_separator = os\n", "versions:more files"),
+        ("version_path_separator = space\n", "versions  more"),
+    ],
+)
+def test_alembic_version_locations_split_as_path_separator_says(tmp_path: Path, separator: str, listed: str) -> None:
+    """A folder name with a space stays one folder when the separator is not a space."""
+    more = "more files" if "more files" in listed else "more"
+    files: repos.Files = {
+        "alembic.ini": f"[alembic]\nscript_location = db\n{separator}version_locations = {listed}\n",
+        "db/env.py": "from alembic import context\n",
+        "versions/a1a1a1a1a1a1_first.py": repos.alembic_revision("a1a1a1a1a1a1", None),
+        f"{more}/b2b2b2b2b2b2_second.py": repos.alembic_revision("b2b2b2b2b2b2", "a1a1a1a1a1a1"),
+    }
+    a = only(scan(tmp_path, files), "alembic")
+    assert a.heads == ["b2b2b2b2b2b2"] and len(a.migrations) == 2 and a.folder == more
+
+
+def test_alembic_version_locations_in_pyproject(tmp_path: Path) -> None:
+    """[tool.alembic] (Alembic 1.16+) lists version_locations as a TOML list, and can read subfolders."""
+    files: repos.Files = {
+        "pyproject.toml": '[tool.alembic]\nscript_location = "db"\nversion_locations = ["db/core", "db/extra"]\n'
+        "recursive_version_locations = true\n",
+        "db/env.py": "from alembic import context\n",
+        "db/core/a1a1a1a1a1a1_first.py": repos.alembic_revision("a1a1a1a1a1a1", None),
+        "db/extra/2025/b2b2b2b2b2b2_second.py": repos.alembic_revision("b2b2b2b2b2b2", "a1a1a1a1a1a1"),
+    }
+    a = only(scan(tmp_path, files), "alembic")
+    assert a.config == "pyproject.toml" and a.heads == ["b2b2b2b2b2b2"] and len(a.migrations) == 2
+    assert a.folder == "db/extra" and a.problems == []
+
+
+def test_alembic_bad_path_separator_is_a_problem(tmp_path: Path) -> None:
+    result = scan(
+        tmp_path,
+        {
+            **repos.ALEMBIC_TWO_LOCATIONS,
+            "alembic.ini": "[alembic]\nscript_location = alembic\n"
+            "path_separator = comma\nversion_locations = alembic/versions alembic/more\n",
+        },
+    )
+    assert only(result, "alembic").heads == ["b2b2b2b2b2b2"]
+    [bad] = [p for p in result.problems if p.code == "malformed"]
+    assert bad.path == "alembic.ini" and "path_separator = comma" in bad.message and "space, newline, os" in bad.message
+
+
+def test_alembic_recursive_version_locations_reads_the_release_folders(tmp_path: Path) -> None:
+    a = only(scan(tmp_path, repos.neutron_like(recursive=True)), "alembic")
+    assert a.heads == ["e2e2e2e2e2e2"] and len(a.migrations) == 4 and a.problems == []
+    assert a.folder == "net/db/migration/alembic_migrations/versions"  # one location: Alembic writes there
+
+
+def test_alembic_subfolders_not_read_are_named(tmp_path: Path) -> None:
+    """Without recursive_version_locations Alembic reads only c0 (as here); each folder whose
+    revisions are left out is named, so the user knows the head shown is not the real one."""
+    a = only(scan(tmp_path, repos.neutron_like(recursive=False)), "alembic")
+    assert a.heads == ["c0c0c0c0c0c0"]
+    base = "net/db/migration/alembic_migrations/versions"
+    unread = [p for p in a.problems if p.code == "unread_folder"]
+    assert [p.path for p in unread] == [f"{base}/2024.1/contract", f"{base}/2024.1/expand", f"{base}/2025.1/expand"]
+    assert all("recursive_version_locations = true" in p.message for p in unread)
+
+
+@pytest.mark.parametrize("configured", [True, False], ids=["in_alembic_section", "learned_from_names"])
+def test_alembic_named_sections_take_the_file_template(tmp_path: Path, configured: bool) -> None:
+    """[core] and [tenant] carry script_location, [alembic] the file_template: each section is its
+    own graph named by that template; with no template anywhere, the names' <date>_<rev> is used."""
+    result = scan(tmp_path, repos.dispatch_like(template=configured))
+    found = {f.folder: f for f in result.frameworks if f.framework == "alembic"}
+    base = "src/dispatch/database/revisions"
+    assert sorted(found) == [f"{base}/core/versions", f"{base}/tenant/versions"]
+    core, tenant = found[f"{base}/core/versions"], found[f"{base}/tenant/versions"]
+    assert core.config == tenant.config == "src/dispatch/alembic.ini"
+    assert core.heads == ["c2c2c2c2c2c2"] and tenant.heads == ["t2t2t2t2t2t2"]
+    for f in (core, tenant):
+        assert f.file_template == "%%(year)d-%%(month).2d-%%(day).2d_%%(rev)s", f.naming
+        assert re.fullmatch(rf"{f.folder}/\d{{4}}-\d\d-\d\d_{f.next_id}\.py", f.next_file), f.next_file
+        assert ("learned from the file names" in f.naming) is not configured
+
+
+def test_alembic_names_that_do_not_agree_teach_no_template(tmp_path: Path) -> None:
+    files = repos.dispatch_like(template=False)
+    old = "src/dispatch/database/revisions/core/versions/2024-03-01_c1c1c1c1c1c1.py"
+    files["src/dispatch/database/revisions/core/versions/c1c1c1c1c1c1_first.py"] = files.pop(old)
+    core = next(f for f in scan(tmp_path, files).frameworks if f.folder.endswith("core/versions"))
+    assert core.file_template is None and core.next_file.endswith(f"/{core.next_id}_NAME.py")
+
+
 def test_rails_app_with_a_liquibase_folder(tmp_path: Path) -> None:
     result = scan(tmp_path, repos.RAILS_WITH_LIQUIBASE)
     rails = [f for f in result.frameworks if f.framework == "rails"]

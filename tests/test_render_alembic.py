@@ -201,3 +201,50 @@ def test_render_chooses_the_real_folder_when_script_location_is_a_placeholder(tm
     first = next(f["content"] for f in files if f["path"].endswith(".py"))
     assert re.search(r"^down_revision = ['\"]aa00000000a3['\"]$", first, re.M), first
     assert result.structured_content["written"] == [] and sorted(root.rglob("*")) == before
+
+
+@pytest.mark.parametrize("shape", ["two_locations", "recursive"])
+def test_render_chains_onto_the_head_alembic_sees_across_version_locations(tmp_path: Path, shape: str) -> None:
+    """With version_locations (and recursive_version_locations) the real Alembic sees one head; the
+    rendered revisions follow it, go where `alembic revision` would put them, and leave one head."""
+    from test_mcp_tools import SQL, call
+
+    files = repos.ALEMBIC_TWO_LOCATIONS if shape == "two_locations" else repos.neutron_like(recursive=True)
+    root = repos.write(tmp_path / "repo", files)
+    config = next(p for p in files if p.endswith("alembic.ini"))
+    where = (root / config).parent
+    head = "b2b2b2b2b2b2" if shape == "two_locations" else "e2e2e2e2e2e2"
+    assert re.search(rf"^{head} \(head\)$", alembic(where, "heads"), re.M)
+    folder = "alembic/more" if shape == "two_locations" else "net/db/migration/alembic_migrations/versions"
+    # the real `alembic revision` (in a copy) puts its file there too
+    copy = repos.write(tmp_path / "copy", files)
+    mako = next(p for p in files if p.endswith("env.py")).replace("env.py", "script.py.mako")
+    (copy / mako).write_text("revision = ${repr(up_revision)}\ndown_revision = ${repr(down_revision)}\n")
+    made = re.search(r"Generating (\S+\.py)", alembic(copy / Path(config).parent, "revision", "-m", "x"))
+    assert made and Path(made.group(1)).parent == copy / folder, made
+
+    result = call("render_migration", {"root": str(root), "sql": SQL, "write": True})
+    assert result.structured_content is not None, result
+    written = result.structured_content["written"]
+    assert written and all(w.startswith(folder + "/") and w.count("/") == folder.count("/") + 1 for w in written)
+    first = (root / next(w for w in written if w.endswith(".py"))).read_text()
+    assert re.search(rf"^down_revision = ['\"]{head}['\"]$", first, re.M), first
+    heads = alembic(where, "heads")
+    assert len(re.findall(r"\(head\)", heads)) == 1 and head not in heads, heads
+
+
+def test_render_names_revisions_by_the_file_template_of_a_named_section(tmp_path: Path) -> None:
+    """Dispatch's [core] section takes [alembic]'s file_template: the rendered revisions are named
+    <date>_<rev>.py like the 2 already there, and `alembic -n core` sees one head, the last of them."""
+    from test_mcp_tools import SQL, call
+
+    root = repos.write(tmp_path, repos.dispatch_like())
+    folder = "src/dispatch/database/revisions/core/versions"
+    result = call("render_migration", {"root": str(root), "sql": SQL, "write": True, "out_dir": folder})
+    assert result.structured_content is not None, result
+    written = [w for w in result.structured_content["written"] if w.endswith(".py")]
+    assert written and all(re.fullmatch(rf"{folder}/\d{{4}}-\d\d-\d\d_[0-9a-f]{{12}}\.py", w) for w in written)
+    first = (root / written[0]).read_text()
+    assert re.search(r"^down_revision = ['\"]c2c2c2c2c2c2['\"]$", first, re.M), first
+    heads = alembic(root / "src/dispatch", "-n", "core", "heads")
+    assert len(re.findall(r"\(head\)", heads)) == 1 and written[-1].rsplit("_", 1)[1][:12] in heads, heads

@@ -135,3 +135,100 @@ def test_each_mark_of_a_dialect_is_found_alone(text: str, dialect: str | None) -
     from migration_manager.dialect_sniff import from_sql
 
     assert from_sql([text]) == dialect
+
+
+# A Spring service run on MariaDB: the compose image says mariadb, the JDBC URLs say mysql (MariaDB
+# takes MySQL's protocol and Connector/J); the SQL carries no mark of either.
+MARIADB_SPRING: repos.Files = {
+    "docker-compose.yml": "services:\n  db:\n    image: mariadb:11.4\n",
+    "src/main/resources/application.properties": "spring.datasource.url=jdbc:mysql://db:3306/shop\n",
+    "src/test/resources/application-test.properties": "spring.datasource.url=jdbc:mysql://localhost/shop_test\n",
+    "src/main/resources/db/migration/V1__users.sql": "CREATE TABLE users (id int PRIMARY KEY, email varchar(255));\n",
+}
+
+
+def test_a_mariadb_image_with_jdbc_mysql_urls_is_mariadb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = repos.write(tmp_path / "shop", MARIADB_SPRING)
+    [f] = find_migrations(root).frameworks
+    assert f.dialect == "mariadb" and f.dialect_source == "docker-compose.yml: image mariadb (and 2 more)"
+    assert main(["render", "--root", str(root), "--sql", CHANGE, "--json"]) == 0
+    out = capsys.readouterr()
+    text = "\n".join(f["content"] for f in json.loads(out.out)["files"])
+    assert "ALGORITHM=INPLACE" in text and "CONCURRENTLY" not in text, text[:2000]
+    assert "planned for mariadb: the repository says so (docker-compose.yml: image mariadb" in out.err, out.err
+    assert "does not say which database" not in out.err
+
+
+def test_a_repository_naming_several_databases_says_which_and_where(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files: repos.Files = {
+        **MARIADB_SPRING,
+        "docker-compose.yml": "services:\n  db:\n    image: postgres:16\n  legacy:\n    image: mariadb:11.4\n",
+        ".env": "DATABASE_URL=postgres://app@db/app\n",
+    }
+    root = repos.write(tmp_path / "mixed", files)
+    [f] = find_migrations(root).frameworks
+    assert f.dialect is None
+    assert f.dialect_source == (
+        "the repository names several databases: mariadb (docker-compose.yml: image mariadb; "
+        "src/main/resources/application.properties: jdbc:mysql; src/test/resources/application-test.properties: "
+        "jdbc:mysql), postgresql (.env: postgres:// URL; docker-compose.yml: image postgres)"
+    )
+    assert main(["render", "--root", str(root), "--sql", CHANGE]) == 0
+    err = capsys.readouterr().err
+    assert "the repository names several databases: mariadb (" in err and "planned for PostgreSQL" in err, err
+    assert "does not say which database" not in err
+    assert main(["find", str(root)]) in (0, 1)
+    assert "database: unclear (the repository names several databases" in capsys.readouterr().out
+
+
+# Kestra's shape: a Micronaut module per database, H2's Flyway folder migrations/h2, the H2 driver in
+# build.gradle; H2's SQL has AUTO_INCREMENT and ENUM, which read as MySQL.
+H2_SQL = (
+    'CREATE TABLE IF NOT EXISTS queues (\n    "key" VARCHAR(250) NOT NULL PRIMARY KEY,\n'
+    "    \"offset\" INT NOT NULL AUTO_INCREMENT,\n    \"type\" ENUM('execution', 'flow') NOT NULL\n);\n"
+)
+KESTRA_H2: repos.Files = {
+    "jdbc-h2/build.gradle": "dependencies {\n    implementation 'com.h2database:h2'\n}\n",
+    "jdbc-h2/src/main/resources/application.yml": "flyway:\n  datasources:\n    h2:\n      enabled: true\n"
+    "      locations:\n        - classpath:migrations/h2\n",
+    "jdbc-h2/src/main/resources/migrations/h2/V1_1__initial.sql": H2_SQL,
+    "jdbc-h2/src/main/resources/migrations/h2/V1_2__index.sql": 'CREATE INDEX queues_type ON queues ("type");\n',
+}
+
+
+def test_an_h2_folder_is_h2_refused_by_render_and_not_linted_as_mysql(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = repos.write(tmp_path / "kestra", KESTRA_H2)
+    [f] = find_migrations(root).frameworks
+    assert f.dialect == "h2" and f.dialect_source == "the folder name jdbc-h2/src/main/resources/migrations/h2"
+    assert main(["render", "--root", str(root), "--sql", CHANGE]) == 2
+    err = capsys.readouterr().err
+    assert "database is h2" in err and "--dialect mysql" in err and "ALGORITHM" not in err, err
+    folder = root / "jdbc-h2/src/main/resources/migrations/h2"
+    main(["lint", "--no-cache", "--format", "json", str(folder)])
+    report = json.loads(capsys.readouterr().out)
+    assert report["findings"] == [] and report["dialect"] == "postgresql", report
+    assert len(report["skipped"]) == 2 and all("H2 SQL" in s and "--dialect" in s for s in report["skipped"])
+    main(["lint", "--no-cache", "--format", "json", "--dialect", "mysql", str(folder)])  # asked: linted
+    assert json.loads(capsys.readouterr().out)["files"], "given --dialect, the H2 folder is linted"
+
+
+@pytest.mark.parametrize(
+    "hint",
+    [
+        {"src/main/resources/application.properties": "spring.datasource.url=jdbc:h2:mem:app\n"},
+        {"build.gradle": "dependencies {\n    runtimeOnly 'com.h2database:h2:2.2.224'\n}\n"},
+    ],
+    ids=["jdbc_h2_url", "h2_driver"],
+)
+def test_auto_increment_is_no_proof_of_mysql_where_the_repository_names_h2(tmp_path: Path, hint: repos.Files) -> None:
+    files: repos.Files = {"src/main/resources/db/migration/V1__queues.sql": H2_SQL, **hint}
+    [f] = find_migrations(repos.write(tmp_path / "h2", files)).frameworks
+    assert f.dialect == "h2" and f.dialect_source is not None and "h2" in f.dialect_source.lower(), f
+    # beside MySQL (production MySQL, tests on H2), AUTO_INCREMENT still says MySQL
+    files["src/main/resources/application-prod.properties"] = "spring.datasource.url=jdbc:mysql://db/app\n"
+    [f] = find_migrations(repos.write(tmp_path / "both", files)).frameworks
+    assert f.dialect == "mysql", f

@@ -173,6 +173,52 @@ def test_the_live_read_writes_nothing_and_gives_up_fast_behind_a_lock(server: Se
         assert time.monotonic() - started < 5
 
 
+ALEMBIC_ENV = (
+    "from alembic import context\nfrom sqlalchemy import engine_from_config, pool\n\n"
+    "config = context.config\n"
+    'engine = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.", '
+    "poolclass=pool.NullPool)\n"
+    "with engine.connect() as connection:\n"
+    "    context.configure(connection=connection, target_metadata=None)\n"
+    "    with context.begin_transaction():\n"
+    "        context.run_migrations()\n"
+)
+
+
+def test_alembic_replay_reads_every_version_location(tmp_path: Path) -> None:
+    """version_locations with %(here)s: the copied alembic.ini the replay runs still points at the
+    project's folders, so both revisions (the table in versions/, its index in more/) are replayed."""
+    import repos
+    from migration_manager.discover import find_migrations
+    from migration_manager.schema.replay_alembic import schema_from_alembic
+
+    first = repos.alembic_revision("000000000001", None).replace(
+        'op.create_table("t", sa.Column("id", sa.Integer))',
+        'op.create_table("orders", sa.Column("id", sa.BigInteger, primary_key=True), '
+        'sa.Column("amount", sa.Integer, nullable=False))',
+    )
+    second = repos.alembic_revision("000000000002", "000000000001").replace(
+        'op.create_table("t", sa.Column("id", sa.Integer))',
+        'op.create_index("orders_amount_idx", "orders", ["amount"])',
+    )
+    root = repos.write(
+        tmp_path / "app",
+        {
+            "alembic.ini": "[alembic]\nscript_location = %(here)s/migrations\npath_separator = space\n"
+            "version_locations = %(here)s/migrations/versions %(here)s/migrations/more\nsqlalchemy.url = sqlite://\n",
+            "migrations/env.py": ALEMBIC_ENV,
+            "migrations/script.py.mako": "",
+            "migrations/versions/000000000001_start.py": first,
+            "migrations/more/000000000002_index.py": second,
+        },
+    )
+    [found] = find_migrations(root).frameworks
+    assert found.folder == "migrations/more" and len(found.migrations) == 2
+    schema = schema_from_alembic(root, found, use_cache=False)
+    [orders] = [t for t in schema.tables.values() if t.name == "orders"]
+    assert "orders_amount_idx" in [i.name for i in orders.indexes], orders  # built by the revision in more/
+
+
 def test_schema_from_an_alembic_project_replayed_with_its_own_upgrade(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -191,16 +237,7 @@ def test_schema_from_an_alembic_project_replayed_with_its_own_upgrade(
         tmp_path / "app",
         {
             "alembic.ini": "[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = sqlite://\n",
-            "migrations/env.py": (
-                "from alembic import context\nfrom sqlalchemy import engine_from_config, pool\n\n"
-                "config = context.config\n"
-                'engine = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.", '
-                "poolclass=pool.NullPool)\n"
-                "with engine.connect() as connection:\n"
-                "    context.configure(connection=connection, target_metadata=None)\n"
-                "    with context.begin_transaction():\n"
-                "        context.run_migrations()\n"
-            ),
+            "migrations/env.py": ALEMBIC_ENV,
             "migrations/script.py.mako": "",
             "migrations/versions/000000000001_start.py": revision,
         },

@@ -239,6 +239,7 @@ def format_findings(result: RepoMigrations) -> str:
             f"{f.framework} in {f.folder}"
             + (f" (from {f.config})" if f.config else "")
             + (f", database: {f.dialect}" + (f" ({f.dialect_source})" if f.dialect_source else "") if f.dialect else "")
+            + (f", database: unclear ({f.dialect_source})" if f.dialect is None and f.dialect_source else "")
         )
         out.append(f"  {len(f.migrations)} migration(s); head(s): {', '.join(f.heads) or 'none'}")
         if f.migrations:

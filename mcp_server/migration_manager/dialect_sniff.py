@@ -28,10 +28,23 @@ def _marked(text: str, lowered: str | None, words: tuple[str, ...], pattern: re.
     return pattern.search(text) is not None
 
 
-def from_sql(texts: list[str]) -> str | None:
-    """'mysql' or 'postgresql' when the SQL clearly reads as one of them, else None."""
+# H2 (MySQL mode) takes AUTO_INCREMENT too: where H2 is named, only the other marks say MySQL
+_MYSQL_NOT_H2 = re.compile(r"`\w+`|\bENGINE\s*=\s*\w+|\b(?:DEFAULT\s+)?CHARSET\s*=|\bunsigned\b", re.I)
+_MYSQL_NOT_H2_WORDS = ("`", "engine", "charset", "unsigned")
+_H2_FOLDER = re.compile(r"(?:^|[/\\])h2[/\\]", re.I)
+
+
+def in_h2_folder(path: str) -> bool:
+    """Whether a file sits in a folder named h2 (Flyway's migrations/h2, db/h2/...): H2's SQL."""
+    return _H2_FOLDER.search(path) is not None
+
+
+def from_sql(texts: list[str], *, h2_named: bool = False) -> str | None:
+    """'mysql' or 'postgresql' when the SQL clearly reads as one of them, else None. `h2_named`: the
+    repository names H2, whose SQL has AUTO_INCREMENT as well: that mark is no proof of MySQL."""
     pairs = [(t, t.lower() if t.isascii() else None) for t in texts]
-    mysql = sum(1 for t, low in pairs if _marked(t, low, _MYSQL_WORDS, _MYSQL_SQL))
+    words, marks = (_MYSQL_NOT_H2_WORDS, _MYSQL_NOT_H2) if h2_named else (_MYSQL_WORDS, _MYSQL_SQL)
+    mysql = sum(1 for t, low in pairs if _marked(t, low, words, marks))
     postgres = sum(1 for t, low in pairs if _marked(t, low, _POSTGRES_WORDS, _POSTGRES_SQL))
     if mysql > 2 * postgres and mysql >= 1:
         return "mysql"

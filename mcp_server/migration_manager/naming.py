@@ -78,3 +78,26 @@ def next_version(existing: Iterable[str]) -> str:
     parts = re.split(r"([._])", last)
     parts[-1] = str(int(parts[-1]) + 1) if parts[-1].isdigit() else parts[-1] + "1"
     return "".join(parts)
+
+
+ALEMBIC_TEMPLATE = "%%(rev)s_%%(slug)s"  # Alembic's default file_template
+
+
+def alembic_file_name(template: str | None, rev: str, name: str, when: datetime) -> str:
+    """A revision's file name without .py, as Alembic makes it from file_template (the ini's
+    doubled %% read raw); `<rev>_<name>` when the template names a token Alembic does not fill."""
+    values: dict[str, str | int] = {
+        "rev": rev,
+        "slug": name,
+        "year": when.year,
+        "month": when.month,
+        "day": when.day,
+        "hour": when.hour,
+        "minute": when.minute,
+        "second": when.second,
+        "epoch": int(when.replace(tzinfo=UTC).timestamp()),
+    }
+    try:
+        return (template or ALEMBIC_TEMPLATE).replace("%%", "%") % values
+    except (KeyError, ValueError, TypeError):
+        return f"{rev}_{name}"

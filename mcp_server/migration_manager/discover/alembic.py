@@ -1,118 +1,17 @@
-"""Alembic: alembic.ini (or [tool.alembic] in pyproject.toml) -> script_location -> versions/."""
+"""Alembic: alembic.ini (or [tool.alembic] in pyproject.toml) -> script_location -> versions/, or the
+folders version_locations lists, read as one revision graph."""
 
 from __future__ import annotations
 
-import configparser
-import posixpath
 import re
-import tomllib
 import uuid
-from pathlib import Path
 
-from ..naming import NAME, now_utc
+from ..naming import ALEMBIC_TEMPLATE, NAME, alembic_file_name, now_utc
 from . import pyfiles
+from .alembic_config import AlembicConfig, configs
 from .graph import analyze
 from .models import FrameworkFindings, MigrationEntry, Problem
 from .walk import Repo, basename, dirname
-
-_DEFAULT_TEMPLATE = "%%(rev)s_%%(slug)s"
-
-
-_TEMPLATED = re.compile(r"\{[^{}]*\}|\$\{?\w|%\(\w+\)s")  # {alembic_dir}, ${VAR}, $VAR, %(other)s
-_PACKAGE = re.compile(r"([A-Za-z_][\w.]*):([^\\/].*)?")  # myapp.db:migrations (not C:\ or a URL)
-
-
-def _unresolvable(repo: Repo, config: str, raw: str, why: str) -> None:
-    repo.problems.append(
-        Problem(
-            severity="warning",
-            code="unresolvable",
-            message=f"script_location = {raw}: {why}; its migrations are not read from this setting",
-            path=config,
-        )
-    )
-
-
-def _package_folder(repo: Repo, package: str, sub: str) -> str | None:
-    """Where `package` lives in the repository (as importlib.resources would find it once the
-    project is installed): the folder `a/b` for `a.b`, at the root or under src/, lib/ and the
-    like, that holds `sub`. The one with an __init__.py first, then the shortest path."""
-    tail = "/".join(package.split("."))
-    candidates = set()
-    for f in repo.files:
-        parent = dirname(f)
-        if parent == tail or parent.endswith("/" + tail):
-            candidates.add(parent)
-    sub = sub.strip("/")
-    found = [c for c in candidates if not sub or repo.under(posixpath.join(c, sub))]
-    found.sort(key=lambda c: (f"{c}/__init__.py" not in repo.files, c.count("/"), c))
-    return posixpath.normpath(posixpath.join(found[0], sub)) if found else None
-
-
-def _location(repo: Repo, config: str, raw: str, here: str) -> str | None:
-    """script_location as Alembic resolves it, relative to the root; None (with one problem) when
-    it cannot be: a value the application fills in, a package not in the repository, a path
-    outside it. `here`: the configuration file's folder (%(here)s)."""
-    value = raw.strip()
-    has_here = "%(here)s" in value
-    value = value.replace("%(here)s", here)
-    if _TEMPLATED.search(value):
-        _unresolvable(repo, config, raw, "a placeholder the application fills in at run time")
-        return None
-    package = _PACKAGE.fullmatch(value)
-    if package and not has_here:
-        folder = _package_folder(repo, package.group(1), package.group(2) or "")
-        if folder is None:
-            _unresolvable(repo, config, raw, f"package {package.group(1)} is not in the repository")
-        return folder
-    if value.startswith("/") or re.match(r"[A-Za-z]:[\\/]", value):
-        absolute = Path(value)
-        if not absolute.is_relative_to(repo.root):
-            _unresolvable(repo, config, raw, "an absolute path outside the repository")
-            return None
-        return absolute.relative_to(repo.root).as_posix()
-    inside = repo.inside(value if has_here else posixpath.join(here, value))
-    if not has_here and inside is not None and not repo.under(inside):
-        from_root = repo.inside(value)  # Alembic reads it from where it runs: maybe the root
-        if from_root is not None and repo.under(from_root):
-            inside = from_root
-    if inside is None:
-        _unresolvable(repo, config, raw, "a path outside the repository")
-    return inside
-
-
-def _configs(repo: Repo) -> list[tuple[str, str, str | None, str | None]]:
-    """(config path, script folder, file_template, url) for each configuration found."""
-    found = []
-    for ini in (f for f in repo.files if basename(f) == "alembic.ini"):
-        text = repo.text(ini)
-        if text is None:
-            continue
-        parser = configparser.RawConfigParser(strict=False)
-        try:
-            parser.read_string(text)
-        except configparser.Error as exc:
-            repo.problems.append(Problem(severity="error", code="malformed", message=f"alembic.ini: {exc}", path=ini))
-            continue
-        if not parser.has_option("alembic", "script_location"):
-            continue
-        location = _location(repo, ini, parser.get("alembic", "script_location"), dirname(ini))
-        if location is None:
-            continue
-        template = parser.get("alembic", "file_template", fallback=None)
-        url = parser.get("alembic", "sqlalchemy.url", fallback=None)
-        found.append((ini, location, template, url))
-    if "pyproject.toml" in repo.files:
-        text = repo.text("pyproject.toml")
-        try:
-            tool = tomllib.loads(text or "").get("tool", {}).get("alembic", {})
-        except tomllib.TOMLDecodeError:
-            tool = {}
-        if isinstance(tool, dict) and isinstance(tool.get("script_location"), str):
-            location = _location(repo, "pyproject.toml", tool["script_location"], ".")
-            if location is not None:
-                found.append(("pyproject.toml", location, tool.get("file_template"), None))
-    return found
 
 
 def _dialect(url: str | None) -> str | None:
@@ -122,56 +21,110 @@ def _dialect(url: str | None) -> str | None:
     return {"postgres": "postgresql"}.get(scheme, scheme) if re.fullmatch(r"[a-z0-9]+", scheme) else None
 
 
+# common date prefixes of file names -> the file_template tokens that make them (Alembic's documented
+# %%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d- among them)
+_DATE_PREFIXES = (
+    (re.compile(r"\d{4}-\d{2}-\d{2}_"), "%%(year)d-%%(month).2d-%%(day).2d_"),
+    (re.compile(r"\d{4}_\d{2}_\d{2}_\d{4}-"), "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-"),
+    (
+        re.compile(r"\d{4}_\d{2}_\d{2}_\d{6}-"),
+        "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d%%(second).2d-",
+    ),
+    (re.compile(r"\d{4}_\d{2}_\d{2}-"), "%%(year)d_%%(month).2d_%%(day).2d-"),
+)
+
+
+def _learned_template(entries: list[MigrationEntry]) -> str | None:
+    """The file_template every revision file's name follows (two files at least), when it is a date
+    before the revision id (and the slug after it or not); None when the names do not all agree."""
+    if len(entries) < 2:
+        return None
+    learned: set[str] = set()
+    for e in entries:
+        stem = basename(e.path).removesuffix(".py")
+        before, rev, after = stem.partition(e.id)
+        prefix = next((t for pattern, t in _DATE_PREFIXES if pattern.fullmatch(before)), None)
+        if not rev or prefix is None or (after and not after.startswith("_")):
+            return None
+        learned.add(prefix + "%%(rev)s" + ("_%%(slug)s" if after else ""))
+    return learned.pop() if len(learned) == 1 else None
+
+
 def _next_file(folder: str, template: str | None, rev: str) -> str:
-    t = (template or _DEFAULT_TEMPLATE).replace("%%", "%")
-    n = now_utc()
-    values = {
-        "rev": rev,
-        "slug": NAME,
-        "year": n.year,
-        "month": n.month,
-        "day": n.day,
-        "hour": n.hour,
-        "minute": n.minute,
-        "second": n.second,
-        "epoch": int(n.timestamp()),
-    }
-    try:
-        name = t % values
-    except (KeyError, ValueError, TypeError):
-        name = f"{rev}_{NAME}"
-    return f"{folder}/{name}.py"
+    return f"{folder}/{alembic_file_name(template, rev, NAME, now_utc())}.py"
 
 
 def find(repo: Repo) -> list[FrameworkFindings]:
     results = []
-    seen: set[str] = set()
-    configs = _configs(repo)
+    seen: set[tuple[str, ...]] = set()
+    found = configs(repo)
     # Without configuration: a versions/ folder beside an env.py, as `alembic init` makes it.
     for folder in repo.folders_named("versions"):
         script = dirname(folder)
-        if f"{script}/env.py" in repo.files and all(c[1] != script for c in configs):
-            configs.append(("", script, None, None))
-    for config, script, template, url in configs:
-        folder = f"{script}/versions" if script not in ("", ".") else "versions"
-        if folder in seen:
+        if f"{script}/env.py" in repo.files and all(c.script != script for c in found):
+            found.append(AlembicConfig("", script, (folder,), False, None, None))
+    for config in found:
+        if not config.locations or config.locations in seen:
             continue
-        seen.add(folder)
-        results.append(_read(repo, folder, config or None, template, _dialect(url)))
+        seen.add(config.locations)
+        results.append(_read(repo, config))
     return results
 
 
-def _read(repo: Repo, folder: str, config: str | None, template: str | None, dialect: str | None) -> FrameworkFindings:
+def _revision_files(repo: Repo, config: AlembicConfig, problems: list[Problem]) -> list[str]:
+    """The .py files Alembic reads as revisions: those directly in each location, and in its
+    subfolders with recursive_version_locations. Subfolders left unread that hold revisions are
+    named (a warning): their revisions are not part of the graph."""
+    files: list[str] = []
+    unread: set[str] = set()
+    for folder in config.locations:
+        inside = repo.under(folder)
+        if not inside:
+            problems.append(
+                Problem(severity="warning", code="missing_folder", message="no migration files here yet", path=folder)
+            )
+        for path in inside:
+            if not path.endswith(".py") or path.endswith("__init__.py") or "/__pycache__/" in path:
+                continue
+            sub = dirname(path)
+            if sub == folder or config.recursive:
+                files.append(path)
+            elif not _in_other(sub, folder, config.locations) and "down_revision" in (repo.text(path) or ""):
+                unread.add(sub)
+    for sub in sorted(unread):
+        problems.append(
+            Problem(
+                severity="warning",
+                code="unread_folder",
+                message="revision files in this subfolder are not read (Alembic reads only the files directly in "
+                f"{', '.join(config.locations)}): set recursive_version_locations = true or list the folder in "
+                "version_locations, else its revisions are not part of the graph",
+                path=sub,
+            )
+        )
+    return sorted(dict.fromkeys(files))
+
+
+def _in_other(sub: str, folder: str, locations: tuple[str, ...]) -> bool:
+    """Whether `sub` (under `folder`) is, or is inside, another listed location nested in it."""
+    return any(sub == o or sub.startswith(o + "/") for o in locations if len(o) > len(folder))
+
+
+def _write_folder(config: AlembicConfig, head_path: str | None) -> str:
+    """Where `alembic revision` (no --version-path) puts the next revision: the one version location;
+    with several, the folder of the head's file (here: the location holding it), else the first."""
+    if len(config.locations) == 1 or head_path is None:
+        return config.locations[0]
+    folder = dirname(head_path)
+    holding = [loc for loc in config.locations if folder == loc or folder.startswith(loc + "/")]
+    return max(holding, key=len) if holding else config.locations[0]
+
+
+def _read(repo: Repo, config: AlembicConfig) -> FrameworkFindings:
     problems: list[Problem] = []
     parents: dict[str, list[str]] = {}
     entries: dict[str, MigrationEntry] = {}
-    if not repo.under(folder):
-        problems.append(
-            Problem(severity="warning", code="missing_folder", message="no migration files here yet", path=folder)
-        )
-    for path in repo.under(folder):
-        if not path.endswith(".py") or "/" in path[len(folder) + 1 :] or path.endswith("__init__.py"):
-            continue
+    for path in _revision_files(repo, config, problems):
         text = repo.text(path)
         if text is None:
             continue
@@ -228,6 +181,10 @@ def _read(repo: Repo, folder: str, config: str | None, template: str | None, dia
                 )
             )
     g = analyze(parents, {r: entries[r].path for r in parents})
+    folder = _write_folder(config, entries[g.heads[0]].path if len(g.heads) == 1 else None)
+    template = config.template
+    learned = _learned_template(list(entries.values())) if template is None else None
+    template = template or learned
     for rev, gone in g.missing.items():
         problems.append(
             Problem(
@@ -255,16 +212,21 @@ def _read(repo: Repo, folder: str, config: str | None, template: str | None, dia
     return FrameworkFindings(
         framework="alembic",
         folder=folder,
-        config=config,
+        config=config.path or None,
         migrations=[entries[r] for r in g.order],
         heads=g.heads,
         bases=g.bases,
         branch_points=g.branch_points,
         merges=g.merges,
-        dialect=dialect,
-        naming=f"file_template {template or _DEFAULT_TEMPLATE}; revision ids are 12 hex digits; "
-        "the new file's down_revision is the head",
+        dialect=_dialect(config.url),
+        naming=f"file_template {template or ALEMBIC_TEMPLATE}"
+        + (" (no file_template is configured; learned from the file names)" if learned else "")
+        + "; revision ids are 12 hex digits; "
+        "the new file's down_revision is the head"
+        + (f"; version_locations {' '.join(config.locations)} are one graph" if len(config.locations) > 1 else "")
+        + ("; subfolders are read (recursive_version_locations)" if config.recursive else ""),
         next_id=rev,
         next_file=_next_file(folder, template, rev),
+        file_template=template,
         problems=problems,
     )

@@ -35,6 +35,7 @@ _ALIASES = {
     "mssql": "mssql",
     "oracle": "oracle",
     "cockroachdb": "cockroachdb",
+    "h2": "h2",
 }
 
 
@@ -45,8 +46,9 @@ def normalize(name: str | None) -> str | None:
 
 
 _IMAGE = re.compile(r"^\s*image:\s*['\"]?(?:[\w.-]+/)*(postgres|postgis|mysql|mariadb)\b", re.M)
-_JDBC = re.compile(r"jdbc:(postgresql|mysql|mariadb|sqlserver|oracle|sqlite)[:/]", re.I)
-_URL = re.compile(r"\b(postgres(?:ql)?|mysql|mariadb|sqlite)(?:\+\w+)?://", re.I)
+_JDBC = re.compile(r"jdbc:(postgresql|mysql|mariadb|sqlserver|oracle|sqlite|h2)[:/]", re.I)
+_H2_DRIVER = re.compile(r"\bcom\.h2database\b")  # Maven groupId / Gradle coordinates of H2
+_URL = re.compile(r"(?<!jdbc:)\b(postgres(?:ql)?|mysql|mariadb|sqlite)(?:\+\w+)?://", re.I)
 _GEM = re.compile(r"^\s*gem\s+['\"](pg|mysql2|trilogy|sqlite3)['\"]", re.M)
 _PY_DRIVER = re.compile(r"^\s*(psycopg2?(?:-binary)?|psycopg\[?\w*\]?|asyncpg|mysqlclient|pymysql)\b", re.M | re.I)
 _GO_DRIVER = re.compile(r"github\.com/(lib/pq|jackc/pgx|go-sql-driver/mysql|mattn/go-sqlite3)")
@@ -73,6 +75,8 @@ def repository_hints(repo: Repo) -> Counter[tuple[str, str]]:
             seen[(normalize(m.group(1)) or "", f"{path}: jdbc:{m.group(1).lower()}")] += 1
         for m in _URL.finditer(text):
             seen[(normalize(m.group(1)) or "", f"{path}: {m.group(1).lower()}:// URL")] += 1
+        if name in ("pom.xml", "build.gradle", "build.gradle.kts") and _H2_DRIVER.search(text):
+            seen[("h2", f"{path}: the H2 driver (com.h2database)")] += 1
         if name == "Gemfile":
             for m in _GEM.finditer(text):
                 seen[(normalize(m.group(1)) or "", f"{path}: gem {m.group(1)}")] += 1
@@ -89,17 +93,44 @@ def repository_hints(repo: Repo) -> Counter[tuple[str, str]]:
     return seen
 
 
+_MYSQL_FAMILY = frozenset({"mysql", "mariadb"})
+
+
+def _named(seen: Counter[tuple[str, str]]) -> set[str]:
+    """The dialects the hints name, MySQL and MariaDB as one (MariaDB speaks MySQL's protocol: a
+    mariadb image with jdbc:mysql URLs or a MySQL driver is one database): MariaDB when any says so."""
+    dialects = {d for d, _ in seen if d}
+    return dialects - {"mysql"} if dialects >= _MYSQL_FAMILY else dialects
+
+
 def from_hints(seen: Counter[tuple[str, str]]) -> tuple[str, str] | None:
     """The one dialect the hints agree on, with where; None when they name none or several."""
-    dialects = {d for d, _ in seen if d}
+    dialects = _named(seen)
     if len(dialects) != 1:
         return None
     dialect = dialects.pop()
-    where = sorted(w for d, w in seen if d == dialect)
+    family = _MYSQL_FAMILY if dialect == "mariadb" else {dialect}
+    # where MariaDB itself was named first, then the MySQL hints it stands behind
+    where = sorted(
+        (w for d, w in seen if d in family), key=lambda w: (w not in {x for d, x in seen if d == dialect}, w)
+    )
     return dialect, where[0] + (f" (and {len(where) - 1} more)" if len(where) > 1 else "")
 
 
-_FOLDER_NAMES = frozenset({"mysql", "mariadb", "postgres", "postgresql", "sqlite"})
+def disagreement(seen: Counter[tuple[str, str]]) -> str | None:
+    """'the repository names several databases: X (where), Y (where)' when the hints do not agree."""
+    dialects = _named(seen)
+    if len(dialects) < 2:
+        return None
+    parts = []
+    for dialect in sorted(dialects):
+        family = _MYSQL_FAMILY if dialect == "mariadb" else {dialect}
+        where = sorted(w for d, w in seen if d in family)
+        parts.append(f"{dialect} ({'; '.join(where[:3])}{f' and {len(where) - 3} more' if len(where) > 3 else ''})")
+    return "the repository names several databases: " + ", ".join(parts)
+
+
+_FOLDER_NAMES = frozenset({"mysql", "mariadb", "postgres", "postgresql", "sqlite", "h2"})
 _SQL_FRAMEWORKS = ("flyway", "sql", "golang-migrate", "dbmate", "diesel")
 
 
@@ -118,6 +149,10 @@ def fill_dialects(repo: Repo, found: list[FrameworkFindings]) -> None:
         if f.framework in _SQL_FRAMEWORKS:
             texts = [repo.text(m.path) or "" for m in f.migrations[-50:]]
             sql = from_sql(texts)
+            if sql == "mysql":  # H2's SQL has AUTO_INCREMENT too: where the repository names H2 (and no
+                hints = repository_hints(repo) if hints is None else hints  # MySQL or MariaDB), look closer
+                hinted = {d for d, _ in hints}
+                sql = from_sql(texts, h2_named=True) if "h2" in hinted and not hinted & _MYSQL_FAMILY else sql
             if sql is not None:
                 f.dialect, f.dialect_source = sql, f"the SQL of the migrations in {f.folder}"
                 continue
@@ -126,6 +161,8 @@ def fill_dialects(repo: Repo, found: list[FrameworkFindings]) -> None:
         agreed = from_hints(hints)
         if agreed is not None:
             f.dialect, f.dialect_source = agreed
+        else:  # no database, or several: say which (render plans for PostgreSQL unless told)
+            f.dialect_source = disagreement(hints)
 
 
 _CONFIG_FILES = {

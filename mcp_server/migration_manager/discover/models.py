@@ -45,6 +45,10 @@ class FrameworkFindings(BaseModel):
     naming: str = Field(description="the file naming convention in use")
     next_id: str = Field(description="id for the next migration")
     next_file: str = Field(description="path (relative to the root) for the next migration, with NAME for its name")
+    file_template: str | None = Field(
+        None,
+        description="Alembic: the file_template new revisions are named by (configured, or the one the names follow)",
+    )
     problems: list[Problem] = Field(default_factory=list)
 
 

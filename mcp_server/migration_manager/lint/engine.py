@@ -64,6 +64,9 @@ def lint_paths(
     `fix_worker`: plan the fixes in a helper process (None: when it saves time, see WORKER_FILES).
     `cache`: a folder keeping each file's results for the next run (cache.py); None: no cache."""
     files = collect(paths)
+    skipped: list[str] = []
+    if not config.dialect_set:
+        files = _without_h2(files, root, skipped)
     note, texts = sniff_dialect(files, config)
     strong = StrongSettings(files, config, root)  # before the cache: it may set the version
     cached = None
@@ -91,7 +94,6 @@ def lint_paths(
     made = _Made(config)
     findings: list[Finding] = []
     shown: list[str] = []
-    skipped: list[str] = []
     others = 0  # Python files outside migration folders that are no migration
     folders = [p for p in paths if p.is_dir()]
     liquibase = _liquibase(files, text_of)
@@ -192,6 +194,24 @@ def lint_paths(
         skipped=skipped,
         project_notes=strong.notes(),
     )
+
+
+def _without_h2(files: list[Path], root: Path | None, skipped: list[str]) -> list[Path]:
+    """The files but the SQL in folders named h2 (H2's, e.g. Flyway's migrations/h2), each listed as
+    skipped with the way out: read as MySQL (AUTO_INCREMENT) or PostgreSQL, H2 SQL gives false findings."""
+    from ..dialect_sniff import in_h2_folder
+
+    kept = []
+    for f in files:
+        name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
+        if f.suffix == ".sql" and in_h2_folder(name if root else str(f.absolute())):
+            skipped.append(
+                f"{name}: H2 SQL (a folder named h2): migration-manager lints PostgreSQL, MariaDB and MySQL only; "
+                "give --dialect postgresql, mariadb or mysql if it runs on one of them"
+            )
+        else:
+            kept.append(f)
+    return kept
 
 
 class _Made:

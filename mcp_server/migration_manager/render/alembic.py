@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, datetime
 
 from ..model import Migration, Plan
+from ..naming import alembic_file_name
 from ..summary import mysql_line
 from .alembic_calls import alembic_call, sqltext
 from .context import migration_context, readme
@@ -34,16 +35,19 @@ def render_alembic(
     head: str | None = None,
     now: datetime | None = None,
     revisions: list[str] | None = None,
+    file_template: str | None = None,
 ) -> list[RenderedFile]:
-    """Files named <rev>_<name>.py (and <rev>_<name>_README.md), paths relative to versions/."""
+    """Files named as `file_template` says (Alembic's default: <rev>_<name>.py), each with its
+    <file name>_README.md, paths relative to the version folder."""
     env = environment("alembic")
     env.filters.update(
         mysql_line=mysql_line, sqltext=sqltext, alembic_call=alembic_call, pystr=lambda s: repr(str(s)), pyrepr=repr
     )
     env.globals["uses_dialect_types"] = uses_dialect_types
     revs = revisions or [uuid.uuid4().hex[-12:] for _ in plan.migrations]
-    created = (now or datetime.now(UTC)).replace(microsecond=0, tzinfo=None).isoformat(sep=" ")
-    bases = [f"{rev}_{m.name}" for rev, m in zip(revs, plan.migrations, strict=True)]
+    when = (now or datetime.now(UTC)).replace(microsecond=0, tzinfo=None)
+    created = when.isoformat(sep=" ")
+    bases = [alembic_file_name(file_template, rev, m.name, when) for rev, m in zip(revs, plan.migrations, strict=True)]
     downs = [head, *revs[:-1]]
     files: list[RenderedFile] = []
     for index, base in enumerate(bases):

@@ -37,6 +37,7 @@ class Destination:
     format: Concrete
     folder: str  # relative to the root
     head: str | None = None  # Alembic: the revision the first new one follows
+    file_template: str | None = None  # Alembic: how the repository names revision files
     after: datetime | None = None  # SQL, Rails: the first file is numbered after the newest one there
     rails_version: str = "6.1"  # Rails: ActiveRecord::Migration[x.y] as the repository writes it
     taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
@@ -82,7 +83,7 @@ def choose(
                 f"{f.folder} has {len(f.heads)} Alembic heads ({', '.join(f.heads)}): merge them first "
                 "(alembic merge), then render"
             )
-        return Destination("alembic", f.folder, head=f.heads[0] if f.heads else None)
+        return Destination("alembic", f.folder, head=f.heads[0] if f.heads else None, file_template=f.file_template)
     if f.framework == "rails":
         version = "6.1"
         if f.migrations:
@@ -176,7 +177,7 @@ def render(
             "(each README says how)"
         )
     if destination.format == "alembic":
-        return render_alembic(plan, head=destination.head, now=now)
+        return render_alembic(plan, head=destination.head, now=now, file_template=destination.file_template)
     if destination.format == "liquibase":
         return render_liquibase(plan, now, destination.master)
     if destination.format == "flyway":

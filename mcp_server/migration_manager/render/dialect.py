@@ -29,10 +29,8 @@ def render_dialect(
             return given, f"the repository points to {repo}{where}; planned for {given} as {flag} says"
         return given, None
     if repo is None:
-        return "postgresql", (
-            "the repository does not say which database it runs: planned for PostgreSQL "
-            f"(give {flag} mysql or mariadb otherwise)"
-        )
+        why = source or "the repository does not say which database it runs"  # source: the databases it names
+        return "postgresql", f"{why}: planned for PostgreSQL (give {flag} mysql or mariadb otherwise)"
     if repo in PLANNED:
         return repo, None if repo == "postgresql" else f"planned for {repo}: the repository says so{where}"
     raise InputError(

@@ -60,11 +60,18 @@ def _ini(root: Path, finding: FrameworkFindings, url: str, out: Path) -> Path:
     source = root / finding.config if finding.config and finding.config.endswith(".ini") else None
     if source is not None and source.is_file():
         parser.read(source, encoding="utf-8")
+        here = str(source.parent.resolve())  # the copy is elsewhere: %(here)s is the project's folder
+        for section in parser.sections():
+            for key, value in parser.items(section):
+                if "%(here)s" in value:
+                    parser.set(section, key, value.replace("%(here)s", here))
     else:
         parser.read_string(_LOGGING)
     if not parser.has_section("alembic"):
         parser.add_section("alembic")
-    parser.set("alembic", "script_location", str(script_location))
+    if not parser.has_option("alembic", "version_locations") or not parser.has_option("alembic", "script_location"):
+        # versions/ is the folder found; with version_locations, the folder is one of those listed
+        parser.set("alembic", "script_location", str(script_location))
     parser.set("alembic", "sqlalchemy.url", url.replace("%", "%%"))
     parser.set("alembic", "prepend_sys_path", str(root.resolve()))
     with out.open("w", encoding="utf-8") as fh:
@@ -82,7 +89,11 @@ def schema_from_alembic(root: Path, finding: FrameworkFindings, *, use_cache: bo
     files = sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
     if not files:
         raise InputError(f"{finding.folder}: no Alembic revisions to replay")
-    key = cache_dir() / "schemas" / f"alembic-{file_hash(*files)}.json"
+    project_ini = root / finding.config if finding.config and finding.config.endswith(".ini") else None
+    # the ini says which folders are read, and version_locations may lie outside script_location
+    configured = [project_ini] if project_ini is not None and project_ini.is_file() else []
+    revisions = sorted({root / m.path for m in finding.migrations} - set(files))
+    key = cache_dir() / "schemas" / f"alembic-{file_hash(*configured, *files, *revisions)}.json"
     label = f"alembic migrations of {root} ({len(finding.migrations)} revisions, `alembic upgrade head`) replayed into"
     if use_cache and (hit := cache.load(key)) is not None:
         return hit
