@@ -248,7 +248,7 @@ def test_rails_old_style_down_acronyms_and_engine_scopes(tmp_path: Path) -> None
 
 
 def test_rails_acronyms_that_cannot_be_read_compare_case_insensitively(tmp_path: Path) -> None:
-    files = {
+    files: repos.Files = {
         "config/initializers/inflections.rb": "ActiveSupport::Inflector.inflections(:en) do |inflect|\n"
         "  %w[OIDC].each { |word| inflect.acronym word }\nend\n",
         "db/migrate/20230101000000_create_oidc_providers.rb": rails_migration("CreateOIDCProviders"),
