@@ -229,3 +229,38 @@ def test_the_cli_prints_the_entries(tmp_path: Path) -> None:
     assert f"# add to {master}, in this order:\n    {first}" in shown.stdout
     as_json = json.loads(run(*args, "--json").stdout)
     assert as_json["changelog_includes"][0] == first
+
+
+def test_the_entries_go_to_the_changelog_that_includes_the_newest_one(
+    tcp_empty_pair: tuple[Server, str, str], tmp_path: Path
+) -> None:
+    """fineract's master includes tenant/changelog-tenant.xml under a context, and that one includes
+    the parts: the new parts' includes belong in the tenant changelog (an include at the end of the
+    master ran outside the context, after the master's final changelog). Liquibase 4.28 runs them."""
+    files = {
+        "db/changelog/db.changelog-master.xml": XML_HEAD
+        + '    <include file="tenant/changelog-tenant.xml" relativeToChangelogFile="true" context="tenant_db"/>\n'
+        + '    <include file="final.xml" relativeToChangelogFile="true"/>\n</databaseChangeLog>\n',
+        "db/changelog/final.xml": XML_HEAD + "</databaseChangeLog>\n",
+        "db/changelog/tenant/changelog-tenant.xml": XML_HEAD
+        + '    <include file="parts/001-create-orders.xml" relativeToChangelogFile="true"/>\n</databaseChangeLog>\n',
+        "db/changelog/tenant/parts/001-create-orders.xml": FIRST_XML,
+    }
+    root = _repo(tmp_path / "repo", files)
+    master = root / "db/changelog/db.changelog-master.xml"
+    before = master.read_text()
+    result = render_migration(root=str(root), sql=SQL, format="liquibase", timestamp=STAMP, write=True)
+    assert all(f.path.startswith("db/changelog/tenant/parts/") for f in result.files if f.path.endswith(".xml"))
+    assert result.changelog_includes[0] == (
+        '<include file="parts/20261201090000_add_token_to_orders.xml" relativeToChangelogFile="true"/>'
+    )
+    assert any("db/changelog/tenant/changelog-tenant.xml" in w for w in result.warnings), result.warnings
+    _add_entries(root / "db/changelog/tenant/changelog-tenant.xml", result.changelog_includes)
+    assert master.read_text() == before
+    _, uri, _ = tcp_empty_pair
+    done = _update(root / "db/changelog", "db.changelog-master.xml", uri)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ran = _ran(uri)
+    assert ran[0] == "001-create-orders" and len(ran) == len(set(ran))
+    changelogs = sorted(Path(f.path).stem for f in result.files if f.path.endswith(".xml"))
+    assert len(changelogs) == 5 and sorted({re.sub(r"-\d+$", "", i) for i in ran[1:]}) == changelogs

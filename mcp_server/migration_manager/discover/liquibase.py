@@ -68,6 +68,7 @@ class _Reader:
         self.entries: list[MigrationEntry] = []
         self.problems: list[Problem] = []
         self.visited: set[str] = set()
+        self.includer: dict[str, str] = {}  # changelog -> the changelog whose include reached it first
 
     def problem(self, code: str, message: str, path: str | None, severity: str = "error") -> None:
         self.problems.append(
@@ -103,6 +104,7 @@ class _Reader:
         if target is None or target not in self.repo.files:
             self.problem("broken_include", why, where)
             return
+        self.includer.setdefault(target, base)
         self.read(target)
 
     def include_all(self, base: str, folder: str, relative: bool, where: str) -> None:
@@ -118,6 +120,7 @@ class _Reader:
         if not files:
             self.problem("broken_include", f"includeAll of {folder!r} finds no changelog files", where)
         for f in files:
+            self.includer.setdefault(f, base)
             self.read(f)
 
     def refer(self, base: str, value: Any) -> None:
@@ -132,7 +135,14 @@ class _Reader:
             self.problem("malformed", "changeSet without id or author", path)
             return
         self.entries.append(
-            MigrationEntry(id=f"{cs_id}::{author}", name=str(cs_id), path=path, has_down=has_down, kind=extra or None)
+            MigrationEntry(
+                id=f"{cs_id}::{author}",
+                name=str(cs_id),
+                path=path,
+                has_down=has_down,
+                kind=extra or None,
+                included_from=self.includer.get(path),
+            )
         )
 
     def _xml(self, path: str, text: str) -> None:

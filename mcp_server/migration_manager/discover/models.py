@@ -27,6 +27,9 @@ class MigrationEntry(BaseModel):
     has_down: bool | None = Field(None, description="whether a down exists; None when the format has no such notion")
     depends_on: list[str] = Field(default_factory=list, description="ids this one comes after (down_revision ...)")
     kind: str | None = Field(None, description="format-specific kind: versioned, undo, repeatable, merge ...")
+    included_from: str | None = Field(
+        None, description="Liquibase: the changelog whose include (or includeAll) reaches this one's file"
+    )
 
 
 class FrameworkFindings(BaseModel):

@@ -121,7 +121,10 @@ def choose(
     if f.framework == "liquibase":  # beside the newest changelog; the master's entry for it: placement()
         newest = (f.migrations[-1].path.rpartition("/")[0] if f.migrations else f.folder) or "."
         changelogs = {m.path for m in f.migrations}
-        master = read_master(Path(found.root), f.config, newest, changelogs)
+        # the changelog that includes the newest one takes the new files' includes too: a nested one
+        # (fineract's tenant/changelog-tenant.xml, included under a context) rather than the root master
+        includer = (f.migrations[-1].included_from if f.migrations else None) or f.config
+        master = read_master(Path(found.root), includer, newest, changelogs)
         return Destination("liquibase", newest, master=master)
     return Destination("sql", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"))
 
