@@ -40,6 +40,7 @@ class Destination:
     after: datetime | None = None  # SQL, Rails: the first file is numbered after the newest one there
     rails_version: str = "6.1"  # Rails: ActiveRecord::Migration[x.y] as the repository writes it
     taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
+    safety_assured: bool = False  # Rails: the application runs strong_migrations (up and down go in safety_assured)
     version: str = "1"  # Flyway, golang-migrate, Django: the first new version (number)
     app: str = ""  # Django: the app label
     diesel_v2: bool = True  # Diesel: folders named as diesel_cli 2.x does (False: the repository's newest is 1.x)
@@ -94,7 +95,12 @@ def choose(
             version = m.group(1) if m else version
         taken = frozenset(camelize(m.name) for m in f.migrations)
         return Destination(
-            "rails", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"), rails_version=version, taken=taken
+            "rails",
+            f.folder,
+            after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"),
+            rails_version=version,
+            taken=taken,
+            safety_assured="strong_migrations" in f.checked_by,
         )
     if f.framework == "flyway":
         return Destination("flyway", f.folder, version=f.next_id)
@@ -197,7 +203,11 @@ def render(
         return render_golang_migrate(plan, first_version=destination.version if destination.version != "1" else None)
     if destination.format == "rails":
         return render_rails(
-            plan, now or destination.after, rails_version=destination.rails_version, taken=destination.taken
+            plan,
+            now or destination.after,
+            rails_version=destination.rails_version,
+            taken=destination.taken,
+            safety_assured=destination.safety_assured,
         )
     return render_sql(plan, now or destination.after)
 
