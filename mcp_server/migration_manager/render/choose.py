@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..model import Plan
 from .alembic import render_alembic
 from .django import render_django
+from .django_deps import AppTables, dependencies, read_app
 from .django_state import Model, derive_state, read_models
 from .files import RenderedFile
 from .flyway import render_flyway
@@ -46,6 +47,8 @@ class Destination:
     diesel_v2: bool = True  # Diesel: folders named as diesel_cli 2.x does (False: the repository's newest is 1.x)
     master: Master | None = None  # Liquibase: how the master changelog takes the new files
     models: dict[str, Model] | None = None  # Django: table -> model, read from the app's models
+    own_tables: frozenset[str] = frozenset()  # Django: the tables the app's migrations create
+    other_apps: tuple[AppTables, ...] = ()  # Django: the repository's other apps and the tables they create
     notes: tuple[str, ...] = ()  # what the caller must know about this choice (a first migration)
 
 
@@ -115,7 +118,18 @@ def choose(
         app = naming.group(1) if naming else app_dir.name
         models = read_models(Path(found.root), app_dir.as_posix(), app)
         head = f.heads[0] if f.heads else None
-        return Destination("django", f.folder, head=head, version=f.next_id, app=app, models=models)
+        root = Path(found.root)
+        others = tuple(read_app(root, o) for o in found.frameworks if o.framework == "django" and o.folder != f.folder)
+        return Destination(
+            "django",
+            f.folder,
+            head=head,
+            version=f.next_id,
+            app=app,
+            models=models,
+            own_tables=read_app(root, f).tables,
+            other_apps=others,
+        )
     if f.framework == "golang-migrate":
         return Destination("golang-migrate", f.folder, version=f.next_id)
     if f.framework == "dbmate":
@@ -194,6 +208,8 @@ def render(
             head=destination.head,
             first_number=destination.version,
             models=destination.models,
+            own_tables=destination.own_tables,
+            other_apps=destination.other_apps,
         )
     if destination.format == "dbmate":
         return render_dbmate(plan, now or destination.after)
@@ -213,8 +229,12 @@ def render(
 
 
 def state_notes(plan: Plan, destination: Destination) -> list[str]:
-    """Django: what the rendering could not tell Django's model state (each file says it too)."""
+    """Django: what the rendering could not tell Django's model state, and the foreign keys to tables
+    of apps it could not order the migration after (each file says it too)."""
     if destination.format != "django":
         return []
     notes = derive_state(plan, destination.models or {}, destination.app).notes
-    return [f"Django model state not derived: {note}" for index in sorted(notes) for note in notes[index]]
+    _, unordered = dependencies(plan.migrations, destination.app, destination.own_tables, destination.other_apps)
+    return [f"Django model state not derived: {note}" for index in sorted(notes) for note in notes[index]] + [
+        f"Django dependencies: {note}" for index in sorted(unordered) for note in unordered[index]
+    ]
