@@ -63,6 +63,7 @@ def render_django(
             unordered=unordered.get(index, []),
             run_up=f"python manage.py migrate {app} {base}",
             run_down=f"python manage.py migrate {app} {previous[index] or 'zero'}",
+            down_refuses="`migrate` stops with IrreversibleError",
             state_ops=state.ops.get(index, []),
             state_notes=state.notes.get(index, []),
             state_imports=sorted(state.imports) if state.ops.get(index) else [],

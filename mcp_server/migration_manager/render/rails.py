@@ -15,7 +15,7 @@ from ..model import Plan
 from ..summary import mysql_line
 from .context import migration_context, readme
 from .files import RenderedFile
-from .rails_calls import RailsCalls
+from .rails_calls import RailsCalls, rb_str
 from .sql import stamps
 from .templating import environment
 
@@ -68,6 +68,7 @@ def render_rails(
     env.filters.update(
         heredoc=heredoc,
         rbcomment=rbcomment,
+        rbstr=rb_str,
         rails_call=RailsCalls(plan).call,
         mysql_line=mysql_line,
         assured=assured if safety_assured else str,
@@ -90,6 +91,7 @@ def render_rails(
             rails_version=rails_version,
             run_up=f"bin/rails db:migrate:up VERSION={stamp}",
             run_down=f"bin/rails db:migrate:down VERSION={stamp}",
+            down_refuses="raise ActiveRecord::IrreversibleMigration",
         )
         template = "migration.rb.j2" if plan.target.is_postgresql else "migration_mysql.rb.j2"
         files.append(RenderedFile(path=f"{base}.rb", content=env.get_template(template).render(context)))
