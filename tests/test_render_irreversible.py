@@ -30,6 +30,7 @@ from migration_manager.model import (
 from migration_manager.planner import plan
 from migration_manager.render import write_files
 from migration_manager.render.choose import choose, render
+from migration_manager.render.rails import render_rails
 from migration_manager.render.reversal import irreversible
 from support import schema_without
 from test_render_django import MODELS_START, SHOP_SETTINGS, manage
@@ -129,3 +130,16 @@ def test_django_migrate_back_refuses(pg18_pair: tuple[Server, str, str], tmp_pat
         assert back.returncode != 0 and "IrreversibleError" in back.stderr, back.stdout + back.stderr
         assert f"{last.path.removesuffix('.py')}" in back.stderr
         assert differences(after, schema_without(db, "django_migrations")) == []
+
+
+def test_rails_down_refuses_on_mariadb_too(tmp_path: Path) -> None:
+    """The MariaDB / MySQL template: an index dropped without its columns (ruby -wc; the raise is
+    ActiveRecord's, as on PostgreSQL above)."""
+    p = plan([DropIndex(name="orders_note_idx", table="orders")], Target(dialect="mariadb"))
+    (migration,) = [f for f in render_rails(p) if f.path.endswith(".rb")]
+    expected = "raise ActiveRecord::IrreversibleMigration, 'Drop index orders_note_idx on orders: give columns"
+    assert expected in migration.content
+    path = tmp_path / migration.path
+    path.write_text(migration.content)
+    checked = subprocess.run([ruby(), "-wc", str(path)], capture_output=True, text=True)
+    assert checked.returncode == 0 and "warning" not in checked.stderr, checked.stderr

@@ -128,3 +128,18 @@ def test_rails_files_run_under_strong_migrations(
         case.check(conn)
     migrate(twin_db, app / "db/migrate", "down", "20200101000000", require=stand_in)
     assert differences(start, schema(twin_db)) == []
+
+
+def test_mariadb_files_go_in_safety_assured_too(tmp_path: Path) -> None:
+    """The MariaDB / MySQL template runs everything with execute: both bodies are wrapped (ruby -wc)."""
+    (case,) = [c for c in CASES if c.id == "add_index"]
+    (migration,) = [
+        f
+        for f in render_rails(plan(case.ops, Target(dialect="mariadb")), safety_assured=True)
+        if f.path.endswith(".rb")
+    ]
+    assert migration.content.count("    safety_assured do\n") == 2
+    path = tmp_path / migration.path
+    path.write_text(migration.content)
+    checked = subprocess.run([ruby(), "-wc", str(path)], capture_output=True, text=True)
+    assert checked.returncode == 0 and "warning" not in checked.stderr, checked.stderr
