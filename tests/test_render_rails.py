@@ -62,8 +62,11 @@ def activerecord_command(uri: str, direction: str, folder: Path, *args: str) -> 
     return [ruby(), str(RUNNER), direction, str(folder), *args], env
 
 
-def migrate(uri: str, folder: Path, *args: str) -> None:
+def migrate(uri: str, folder: Path, *args: str, require: Path | None = None) -> None:
+    """`require`: a Ruby file the runner loads after ActiveRecord (a gem's stand-in)."""
     argv, env = activerecord_command(uri, args[0], folder, *args[1:])
+    if require is not None:
+        env["MM_REQUIRE"] = str(require)
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, f"ActiveRecord {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
 

@@ -2,8 +2,10 @@
 #   ruby activerecord_migrate.rb up   DIR            # every pending migration
 #   ruby activerecord_migrate.rb down DIR VERSION    # back down to VERSION (0: all)
 # The database comes from libpq's environment (PGHOST, PGPORT, PGUSER, PGDATABASE), or with
-# MM_MYSQL_DATABASE set, from MariaDB on 127.0.0.1:3306 as root (the mysql2 adapter).
+# MM_MYSQL_DATABASE set, from MariaDB on 127.0.0.1:3306 as root (the mysql2 adapter). MM_REQUIRE:
+# a Ruby file loaded after ActiveRecord, as an application's gems are (a stand-in for one).
 require "active_record"
+require ENV["MM_REQUIRE"] if ENV["MM_REQUIRE"]
 
 if ENV["MM_MYSQL_DATABASE"]
   ActiveRecord::Base.establish_connection(adapter: "mysql2", host: "127.0.0.1", port: 3306, username: "root",

@@ -45,6 +45,11 @@ class FrameworkFindings(BaseModel):
         None, description="database the repository points to: postgresql, mysql, mariadb, sqlite, ..."
     )
     dialect_source: str | None = Field(None, description="where that was read (a file and what it says)")
+    checked_by: list[str] = Field(
+        default_factory=list,
+        description="Rails: gems the application's Gemfile or Gemfile.lock names that check each migration as it "
+        "runs (strong_migrations)",
+    )
     naming: str = Field(description="the file naming convention in use")
     next_id: str = Field(description="id for the next migration")
     next_file: str = Field(description="path (relative to the root) for the next migration, with NAME for its name")

@@ -18,6 +18,11 @@ _CLASS = re.compile(r"^\s*class\s+([A-Z]\w*)\s*<\s*ActiveRecord::Migration", re.
 _ADAPTER = re.compile(r"^\s*adapter:\s*['\"]?(\w+)", re.M)
 _SCHEMA_VERSION = re.compile(r"ActiveRecord::Schema(?:\[[\d.]+\])?\.define\(version:\s*([\d_]+)\)")
 _STRUCTURE_VERSION = re.compile(r"\('(\d{14})'\)")
+# strong_migrations raises StrongMigrations::UnsafeMigration on `execute` and on callable defaults
+# unless they sit in safety_assured: the Gemfile's `gem "strong_migrations"`, or the lock's entry.
+_CHECKERS = ("strong_migrations",)
+_GEMFILE = re.compile(r"^\s*gem\s*\(?\s*['\"](strong_migrations)['\"]", re.M)
+_LOCKED = re.compile(r"^\s{2,4}(strong_migrations)(?:\s|\(|!|$)", re.M)
 _ADAPTERS = {
     "postgresql": "postgresql",
     "postgis": "postgresql",
@@ -37,7 +42,27 @@ def find(repo: Repo) -> list[FrameworkFindings]:
             m = _ADAPTER.search(repo.text(path) or "")
             if m:
                 dialect = _ADAPTERS.get(m.group(1), m.group(1))
-    return [_read(repo, folder, dialect) for folder in folders]
+    found = [_read(repo, folder, dialect) for folder in folders]
+    for f in found:
+        f.checked_by = checked_by(repo, f.folder)
+    return found
+
+
+def checked_by(repo: Repo, folder: str) -> list[str]:
+    """The migration-checking gems of the application that `folder` (…/db/migrate) belongs to: its
+    Gemfile or Gemfile.lock beside db/, else in a folder above (a monorepo's shared Gemfile)."""
+    app = dirname(dirname(folder))
+    while True:
+        prefix = "" if app == "." else app + "/"
+        named: set[str] = set()
+        for name, pattern in (("Gemfile", _GEMFILE), ("Gemfile.lock", _LOCKED)):
+            if prefix + name in repo.files:
+                named.update(pattern.findall(repo.text(prefix + name) or ""))
+        if named or any(prefix + name in repo.files for name in ("Gemfile", "Gemfile.lock")):
+            return [gem for gem in _CHECKERS if gem in named]
+        if app == ".":
+            return []
+        app = dirname(app)
 
 
 def _read(repo: Repo, folder: str, dialect: str | None) -> FrameworkFindings:

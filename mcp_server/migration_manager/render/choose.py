@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..model import Plan
 from .alembic import render_alembic
 from .django import render_django
+from .django_deps import AppTables, dependencies, read_app
 from .django_state import Model, derive_state, read_models
 from .files import RenderedFile
 from .flyway import render_flyway
@@ -41,11 +42,14 @@ class Destination:
     after: datetime | None = None  # SQL, Rails: the first file is numbered after the newest one there
     rails_version: str = "6.1"  # Rails: ActiveRecord::Migration[x.y] as the repository writes it
     taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
+    safety_assured: bool = False  # Rails: the application runs strong_migrations (up and down go in safety_assured)
     version: str = "1"  # Flyway, golang-migrate, Django: the first new version (number)
     app: str = ""  # Django: the app label
     diesel_v2: bool = True  # Diesel: folders named as diesel_cli 2.x does (False: the repository's newest is 1.x)
     master: Master | None = None  # Liquibase: how the master changelog takes the new files
     models: dict[str, Model] | None = None  # Django: table -> model, read from the app's models
+    own_tables: frozenset[str] = frozenset()  # Django: the tables the app's migrations create
+    other_apps: tuple[AppTables, ...] = ()  # Django: the repository's other apps and the tables they create
     notes: tuple[str, ...] = ()  # what the caller must know about this choice (a first migration)
 
 
@@ -95,7 +99,12 @@ def choose(
             version = m.group(1) if m else version
         taken = frozenset(camelize(m.name) for m in f.migrations)
         return Destination(
-            "rails", f.folder, after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"), rails_version=version, taken=taken
+            "rails",
+            f.folder,
+            after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"),
+            rails_version=version,
+            taken=taken,
+            safety_assured="strong_migrations" in f.checked_by,
         )
     if f.framework == "flyway":
         return Destination("flyway", f.folder, version=f.next_id)
@@ -110,7 +119,18 @@ def choose(
         app = naming.group(1) if naming else app_dir.name
         models = read_models(Path(found.root), app_dir.as_posix(), app)
         head = f.heads[0] if f.heads else None
-        return Destination("django", f.folder, head=head, version=f.next_id, app=app, models=models)
+        root = Path(found.root)
+        others = tuple(read_app(root, o) for o in found.frameworks if o.framework == "django" and o.folder != f.folder)
+        return Destination(
+            "django",
+            f.folder,
+            head=head,
+            version=f.next_id,
+            app=app,
+            models=models,
+            own_tables=read_app(root, f).tables,
+            other_apps=others,
+        )
     if f.framework == "golang-migrate":
         return Destination("golang-migrate", f.folder, version=f.next_id)
     if f.framework == "dbmate":
@@ -192,6 +212,8 @@ def render(
             head=destination.head,
             first_number=destination.version,
             models=destination.models,
+            own_tables=destination.own_tables,
+            other_apps=destination.other_apps,
         )
     if destination.format == "dbmate":
         return render_dbmate(plan, now or destination.after)
@@ -201,14 +223,22 @@ def render(
         return render_golang_migrate(plan, first_version=destination.version if destination.version != "1" else None)
     if destination.format == "rails":
         return render_rails(
-            plan, now or destination.after, rails_version=destination.rails_version, taken=destination.taken
+            plan,
+            now or destination.after,
+            rails_version=destination.rails_version,
+            taken=destination.taken,
+            safety_assured=destination.safety_assured,
         )
     return render_sql(plan, now or destination.after)
 
 
 def state_notes(plan: Plan, destination: Destination) -> list[str]:
-    """Django: what the rendering could not tell Django's model state (each file says it too)."""
+    """Django: what the rendering could not tell Django's model state, and the foreign keys to tables
+    of apps it could not order the migration after (each file says it too)."""
     if destination.format != "django":
         return []
     notes = derive_state(plan, destination.models or {}, destination.app).notes
-    return [f"Django model state not derived: {note}" for index in sorted(notes) for note in notes[index]]
+    _, unordered = dependencies(plan.migrations, destination.app, destination.own_tables, destination.other_apps)
+    return [f"Django model state not derived: {note}" for index in sorted(notes) for note in notes[index]] + [
+        f"Django dependencies: {note}" for index in sorted(unordered) for note in unordered[index]
+    ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ..model import Plan
 from .context import migration_context, readme
+from .django_deps import AppTables, dependencies
 from .django_state import Model, derive_state, describe
 from .files import RenderedFile
 from .templating import environment
@@ -29,16 +30,26 @@ def pysql(sql: str, indent: int = 0) -> str:
 
 
 def render_django(
-    plan: Plan, *, app: str, head: str | None, first_number: str = "0001", models: dict[str, Model] | None = None
+    plan: Plan,
+    *,
+    app: str,
+    head: str | None,
+    first_number: str = "0001",
+    models: dict[str, Model] | None = None,
+    own_tables: frozenset[str] = frozenset(),
+    other_apps: tuple[AppTables, ...] = (),
 ) -> list[RenderedFile]:
-    """`models`: table -> model of the app (django_state.read_models); None or {}: none known."""
+    """`models`: table -> model of the app (django_state.read_models); None or {}: none known.
+    `own_tables`, `other_apps`: the tables this app's and the other apps' migrations create, so that
+    a migration referencing another app's table depends on that app's latest migration."""
     env = environment("django")
     state = derive_state(plan, models or {}, app)
+    cross, unordered = dependencies(plan.migrations, app, own_tables, other_apps)
     env.filters.update(pysql=pysql, pyrepr=repr)
     start = int(first_number)
     width = max(4, len(first_number))
     bases = [f"{str(start + i).zfill(width)}_{m.name}" for i, m in enumerate(plan.migrations)]
-    dependencies = [head, *bases[:-1]]
+    previous = [head, *bases[:-1]]
     files: list[RenderedFile] = []
     for index, base in enumerate(bases):
         context = migration_context(
@@ -47,9 +58,12 @@ def render_django(
             bases,
             ".py",
             app=app,
-            dependency=dependencies[index],
+            dependency=previous[index],
+            dependency_pairs=[*([(app, previous[index])] if previous[index] else []), *cross.get(index, [])],
+            unordered=unordered.get(index, []),
             run_up=f"python manage.py migrate {app} {base}",
-            run_down=f"python manage.py migrate {app} {dependencies[index] or 'zero'}",
+            run_down=f"python manage.py migrate {app} {previous[index] or 'zero'}",
+            down_refuses="`migrate` stops with IrreversibleError",
             state_ops=state.ops.get(index, []),
             state_notes=state.notes.get(index, []),
             state_imports=sorted(state.imports) if state.ops.get(index) else [],

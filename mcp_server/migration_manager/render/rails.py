@@ -15,7 +15,7 @@ from ..model import Plan
 from ..summary import mysql_line
 from .context import migration_context, readme
 from .files import RenderedFile
-from .rails_calls import RailsCalls
+from .rails_calls import RailsCalls, rb_str
 from .sql import stamps
 from .templating import environment
 
@@ -35,12 +35,44 @@ def rbcomment(text: str) -> str:
     return "\n".join(f"# {line}" for line in text.splitlines())
 
 
+_ASSURED = (
+    "strong_migrations stops these statements (execute, callable defaults) outside safety_assured: they are",
+    "the plan's safe form (lock timeouts and retries, CONCURRENTLY, NOT VALID then VALIDATE, batches),",
+    "which migration-manager checked, so they run in safety_assured.",
+)
+
+
+def assured(body: str) -> str:
+    """The body of `up` or `down` inside strong_migrations' safety_assured block (one with no
+    statement as it is)."""
+    lines = body.rstrip("\n").split("\n")
+    if all(not line.strip() or line.strip().startswith("#") for line in lines):
+        return body
+    comment = "\n".join(f"    # {line}" for line in _ASSURED)
+    inner = "\n".join(f"  {line}" if line.strip() else "" for line in lines)
+    return f"{comment}\n    safety_assured do\n{inner}\n    end\n"
+
+
 def render_rails(
-    plan: Plan, now: datetime | None = None, *, rails_version: str = "6.1", taken: frozenset[str] = frozenset()
+    plan: Plan,
+    now: datetime | None = None,
+    *,
+    rails_version: str = "6.1",
+    taken: frozenset[str] = frozenset(),
+    safety_assured: bool = False,
 ) -> list[RenderedFile]:
-    """`taken`: class names already used by the repository's migrations (Rails refuses duplicates)."""
+    """`taken`: class names already used by the repository's migrations (Rails refuses duplicates).
+    `safety_assured`: the application runs strong_migrations, which raises on `execute` outside
+    its safety_assured block: the bodies of up and down go in one."""
     env = environment("rails")
-    env.filters.update(heredoc=heredoc, rbcomment=rbcomment, rails_call=RailsCalls(plan).call, mysql_line=mysql_line)
+    env.filters.update(
+        heredoc=heredoc,
+        rbcomment=rbcomment,
+        rbstr=rb_str,
+        rails_call=RailsCalls(plan).call,
+        mysql_line=mysql_line,
+        assured=assured if safety_assured else str,
+    )
     bases: list[str] = []
     for stamp, migration in zip(stamps(plan, now), plan.migrations, strict=True):
         name = migration.name
@@ -59,6 +91,7 @@ def render_rails(
             rails_version=rails_version,
             run_up=f"bin/rails db:migrate:up VERSION={stamp}",
             run_down=f"bin/rails db:migrate:down VERSION={stamp}",
+            down_refuses="raise ActiveRecord::IrreversibleMigration",
         )
         template = "migration.rb.j2" if plan.target.is_postgresql else "migration_mysql.rb.j2"
         files.append(RenderedFile(path=f"{base}.rb", content=env.get_template(template).render(context)))

@@ -1,17 +1,18 @@
 """ActiveRecord 6.1+ schema statements for the statements idioms.read_call recognises.
 
 `RailsCalls(plan).call(sql)` gives the Ruby line (add_column, add_index ... algorithm:
-:concurrently, add_foreign_key ... validate: false, validate_foreign_key, add_check_constraint
-... validate: false ...) or None, and the template runs the SQL with `execute`. Defaults and
-predicates pass through as SQL (`default: -> { "..." }`, `where: "..."`), so nothing is
-re-quoted by Rails. Left as SQL on purpose: type changes (change_column may add clauses of its
-own), DROP CONSTRAINT IF EXISTS (6.1 has no if_exists for constraints), a DROP INDEX whose table
-the plan does not name, composite foreign keys (7.1+), ON DELETE SET DEFAULT, a CHECK whose name
-needs quoting (6.1 writes add_check_constraint's name unquoted: "Accounts_Id_not_null" would become
-accounts_id_not_null, and the next migration's guard would not find it), and RENAME COLUMN:
-rename_column also renames every index named the Rails way after the column (index_orders_on_amount
-becomes index_orders_on_amount_old), which the plan's statement does not and its later statements,
-naming the indexes, do not expect.
+:concurrently, add_foreign_key ... validate: false, validate_foreign_key, add_check_constraint ...
+validate: false ...) or None, and the template runs the SQL with `execute`. Predicates and defaults
+pass through as SQL (`where: "..."`, `default: -> { "..." }`), so nothing is re-quoted by Rails,
+except add_column's constant defaults that Rails writes back unchanged (rb_default). Left as SQL on
+purpose: type changes (change_column may add clauses of its own), DROP CONSTRAINT IF EXISTS (6.1 has
+no if_exists for constraints), a DROP INDEX whose table the plan does not name, composite foreign
+keys (7.1+), ON DELETE SET DEFAULT, a CHECK whose name needs quoting (6.1 writes
+add_check_constraint's name unquoted: "Accounts_Id_not_null" would become accounts_id_not_null, and
+the next migration's guard would not find it), and RENAME COLUMN: rename_column also renames every
+index named the Rails way after the column (index_orders_on_amount becomes
+index_orders_on_amount_old), which the plan's statement does not and its later statements, naming
+the indexes, do not expect.
 """
 
 from __future__ import annotations
@@ -69,6 +70,32 @@ def rb_type(sql_type: str) -> tuple[str, list[str]] | None:
     return None
 
 
+_SQL_STRING = re.compile(r"'((?:[^']|'')*)'")
+_LITERAL_KINDS = {
+    ":text": "string",
+    ":string": "string",
+    ":integer": "integer",
+    ":bigint": "integer",
+    ":boolean": "bool",
+}
+
+
+def rb_default(default: str, kind: str) -> str:
+    """`default: ...` for add_column: a Ruby literal for a constant that ActiveRecord writes back as the
+    same SQL (a string for text and varchar, an integer, true or false), else the SQL in a lambda (now(),
+    casts, anything Rails would re-serialize: a string for jsonb is JSON-encoded). strong_migrations
+    stops a lambda default (add_column_default_callable), not a literal."""
+    literal = None
+    match _LITERAL_KINDS.get(kind):
+        case "string" if m := _SQL_STRING.fullmatch(default):
+            literal = rb_str(m[1].replace("''", "'"))
+        case "integer" if re.fullmatch(r"-?[1-9]\d{0,17}|0", default):
+            literal = default
+        case "bool" if default.lower() in ("true", "false"):
+            literal = default.lower()
+    return f"default: {literal}" if literal is not None else f"default: -> {{ {rb_str(default)} }}"
+
+
 def _line(function: str, args: list[str | None]) -> str:
     return f"{function} " + ", ".join(a for a in args if a is not None)
 
@@ -109,7 +136,7 @@ class RailsCalls:
                         rb_name(column),
                         kind,
                         *options,
-                        f"default: -> {{ {rb_str(default)} }}" if default is not None else None,
+                        rb_default(default, kind) if default is not None else None,
                         "null: false" if not_null else None,
                         "if_not_exists: true" if if_not_exists else None,
                     ],

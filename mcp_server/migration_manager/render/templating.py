@@ -9,6 +9,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
 from ..model import Plan, Step
 from .lock_retry import RetryPolicy, do_block, plpgsql_statement
+from .reversal import irreversible, why_irreversible
 
 
 def _statement(sql: str) -> str:
@@ -100,5 +101,7 @@ def environment(framework: str) -> Environment:
         retry_statements=_retry_statements,
         retry_comment=_retry_comment,
         retry_policy=_retry_policy,
+        why_irreversible=why_irreversible,
     )
+    env.tests.update(irreversible=irreversible)
     return env
