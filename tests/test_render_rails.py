@@ -171,3 +171,35 @@ def test_a_renamed_column_keeps_the_names_of_its_indexes(pg18_pair: tuple[Server
     write_files(render(p, choose(find_migrations(app), "auto", None)), app / "db/migrate")
     migrate(twin_db, app / "db/migrate", "up")
     assert differences(expected, schema(twin_db)) == []
+
+
+def test_class_names_follow_the_apps_acronyms(tmp_path: Path) -> None:
+    """An app with `inflect.acronym "OIDC"`: Rails loads add_x_to_oidc_providers.rb as AddXToOIDCProviders
+    (ActiveSupport's camelize with the app's inflections, asked of ActiveSupport itself here), so the
+    rendered class must be named so; it was AddXToOidcProviders, which Rails does not find."""
+    import re
+
+    files: repos.Files = {
+        **EXISTING,
+        "config/initializers/inflections.rb": "ActiveSupport::Inflector.inflections(:en) do |inflect|\n"
+        '  inflect.acronym "OIDC"\nend\n',
+    }
+    root = repos.write(tmp_path, files)
+    found = find_migrations(root)
+    from migration_manager.server import render_migration
+
+    result = render_migration(root=str(root), sql="ALTER TABLE oidc_providers ADD COLUMN x text", write=False)
+    (rb,) = [f for f in result.files if f.path.endswith(".rb")]
+    stem = Path(rb.path).stem.split("_", 1)[1]
+    declared = re.search(r"^class (\w+) <", rb.content, re.M)
+    assert declared is not None and declared.group(1) == "AddXToOIDCProviders", rb.content[:300]
+    script = "require 'active_support'; require 'active_support/core_ext/string'; load ARGV[0]; puts ARGV[1].camelize"
+    done = subprocess.run(
+        [ruby(), "-e", script, str(root / "config/initializers/inflections.rb"), stem],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == declared.group(1)
+    assert found.frameworks and found.frameworks[0].framework == "rails"

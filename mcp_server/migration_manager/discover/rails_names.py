@@ -5,7 +5,9 @@ CreateOIDCProviders), as ActiveSupport's camelize does."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from .walk import Repo, dirname
 
@@ -30,23 +32,22 @@ class Inflections:
         return class_name == expected or (not self.known and class_name.lower() == expected.lower())
 
 
-def inflections(repo: Repo, folder: str) -> Inflections:
-    """The acronyms of the app a migration folder belongs to: every inflections initializer in a
-    folder above it (an engine's migrations run with the host app's inflections)."""
-    above = {"."}
+def _candidates(folder: str) -> list[str]:
+    """The inflections initializer of every folder above a migration folder (an engine's migrations
+    run with the host app's inflections)."""
+    out = [INFLECTIONS]
     at = folder
     while at not in (".", ""):
-        above.add(at)
+        out.append(f"{at}/{INFLECTIONS}")
         at = dirname(at)
+    return out
+
+
+def _read(texts: Iterable[str | None]) -> Inflections:
+    """None in `texts`: a file there that could not be read."""
     acronyms: dict[str, str] = {}
     known = True
-    for path in repo.files:
-        if (
-            not (path == INFLECTIONS or path.endswith("/" + INFLECTIONS))
-            or dirname(dirname(dirname(path))) not in above
-        ):
-            continue
-        text = repo.text(path)
+    for text in texts:
         if text is None:
             known = False
             continue
@@ -57,3 +58,22 @@ def inflections(repo: Repo, folder: str) -> Inflections:
             word = double or single
             acronyms[word.lower()] = word
     return Inflections(acronyms, known)
+
+
+def inflections(repo: Repo, folder: str) -> Inflections:
+    """The acronyms of the app a migration folder belongs to, from the files find walked."""
+    present = set(repo.files)
+    return _read(repo.text(p) for p in _candidates(folder) if p in present)
+
+
+def inflections_on_disk(root: Path, folder: str) -> Inflections:
+    """The same, read from the disk (render names the class of a new migration with them)."""
+    texts: list[str | None] = []
+    for rel in _candidates(folder):
+        path = root / rel
+        if path.is_file():
+            try:
+                texts.append(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                texts.append(None)
+    return _read(texts)

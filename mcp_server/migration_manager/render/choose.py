@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from ..discover import RepoMigrations
+from ..discover.rails_names import Inflections, inflections_on_disk
 from ..errors import InputError
 from ..model import Plan
 from .alembic import render_alembic
@@ -42,6 +43,7 @@ class Destination:
     after: datetime | None = None  # SQL, Rails: the first file is numbered after the newest one there
     rails_version: str = "6.1"  # Rails: ActiveRecord::Migration[x.y] as the repository writes it
     taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
+    inflections: Inflections | None = None  # Rails: the app's acronyms (inflections.rb), for class names
     safety_assured: bool = False  # Rails: the application runs strong_migrations (up and down go in safety_assured)
     version: str = "1"  # Flyway, golang-migrate, Django: the first new version (number)
     app: str = ""  # Django: the app label
@@ -97,13 +99,15 @@ def choose(
                 text = ""
             m = _RAILS_VERSION.search(text)
             version = m.group(1) if m else version
-        taken = frozenset(camelize(m.name) for m in f.migrations)
+        acronyms = inflections_on_disk(Path(found.root), f.folder)
+        taken = frozenset(camelize(m.name, acronyms) for m in f.migrations)
         return Destination(
             "rails",
             f.folder,
             after=datetime.strptime(f.next_id, "%Y%m%d%H%M%S"),
             rails_version=version,
             taken=taken,
+            inflections=acronyms,
             safety_assured="strong_migrations" in f.checked_by,
         )
     if f.framework == "flyway":
@@ -228,6 +232,7 @@ def render(
             rails_version=destination.rails_version,
             taken=destination.taken,
             safety_assured=destination.safety_assured,
+            names=destination.inflections,
         )
     return render_sql(plan, now or destination.after)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..discover.rails_names import Inflections
 from ..model import Plan
 from ..summary import mysql_line
 from .context import migration_context, readme
@@ -20,7 +21,10 @@ from .sql import stamps
 from .templating import environment
 
 
-def camelize(snake: str) -> str:
+def camelize(snake: str, names: Inflections | None = None) -> str:
+    """The class name Rails expects of the file: with the app's acronyms when they are known."""
+    if names is not None:
+        return names.camelize(snake)
     return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
 
 
@@ -60,6 +64,7 @@ def render_rails(
     rails_version: str = "6.1",
     taken: frozenset[str] = frozenset(),
     safety_assured: bool = False,
+    names: Inflections | None = None,
 ) -> list[RenderedFile]:
     """`taken`: class names already used by the repository's migrations (Rails refuses duplicates).
     `safety_assured`: the application runs strong_migrations, which raises on `execute` outside
@@ -76,7 +81,7 @@ def render_rails(
     bases: list[str] = []
     for stamp, migration in zip(stamps(plan, now), plan.migrations, strict=True):
         name = migration.name
-        if camelize(name) in taken:  # keep clear of the repository's class names
+        if camelize(name, names) in taken:  # keep clear of the repository's class names
             name = f"{name}_{stamp}"
         bases.append(f"{stamp}_{name}")
     files: list[RenderedFile] = []
@@ -87,7 +92,7 @@ def render_rails(
             index,
             bases,
             ".rb",
-            class_name=camelize(name),
+            class_name=camelize(name, names),  # with the app's acronyms: Rails loads it by that name
             rails_version=rails_version,
             run_up=f"bin/rails db:migrate:up VERSION={stamp}",
             run_down=f"bin/rails db:migrate:down VERSION={stamp}",
