@@ -203,3 +203,20 @@ def test_class_names_follow_the_apps_acronyms(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == declared.group(1)
     assert found.frameworks and found.frameworks[0].framework == "rails"
+
+
+def test_the_readme_says_schema_rb_loses_the_sync_trigger(tmp_path: Path) -> None:
+    """A type change keeps the new column in sync with a trigger while it is in flight, and db/schema.rb
+    dumps no triggers: the README says to dump SQL until the change is complete; not where the app
+    already keeps db/structure.sql, and not for a change without a trigger."""
+    from migration_manager.server import render_migration
+
+    def readme(files: repos.Files, sql: str) -> str:
+        root = repos.write(tmp_path / str(len(list(tmp_path.iterdir()))), files)
+        result = render_migration(root=str(root), sql=sql, write=False)
+        return "\n".join(f.content for f in result.files if f.path.endswith("README.md"))
+
+    retype = "ALTER TABLE orders ALTER COLUMN id TYPE bigint"
+    assert "db/schema.rb holds no triggers" in readme(EXISTING, retype)
+    assert "db/schema.rb holds no triggers" not in readme({**EXISTING, "db/structure.sql": "SELECT 1;\n"}, retype)
+    assert "db/schema.rb holds no triggers" not in readme(EXISTING, "CREATE INDEX ON orders (id)")

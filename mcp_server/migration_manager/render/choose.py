@@ -44,6 +44,7 @@ class Destination:
     rails_version: str = "6.1"  # Rails: ActiveRecord::Migration[x.y] as the repository writes it
     taken: frozenset[str] = frozenset()  # Rails: class names the repository's migrations use
     inflections: Inflections | None = None  # Rails: the app's acronyms (inflections.rb), for class names
+    schema_rb: bool = True  # Rails: the schema is dumped as db/schema.rb (no db/structure.sql beside the folder)
     safety_assured: bool = False  # Rails: the application runs strong_migrations (up and down go in safety_assured)
     version: str = "1"  # Flyway, golang-migrate, Django: the first new version (number)
     app: str = ""  # Django: the app label
@@ -108,6 +109,7 @@ def choose(
             rails_version=version,
             taken=taken,
             inflections=acronyms,
+            schema_rb=not (Path(found.root) / f.folder).parent.joinpath("structure.sql").is_file(),
             safety_assured="strong_migrations" in f.checked_by,
         )
     if f.framework == "flyway":
@@ -233,6 +235,7 @@ def render(
             taken=destination.taken,
             safety_assured=destination.safety_assured,
             names=destination.inflections,
+            schema_rb=destination.schema_rb,
         )
     return render_sql(plan, now or destination.after)
 

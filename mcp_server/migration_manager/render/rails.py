@@ -9,6 +9,7 @@ The Migration[x.y] version is the repository's. A README per migration.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from ..discover.rails_names import Inflections
@@ -26,6 +27,15 @@ def camelize(snake: str, names: Inflections | None = None) -> str:
     if names is not None:
         return names.camelize(snake)
     return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
+
+
+_SYNC = re.compile(r"\bCREATE\s+(OR\s+REPLACE\s+)?(TRIGGER|FUNCTION)\b", re.IGNORECASE)
+
+
+def _syncs(plan: Plan) -> bool:
+    """The plan keeps things in sync with a trigger and a function while it is in flight: objects
+    db/schema.rb does not dump."""
+    return any(_SYNC.search(sql) for m in plan.migrations for st in m.steps for sql in st.up)
 
 
 def heredoc(sql: str) -> str:
@@ -65,6 +75,7 @@ def render_rails(
     taken: frozenset[str] = frozenset(),
     safety_assured: bool = False,
     names: Inflections | None = None,
+    schema_rb: bool = True,
 ) -> list[RenderedFile]:
     """`taken`: class names already used by the repository's migrations (Rails refuses duplicates).
     `safety_assured`: the application runs strong_migrations, which raises on `execute` outside
@@ -97,6 +108,7 @@ def render_rails(
             run_up=f"bin/rails db:migrate:up VERSION={stamp}",
             run_down=f"bin/rails db:migrate:down VERSION={stamp}",
             down_refuses="raise ActiveRecord::IrreversibleMigration",
+            schema_dump="db/schema.rb" if schema_rb and _syncs(plan) else None,
         )
         template = "migration.rb.j2" if plan.target.is_postgresql else "migration_mysql.rb.j2"
         files.append(RenderedFile(path=f"{base}.rb", content=env.get_template(template).render(context)))
