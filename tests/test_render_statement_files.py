@@ -269,7 +269,7 @@ def test_out_given_from_here_is_the_folder_meant_not_a_stray_copy(
 ) -> None:
     """`render --root app --out app/db/migrations` from app's parent: --out is relative to --root, so
     this made app/app/db/migrations and wrote plain SQL there. The folder named from here, inside
-    the root, is taken (with a note); an absolute path inside the root too; one outside is refused."""
+    the root, is taken (with a note); an absolute path inside the root is the repository's folder too."""
     from migration_manager.cli import main
 
     root = repos.write(
@@ -283,5 +283,3 @@ def test_out_given_from_here_is_the_folder_meant_not_a_stray_copy(
     assert main(["render", "--root", "app", "--out", str(root / "db" / "migrations"), "--sql", sql, "--write"]) == 0
     (found,) = [f for f in find_migrations(root).frameworks if f.framework == "dbmate"]
     assert len(found.migrations) == 3
-    assert main(["render", "--root", "app", "--out", str(tmp_path), "--sql", sql, "--write"]) == 2
-    assert "is not inside --root" in capsys.readouterr().err

@@ -144,16 +144,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _out_under(root: Path, out: str) -> str:
-    """--out as a folder relative to --root. An absolute path must lie inside the root; a relative
-    one that names no folder under the root but does name one from here inside the root is taken
-    as meant (with a note): it used to make a stray copy of the path under the root."""
+    """--out as a folder relative to --root (an absolute one inside the root too, so that the
+    repository's folder is recognised; one outside stays as given). A relative one that names no
+    folder under the root but does name one from here inside the root is taken as meant (with a
+    note): it used to make a stray copy of the path under the root."""
     base = root.resolve()
     given = Path(out)
     if given.is_absolute():
         try:
             return str(given.resolve().relative_to(base))
         except ValueError:
-            raise InputError(f"--out {out} is not inside --root {root}: give a folder of the repository") from None
+            return out
     if (root / given).is_dir() or not given.is_dir():
         return out
     try:
