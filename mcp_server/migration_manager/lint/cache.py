@@ -68,7 +68,7 @@ def source_digest(source: Source) -> bytes:
     for part in (source.path, source.text, str(source.line_offset), str(source.framework)):
         h.update(part.encode("utf-8", "surrogatepass") + b"\0")
     for p in source.pieces if source.pieces is not None else ():
-        fields = (p.sql, str(p.line), str(p.in_transaction), repr(p.shown), str(p.written), str(p.column))
+        fields = (p.sql, str(p.line), str(p.in_transaction), repr(p.shown), str(p.written), str(p.column), p.unit)
         h.update("\0".join((*fields, ",".join(sorted(p.ignored)))).encode("utf-8", "surrogatepass") + b"\1")
     h.update(b"none" if source.pieces is None else b"pieces")
     return h.digest()

@@ -61,8 +61,12 @@ class Linter:
         lock_timeout = begun = utc = False
         self.schema.emptied.clear()  # each file runs in a transaction of its own
         pieces = source.pieces if source.pieces is not None else [Piece(source.text, 1 + source.line_offset, False)]
+        unit = source.path
         for piece in pieces:
             first = string_start(source.text, piece.line, piece.column) if piece.written else 1
+            if created_by(source.path, piece) != unit:  # a Liquibase changeSet: a migration of its own
+                unit = created_by(source.path, piece)
+                self.schema.emptied.clear()  # and a transaction of its own
             for st in statements(piece.sql):
                 self.statements += 1
                 at = _At(piece, st, source.framework, first)
@@ -83,6 +87,7 @@ class Linter:
                     lock_timeout,
                     begun or piece.in_transaction,
                     utc,
+                    unit,
                 )
                 for rule in BY_KIND.get(kind, ()):
                     for hit in rule.check(ctx):
@@ -105,7 +110,7 @@ class Linter:
                         lock_timeout = value.strip("'") not in ("0", "")
                     elif node["name"] == "timezone":
                         utc = value.strip("'").upper() in ("UTC", "ETC/UTC", "Z", "0")
-                self.schema.apply(kind, node, st.text, source.path)
+                self.schema.apply(kind, node, st.text, unit)
         return findings
 
     def _lint_mysql(self, source: Source) -> list[Finding]:
@@ -187,7 +192,8 @@ class Linter:
         from_call = at is not None and not at.piece.written and at.framework is not None
         severity: Severity = "warning" if uncertain else rule.severity
         if table is not None and rule.severity == "error":
-            severity, message = by_size(severity, message, table, self.schema, self.config.sizes, source.path)
+            unit = created_by(source.path, at.piece) if at is not None else source.path
+            severity, message = by_size(severity, message, table, self.schema, self.config.sizes, unit)
         finding = Finding(
             rule=rule_id,
             severity=self.config.severity.get(rule_id, severity),
@@ -203,6 +209,12 @@ class Linter:
         if isinstance(fix, PlannedFix):
             self.pending.append((finding, fix, source.framework, from_call))
         return [finding]
+
+
+def created_by(path: str, piece: Piece) -> str:
+    """What a table created by this piece is new in: its file, or the changeSet of it that runs
+    it (Liquibase: changeSet 2 of a changelog may run years after changeSet 1 created the table)."""
+    return f"{path} ({piece.unit})" if piece.unit else path
 
 
 _OPENING = re.compile(r"[rRbBuUfF]{0,2}(\"\"\"|'''|\"|')")  # a Python string literal

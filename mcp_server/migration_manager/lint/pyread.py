@@ -26,6 +26,9 @@ class Piece:
     written: bool = False  # SQL written out in the file (op.execute, RunSQL), not built from a call
     column: int = 1  # 1-based column of the call (SQL written out: of the string literal, quotes and prefix included)
     ignored: frozenset[str] = frozenset()  # rules a `# migration-manager: ignore` comment switches off
+    # the part of its file that runs as a migration of its own ("changeSet 1::alice": Liquibase runs
+    # each changeSet on its own, perhaps years after the one before); "": the whole file is one
+    unit: str = ""
 
 
 @dataclass

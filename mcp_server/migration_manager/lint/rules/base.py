@@ -31,6 +31,7 @@ class Context:
     lock_timeout_set: bool = False  # set earlier in the file, or already reported once in it
     in_transaction_block: bool = False
     timezone_utc: bool = False
+    unit: str = ""  # what a table created here is new in (linter.created_by); "": the file, `path`
 
     @cached_property
     def alter_table(self) -> tuple[str, list[Tree]]:
@@ -41,7 +42,7 @@ class Context:
         return table_key(self.node.get("relation", {})), list(bodies(self.node.get("cmds"), "AlterTableCmd"))
 
     def is_new(self, key: str) -> bool:
-        return self.schema.is_new(key, self.path)
+        return self.schema.is_new(key, self.unit or self.path)
 
 
 @dataclass(frozen=True)
