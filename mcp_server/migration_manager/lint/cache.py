@@ -65,7 +65,7 @@ def config_key(config: LintConfig) -> str:
 def source_digest(source: Source) -> bytes:
     """Everything of a source the linter reads, in a fixed order (sets sorted)."""
     h = hashlib.sha256()
-    for part in (source.path, source.text, str(source.line_offset), str(source.framework)):
+    for part in (source.path, source.text, str(source.line_offset), str(source.framework), repr(source.runner)):
         h.update(part.encode("utf-8", "surrogatepass") + b"\0")
     for p in source.pieces if source.pieces is not None else ():
         fields = (p.sql, str(p.line), str(p.in_transaction), repr(p.shown), str(p.written), str(p.column), p.unit)

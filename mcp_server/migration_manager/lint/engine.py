@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .linter import Linter
     from .pyread import Framework, Piece
     from .read_liquibase import LiquibaseState
+    from .sql_runner import Runner
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Source:
     line_offset: int = 0  # for SQL found inside a Python file: the line the string starts on
     framework: Framework | None = None
     pieces: list[Piece] | None = None  # a Python migration: the SQL of each call, linted as one file
+    runner: Runner | None = None  # a plain SQL file: the tool that runs it, and how (sql_runner.py)
 
 
 # From this many files, and when the planner is not loaded yet (the CLI; the MCP server has it),
@@ -136,6 +138,11 @@ def lint_paths(
                 findings.extend(not_sql_finding(config, name, reason))
                 continue
             source = Source(name, text)
+            if f.suffix == ".sql":
+                from .sql_runner import runner
+
+                if (run := runner(f, text)) is not None:
+                    source = Source(name, run.text, runner=run)
             if f.suffix in (".py", ".rb"):
                 found = rails.get(f)
                 if found is None:

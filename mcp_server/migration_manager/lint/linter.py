@@ -62,12 +62,17 @@ class Linter:
         self.schema.emptied.clear()  # each file runs in a transaction of its own
         pieces = source.pieces if source.pieces is not None else [Piece(source.text, 1 + source.line_offset, False)]
         unit = source.path
+        run = source.runner
         for piece in pieces:
             first = string_start(source.text, piece.line, piece.column) if piece.written else 1
+            sts = statements(piece.sql)
+            # where a transaction the tool opens comes from (sql_runner.py): it runs the file in one,
+            # or sends it as one query string, which PostgreSQL runs as one when it holds several
+            opened = None if run is None else run.transaction or (run.one_query if len(sts) > 1 else None)
             if created_by(source.path, piece) != unit:  # a Liquibase changeSet: a migration of its own
                 unit = created_by(source.path, piece)
                 self.schema.emptied.clear()  # and a transaction of its own
-            for st in statements(piece.sql):
+            for st in sts:
                 self.statements += 1
                 at = _At(piece, st, source.framework, first)
                 if st.tree is None:
@@ -85,9 +90,10 @@ class Linter:
                     self.schema,
                     self.config.pg_version,
                     lock_timeout,
-                    begun or piece.in_transaction,
+                    begun or piece.in_transaction or bool(opened),
                     utc,
                     unit,
+                    None if begun or piece.in_transaction else opened,
                 )
                 for rule in BY_KIND.get(kind, ()):
                     for hit in rule.check(ctx):

@@ -32,6 +32,9 @@ class Context:
     in_transaction_block: bool = False
     timezone_utc: bool = False
     unit: str = ""  # what a table created here is new in (linter.created_by); "": the file, `path`
+    # the transaction block is one the tool running a SQL file opens: where it comes from, and the
+    # way out (sql_runner.py); None: none, or one the file opens itself (BEGIN) or its framework's
+    opened_by_tool: tuple[str, str] | None = None
 
     @cached_property
     def alter_table(self) -> tuple[str, list[Tree]]:

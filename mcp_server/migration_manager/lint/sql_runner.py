@@ -1,0 +1,127 @@
+"""How the tool that runs a plain SQL migration sends it, told from the file's name, its markers
+and the files beside it (what render/statement_files.py and render/flyway.py write):
+
+- dbmate (a `-- migrate:up` line): the up section, in a transaction unless that line says
+  `transaction:false`, as one query string either way;
+- Diesel (<version>_name/up.sql): in a transaction unless metadata.toml beside it says
+  `run_in_transaction = false`, as one query string (batch_execute) either way;
+- golang-migrate (N_name.up.sql): no transaction of its own, but the postgres driver sends the file
+  as one query string (unless the database URL sets x-multi-statement=true);
+- Flyway (V1__name.sql): each statement on its own; in a transaction, except that Flyway runs a
+  migration holding CONCURRENTLY outside one by itself, unless V1__name.sql.conf says
+  `executeInTransaction=true`.
+
+PostgreSQL runs a query string of several statements as one implicit transaction block, so
+CONCURRENTLY fails in it as it does after BEGIN (rules/concurrently_in_transaction.py). The down
+section of a dbmate file is left out: it runs against the schema the up built, like a down file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+_DBMATE_UP = re.compile(r"^--\s*migrate:up\b(.*)$", re.M)
+_DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b", re.M)
+_GOLANG = re.compile(r"\d+_.+\.up\.sql")
+_DIESEL_DIR = re.compile(r"(\d{4}-\d{2}-\d{2}-\d{6}(-[0-9a-fA-F]{4})?|\d{14})_.+")
+_FLYWAY = re.compile(r"[VR]\d*(?:[._]\d+)*__.+\.sql")
+_IN_TRANSACTION = re.compile(r"^\s*executeInTransaction\s*=\s*(\w+)", re.M)
+
+
+@dataclass(frozen=True)
+class Runner:
+    """How a migration tool sends one SQL file (texts name the tool, the place, and the way out)."""
+
+    tool: str
+    text: str  # the SQL it runs (dbmate: the down section blanked, the lines kept)
+    # (where it comes from, the way out): the tool runs the file in a transaction; None: it does not
+    transaction: tuple[str, str] | None = None
+    # the same, for a tool that sends the file as one query string (a transaction when it holds several)
+    one_query: tuple[str, str] | None = None
+
+
+def runner(path: Path, text: str) -> Runner | None:
+    """The tool that runs the SQL file at `path`, and how; None: a file each statement of which
+    runs on its own (psql, our own SQL files)."""
+    up = _DBMATE_UP.search(text)
+    if up is not None:
+        return _dbmate(text, up)
+    if path.name == "up.sql" and (_DIESEL_DIR.fullmatch(path.parent.name) or (path.parent / "metadata.toml").exists()):
+        return _diesel(path, text)
+    if _GOLANG.fullmatch(path.name):
+        return Runner(
+            "golang-migrate",
+            text,
+            one_query=(
+                f"golang-migrate's postgres driver sends {path.name} as one query string, which PostgreSQL runs as "
+                "one transaction block (unless the database URL sets x-multi-statement=true)",
+                "give the CONCURRENTLY statement a migration file of its own",
+            ),
+        )
+    if _FLYWAY.fullmatch(path.name):
+        return _flyway(path, text)
+    return None
+
+
+def _dbmate(text: str, up: re.Match[str]) -> Runner:
+    line = text.count("\n", 0, up.start()) + 1
+    down = _DBMATE_DOWN.search(text, up.end())
+    if down is not None:  # blanked, not cut: the lines after stay where they are (none are linted)
+        text = text[: down.start()] + "\n" * text.count("\n", down.start())
+    alone = "give the CONCURRENTLY statement a migration of its own, its `-- migrate:up transaction:false`"
+    options = up.group(1).split()
+    transaction = (
+        None
+        if "transaction:false" in options
+        else (f"dbmate runs the `-- migrate:up` section (line {line}) in a transaction", alone)
+    )
+    return Runner(
+        "dbmate",
+        text,
+        transaction=transaction,
+        one_query=(
+            f"dbmate sends the `-- migrate:up` section (line {line}) as one query string, which PostgreSQL "
+            "runs as one transaction block",
+            alone,
+        ),
+    )
+
+
+def _diesel(path: Path, text: str) -> Runner:
+    metadata = path.parent / "metadata.toml"
+    alone = (
+        "give the CONCURRENTLY statement a migration of its own, with metadata.toml saying run_in_transaction = false"
+    )
+    try:
+        settings = tomllib.loads(metadata.read_text(encoding="utf-8")) if metadata.is_file() else {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        settings = {}  # Diesel refuses it: the default is what the linted file would get
+    outside = settings.get("run_in_transaction") is False
+    where = "its metadata.toml does not say run_in_transaction = false" if metadata.is_file() else "no metadata.toml"
+    return Runner(
+        "diesel",
+        text,
+        transaction=None if outside else (f"Diesel runs up.sql in a transaction ({where})", alone),
+        one_query=(
+            "Diesel sends up.sql as one query string (batch_execute), which PostgreSQL runs as one transaction block",
+            alone,
+        ),
+    )
+
+
+def _flyway(path: Path, text: str) -> Runner:
+    conf = path.with_name(path.name + ".conf")
+    try:
+        found = _IN_TRANSACTION.search(conf.read_text(encoding="utf-8")) if conf.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        found = None
+    transaction = None
+    if found is not None and found.group(1).lower() == "true":
+        transaction = (
+            f"Flyway runs {path.name} in a transaction: {conf.name} says executeInTransaction=true",
+            f"set executeInTransaction=false in {conf.name}",
+        )
+    return Runner("flyway", text, transaction=transaction)
