@@ -112,7 +112,15 @@ def lint_paths(
             cached.on_miss = worker.start  # started by the first file not in the cache
 
         def lint_one(source: Source) -> list[Finding]:
-            return made.linter().lint_source(source) if cached is None else cached.lint(made.linter, source)
+            if cached is not None:
+                found, notes = cached.lint(made.linter, source)
+                skipped.extend(notes)
+                return found
+            linter = made.linter()
+            before = len(linter.notes)
+            found = linter.lint_source(source)
+            skipped.extend(linter.notes[before:])
+            return found
 
         for f in files:
             name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
@@ -279,6 +287,7 @@ def lint_text(sql: str, config: LintConfig, path: str = "<sql>") -> LintReport:
         statements=linter.statements,
         findings=findings,
         dialect_note=note,
+        skipped=list(linter.notes),
     )
 
 

@@ -343,6 +343,7 @@ def lint_framework(
                     diff = differences(mine, theirs, names=not django_names, public=sent.framework != "liquibase")
                     found_differences.extend(f"{at}: {d}" for d in diff)
         linter.resolve_fixes()
+    skipped.extend(linter.notes)
     report = LintReport(
         pg_version=config.pg_version,
         dialect=config.dialect,
