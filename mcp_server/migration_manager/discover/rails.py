@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..dialect_hints import rails_adapter
 from ..naming import NAME, in_the_future, next_timestamp
 from .models import FrameworkFindings, MigrationEntry, Problem
 from .walk import Repo, basename, dirname
@@ -11,16 +12,8 @@ from .walk import Repo, basename, dirname
 _FILE = re.compile(r"(\d{14})_([a-z0-9_]+)\.rb")
 _PATH = re.compile(r"(^|/)db/(\w+_)?migrate/\d{14}_[a-z0-9_]+\.rb$")
 _CLASS = re.compile(r"^\s*class\s+([A-Z]\w*)\s*<\s*ActiveRecord::Migration", re.M)
-_ADAPTER = re.compile(r"^\s*adapter:\s*['\"]?(\w+)", re.M)
 _SCHEMA_VERSION = re.compile(r"ActiveRecord::Schema(?:\[[\d.]+\])?\.define\(version:\s*([\d_]+)\)")
 _STRUCTURE_VERSION = re.compile(r"\('(\d{14})'\)")
-_ADAPTERS = {
-    "postgresql": "postgresql",
-    "postgis": "postgresql",
-    "mysql2": "mysql",
-    "trilogy": "mysql",
-    "sqlite3": "sqlite",
-}
 
 
 def camelize(snake: str) -> str:
@@ -34,9 +27,7 @@ def find(repo: Repo) -> list[FrameworkFindings]:
     dialect = None
     for path in repo.files:
         if path.endswith("config/database.yml"):
-            m = _ADAPTER.search(repo.text(path) or "")
-            if m:
-                dialect = _ADAPTERS.get(m.group(1), m.group(1))
+            dialect = rails_adapter(repo.text(path) or "") or dialect
     return [_read(repo, folder, dialect) for folder in folders]
 
 
