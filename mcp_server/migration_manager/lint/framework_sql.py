@@ -284,6 +284,7 @@ def _placed(sent: Sent, static: list[Piece]) -> list[Piece]:
                 in_transaction,
                 column=match.column if match else 1,
                 ignored=match.ignored if match else frozenset(),
+                unit=match.unit if match else "",  # its changeSet, a migration of its own
             )
         )
     return out
