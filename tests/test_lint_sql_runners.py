@@ -64,6 +64,13 @@ FLYWAY: repos.Files = {
     "src/main/resources/db/migration/V3__index_email_again.sql": "CREATE INDEX CONCURRENTLY account_email2_idx "
     "ON account (email);\n",
     "src/main/resources/db/migration/V3__index_email_again.sql.conf": "executeInTransaction=true\n",
+    # mixed with another statement: Flyway refuses it (unless flyway.mixed=true)
+    "src/main/resources/db/migration/V4__index_email_timeout.sql": TIMEOUT
+    + "CREATE INDEX CONCURRENTLY account_email3_idx ON account (email);\n",
+    # the same, outside a transaction as its .sql.conf says: fine
+    "src/main/resources/db/migration/V5__index_email_outside.sql": TIMEOUT
+    + "CREATE INDEX CONCURRENTLY account_email4_idx ON account (email);\n",
+    "src/main/resources/db/migration/V5__index_email_outside.sql.conf": "executeInTransaction=false\n",
 }
 
 
@@ -83,8 +90,13 @@ FLYWAY: repos.Files = {
             {"src/main/resources/db/migration/V3__index_email_again.sql": 1},
             "V3__index_email_again.sql.conf says executeInTransaction=true",
         ),
+        (
+            FLYWAY,
+            {"src/main/resources/db/migration/V4__index_email_timeout.sql": 2},
+            "refuses a migration that mixes them with CONCURRENTLY",
+        ),
     ],
-    ids=["dbmate", "dbmate-one-string", "golang-migrate", "diesel", "flyway"],
+    ids=["dbmate", "dbmate-one-string", "golang-migrate", "diesel", "flyway", "flyway-mixed"],
 )
 def test_concurrently_in_the_transaction_the_tool_opens_is_an_error(
     tmp_path: Path, files: repos.Files, flagged: dict[str, int], where: str
@@ -108,7 +120,13 @@ def test_concurrently_in_the_transaction_the_tool_opens_is_an_error(
         ),
         (GOLANG, {"migrations/000003_index_email_timeout.up.sql"}),
         (DIESEL, {"migrations/2024-01-02-000000_index_email/up.sql"}),
-        (FLYWAY, {"src/main/resources/db/migration/V3__index_email_again.sql"}),
+        (
+            FLYWAY,
+            {
+                "src/main/resources/db/migration/V3__index_email_again.sql",
+                "src/main/resources/db/migration/V4__index_email_timeout.sql",
+            },
+        ),
     ],
     ids=["dbmate", "golang-migrate", "diesel", "flyway"],
 )

@@ -71,7 +71,7 @@ class Linter:
             sts = statements(piece.sql)
             # where a transaction the tool opens comes from (sql_runner.py): it runs the file in one,
             # or sends it as one query string, which PostgreSQL runs as one when it holds several
-            opened = None if run is None else run.transaction or (run.one_query if len(sts) > 1 else None)
+            opened = None if run is None else run.transaction or (run.several if len(sts) > 1 else None)
             if created_by(source.path, piece) != unit:  # a Liquibase changeSet: a migration of its own
                 unit = created_by(source.path, piece)
                 self.schema.emptied.clear()  # and a transaction of its own

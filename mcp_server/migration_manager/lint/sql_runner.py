@@ -8,8 +8,9 @@ and the files beside it (what render/statement_files.py and render/flyway.py wri
 - golang-migrate (N_name.up.sql): no transaction of its own, but the postgres driver sends the file
   as one query string (unless the database URL sets x-multi-statement=true);
 - Flyway (V1__name.sql): each statement on its own; in a transaction, except that Flyway runs a
-  migration holding CONCURRENTLY outside one by itself, unless V1__name.sql.conf says
-  `executeInTransaction=true`.
+  migration holding CONCURRENTLY outside one by itself (flyway/flyway#3854), unless
+  V1__name.sql.conf says `executeInTransaction=true`; with other statements beside it, Flyway
+  refuses the migration unless flyway.mixed=true or the .sql.conf says executeInTransaction=false.
 
 PostgreSQL runs a query string of several statements as one implicit transaction block, so
 CONCURRENTLY fails in it as it does after BEGIN (rules/concurrently_in_transaction.py). The down
@@ -39,8 +40,9 @@ class Runner:
     text: str  # the SQL it runs (dbmate: the down section blanked, the lines kept)
     # (where it comes from, the way out): the tool runs the file in a transaction; None: it does not
     transaction: tuple[str, str] | None = None
-    # the same, for a tool that sends the file as one query string (a transaction when it holds several)
-    one_query: tuple[str, str] | None = None
+    # the same, when the file holds several statements: sent as one query string (one transaction
+    # block), or run in the transaction the others need (Flyway)
+    several: tuple[str, str] | None = None
 
 
 def runner(path: Path, text: str) -> Runner | None:
@@ -55,7 +57,7 @@ def runner(path: Path, text: str) -> Runner | None:
         return Runner(
             "golang-migrate",
             text,
-            one_query=(
+            several=(
                 f"golang-migrate's postgres driver sends {path.name} as one query string, which PostgreSQL runs as "
                 "one transaction block (unless the database URL sets x-multi-statement=true)",
                 "give the CONCURRENTLY statement a migration file of its own",
@@ -82,7 +84,7 @@ def _dbmate(text: str, up: re.Match[str]) -> Runner:
         "dbmate",
         text,
         transaction=transaction,
-        one_query=(
+        several=(
             f"dbmate sends the `-- migrate:up` section (line {line}) as one query string, which PostgreSQL "
             "runs as one transaction block",
             alone,
@@ -105,7 +107,7 @@ def _diesel(path: Path, text: str) -> Runner:
         "diesel",
         text,
         transaction=None if outside else (f"Diesel runs up.sql in a transaction ({where})", alone),
-        one_query=(
+        several=(
             "Diesel sends up.sql as one query string (batch_execute), which PostgreSQL runs as one transaction block",
             alone,
         ),
@@ -118,10 +120,19 @@ def _flyway(path: Path, text: str) -> Runner:
         found = _IN_TRANSACTION.search(conf.read_text(encoding="utf-8")) if conf.is_file() else None
     except (OSError, UnicodeDecodeError):
         found = None
-    transaction = None
-    if found is not None and found.group(1).lower() == "true":
+    setting = found.group(1).lower() if found is not None else None
+    if setting == "false":
+        return Runner("flyway", text)
+    if setting == "true":
         transaction = (
             f"Flyway runs {path.name} in a transaction: {conf.name} says executeInTransaction=true",
             f"set executeInTransaction=false in {conf.name}",
         )
-    return Runner("flyway", text, transaction=transaction)
+        return Runner("flyway", text, transaction=transaction)
+    several = (
+        f"Flyway runs the other statements of {path.name} in a transaction and refuses a migration that mixes "
+        'them with CONCURRENTLY ("Detected both transactional and non-transactional statements") unless '
+        "flyway.mixed=true",
+        f"give the CONCURRENTLY statement a migration of its own, or add {conf.name} saying executeInTransaction=false",
+    )
+    return Runner("flyway", text, several=several)
