@@ -172,3 +172,47 @@ def test_the_flagged_files_fail_as_their_tools_send_them(
     send_as_one_query(twin, diesel / "2024-01-03-000000_index_email_again/up.sql")  # run_in_transaction = false
     with pytest.raises(psycopg.errors.ActiveSqlTransaction):
         send_as_one_query(twin, diesel / "2024-01-02-000000_index_email/up.sql", in_transaction=True)
+
+
+@pytest.mark.parametrize(
+    ("config", "text"),
+    [
+        ("flyway.conf", "flyway.url=jdbc:postgresql://db/app\nflyway.mixed=true\n"),
+        ("flyway.toml", "[flyway]\nmixed = true\n"),
+        ("src/main/resources/application.properties", "spring.flyway.mixed=true\n"),
+    ],
+)
+def test_flyway_mixed_true_runs_the_migration_outside_a_transaction(tmp_path: Path, config: str, text: str) -> None:
+    app = repos.write(tmp_path / "app", {**FLYWAY, config: text})
+    report = lint_paths([app / "src"], LintConfig(), root=app)
+    flagged = {f.path for f in report.findings if f.rule == "concurrently-in-transaction"}
+    assert flagged == {"src/main/resources/db/migration/V3__index_email_again.sql"}  # its .sql.conf still says true
+
+
+def test_a_kept_lint_run_sees_a_change_of_the_files_beside_the_sql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """metadata.toml and .sql.conf are not migrations lint collects, but they decide the finding:
+    the kept output of the last run (run_cache.py) must not outlive a change of them."""
+    from migration_manager.cli import main
+    from migration_manager.lint import cache_files
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    monkeypatch.setenv("MIGRATION_MANAGER_CACHE_DIR", str(tmp_path / "lint-cache"))
+    cache_files.signing_key.cache_clear()
+    try:
+        app = repos.write(tmp_path / "app", {**DIESEL, **FLYWAY})
+        monkeypatch.chdir(app)
+        assert main(["lint", "migrations", "src"]) == 1
+        assert main(["lint", "migrations", "src"]) == 1  # kept
+        (app / "migrations/2024-01-02-000000_index_email/metadata.toml").write_text("run_in_transaction = false\n")
+        (app / "src/main/resources/db/migration/V3__index_email_again.sql.conf").write_text(
+            "executeInTransaction=false\n"
+        )
+        (app / "src/main/resources/db/migration/V4__index_email_timeout.sql.conf").write_text(
+            "executeInTransaction=false\n"
+        )
+        capsys.readouterr()
+        assert main(["lint", "migrations", "src"]) == 0, capsys.readouterr().out
+    finally:
+        cache_files.signing_key.cache_clear()

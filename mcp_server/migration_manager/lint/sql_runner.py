@@ -20,7 +20,6 @@ section of a dbmate file is left out: it runs against the schema the up built, l
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +29,17 @@ _GOLANG = re.compile(r"\d+_.+\.up\.sql")
 _DIESEL_DIR = re.compile(r"(\d{4}-\d{2}-\d{2}-\d{6}(-[0-9a-fA-F]{4})?|\d{14})_.+")
 _FLYWAY = re.compile(r"[VR]\d*(?:[._]\d+)*__.+\.sql")
 _IN_TRANSACTION = re.compile(r"^\s*executeInTransaction\s*=\s*(\w+)", re.M)
+# flyway.mixed=true (flyway.conf), mixed = true ([flyway] of flyway.toml), spring.flyway.mixed=true or
+# `mixed: true` under spring.flyway (Spring Boot's application.properties / .yml)
+_MIXED = re.compile(r"^\s*(?:(?:spring\.)?flyway\.)?mixed\s*[=:]\s*\"?true\b", re.M | re.I)
+_CONFIGS = (
+    "flyway.conf",
+    "flyway.toml",
+    "conf/flyway.conf",
+    "src/main/resources/application.properties",
+    "src/main/resources/application.yml",
+    "src/main/resources/application.yaml",
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,8 @@ def _dbmate(text: str, up: re.Match[str]) -> Runner:
 
 
 def _diesel(path: Path, text: str) -> Runner:
+    import tomllib  # here: side_files, which the kept-run check imports, needs none of it
+
     metadata = path.parent / "metadata.toml"
     alone = (
         "give the CONCURRENTLY statement a migration of its own, with metadata.toml saying run_in_transaction = false"
@@ -129,6 +141,8 @@ def _flyway(path: Path, text: str) -> Runner:
             f"set executeInTransaction=false in {conf.name}",
         )
         return Runner("flyway", text, transaction=transaction)
+    if re.search(r"concurrently", text, re.I) is None or _mixed_allowed(path.parent):  # (read only when it may matter)
+        return Runner("flyway", text)  # mixed: the whole migration runs outside a transaction
     several = (
         f"Flyway runs the other statements of {path.name} in a transaction and refuses a migration that mixes "
         'them with CONCURRENTLY ("Detected both transactional and non-transactional statements") unless '
@@ -136,3 +150,30 @@ def _flyway(path: Path, text: str) -> Runner:
         f"give the CONCURRENTLY statement a migration of its own, or add {conf.name} saying executeInTransaction=false",
     )
     return Runner("flyway", text, several=several)
+
+
+def side_files(path: Path, data: bytes) -> list[Path]:
+    """The files besides the SQL migration `path` (its bytes `data`) that runner() reads: what a
+    kept lint run (run_cache.py) must also hold the bytes of."""
+    if path.name == "up.sql":
+        return [path.parent / "metadata.toml"]
+    if not _FLYWAY.fullmatch(path.name):
+        return []
+    out = [path.with_name(path.name + ".conf")]
+    if b"concurrently" in data.lower():
+        out += [above / name for above in (path.parent, *path.parent.parents)[:8] for name in _CONFIGS]
+    return out
+
+
+def _mixed_allowed(folder: Path) -> bool:
+    """Whether a Flyway configuration at or above the migrations' folder (flyway.conf, flyway.toml,
+    Spring Boot's application.properties / .yml) says mixed = true."""
+    for above in (folder, *folder.parents)[:8]:
+        for name in _CONFIGS:
+            config = above / name
+            try:
+                if config.is_file() and _MIXED.search(config.read_text(encoding="utf-8", errors="replace")):
+                    return True
+            except OSError:
+                continue
+    return False
