@@ -66,13 +66,19 @@ def config_key(config: LintConfig) -> str:
 def source_digest(source: Source) -> bytes:
     """Everything of a source the linter reads, in a fixed order (sets sorted)."""
     h = hashlib.sha256()
-    for part in (source.path, source.text, str(source.line_offset), str(source.framework), repr(source.runner)):
+    for part in (source.path, source.text, str(source.line_offset), str(source.framework), _runner_key(source)):
         h.update(part.encode("utf-8", "surrogatepass") + b"\0")
     for p in source.pieces if source.pieces is not None else ():
         fields = (p.sql, str(p.line), str(p.in_transaction), repr(p.shown), str(p.written), str(p.column), p.unit)
         h.update("\0".join((*fields, ",".join(sorted(p.ignored)))).encode("utf-8", "surrogatepass") + b"\1")
     h.update(b"none" if source.pieces is None else b"pieces")
     return h.digest()
+
+
+def _runner_key(source: Source) -> str:
+    """How the source's tool runs it (sql_runner.Runner), its text aside (hashed already)."""
+    run = source.runner
+    return "-" if run is None else repr((run.tool, run.transaction, run.several))
 
 
 @dataclass
