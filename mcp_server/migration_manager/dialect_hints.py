@@ -87,16 +87,6 @@ def hints(files: list[str], read: Callable[[str], str | None]) -> Counter[tuple[
     return seen
 
 
-def from_hints(seen: Counter[tuple[str, str]]) -> tuple[str, str] | None:
-    """The one dialect the hints agree on, with where; None when they name none or several."""
-    dialects = {d for d, _ in seen if d}
-    if len(dialects) != 1:
-        return None
-    dialect = dialects.pop()
-    where = sorted(w for d, w in seen if d == dialect)
-    return dialect, where[0] + (f" (and {len(where) - 1} more)" if len(where) > 1 else "")
-
-
 _ADAPTER = re.compile(r"^\s*adapter:\s*['\"]?(\w+)", re.M)
 _ADAPTERS = {
     "postgresql": "postgresql",
