@@ -78,7 +78,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    results = []
+    results: list[dict[str, Any]] = []
     for name, commit in REPOS:
         checkout = args.checkouts / name.split("/", 1)[1]
         if not checkout.is_dir():

@@ -287,7 +287,8 @@ CHANGELOG = """<?xml version="1.0" encoding="UTF-8"?>
 LIQUIBASE_FILES = {
     "db/master.xml": CHANGELOG.format(
         body='    <include file="changelog/001_orders.xml" relativeToChangelogFile="true"/>\n'
-        '    <include file="changelog/002_change.xml" relativeToChangelogFile="true"/>'
+        '    <include file="changelog/002_change.xml" relativeToChangelogFile="true"/>\n'
+        '    <include file="changelog/003_events.xml" relativeToChangelogFile="true"/>'
     ),
     "db/changelog/001_orders.xml": CHANGELOG.format(
         body="""    <changeSet id="1" author="tests">
@@ -310,6 +311,20 @@ LIQUIBASE_FILES = {
         <addNotNullConstraint tableName="orders" columnName="code"/>
         <dropColumn tableName="orders" columnName="note"/>
         <sql>UPDATE orders SET code = 'x'</sql>
+    </changeSet>"""
+    ),
+    # one file, two changeSets: the second may run years after the first created the table
+    "db/changelog/003_events.xml": CHANGELOG.format(
+        body="""    <changeSet id="4" author="tests">
+        <createTable tableName="events">
+            <column name="id" type="bigint"><constraints primaryKey="true"/></column>
+            <column name="kind" type="text"/>
+        </createTable>
+    </changeSet>
+    <changeSet id="5" author="tests">
+        <createIndex tableName="events" indexName="ix_events_kind">
+            <column name="kind"/>
+        </createIndex>
     </changeSet>"""
     ),
 }
@@ -341,8 +356,17 @@ def test_liquibase_update_sql_gives_the_static_findings(liquibase_run: tuple[Pat
     assert (
         asked.report.files
         == static.files
-        == ["db/master.xml", "db/changelog/001_orders.xml", "db/changelog/002_change.xml"]
+        == [
+            "db/master.xml",
+            "db/changelog/001_orders.xml",
+            "db/changelog/002_change.xml",
+            "db/changelog/003_events.xml",
+        ]
     )
+    for report in (static, asked.report):  # each changeSet a migration of its own, either way
+        assert ("db/changelog/003_events.xml", "index-without-concurrently") in {
+            (f.path, f.rule) for f in report.findings
+        }
     assert {f.rule for f in static.findings} >= {"index-without-concurrently", "drop-loses-data", "unbatched-dml"}
     assert hits(asked.report) == hits(static)
     assert asked.differences == []

@@ -483,3 +483,50 @@ def test_on_mysql_only_the_sql_written_out_is_linted_and_the_rest_is_said(change
     assert f"{ALTER}: its Liquibase change types are read for PostgreSQL only" in report.skipped
     written = {ALTER, "config/liquibase/changelog/a6.sql", YAML, FORMATTED}  # files with <sql> or SQL
     assert report.findings and {f.path for f in report.findings} <= written
+
+
+CHANGESETS_XML = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">
+    <changeSet id="1" author="alice">
+        <createTable tableName="t">
+            <column name="id" type="bigint"><constraints primaryKey="true"/></column>
+            <column name="name" type="text"/>
+        </createTable>
+        <createIndex tableName="t" indexName="t_name_first"><column name="name"/></createIndex>
+    </changeSet>
+    <changeSet id="2" author="alice">
+        <createIndex tableName="t" indexName="t_name"><column name="name"/></createIndex>
+    </changeSet>
+</databaseChangeLog>
+"""
+
+CHANGESETS_SQL = """\
+--liquibase formatted sql
+
+--changeset alice:1
+CREATE TABLE t (id bigint PRIMARY KEY, name text);
+CREATE INDEX t_name_first ON t (name);
+
+--changeset alice:2
+CREATE INDEX t_name ON t (name);
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line"), [("changelog.xml", CHANGESETS_XML, 11), ("changelog.sql", CHANGESETS_SQL, 8)]
+)
+def test_a_table_created_by_an_earlier_changeset_of_the_same_file_is_not_new(
+    tmp_path: Path, name: str, text: str, line: int
+) -> None:
+    """Liquibase runs each changeSet on its own: changeSet 2 may run years after changeSet 1
+    created the table (tolgee: one schema.xml of 839 changeSets). Within changeSet 1 it is new."""
+    folder = tmp_path / "src/main/resources/db"
+    folder.mkdir(parents=True)
+    (folder / name).write_text(text)
+    report = lint_paths([tmp_path / "src"], LintConfig(), root=tmp_path)
+    found = [f for f in report.findings if f.rule == "index-without-concurrently"]
+    assert [(f.path, f.line, f.severity) for f in found] == [(f"src/main/resources/db/{name}", line, "warning")]
+    assert f"created by src/main/resources/db/{name} (changeSet 1::alice), which may have run long ago" in (
+        found[0].message
+    )

@@ -232,3 +232,57 @@ def test_auto_increment_is_no_proof_of_mysql_where_the_repository_names_h2(tmp_p
     files["src/main/resources/application-prod.properties"] = "spring.datasource.url=jdbc:mysql://db/app\n"
     [f] = find_migrations(repos.write(tmp_path / "both", files)).frameworks
     assert f.dialect == "mysql", f
+
+
+RAILS_SQLITE_INDEX: repos.Files = {
+    **RAILS_SQLITE,
+    ".git/HEAD": "ref: refs/heads/main\n",
+    "db/migrate/20240102000000_add_email_index.rb": (
+        "class AddEmailIndex < ActiveRecord::Migration[7.1]\n  def change\n    add_index :users, :email\n  end\nend\n"
+    ),
+}
+
+
+def test_lint_refuses_a_sqlite_repository_and_names_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """lobsters: find and render know it is SQLite; lint linted it as PostgreSQL 16, a CI green
+    that meant nothing. Refused (exit 2) from the repository's root or from elsewhere."""
+    root = repos.write(tmp_path / "app", RAILS_SQLITE_INDEX)
+    assert main(["lint", "--no-cache", str(root / "db/migrate")]) == 2
+    err = capsys.readouterr().err
+    assert "sqlite (config/database.yml" in err and "--dialect postgresql" in err, err
+    # given, it is what lint checks: the index on users is found
+    assert main(["lint", "--no-cache", "--dialect", "postgresql", str(root / "db/migrate")]) == 0  # warnings
+    assert "index-without-concurrently" in capsys.readouterr().out
+    (root / "pyproject.toml").write_text('[tool.migration-manager]\ndialect = "postgresql"\n')
+    assert main(["lint", "--no-cache", str(root / "db/migrate")]) == 0  # configured: the same
+    assert "index-without-concurrently" in capsys.readouterr().out
+
+
+def test_over_mcp_lint_refuses_a_sqlite_repository_naming_the_parameter(tmp_path: Path) -> None:
+    from migration_manager.server import lint_sql
+
+    root = repos.write(tmp_path / "hc", DJANGO_SQLITE)
+    with pytest.raises(InputError, match=r"sqlite \(hc/settings.py.* give dialect postgresql"):
+        lint_sql(root=str(root), paths=["hc/api/migrations"])
+    assert lint_sql(root=str(root), paths=["hc/api/migrations"], dialect="postgresql").files
+
+
+def test_lint_of_a_postgresql_or_unnamed_repository_is_not_refused(tmp_path: Path) -> None:
+    from migration_manager.server import lint_sql
+
+    for name, files in {"compose": COMPOSE_POSTGRES, "shop": MYSQL_FLYWAY}.items():
+        root = repos.write(tmp_path / name, files)
+        folder = "db/migrations" if name == "compose" else "src/main/resources/db/migration"
+        assert lint_sql(root=str(root), paths=[folder]).files
+
+
+def test_lint_reads_the_database_find_reads(tmp_path: Path) -> None:
+    """lint's reading (lint/repo_dialect.py, without find: no pydantic) names what find names."""
+    from migration_manager.lint.repo_dialect import named_databases
+
+    for name, files in {"rails": RAILS_SQLITE, "django": DJANGO_SQLITE, "compose": COMPOSE_POSTGRES}.items():
+        root = repos.write(tmp_path / name, files)
+        f = find_migrations(root).frameworks[0]
+        assert f.dialect in named_databases(root), (name, f.dialect, named_databases(root))

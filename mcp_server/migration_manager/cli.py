@@ -284,6 +284,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from .lint.output import render_report
 
     config = load_config(paths[0] if paths else Path(".")).override(args.pg_version, args.dialect, args.ignore)
+    if not config.dialect_set:  # a repository on SQLite is refused, not linted as PostgreSQL
+        from .lint.repo_dialect import refuse_unlinted_database, repository_root
+
+        refuse_unlinted_database(repository_root(paths, root), "--dialect")
     if args.stats or args.dsn:
         from .lint.sizes import sizes_from_dsn, sizes_from_stats
 

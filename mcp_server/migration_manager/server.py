@@ -566,6 +566,10 @@ def lint_sql(
     resolved = [confined(root, p, "path")[1] for p in paths or []]
     if not resolved:
         raise InputError("`paths` is empty: give at least one file or folder")
+    if not config.dialect_set:  # a repository on SQLite is refused, not linted as PostgreSQL
+        from .lint.repo_dialect import refuse_unlinted_database
+
+        refuse_unlinted_database(base, "dialect")
     return LintReportOut.model_validate(lint_paths(resolved, config, base).as_dict())
 
 

@@ -26,6 +26,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from ..dialect_hints import django_engine
 from ..naming import NAME, next_number
 from . import pyfiles
 from .graph import analyze
@@ -34,7 +35,6 @@ from .walk import Repo, basename, dirname
 
 _NUMBERED = re.compile(r"(\d{4,})_(\w+)\.py")
 _MODULE = re.compile(r"([^.]+)\.py")
-_ENGINE = re.compile(r"['\"]ENGINE['\"]\s*:\s*['\"]django\.db\.backends\.(\w+)['\"]")
 _SWAPPABLE_SETTING = re.compile(r"^([A-Z][A-Z0-9_]*_MODEL)\s*(?::[^=\n]+)?=\s*['\"](\w+)\.(\w+)['\"]", re.M)
 _APP_LABEL = re.compile(r"^\s+label\s*=\s*['\"](\w+)['\"]", re.M)
 _SPECIAL = ("__first__", "__latest__")
@@ -50,9 +50,9 @@ def _is_settings(path: str) -> bool:
 def _dialect(repo: Repo) -> str | None:
     for path in repo.files:
         if basename(path) == "settings.py" or "/settings/" in path:
-            m = _ENGINE.search(repo.text(path) or "")
-            if m:
-                return {"postgresql_psycopg2": "postgresql"}.get(m.group(1), m.group(1))
+            engine = django_engine(repo.text(path) or "")
+            if engine:
+                return engine
     return None
 
 

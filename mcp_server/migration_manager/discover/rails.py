@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ..dialect_hints import rails_adapter
 from ..naming import NAME, in_the_future, next_timestamp
 from .models import FrameworkFindings, MigrationEntry, Problem
 from .rails_names import inflections
@@ -15,7 +16,6 @@ from .walk import Repo, basename, dirname
 _FILE = re.compile(r"(\d{14})_([a-z0-9_]+)(?:\.[a-z0-9_]+)?\.rb")
 _PATH = re.compile(r"(^|/)db/(\w+_)?migrate/\d{14}_[a-z0-9_]+(\.[a-z0-9_]+)?\.rb$")
 _CLASS = re.compile(r"^\s*class\s+([A-Z]\w*)\s*<\s*ActiveRecord::Migration", re.M)
-_ADAPTER = re.compile(r"^\s*adapter:\s*['\"]?(\w+)", re.M)
 _SCHEMA_VERSION = re.compile(r"ActiveRecord::Schema(?:\[[\d.]+\])?\.define\(version:\s*([\d_]+)\)")
 _STRUCTURE_VERSION = re.compile(r"\('(\d{14})'\)")
 # strong_migrations raises StrongMigrations::UnsafeMigration on `execute` and on callable defaults
@@ -23,13 +23,6 @@ _STRUCTURE_VERSION = re.compile(r"\('(\d{14})'\)")
 _CHECKERS = ("strong_migrations",)
 _GEMFILE = re.compile(r"^\s*gem\s*\(?\s*['\"](strong_migrations)['\"]", re.M)
 _LOCKED = re.compile(r"^\s{2,4}(strong_migrations)(?:\s|\(|!|$)", re.M)
-_ADAPTERS = {
-    "postgresql": "postgresql",
-    "postgis": "postgresql",
-    "mysql2": "mysql",
-    "trilogy": "mysql",
-    "sqlite3": "sqlite",
-}
 
 
 def find(repo: Repo) -> list[FrameworkFindings]:
@@ -39,9 +32,7 @@ def find(repo: Repo) -> list[FrameworkFindings]:
     dialect = None
     for path in repo.files:
         if path.endswith("config/database.yml"):
-            m = _ADAPTER.search(repo.text(path) or "")
-            if m:
-                dialect = _ADAPTERS.get(m.group(1), m.group(1))
+            dialect = rails_adapter(repo.text(path) or "") or dialect
     found = [_read(repo, folder, dialect) for folder in folders]
     for f in found:
         f.checked_by = checked_by(repo, f.folder)

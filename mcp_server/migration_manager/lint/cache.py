@@ -48,12 +48,13 @@ if TYPE_CHECKING:
     from .model import Finding
     from .pyread import Read
 
-FORMAT = 1  # bumped when the pack's layout changes
+FORMAT = 2  # bumped when the pack's layout changes
 SNAPSHOT_EVERY = 64
 KEEP = 32  # packs kept, the newest: one per set of paths linted
 
-# an entry: the findings, the statements counted, the schema after the file (pickled) or None
-Entry = tuple[list["Finding"], int, bytes | None]
+# an entry: the findings, the statements counted, the schema after the file (pickled) or None, and
+# the notes on what was not read (linter.notes: a DO block's loop)
+Entry = tuple[list["Finding"], int, bytes | None, list[str]]
 
 
 def config_key(config: LintConfig) -> str:
@@ -65,7 +66,15 @@ def config_key(config: LintConfig) -> str:
 def source_digest(source: Source) -> bytes:
     """Everything of a source the linter reads, in a fixed order (sets sorted)."""
     h = hashlib.sha256()
-    for part in (source.path, source.text, str(source.line_offset), str(source.framework), str(source.lock_timeout)):
+    parts = (
+        source.path,
+        source.text,
+        str(source.line_offset),
+        str(source.framework),
+        str(source.lock_timeout),
+        _runner_key(source),
+    )
+    for part in parts:
         h.update(part.encode("utf-8", "surrogatepass") + b"\0")
     for p in source.pieces if source.pieces is not None else ():
         fields = (
@@ -76,11 +85,18 @@ def source_digest(source: Source) -> bytes:
             str(p.written),
             str(p.column),
             str(p.lock_timeout),
+            p.unit,
         )
         h.update("\0".join((*fields, ",".join(sorted(p.ignored)))).encode("utf-8", "surrogatepass") + b"\1")
     h.update(b"none" if source.pieces is None else b"pieces")
     h.update(",".join(sorted(source.fresh)).encode("utf-8", "surrogatepass"))
     return h.digest()
+
+
+def _runner_key(source: Source) -> str:
+    """How the source's tool runs it (sql_runner.Runner), its text aside (hashed already)."""
+    run = source.runner
+    return "-" if run is None else repr((run.tool, run.transaction, run.several))
 
 
 @dataclass
@@ -94,7 +110,7 @@ class LintCache:
     misses: int = 0
     statements: int = 0  # the statements of the sources taken from the cache
     _old: dict[str, Entry] = field(default_factory=dict)
-    _new: dict[str, tuple[list[Finding], int]] = field(default_factory=dict)
+    _new: dict[str, tuple[list[Finding], int, list[str]]] = field(default_factory=dict)
     _snapshots: dict[str, bytes | None] = field(default_factory=dict)
     _chain: bytes = b""
     _history: list[Source] = field(default_factory=list)
@@ -154,9 +170,10 @@ class LintCache:
         self._rails.update(zip(keys, out, strict=True))
         return out
 
-    def lint(self, make_linter: Callable[[], Linter], source: Source) -> list[Finding]:
-        """The findings of `source`: from the cache, else linted by the linter `make_linter` gives
-        (made on the first miss: a run of hits loads no rule) and kept for store()."""
+    def lint(self, make_linter: Callable[[], Linter], source: Source) -> tuple[list[Finding], list[str]]:
+        """The findings of `source` and the notes on what was not read of it: from the cache, else
+        linted by the linter `make_linter` gives (made on the first miss: a run of hits loads no
+        rule) and kept for store()."""
         if not self._loaded:
             self._load()
         index = len(self._history)
@@ -165,27 +182,28 @@ class LintCache:
         self._history.append(source)
         entry = self._old.get(key)
         if entry is not None and _valid(entry):
-            findings, count, snapshot = entry
+            findings, count, snapshot, notes = entry
             self.hits += 1
             self.statements += count
             self._behind = True
             if snapshot is not None:
                 self._resume = (index, snapshot)
-            self._new[key] = (findings, count)
+            self._new[key] = (findings, count, notes)
             self._snapshots[key] = snapshot
-            return findings
+            return findings, notes
         self.misses += 1
         if self.on_miss is not None:
             self.on_miss()
         linter = make_linter()
         if self._behind:
             self._catch_up(linter, index)
-        before = linter.statements
+        before, noted = linter.statements, len(linter.notes)
         findings = linter.lint_source(source)
-        self._new[key] = (findings, linter.statements - before)
+        notes = linter.notes[noted:]
+        self._new[key] = (findings, linter.statements - before, notes)
         if index % SNAPSHOT_EVERY == SNAPSHOT_EVERY - 1:
             self._snapshots[key] = pickle.dumps(linter.schema, pickle.HIGHEST_PROTOCOL)
-        return findings
+        return findings, notes
 
     def _catch_up(self, linter: Linter, index: int) -> None:
         """Rebuild the schema entering source `index`: from the last snapshot, the sources after it
@@ -211,7 +229,7 @@ class LintCache:
         last = self._chain.hex()
         if self._history and not self._behind and linter is not None:
             self._snapshots[last] = pickle.dumps(linter.schema, pickle.HIGHEST_PROTOCOL)
-        entries = {k: (f, n, self._snapshots.get(k)) for k, (f, n) in self._new.items()}
+        entries = {k: (f, n, self._snapshots.get(k), notes) for k, (f, n, notes) in self._new.items()}
         key = signing_key()
         if key is None:
             return
@@ -227,8 +245,9 @@ class LintCache:
 def _valid(entry: object) -> bool:
     return (
         isinstance(entry, tuple)
-        and len(entry) == 3
+        and len(entry) == 4
         and isinstance(entry[0], list)
         and isinstance(entry[1], int)
         and (entry[2] is None or isinstance(entry[2], bytes))
+        and isinstance(entry[3], list)
     )

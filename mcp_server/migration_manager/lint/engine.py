@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .linter import Linter
     from .pyread import Framework, Piece
     from .read_liquibase import LiquibaseState
+    from .sql_runner import Runner
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Source:
     pieces: list[Piece] | None = None  # a Python migration: the SQL of each call, linted as one file
     lock_timeout: bool = False  # set before it runs (a Rails app's StrongMigrations.lock_timeout)
     fresh: frozenset[str] = frozenset()  # tables earlier files created that this one takes as new (Read.fresh)
+    runner: Runner | None = None  # a plain SQL file: the tool that runs it, and how (sql_runner.py)
 
 
 # From this many files, and when the planner is not loaded yet (the CLI; the MCP server has it),
@@ -116,7 +118,15 @@ def lint_paths(
             cached.on_miss = worker.start  # started by the first file not in the cache
 
         def lint_one(source: Source) -> list[Finding]:
-            return made.linter().lint_source(source) if cached is None else cached.lint(made.linter, source)
+            if cached is not None:
+                found, notes = cached.lint(made.linter, source)
+                skipped.extend(notes)
+                return found
+            linter = made.linter()
+            before = len(linter.notes)
+            found = linter.lint_source(source)
+            skipped.extend(linter.notes[before:])
+            return found
 
         for f in files:
             name = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
@@ -142,6 +152,11 @@ def lint_paths(
                 findings.extend(not_sql_finding(config, name, reason))
                 continue
             source = Source(name, text)
+            if f.suffix == ".sql":
+                from .sql_runner import runner
+
+                if (run := runner(f, text)) is not None:
+                    source = Source(name, run.text, runner=run)
             if f.suffix in (".py", ".rb"):
                 found = rails.get(f)
                 if found is None:
@@ -299,6 +314,7 @@ def lint_text(sql: str, config: LintConfig, path: str = "<sql>") -> LintReport:
         statements=linter.statements,
         findings=findings,
         dialect_note=note,
+        skipped=list(linter.notes),
     )
 
 

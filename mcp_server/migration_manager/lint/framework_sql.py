@@ -284,6 +284,7 @@ def _placed(sent: Sent, static: list[Piece]) -> list[Piece]:
                 in_transaction,
                 column=match.column if match else 1,
                 ignored=match.ignored if match else frozenset(),
+                unit=match.unit if match else "",  # its changeSet, a migration of its own
             )
         )
     return out
@@ -348,6 +349,7 @@ def lint_framework(
                     diff = differences(mine, theirs, names=not django_names, public=sent.framework != "liquibase")
                     found_differences.extend(f"{at}: {d}" for d in diff)
         linter.resolve_fixes()
+    skipped.extend(linter.notes)
     report = LintReport(
         pg_version=config.pg_version,
         dialect=config.dialect,

@@ -8,10 +8,12 @@ never imports the rules, the parser or the planner's fixes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .config import LintConfig
+from .do_block import DO
 from .engine import Source, not_sql_finding
 from .fixes import PlanMany, PlannedFix, Shapes, plan_here, resolve
 from .framework_fix import worded
@@ -21,7 +23,7 @@ from .rules import BY_ID, BY_KIND, Context
 from .rules.base import Rule
 from .schema import Schema
 from .sizes import by_size
-from .source import Statement, statements
+from .source import Statement, ignored_between, position, statements
 from .tree import constant, unwrap
 
 if TYPE_CHECKING:  # the MySQL side (sqlglot, ~0.1 s to import) loads only when a file needs it
@@ -40,6 +42,7 @@ class Linter:
         self.statements = 0
         self.defer_fixes = defer_fixes
         self.pending: list[tuple[Finding, PlannedFix, Framework | None, bool]] = []
+        self.notes: list[str] = []  # "path:line: why": what was not read (a DO block's loop), for the skipped list
 
     def resolve_fixes(self, plan_many: PlanMany = plan_here, memory: Shapes | None = None) -> None:
         """Write the fix of each finding that waits for the planner (`memory`: what is known of
@@ -62,9 +65,18 @@ class Linter:
         lock_timeout = source.lock_timeout
         self.schema.emptied.clear()  # each file runs in a transaction of its own
         pieces = source.pieces if source.pieces is not None else [Piece(source.text, 1 + source.line_offset, False)]
+        unit = source.path
+        run = source.runner
         for piece in pieces:
             first = string_start(source.text, piece.line, piece.column) if piece.written else 1
-            for st in statements(piece.sql):
+            sts = statements(piece.sql)
+            # where a transaction the tool opens comes from (sql_runner.py): it runs the file in one,
+            # or sends it as one query string, which PostgreSQL runs as one when it holds several
+            opened = None if run is None else run.transaction or (run.several if len(sts) > 1 else None)
+            if created_by(source.path, piece) != unit:  # a Liquibase changeSet: a migration of its own
+                unit = created_by(source.path, piece)
+                self.schema.emptied.clear()  # and a transaction of its own
+            for st, in_do in self._expanded(source, piece, sts, first):
                 self.statements += 1
                 at = _At(piece, st, source.framework, first)
                 if st.tree is None:
@@ -82,9 +94,11 @@ class Linter:
                     self.schema,
                     self.config.pg_version,
                     lock_timeout or piece.lock_timeout,
-                    begun or piece.in_transaction,
+                    begun or piece.in_transaction or bool(opened) or in_do,
                     utc,
                     source.fresh,
+                    unit,
+                    _IN_DO if in_do else None if begun or piece.in_transaction else opened,
                 )
                 for rule in BY_KIND.get(kind, ()):
                     for hit in rule.check(ctx):
@@ -107,8 +121,35 @@ class Linter:
                         lock_timeout = value.strip("'") not in ("0", "")
                     elif node["name"] == "timezone":
                         utc = value.strip("'").upper() in ("UTC", "ETC/UTC", "Z", "0")
-                self.schema.apply(kind, node, st.text, source.path)
+                self.schema.apply(kind, node, st.text, unit)
         return findings
+
+    def _expanded(
+        self, source: Source, piece: Piece, sts: list[Statement], first: int
+    ) -> Iterator[tuple[Statement, bool]]:
+        """The statements of a piece, each DO block's in its place (do_block.py: True, they run in
+        the DO's function), what lint does not read of one noted in self.notes."""
+        for st in sts:
+            if st.tree is not None or st.error is not None or not DO.match(st.text):
+                yield st, False
+                continue
+            from .do_block import read_do
+
+            body = read_do(st.text)
+            for offset, why in body.unread:
+                line = _At(piece, st, source.framework, first).place(*position(piece.sql, st.offset + offset))[0]
+                self.notes.append(f"{source.path}:{line}: {why}")
+            inner: list[Statement] = []
+            previous = st.offset
+            for sql, offset in body.sql:
+                for one in statements(sql)[:1]:
+                    at = st.offset + offset
+                    line, column = position(piece.sql, at)
+                    ignored = st.ignored | ignored_between(piece.sql, at, previous)  # its own ignore comment
+                    inner.append(replace(one, offset=at, line=line, column=column, ignored=ignored))
+                    previous = at + len(sql)
+            for one, _ in self._expanded(source, piece, inner, first):  # a DO block in a DO block
+                yield one, True
 
     def _lint_mysql(self, source: Source) -> list[Finding]:
         """MariaDB / MySQL: sqlglot's parse trees and the rules of mysql_rules/."""
@@ -189,7 +230,8 @@ class Linter:
         from_call = at is not None and not at.piece.written and at.framework is not None
         severity: Severity = "warning" if uncertain else rule.severity
         if table is not None and rule.severity == "error":
-            severity, message = by_size(severity, message, table, self.schema, self.config.sizes, source.path)
+            unit = created_by(source.path, at.piece) if at is not None else source.path
+            severity, message = by_size(severity, message, table, self.schema, self.config.sizes, unit)
         finding = Finding(
             rule=rule_id,
             severity=self.config.severity.get(rule_id, severity),
@@ -205,6 +247,19 @@ class Linter:
         if isinstance(fix, PlannedFix):
             self.pending.append((finding, fix, source.framework, from_call))
         return [finding]
+
+
+# a statement of a DO block runs in the function the block is: never outside a transaction
+_IN_DO = (
+    "it runs inside a DO block, which PostgreSQL runs as a function",
+    "run it as a statement of its own, outside the DO block",
+)
+
+
+def created_by(path: str, piece: Piece) -> str:
+    """What a table created by this piece is new in: its file, or the changeSet of it that runs
+    it (Liquibase: changeSet 2 of a changelog may run years after changeSet 1 created the table)."""
+    return f"{path} ({piece.unit})" if piece.unit else path
 
 
 _OPENING = re.compile(r"[rRbBuUfF]{0,2}(\"\"\"|'''|\"|')")  # a Python string literal

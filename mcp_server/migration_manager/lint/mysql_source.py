@@ -13,7 +13,7 @@ from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
 
 from ..sql.quiet import quiet_sqlglot
-from .source import _ignored, position
+from .source import ignored_between, position
 
 _COMPOUND = re.compile(
     r"\s*(BEGIN\s+NOT\s+ATOMIC|CREATE\s+(OR\s+REPLACE\s+)?(DEFINER\s*=\s*\S+\s+)?"
@@ -89,13 +89,13 @@ def _my_statements(text: str) -> list[MyStatement]:
         line, column = position(text, start)
         node, error = None, None
         if _COMPOUND.match(chunk):  # stored programs and anonymous blocks: sqlglot does not read them
-            out.append(MyStatement(chunk, start, line, column, None, None, _ignored(text, start, previous)))
+            out.append(MyStatement(chunk, start, line, column, None, None, ignored_between(text, start, previous)))
             previous = stop
             continue
         try:
             node = sqlglot.parse_one(chunk.rstrip().rstrip(";"), read="mysql")
         except (ParseError, TokenError) as exc:
             error = _TOKEN.sub("the end", str(exc).splitlines()[0])
-        out.append(MyStatement(chunk, start, line, column, node, error, _ignored(text, start, previous)))
+        out.append(MyStatement(chunk, start, line, column, node, error, ignored_between(text, start, previous)))
         previous = stop
     return out

@@ -27,6 +27,9 @@ class Piece:
     column: int = 1  # 1-based column of the call (SQL written out: of the string literal, quotes and prefix included)
     ignored: frozenset[str] = frozenset()  # rules a `# migration-manager: ignore` comment switches off
     lock_timeout: bool = False  # the framework sets a lock_timeout around it (Rails: with_lock_retries)
+    # the part of its file that runs as a migration of its own ("changeSet 1::alice": Liquibase runs
+    # each changeSet on its own, perhaps years after the one before); "": the whole file is one
+    unit: str = ""
 
 
 @dataclass

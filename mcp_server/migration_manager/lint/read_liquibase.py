@@ -635,7 +635,7 @@ class LiquibaseState:
             if not _for_postgres(change.get("dbms")):
                 continue
             if tag in ("sql", "sqlFile"):
-                out.add(self._sql(path, change, out.read, in_transaction))
+                out.add(self._sql(path, change, out.read, in_transaction, name))
                 continue
             notes: list[str] = []
             change = self.props.expanded(change, notes)
@@ -645,9 +645,9 @@ class LiquibaseState:
                 out.read.skipped.append(f"{change.line}: {tag}: {exc}")
                 continue
             out.read.skipped.extend(notes)
-            out.read.pieces.extend(Piece(s, change.line, in_transaction, column=change.column) for s in sqls)
+            out.read.pieces.extend(Piece(s, change.line, in_transaction, column=change.column, unit=name) for s in sqls)
 
-    def _sql(self, path: Path, change: El, read: Read, in_transaction: bool) -> list[Changelog]:
+    def _sql(self, path: Path, change: El, read: Read, in_transaction: bool, unit: str) -> list[Changelog]:
         """A sql change: its SQL at its lines; an sqlFile: the file, linted as a file of its own."""
         delimiter = change.get("endDelimiter", ";")
         if change.tag == "sqlFile":
@@ -659,7 +659,8 @@ class LiquibaseState:
             text = target.read_text(encoding="utf-8", errors="replace")
             own = Read("liquibase", [], [])
             for offset, chunk in _split(text, delimiter):
-                own.pieces.append(Piece(chunk, 1 + text.count("\n", 0, offset), in_transaction, written=True))
+                line = 1 + text.count("\n", 0, offset)
+                own.pieces.append(Piece(chunk, line, in_transaction, written=True, unit=unit))
             return [Changelog(_shown(path, path.resolve(), target), own)]
         notes: list[str] = []
         change = self.props.expanded(change, notes)
@@ -667,7 +668,8 @@ class LiquibaseState:
         read.skipped.extend(notes)
         line = change.text_line or change.line
         for offset, chunk in _split(text, delimiter):
-            read.pieces.append(Piece(chunk, line + text.count("\n", 0, offset), in_transaction, written=True))
+            at = line + text.count("\n", 0, offset)
+            read.pieces.append(Piece(chunk, at, in_transaction, written=True, unit=unit))
         return []
 
 
@@ -703,10 +705,11 @@ def _formatted(text: str, read: Read) -> None:
     start = 0
     in_transaction = True
     skip = False
+    unit = ""
 
     def flush() -> None:
         if current is not None and not skip:
-            read.pieces.append(Piece("".join(current), start, in_transaction, written=True))
+            read.pieces.append(Piece("".join(current), start, in_transaction, written=True, unit=unit))
 
     for number, line in enumerate(lines, 1):
         m = _CHANGESET.match(line)
@@ -714,6 +717,7 @@ def _formatted(text: str, read: Read) -> None:
             flush()
             attrs = dict(re.findall(r"(\w+):(\S+)", m.group(3)))
             in_transaction = attrs.get("runInTransaction", "true").lower() != "false"
+            unit = f"changeSet {m.group(2)}::{m.group(1)}"  # `--changeset author:id`, named as the XML's
             skip = not _for_postgres(attrs.get("dbms", ""))
             if skip:
                 read.skipped.append(

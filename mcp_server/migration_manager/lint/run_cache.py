@@ -7,7 +7,9 @@ folder (paths are shown relative to it), the configuration file lint reads, whet
 there (it reads Rails files), and the path and bytes of every file collected. A run that reads
 anything else is not kept: table sizes from --stats or --dsn (a database changes), the
 framework's own SQL (--framework-sql), and Liquibase changelogs (an include may name a file
-outside the paths given); the per-file cache (cache.py) still serves those.
+outside the paths given); the per-file cache (cache.py) still serves those. The files a SQL
+migration's tool reads beside it (Flyway's .sql.conf and configuration, Diesel's metadata.toml:
+sql_runner.side_files) are part of the key.
 
 One file per set of arguments, replaced by each run: `run-<hash>.out`, signed like the packs
 (cache_files.sign, with the user's key) so a file planted in the project cannot put words in
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from .cache_files import make_folder, prune, sign, signing_key, tool_hash, verified, write_atomically
 from .liquibase_files import may_be_changelog
+from .sql_runner import side_files
 
 KEEP = 32  # run files kept, the newest: one per set of arguments
 
@@ -87,6 +90,9 @@ def run_cache(folder: Path, arguments: Iterable[str], files: list[Path], config_
             if may_be_changelog(f.suffix, data[:200]):
                 return None
             h.update(b"\0%d\0" % len(data) + str(f).encode("utf-8", "surrogatepass") + b"\0" + data)
+            if f.suffix == ".sql":  # what the tool that runs it reads beside it (sql_runner.py)
+                for side in side_files(f, data):
+                    h.update(b"\1" + (side.read_bytes() if side.is_file() else b"-"))
     except OSError:
         return None
     return RunCache(folder, scope, h.digest())

@@ -27,7 +27,9 @@ class Column:
 
 @dataclass
 class Table:
-    created_in: str | None  # the file that created it; None: it existed before the linted files
+    # the file that created it (a Liquibase changelog: "path (changeSet id::author)", each changeSet a
+    # migration of its own); None: it existed before the linted files
+    created_in: str | None
     columns: dict[str, Column] = field(default_factory=dict)
     proven_not_null: set[str] = field(default_factory=set)  # validated CHECK (c IS NOT NULL)
     pending_checks: dict[str, str] = field(default_factory=dict)  # NOT VALID check name -> column
@@ -56,7 +58,8 @@ class Schema:
         return self.tables.get(key)
 
     def is_new(self, key: str, path: str) -> bool:
-        """Created by this very file: empty, and unseen by the application until it is deployed."""
+        """Created by this very file (`path`: linter.created_by, a Liquibase changeSet): empty, and
+        unseen by the application until it is deployed."""
         t = self.tables.get(key)
         return t is not None and t.created_in == path
 

@@ -103,7 +103,7 @@ def _strip_comments(text: str) -> str:
     return re.sub(r"--[^\n]*", "", text)
 
 
-def _ignored(text: str, start: int, previous_end: int) -> set[str]:
+def ignored_between(text: str, start: int, previous_end: int) -> set[str]:
     """Rules named in an ignore comment between the previous statement and this one, or on the
     statement's first line."""
     line_end = text.find("\n", start)
@@ -190,7 +190,7 @@ def _read(text: str, spans: list[tuple[int, int]], parsed: bool) -> list[Stateme
                     error,
                     error_line,
                     error_column,
-                    _ignored(text, start, previous_end) if ignores else set(),
+                    ignored_between(text, start, previous_end) if ignores else set(),
                 )
             )
             previous_end = stop
@@ -214,7 +214,7 @@ def _read(text: str, spans: list[tuple[int, int]], parsed: bool) -> list[Stateme
                 error,
                 error_line or (line if error else None),
                 error_column or (column if error else None),
-                _ignored(text, start, previous_end) if ignores else set(),
+                ignored_between(text, start, previous_end) if ignores else set(),
             )
         )
         previous_end = stop

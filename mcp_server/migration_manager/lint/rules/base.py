@@ -32,6 +32,10 @@ class Context:
     in_transaction_block: bool = False
     timezone_utc: bool = False
     fresh: frozenset[str] = frozenset()  # tables earlier files created that this file takes as new
+    unit: str = ""  # what a table created here is new in (linter.created_by); "": the file, `path`
+    # the transaction block is one the tool running a SQL file opens: where it comes from, and the
+    # way out (sql_runner.py); None: none, or one the file opens itself (BEGIN) or its framework's
+    opened_by_tool: tuple[str, str] | None = None
 
     @cached_property
     def alter_table(self) -> tuple[str, list[Tree]]:
@@ -42,7 +46,7 @@ class Context:
         return table_key(self.node.get("relation", {})), list(bodies(self.node.get("cmds"), "AlterTableCmd"))
 
     def is_new(self, key: str) -> bool:
-        return key in self.fresh or self.schema.is_new(key, self.path)
+        return key in self.fresh or self.schema.is_new(key, self.unit or self.path)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""CONCURRENTLY after an explicit BEGIN in the same file: PostgreSQL refuses it."""
+"""CONCURRENTLY inside a transaction block: after an explicit BEGIN in the same file, in the
+transaction a framework opens (Alembic, Django, Liquibase, Rails; dbmate, Diesel, Flyway told by
+sql_runner.py), or in a query string of several statements (dbmate, Diesel, golang-migrate):
+PostgreSQL refuses it."""
 
 from __future__ import annotations
 
@@ -17,7 +20,12 @@ def _concurrent(ctx: Context) -> bool:
 
 
 def check(ctx: Context) -> Iterator[Hit]:
-    if ctx.in_transaction_block and _concurrent(ctx):
+    if ctx.in_transaction_block and _concurrent(ctx) and ctx.opened_by_tool is not None:
+        where, fix = ctx.opened_by_tool
+        yield Hit(
+            f"CONCURRENTLY cannot run inside a transaction block, and {where}: the migration fails here", None, fix
+        )
+    elif ctx.in_transaction_block and _concurrent(ctx):
         yield Hit(
             "CONCURRENTLY cannot run inside a transaction block: the migration fails here",
             None,
