@@ -59,6 +59,10 @@ def measure(name: str, commit: str, checkout: Path, runs: int) -> dict[str, Any]
     folders = sorted({f.folder for f in found.frameworks if (checkout / f.folder).is_dir()})
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     command = [*LINT, *folders, "--format", "json", "--allow-nothing"]
+    probe = subprocess.run([*command, "--no-cache"], cwd=checkout, capture_output=True, text=True, env=env)
+    dialect_given = probe.returncode == 2 and "give --dialect" in probe.stderr
+    if dialect_given:  # a repository whose files name only SQLite (lobsters today): lint refuses to guess
+        command += ["--dialect", "postgresql"]
     cold_s, out = timed([*command, "--no-cache"], checkout, env, runs)
     report = json.loads(out)
     with tempfile.TemporaryDirectory() as cache:
@@ -73,7 +77,7 @@ def measure(name: str, commit: str, checkout: Path, runs: int) -> dict[str, Any]
         squawk_s, squawk_out = timed([str(BIN / "squawk"), "--reporter", "json", *sql], checkout, env, runs)
         squawk_findings = len(json.loads(squawk_out))
     return {
-        "repository": name,
+        "repository": name + (" (--dialect postgresql)" if dialect_given else ""),
         "commit": commit,
         "folders": folders,
         "frameworks": sorted({f.framework for f in found.frameworks}),
