@@ -169,9 +169,8 @@ def test_an_index_on_an_expression_not_read_is_still_a_blocking_build(tmp_path: 
 def test_the_index_classes_read_equal_what_sqlmigrate_sends(tmp_path: Path, pg15: Server) -> None:
     """Django's schema editor (as `manage.py sqlmigrate` runs it, connected to PostgreSQL 15) on the
     same migrations: the same statements, but for the names Django derives."""
-    import psycopg.conninfo
 
-    from test_lint_python import DJANGO_SQLMIGRATE, read_statements
+    from test_lint_python import DJANGO_SQLMIGRATE, django_database, read_statements
 
     app = tmp_path / "shop"
     first = migration(app, "0001_initial", INITIAL)
@@ -186,15 +185,7 @@ def test_the_index_classes_read_equal_what_sqlmigrate_sends(tmp_path: Path, pg15
     second = migration(app, "0002_index", [*indexes, unique], dependencies='[("shop", "0001_initial")]')
     imports = ", ".join(POSTGRES_INDEXES)
     second.write_text(f"from django.contrib.postgres.indexes import {imports}\n" + second.read_text())
-    info = psycopg.conninfo.conninfo_to_dict(pg15.admin_uri)
-    database = {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": info.get("dbname", "postgres"),
-        "USER": info.get("user", "postgres"),
-        "HOST": info.get("host", "127.0.0.1"),
-        "PORT": str(info.get("port", 5432)),
-        "PASSWORD": info.get("password", ""),
-    }
+    database = django_database(pg15.admin_uri)
     done = subprocess.run(
         [sys.executable, "-c", DJANGO_SQLMIGRATE, json.dumps(database), str(first), str(second)],
         capture_output=True,

@@ -6,7 +6,6 @@ server (shown on the machine's PostgreSQL 15), and said so."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -14,9 +13,9 @@ import pytest
 
 import repos
 from conftest import Server
-from migration_manager.lint import cache_files
 from migration_manager.lint.config import LintConfig
 from migration_manager.lint.engine import lint_paths
+from test_lint_cache import own_key  # noqa: F401 - autouse: the signing key in a cache home of the test's own
 
 INIT = "CREATE TABLE artifact (id bigint PRIMARY KEY, digest text, repository text);\n"
 GUARDED = """\
@@ -49,15 +48,6 @@ UNREAD = [
     f"{AT}:15: DO block: EXECUTE of a string built at run time is not read",
     f"{AT}:18: DO block in LANGUAGE plpython3u: its body is not read",
 ]
-
-
-@pytest.fixture(autouse=True)
-def own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The cache's signing key in a home of the test's own, never the user's."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
-    cache_files.signing_key.cache_clear()
-    yield
-    cache_files.signing_key.cache_clear()
 
 
 @pytest.mark.parametrize("cached", [False, True], ids=["uncached", "from-the-cache"])

@@ -511,6 +511,21 @@ def test_alembic_reading_equals_what_alembic_sends(tmp_path: Path) -> None:
     assert normalized(read) == normalized(sent)
 
 
+def django_database(uri: str) -> dict[str, str]:
+    """Django's DATABASES entry for a server's URI."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    info = conninfo_to_dict(uri)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": str(info.get("dbname", "postgres")),
+        "USER": str(info.get("user", "postgres")),
+        "HOST": str(info.get("host", "127.0.0.1")),
+        "PORT": str(info.get("port", 5432)),
+        "PASSWORD": str(info.get("password", "")),
+    }
+
+
 DJANGO_SQLMIGRATE = """
 import importlib.util, json, sys
 import django
@@ -535,7 +550,6 @@ print(json.dumps(out))
 def test_django_reading_equals_what_sqlmigrate_sends(tmp_path: Path, pg15: Server) -> None:
     """The schema editor `manage.py sqlmigrate` runs (it connects: psycopg, the machine's PostgreSQL),
     on the same migrations: the same statements, parsed, but for the names Django derives."""
-    import psycopg.conninfo
 
     path = django(
         tmp_path,
@@ -559,15 +573,7 @@ def test_django_reading_equals_what_sqlmigrate_sends(tmp_path: Path, pg15: Serve
         'migrations.RemoveIndex(model_name="order", name="o_idx"),',
         'migrations.RunSQL(["UPDATE shop_order SET sum = 1 WHERE id = 1"], reverse_sql="DROP TABLE x"),',
     )
-    info = psycopg.conninfo.conninfo_to_dict(pg15.admin_uri)
-    database = {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": info.get("dbname", "postgres"),
-        "USER": info.get("user", "postgres"),
-        "HOST": info.get("host", "127.0.0.1"),
-        "PORT": str(info.get("port", 5432)),
-        "PASSWORD": info.get("password", ""),
-    }
+    database = django_database(pg15.admin_uri)
     files = [path.parent / "0001_initial.py", path]
     done = subprocess.run(
         [sys.executable, "-c", DJANGO_SQLMIGRATE, json.dumps(database), *map(str, files)],
