@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from psycopg.conninfo import conninfo_to_dict
 
 from conftest import IN_CI, Server
 from migration_manager.lint import LintConfig, LintReport, lint_paths
@@ -206,15 +205,9 @@ DJANGO_CHANGE = [
 
 
 def django_project(root: Path, server: Server, settings: str | None = None) -> Path:
-    info = conninfo_to_dict(server.admin_uri)
-    database = {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": str(info.get("dbname", "postgres")),
-        "USER": str(info.get("user", "postgres")),
-        "HOST": str(info.get("host", "127.0.0.1")),
-        "PORT": str(info.get("port", 5432)),
-        "PASSWORD": str(info.get("password", "")),
-    }
+    from test_lint_python import django_database
+
+    database = django_database(server.admin_uri)
     (root / "manage.py").write_text(MANAGE_PY)
     (root / "proj").mkdir()
     (root / "proj" / "__init__.py").write_text("")
