@@ -430,6 +430,7 @@ def test_what_cannot_be_read_is_a_note_naming_the_line(tmp_path: Path) -> None:
         '  <changeSet id="1" author="a">\n'
         '    <createView viewName="v">SELECT 1</createView>\n'
         '    <addColumn tableName="t"><column name="c" type="${missingType}"/></addColumn>\n'
+        '    <addColumn tableName="t"><column name="d" type="${missingType}"/></addColumn>\n'
         "  </changeSet>\n</databaseChangeLog>\n"
     )
     (folder / "002.xml").write_text(
@@ -447,6 +448,7 @@ def test_what_cannot_be_read_is_a_note_naming_the_line(tmp_path: Path) -> None:
     skipped = "\n".join(report.skipped)
     assert "db/changelog/001.xml:4: createView: not read yet" in skipped
     assert "db/changelog/001.xml:5: ${missingType} is no property this changelog defines" in skipped
+    assert "001.xml:6: ${missingType}" not in skipped  # said once a file, at its first use
     assert "db/changelog/002.xml:1: declares entities: not read (lint never expands them)" in skipped
     assert "db/changelog/003.xml:1: not well-formed XML" in skipped
     assert "db/changelog/docker-compose.yml: Liquibase changelog (YAML) or other YAML: not read yet" in skipped
