@@ -46,6 +46,7 @@ class _Sampler:
         self.pid = pid
         self.seen: dict[int, str] = {}
         self._stop = threading.Event()
+        self._polling = threading.Event()
         self._thread: threading.Thread | None = None
 
     def watching(self, needed: bool) -> _Sampler:
@@ -58,8 +59,12 @@ class _Sampler:
         self.seen = {}
         self._thread = None
         if getattr(self, "needed", True):
+            self._polling.clear()
             self._thread = threading.Thread(target=self._run, daemon=True)
             self._thread.start()
+            # the statement starts only once the sampler has polled once: a thread still starting when
+            # a quick statement (CREATE INDEX CONCURRENTLY on a small table) was already done saw nothing
+            self._polling.wait(5)
         return self
 
     def _run(self) -> None:
@@ -67,6 +72,7 @@ class _Sampler:
             for rel, mode in self.conn.execute(_LOCKS, (self.pid,)).fetchall():
                 if rel is not None:
                     self.seen[rel] = _strongest(self.seen.get(rel), mode)
+            self._polling.set()
             self._stop.wait(0.002)
 
     def __exit__(self, *exc: object) -> None:
