@@ -70,7 +70,8 @@ def test_killed_concurrent_index_build_is_recovered_by_running_again(pg18: Serve
     try:
         pid = wait_for(
             big_db,
-            "SELECT pid FROM pg_stat_progress_create_index WHERE relid = 'orders'::regclass",
+            "SELECT pid FROM pg_stat_progress_create_index WHERE relid = 'orders'::regclass "
+            "AND datid = (SELECT oid FROM pg_database WHERE datname = current_database())",
             "the concurrent build to start",
         )
         wait_for(big_db, "SELECT count(*) FROM pg_index WHERE indexrelid = to_regclass('orders_code_idx')", "its entry")
@@ -113,7 +114,8 @@ def test_backfill_killed_at_40_percent_resumes_without_redoing_or_skipping(
 
     run = start_psql(server, db, path)
     wait_for(db, "SELECT count(*) >= 8000 FROM fill WHERE doubled IS NOT NULL", "40% of the rows")
-    pid = one(db, "SELECT pid FROM pg_stat_activity WHERE query LIKE 'DO $mm$%' AND pid <> pg_backend_pid()")
+    mine = "AND datname = current_database()"  # not another test's backfill on the same server
+    pid = one(db, f"SELECT pid FROM pg_stat_activity WHERE query LIKE 'DO $mm$%' AND pid <> pg_backend_pid() {mine}")
     assert one(db, "SELECT pg_terminate_backend(%s)", pid)
     run.wait(60)
     assert run.returncode != 0
