@@ -8,6 +8,8 @@ too, so that the plan says so instead of the migration failing on the server."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ..ident import qualified, quote_ident, quote_literal
 from ..schema.model import ColumnInfo, Schema, SequenceInfo, TableInfo
 
@@ -17,13 +19,15 @@ NOT_CARRIED = "grants, row-level security policies, comments, storage options an
 _ORDER = {"p": 0, "u": 1, "x": 2, "c": 3, "f": 4}
 
 
-def blockers(schema: Schema, info: TableInfo) -> list[str]:
+def blockers(schema: Schema, info: TableInfo, dropped: Collection[tuple[str, str]] = ()) -> list[str]:
     """What depends on the table so that a plain DROP TABLE fails: foreign keys of other tables that
-    reference it, and views that read it."""
+    reference it, and views that read it. `dropped`: (table key, constraint, or "" for the table)
+    the change drops before, which no longer stand in the way."""
     out = [
         f"foreign key {ref.constraint.name} of {ref.schema}.{ref.table}"
         for ref in schema.incoming_foreign_keys(info)
         if (ref.schema, ref.table) != (info.schema, info.name)
+        and not {(f"{ref.schema}.{ref.table}", ref.constraint.name), (f"{ref.schema}.{ref.table}", "")} & set(dropped)
     ]
     out += [f"{'materialized view' if v.materialized else 'view'} {v.key}" for v in schema.views_on(info)]
     return out

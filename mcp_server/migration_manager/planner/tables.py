@@ -12,7 +12,6 @@ from ..errors import PlanningError
 from ..ident import qualified, quote_ident
 from ..knowledge.postgres import Action
 from ..model import CreateTable, DropTable, LockMode, RenameTable
-from ..schema.model import TableInfo
 from .base import Context, Draft, TableRef, column_list, slug
 from .columns import column_sql, validate_column
 from .recreate import NOT_CARRIED, blockers, recreate_sql, unplaced_sequences
@@ -50,22 +49,10 @@ def plan_create_table(ctx: Context, op: CreateTable) -> list[Draft]:
     ]
 
 
-def _still_depending(ctx: Context, info: TableInfo) -> list[str]:
-    """What makes DROP TABLE fail, less the foreign keys (and their tables) this change drops first."""
-    assert ctx.schema is not None
-    gone = [
-        f"foreign key {ref.constraint.name} of {ref.schema}.{ref.table}"
-        for ref in ctx.schema.incoming_foreign_keys(info)
-        if (f"{ref.schema}.{ref.table}", ref.constraint.name) in ctx.dropped
-        or (f"{ref.schema}.{ref.table}", "") in ctx.dropped
-    ]
-    return [b for b in blockers(ctx.schema, info) if b not in gone]
-
-
 def plan_drop_table(ctx: Context, op: DropTable) -> list[Draft]:
     table = TableRef(op.table, op.schema_name)
     info = ctx.table_info(table)
-    if info is not None and (depending := _still_depending(ctx, info)):
+    if info is not None and ctx.schema is not None and (depending := blockers(ctx.schema, info, ctx.dropped)):
         raise PlanningError(
             f"drop_table {table.key}: {'; '.join(depending)} depend(s) on it, so DROP TABLE would fail on the "
             "server. Drop them first: a drop_constraint for each foreign key, before this drop_table in the same "
